@@ -1,0 +1,134 @@
+# imtreview - build, test, install.  See README.md.
+#
+#   make            build build/imtreview
+#   make run        install missing packages, build, make the demo database
+#                   from sample-data/ and open the interface
+#   make check      install missing packages, build, run every test
+#   make bench      speed and memory benchmarks (not part of check)
+#   make install PREFIX=/usr/local
+#
+# Variables: SAN=1 builds with AddressSanitizer + UBSan (into build-san/),
+# WERROR=1 turns warnings into errors (CI sets both).
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man/man1
+DATADIR ?= $(PREFIX)/share/imtreview
+SAN     ?= 0
+WERROR  ?= 0
+
+CC      ?= cc
+WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2
+OPT     ?= -O2
+CFLAGS  ?= -g
+CFLAGS  += -std=c11 $(OPT) $(WARN)
+ifeq ($(WERROR),1)
+CFLAGS  += -Werror
+endif
+ifeq ($(SAN),1)
+BUILD   ?= build-san
+OPT      = -O1
+CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+else
+BUILD   ?= build
+endif
+
+# Debian packages the build, the tests and `make run` need.
+DEB_PKGS = gcc make pkg-config libncurses-dev libsqlite3-dev libcsv-dev \
+           libcmocka-dev libjansson-dev libgsl-dev libmd-dev tmux sqlite3 locales time
+PKGS     = ncursesw formw menuw panelw sqlite3 jansson gsl libmd
+
+# Deferred (=) so that pkg-config is asked after `make deps` has run.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CPPFLAGS  += -Iinclude -DIMT_DATADIR='"$(DATADIR)"' $(PKG_CFLAGS)
+LDLIBS    += $(PKG_LIBS) -lcsv -lm
+
+LIB_SRC  = $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJ  = $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
+BIN      = $(BUILD)/imtreview
+LIB      = $(BUILD)/libimt.a
+GEN      = $(BUILD)/gen_cases
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TEST_SUPPORT = $(wildcard tests/unit/support/*.c)
+BENCH_SRC = $(wildcard tests/bench/*.c)
+BENCH_BIN = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+DEMO_DB  = $(BUILD)/demo.db
+
+.PHONY: all deps run check test unit e2e bench install uninstall clean demo
+.DELETE_ON_ERROR:
+
+all: $(BIN) $(GEN)
+
+deps:
+	@sh tests/tools/deps.sh $(DEB_PKGS)
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)/obj
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(BUILD)/obj/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(GEN): sample-data/gen_cases.c | $(BUILD)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -lm
+
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT) $(LIB) $(wildcard tests/unit/*.h) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT) $(LIB) $(LDLIBS) -lcmocka
+
+$(BUILD)/bench/%: tests/bench/%.c $(LIB) | $(BUILD)/bench
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(BUILD) $(BUILD)/obj $(BUILD)/tests $(BUILD)/bench:
+	mkdir -p $@
+
+# ---- tests ---------------------------------------------------------------
+# `make check` = deps + build + every unit and end-to-end test, with one
+# closing line "N passed, N failed".
+check: deps
+	$(MAKE) --no-print-directory test
+
+test: $(BIN) $(GEN) $(UNIT_BIN)
+	@BUILD=$(BUILD) IMTREVIEW=$(abspath $(BIN)) GEN_CASES=$(abspath $(GEN)) \
+	    sh tests/run-tests.sh $(UNIT_BIN) $(sort $(wildcard tests/e2e/test_*.sh))
+
+unit: $(UNIT_BIN)
+	@BUILD=$(BUILD) IMTREVIEW=$(abspath $(BIN)) sh tests/run-tests.sh $(UNIT_BIN)
+
+e2e: $(BIN) $(GEN)
+	@BUILD=$(BUILD) IMTREVIEW=$(abspath $(BIN)) GEN_CASES=$(abspath $(GEN)) \
+	    sh tests/run-tests.sh $(sort $(wildcard tests/e2e/test_*.sh))
+
+bench: deps
+	$(MAKE) --no-print-directory $(BIN) $(GEN) $(BENCH_BIN)
+	@BENCH_DIR=$(abspath $(BUILD)/bench) IMTREVIEW=$(abspath $(BIN)) GEN_CASES=$(abspath $(GEN)) BUILD=$(BUILD) \
+	    sh tests/bench/run.sh
+
+# ---- demo and install ------------------------------------------------------
+$(DEMO_DB): sample-data/cases.csv | $(BIN)
+	rm -f $@ $@-wal $@-shm
+	$(BIN) --db $@ import sample-data/cases.csv
+
+demo: $(DEMO_DB)
+
+run: deps
+	$(MAKE) --no-print-directory $(BIN) $(DEMO_DB)
+	IMTREVIEW_THEMES=$(abspath themes) $(BIN) --db $(DEMO_DB)
+
+install: $(BIN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DATADIR)/themes
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/imtreview
+	install -m 0644 imtreview.1 $(DESTDIR)$(MANDIR)/imtreview.1
+	install -m 0644 themes/*.theme $(DESTDIR)$(DATADIR)/themes/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/imtreview $(DESTDIR)$(MANDIR)/imtreview.1
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build build-san
