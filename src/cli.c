@@ -1,0 +1,231 @@
+/* cli.c - global options, the command table and the shared helpers of
+ * app.h.  Each subcommand lives in its own src/cmd_*.c. */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "app.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const imt_command commands[] = {
+    { "import",    cmd_import,    "import [--dry-run] [--update] [--ignore-unknown-columns] FILE.csv" },
+    { "export",    cmd_export,    "export [FILTERS] [--deidentify] [--excel-safe] [-o FILE]" },
+    { "list",      cmd_list,      "list [FILTERS] [--json]" },
+    { "show",      cmd_show,      "show CASE_ID [--json]" },
+    { "recommend", cmd_recommend, "recommend CASE_ID [--json]" },
+    { "rules",     cmd_rules,     "rules [--json]" },
+    { "stats",     cmd_stats,     "stats [FILTERS] [--endpoint os|dss|rfs] [--by FIELD] [--json]" },
+    { "review",    cmd_review,    "review CASE_ID --status unreviewed|in_review|signed_out [--comment TEXT]" },
+    { "audit",     cmd_audit,     "audit [CASE_ID] [--json]" },
+    { "check",     cmd_check,     "check" },
+};
+
+void app_error(imt_app *app, const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(app->err, "%s%s%s: ", app->progname, cmd ? " " : "", cmd ? cmd : "");
+    va_start(ap, fmt);
+    vfprintf(app->err, fmt, ap);
+    va_end(ap);
+    fputc('\n', app->err);
+}
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+        "Usage: imtreview [--db PATH] [--readonly] [--theme NAME] [--ascii]\n"
+        "       imtreview [--db PATH] [--readonly] COMMAND [OPTIONS]\n"
+        "\n"
+        "Case review workstation for inflammatory myofibroblastic tumour (IMT).\n"
+        "With no COMMAND it opens the terminal interface.\n"
+        "\n"
+        "Global options:\n"
+        "  --db PATH       case database (default: $IMTREVIEW_DB, else\n"
+        "                  $XDG_DATA_HOME/imtreview/cases.db)\n"
+        "  --readonly      open the database read-only; edits are refused\n"
+        "  --theme NAME    interface theme (default, light, high-contrast, monochrome)\n"
+        "  --ascii         draw the interface with ASCII characters only\n"
+        "  --help          this help; COMMAND --help for a command's options\n"
+        "  --version       print the version\n"
+        "\n"
+        "Commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(fp, "  %s\n", commands[i].synopsis);
+    fprintf(fp,
+        "\n"
+        "FILTERS (combine with AND; commas inside one filter mean OR):\n"
+        CLI_FILTER_HELP
+        "\n"
+        "Exit status: 0 success, 1 the work failed, 2 usage error.\n"
+        "See imtreview(1).\n");
+}
+
+int cli_filter_option(imt_app *app, imt_filter *f, const char *opt,
+                      const char *value)
+{
+    if (strcmp(opt, "search") == 0) {
+        filter_set_search(f, value);
+        return 1;
+    }
+    for (int k = 0; k < FILTER_NKINDS; k++) {
+        if (strcmp(opt, filter_kind_name((imt_filter_kind)k)) != 0)
+            continue;
+        char err[512];
+        if (filter_parse(f, (imt_filter_kind)k, value, err, sizeof err) != 0) {
+            app_error(app, NULL, "%s", err);
+            return -1;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+static char *default_db_path(void)
+{
+    const char *env = getenv("IMTREVIEW_DB");
+    if (env && *env)
+        return strdup(env);
+    const char *xdg = getenv("XDG_DATA_HOME");
+    char *path = NULL;
+    if (xdg && *xdg) {
+        if (asprintf(&path, "%s/imtreview/cases.db", xdg) < 0)
+            path = NULL;
+    } else {
+        const char *home = getenv("HOME");
+        if (!home || !*home) {
+            struct passwd *pw = getpwuid(getuid());
+            home = pw ? pw->pw_dir : ".";
+        }
+        if (asprintf(&path, "%s/.local/share/imtreview/cases.db", home) < 0)
+            path = NULL;
+    }
+    return path;
+}
+
+/* mkdir -p of the directory part of path, mode 0700 for new directories. */
+static int make_parent_dirs(const char *path)
+{
+    char *copy = strdup(path);
+    if (!copy)
+        return -1;
+    for (char *p = copy + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
+            free(copy);
+            return -1;
+        }
+        *p = '/';
+    }
+    free(copy);
+    return 0;
+}
+
+int app_open_store(imt_app *app)
+{
+    if (app->store)
+        return EXIT_OK;
+    if (!app->readonly && make_parent_dirs(app->db_path) != 0) {
+        app_error(app, NULL, "cannot create the directory for %s: %s",
+                  app->db_path, strerror(errno));
+        return EXIT_FAIL;
+    }
+    char err[512];
+    app->store = store_open(app->db_path, app->readonly ? STORE_OPEN_READONLY : 0,
+                            app->user, err, sizeof err);
+    if (!app->store) {
+        app_error(app, NULL, "%s", err);
+        return EXIT_FAIL;
+    }
+    return EXIT_OK;
+}
+
+void app_close(imt_app *app)
+{
+    if (app->store)
+        store_close(app->store);
+    app->store = NULL;
+}
+
+static const char *login_name(void)
+{
+    struct passwd *pw = getpwuid(geteuid());
+    if (pw && pw->pw_name)
+        return pw->pw_name;
+    const char *u = getenv("USER");
+    return u && *u ? u : "unknown";
+}
+
+int cli_main(int argc, char **argv)
+{
+    /* Character classification follows the user's locale (UTF-8 text in the
+     * interface); numbers never do: LC_NUMERIC stays "C" so that 12.5 is
+     * read and printed the same under any LC_ALL. */
+    setlocale(LC_CTYPE, "");
+
+    char *db_alloc = NULL;
+    imt_app app = { .progname = "imtreview", .out = stdout, .err = stderr };
+    static const struct option opts[] = {
+        { "db", 1, NULL, 'd' }, { "readonly", 0, NULL, 'r' },
+        { "theme", 1, NULL, 't' }, { "ascii", 0, NULL, 'a' },
+        { "help", 0, NULL, 'h' }, { "version", 0, NULL, 'V' },
+        { NULL, 0, NULL, 0 }
+    };
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': app.db_path = optarg; break;
+        case 'r': app.readonly = true; break;
+        case 't': app.theme = optarg; break;
+        case 'a': app.ascii = true; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        case 'V': printf("imtreview %s\n", IMT_VERSION); return EXIT_OK;
+        default:
+            app_error(&app, NULL, "unknown option '%s' (see imtreview --help)",
+                      argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+    }
+    if (!app.db_path) {
+        db_alloc = default_db_path();
+        if (!db_alloc) {
+            app_error(&app, NULL, "out of memory");
+            return EXIT_FAIL;
+        }
+        app.db_path = db_alloc;
+    }
+    app.user = login_name();
+
+    int rc;
+    if (optind >= argc) {
+        rc = cmd_tui(&app, 0, argv + argc);
+    } else {
+        const imt_command *cmd = NULL;
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+            if (strcmp(argv[optind], commands[i].name) == 0)
+                cmd = &commands[i];
+        if (!cmd) {
+            app_error(&app, NULL, "unknown command '%s' (see imtreview --help)",
+                      argv[optind]);
+            rc = EXIT_USAGE;
+        } else {
+            int sub_argc = argc - optind;
+            char **sub_argv = argv + optind;
+            optind = 0; /* full reset of getopt for the subcommand */
+            opterr = 1;
+            rc = cmd->run(&app, sub_argc, sub_argv);
+        }
+    }
+    app_close(&app);
+    free(db_alloc);
+    return rc;
+}
