@@ -1,0 +1,308 @@
+/* cmd_export.c - `imtreview export`: the filtered cases as CSV
+ * (cli.md; data-dictionary.md), to stdout or atomically to -o FILE. */
+#define _GNU_SOURCE
+#include "app.h"
+#include "csvexport.h"
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+        "Usage: imtreview [--db PATH] export [FILTERS] [--deidentify] [--excel-safe]\n"
+        "                 [-o FILE]\n"
+        "\n"
+        "Write the cases as CSV (every data-dictionary column in dictionary order,\n"
+        "then the derived alk_status and alk_confirmed), one case per line ordered\n"
+        "by case_id, LF line ends.  The output re-imports to the same data.\n"
+        "\n"
+        CLI_FILTER_HELP
+        "  --deidentify       drop notes, reviewer and diagnosis_date; replace\n"
+        "                     case_id by a pseudonym (P + 16 hex digits) that is the\n"
+        "                     same on every export of this database; rows are then\n"
+        "                     ordered by pseudonym\n"
+        "  --excel-safe       put ' before any cell starting with = + - @ TAB or CR,\n"
+        "                     so a spreadsheet shows it instead of running it (such\n"
+        "                     a file is for spreadsheets, not for re-import)\n"
+        "  -o, --output FILE  write to FILE (via a temporary file and a rename: a\n"
+        "                     failed export never leaves a half-written FILE; a new\n"
+        "                     FILE gets mode 0600, an existing one keeps its mode)\n"
+        "  --help             this help\n");
+}
+
+typedef struct {
+    FILE *fp;
+    const csvexp_opts *o;
+    long n;
+} export_ctx;
+
+static int row_cb(void *vctx, const imt_case *c)
+{
+    export_ctx *x = vctx;
+    if (csvexp_row(x->fp, c, x->o) != 0)
+        return 1;
+    x->n++;
+    return 0;
+}
+
+/* --deidentify: the rows go out in pseudonym order.  In case_id order the
+ * rank of a row would give its case away to anyone holding the list of
+ * ids; keeping one id + pseudonym per case is the price of that. */
+typedef struct {
+    char  pseudo[CSVEXP_PSEUDONYM_LEN + 1];
+    char *id;
+} id_pair;
+
+typedef struct {
+    id_pair *v;
+    size_t   n, cap;
+    const csvexp_opts *o;
+    bool     oom;
+} id_list;
+
+static int collect_cb(void *vctx, const imt_case *c)
+{
+    id_list *l = vctx;
+    if (l->n == l->cap) {
+        size_t ncap = l->cap ? l->cap * 2 : 1024;
+        id_pair *nv = realloc(l->v, ncap * sizeof *nv);
+        if (!nv) {
+            l->oom = true;
+            return 1;
+        }
+        l->v = nv;
+        l->cap = ncap;
+    }
+    id_pair *p = &l->v[l->n];
+    if (!(p->id = strdup(c->case_id))) {
+        l->oom = true;
+        return 1;
+    }
+    csvexp_pseudonym(l->o->key, c->case_id, p->pseudo);
+    l->n++;
+    return 0;
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+    const id_pair *x = a, *y = b;
+    int r = strcmp(x->pseudo, y->pseudo);
+    return r ? r : strcmp(x->id, y->id);
+}
+
+/* Write header and rows.  Returns 0, 1 on a write error (errno set), or
+ * -1 after printing a database error. */
+static int write_all(imt_app *app, FILE *fp, const imt_filter *flt,
+                     const csvexp_opts *o)
+{
+    if (csvexp_header(fp, o) != 0)
+        return 1;
+    imt_sort by_id = { SORT_CASE_ID, false };
+    export_ctx x = { .fp = fp, .o = o };
+    if (!o->deidentify) {
+        int rc = store_foreach(app->store, flt, by_id, row_cb, &x);
+        if (rc < 0) {
+            app_error(app, "export", "database error: %s", store_errmsg(app->store));
+            return -1;
+        }
+        return rc ? 1 : 0;
+    }
+    id_list l = { .o = o };
+    int status = 0;
+    int rc = store_foreach(app->store, flt, by_id, collect_cb, &l);
+    if (rc < 0 || l.oom) {
+        app_error(app, "export", "%s", l.oom ? "out of memory" : store_errmsg(app->store));
+        status = -1;
+        goto out;
+    }
+    if (l.n > 1)
+        qsort(l.v, l.n, sizeof *l.v, cmp_pair);
+    for (size_t i = 0; i < l.n && status == 0; i++) {
+        imt_case c;
+        imt_case_init(&c);
+        rc = store_get(app->store, l.v[i].id, &c);
+        if (rc != STORE_OK) {
+            app_error(app, "export", "database error: %s", store_errmsg(app->store));
+            status = -1;
+        } else if (csvexp_row(fp, &c, o) != 0) {
+            status = 1;
+        }
+        imt_case_clear(&c);
+    }
+out:
+    for (size_t i = 0; i < l.n; i++)
+        free(l.v[i].id);
+    free(l.v);
+    return status;
+}
+
+static void fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+/* -o FILE: write a temporary file next to FILE, fsync, rename over FILE,
+ * so FILE is either the old one or the complete new one. */
+static int export_to_file(imt_app *app, const char *path, const imt_filter *flt,
+                          const csvexp_opts *o)
+{
+    struct stat st;
+    bool existed = stat(path, &st) == 0;
+    if (existed && S_ISDIR(st.st_mode)) {
+        app_error(app, "export", "%s is a directory", path);
+        return EXIT_FAIL;
+    }
+    if (existed && !S_ISREG(st.st_mode)) {
+        /* A device or pipe (e.g. /dev/stdout) cannot be renamed over:
+         * write into it directly. */
+        FILE *fp = fopen(path, "w");
+        if (!fp) {
+            app_error(app, "export", "cannot open %s: %s", path, strerror(errno));
+            return EXIT_FAIL;
+        }
+        errno = 0;
+        int rc = write_all(app, fp, flt, o);
+        if (rc == 0 && fflush(fp) != 0)
+            rc = 1;
+        int e = errno;
+        if (fclose(fp) != 0 && rc == 0) {
+            rc = 1;
+            e = errno;
+        }
+        if (rc > 0)
+            app_error(app, "export", "cannot write %s: %s", path, strerror(e ? e : EIO));
+        return rc == 0 ? EXIT_OK : EXIT_FAIL;
+    }
+
+    char *dcopy = strdup(path), *bcopy = strdup(path);
+    char *tmp = NULL;
+    int status = EXIT_FAIL;
+    if (!dcopy || !bcopy)
+        goto oom;
+    const char *dir = dirname(dcopy), *base = basename(bcopy);
+    if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, base) < 0) {
+        tmp = NULL;
+        goto oom;
+    }
+    int fd = mkstemp(tmp);         /* mode 0600 */
+    if (fd < 0) {
+        app_error(app, "export", "cannot create a temporary file in %s: %s", dir, strerror(errno));
+        goto out;
+    }
+    if (existed && fchmod(fd, st.st_mode & 07777) != 0) {
+        app_error(app, "export", "cannot keep the mode of %s: %s", path, strerror(errno));
+        close(fd);
+        unlink(tmp);
+        goto out;
+    }
+    FILE *fp = fdopen(fd, "w");
+    if (!fp) {
+        app_error(app, "export", "cannot write %s: %s", tmp, strerror(errno));
+        close(fd);
+        unlink(tmp);
+        goto out;
+    }
+    errno = 0;
+    int rc = write_all(app, fp, flt, o);
+    int e = errno;
+    if (rc == 0 && (fflush(fp) != 0 || fsync(fd) != 0)) {
+        rc = 1;
+        e = errno;
+    }
+    if (fclose(fp) != 0 && rc == 0) {
+        rc = 1;
+        e = errno;
+    }
+    if (rc == 0 && rename(tmp, path) != 0) {
+        rc = 1;
+        e = errno;
+    }
+    if (rc != 0) {
+        unlink(tmp);
+        if (rc > 0)
+            app_error(app, "export", "cannot write %s: %s; %s", path, strerror(e ? e : EIO),
+                      existed ? "the file is unchanged" : "no file was written");
+        goto out;
+    }
+    fsync_dir(dir);
+    status = EXIT_OK;
+    goto out;
+oom:
+    app_error(app, "export", "out of memory");
+out:
+    free(dcopy);
+    free(bcopy);
+    free(tmp);
+    return status;
+}
+
+int cmd_export(imt_app *app, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        CLI_FILTER_LONGOPTS,
+        { "deidentify", 0, NULL, 'd' },
+        { "excel-safe", 0, NULL, 'x' },
+        { "output", 1, NULL, 'o' },
+        { "help", 0, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    imt_filter flt;
+    memset(&flt, 0, sizeof flt);
+    csvexp_opts o;
+    memset(&o, 0, sizeof o);
+    const char *out = NULL;
+    int ch, li;
+    while ((ch = getopt_long(argc, argv, "o:", opts, &li)) != -1) {
+        switch (ch) {
+        case 0: {
+            int r = cli_filter_option(app, &flt, opts[li].name, optarg);
+            if (r < 0)
+                return EXIT_USAGE;
+            break;
+        }
+        case 'd': o.deidentify = true; break;
+        case 'x': o.excel_safe = true; break;
+        case 'o': out = optarg; break;
+        case 'h': usage(app->out); return EXIT_OK;
+        default:  usage(app->err); return EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        app_error(app, "export", "unexpected argument '%s'", argv[optind]);
+        usage(app->err);
+        return EXIT_USAGE;
+    }
+    if (app_open_store(app) != EXIT_OK)
+        return EXIT_FAIL;
+    if (o.deidentify && store_secret(app->store, o.key) != STORE_OK) {
+        app_error(app, "export", "cannot read the pseudonym key: %s", store_errmsg(app->store));
+        return EXIT_FAIL;
+    }
+    int status;
+    if (out && strcmp(out, "-") != 0) {
+        status = export_to_file(app, out, &flt, &o);
+    } else {
+        errno = 0;
+        int rc = write_all(app, app->out, &flt, &o);
+        if (rc == 0 && fflush(app->out) != 0)
+            rc = 1;
+        if (rc > 0)
+            app_error(app, "export", "cannot write the output: %s",
+                      strerror(errno ? errno : EIO));
+        status = rc == 0 ? EXIT_OK : EXIT_FAIL;
+    }
+    memset(o.key, 0, sizeof o.key);
+    return status;
+}
