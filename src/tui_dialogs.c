@@ -1,0 +1,741 @@
+/* tui_dialogs.c - menus (menu library), the line editor (form library),
+ * confirm, help, review, edit and export.  Every dialog is a panel over
+ * the panes, so closing it restores them without clearing the screen; Esc
+ * backs out of each without changing anything. */
+#include "tui.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <form.h>
+#include <menu.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include "keys.h"
+#include "statsview.h"
+#include "tuitext.h"
+#include "utf8.h"
+
+/* ---- dialog frame ------------------------------------------------------ */
+
+typedef struct {
+    WINDOW *win;
+    PANEL  *panel;
+    int h, w;
+} dlg;
+
+static int dlg_open(tui *t, dlg *d, int h, int w, const char *title)
+{
+    int rows, cols;
+    getmaxyx(stdscr, rows, cols);
+    if (w > cols) w = cols;
+    if (h > rows) h = rows;
+    if (w < 10 || h < 3)
+        return -1;
+    d->h = h;
+    d->w = w;
+    d->win = newwin(h, w, (rows - h) / 2, (cols - w) / 2);
+    if (!d->win)
+        return -1;
+    keypad(d->win, TRUE);
+    d->panel = new_panel(d->win);
+    wbkgdset(d->win, ' ' | tui_attr(t, R_NORMAL));
+    werase(d->win);
+    tui_draw_box(t, d->win, true, title);
+    return 0;
+}
+
+static void dlg_close(tui *t, dlg *d)
+{
+    if (d->panel)
+        del_panel(d->panel);
+    if (d->win)
+        delwin(d->win);
+    d->panel = NULL;
+    d->win = NULL;
+    update_panels();
+    tui_touch_all(t);
+}
+
+/* Panes first (whatever is dirty), then the panels on top. */
+static void dlg_refresh(tui *t, dlg *d)
+{
+    tui_draw_pending(t);
+    touchwin(d->win);
+    update_panels();
+    doupdate();
+}
+
+/* A resize while a dialog is open: re-lay the panes and re-centre the
+ * dialog; nothing typed is lost. */
+static void dlg_resize(tui *t, dlg *d)
+{
+    tui_relayout(t);
+    int rows, cols;
+    getmaxyx(stdscr, rows, cols);
+    int y = (rows - d->h) / 2, x = (cols - d->w) / 2;
+    if (y < 0) y = 0;
+    if (x < 0) x = 0;
+    move_panel(d->panel, y, x);
+}
+
+/* ---- menus ------------------------------------------------------------- */
+
+static int run_menu(tui *t, const char *title, const char *const *values, int n,
+                    bool multi, unsigned *mask, int initial)
+{
+    ITEM **items = calloc((size_t)n + 1, sizeof *items);
+    if (!items)
+        return -1;
+    int maxw = 0;
+    for (int i = 0; i < n; i++) {
+        items[i] = new_item(values[i], "");
+        int l = (int)strlen(values[i]);
+        if (l > maxw) maxw = l;
+    }
+    MENU *m = new_menu(items);
+    if (!m) {
+        for (int i = 0; i < n; i++) free_item(items[i]);
+        free(items);
+        return -1;
+    }
+    if (multi)
+        menu_opts_off(m, O_ONEVALUE);
+    set_menu_mark(m, multi ? "[x] " : "> ");
+    int tw = tt_width(title, t->utf8) + 6;
+    int w = maxw + 10;
+    if (w < tw) w = tw;
+    if (w < 46) w = 46;
+    int rows, cols;
+    getmaxyx(stdscr, rows, cols);
+    (void)cols;
+    int vis = n;
+    if (vis > rows - 6) vis = rows - 6;
+    if (vis < 1) vis = 1;
+    dlg d;
+    if (dlg_open(t, &d, vis + 5, w, title) < 0) {
+        free_menu(m);
+        for (int i = 0; i < n; i++) free_item(items[i]);
+        free(items);
+        return -1;
+    }
+    set_menu_format(m, vis, 1);
+    set_menu_win(m, d.win);
+    WINDOW *sub = derwin(d.win, vis, w - 4, 1, 2);
+    set_menu_sub(m, sub);
+    set_menu_fore(m, tui_attr(t, R_CURSOR));
+    set_menu_back(m, tui_attr(t, R_NORMAL));
+    post_menu(m);
+    if (multi)
+        for (int i = 0; i < n; i++)
+            set_item_value(items[i], (*mask >> i) & 1u);
+    else if (initial >= 0 && initial < n)
+        set_current_item(m, items[initial]);
+    tui_put(t, d.win, vis + 2, 2, w - 4,
+            multi ? "Space: select  Enter: apply  Esc: cancel"
+                  : "Enter: choose  Esc: cancel", R_DIM);
+    int result = -1;
+    for (;;) {
+        dlg_refresh(t, &d);
+        int ch = wgetch(d.win);
+        if (tui_interrupted())
+            break;
+        if (ch == KEY_RESIZE) {
+            dlg_resize(t, &d);
+            continue;
+        }
+        key_action a = keys_lookup(KC_DIALOG, ch);
+        if (a == ACT_DLG_CANCEL)
+            break;
+        if (a == ACT_DLG_DOWN) menu_driver(m, REQ_DOWN_ITEM);
+        else if (a == ACT_DLG_UP) menu_driver(m, REQ_UP_ITEM);
+        else if (ch == KEY_NPAGE) menu_driver(m, REQ_SCR_DPAGE);
+        else if (ch == KEY_PPAGE) menu_driver(m, REQ_SCR_UPAGE);
+        else if (a == ACT_DLG_TOGGLE && multi) menu_driver(m, REQ_TOGGLE_ITEM);
+        else if (a == ACT_DLG_OK) {
+            if (multi) {
+                unsigned nm = 0;
+                for (int i = 0; i < n; i++)
+                    if (item_value(items[i]))
+                        nm |= 1u << i;
+                *mask = nm;
+                result = 1;
+            } else {
+                result = item_index(current_item(m));
+            }
+            break;
+        }
+    }
+    unpost_menu(m);
+    free_menu(m);
+    for (int i = 0; i < n; i++)
+        free_item(items[i]);
+    free(items);
+    delwin(sub);
+    dlg_close(t, &d);
+    return result;
+}
+
+int tui_menu_multi(tui *t, const char *title, const char *const *values,
+                   unsigned *mask)
+{
+    int n = 0;
+    while (values[n])
+        n++;
+    int r = run_menu(t, title, values, n, true, mask, 0);
+    return r == 1 ? 1 : 0;
+}
+
+int tui_choose(tui *t, const char *title, const char *const *items, int n,
+               int initial)
+{
+    return run_menu(t, title, items, n, false, NULL, initial);
+}
+
+/* ---- line editor ------------------------------------------------------- */
+
+/* Text fit for the form field as it is: printable UTF-8 only (database
+ * text with control characters is not put on the terminal even here). */
+static bool printable(const char *s)
+{
+    size_t n = strlen(s);
+    if (!utf8_valid(s, n))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char b = (unsigned char)s[i];
+        if (b < 0x20 || b == 0x7f)
+            return false;
+        if (b == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] < 0xa0)
+            return false;       /* C1 */
+    }
+    return true;
+}
+
+int tui_prompt(tui *t, const char *title, const char *initial, char *buf,
+               size_t n, int (*check)(void *ctx, const char *text, char *err,
+                                      size_t errn), void *ctx)
+{
+    int rows, cols;
+    getmaxyx(stdscr, rows, cols);
+    (void)rows;
+    int w = cols - 8;
+    if (w > 90) w = 90;
+    dlg d;
+    if (dlg_open(t, &d, 7, w, title) < 0)
+        return 0;
+    int fw = w - 4;
+    FIELD *fields[2] = { new_field(1, fw, 0, 0, 0, 0), NULL };
+    if (!fields[0]) {
+        dlg_close(t, &d);
+        return 0;
+    }
+    field_opts_off(fields[0], O_AUTOSKIP | O_STATIC);
+    set_max_field(fields[0], (int)(n > 1 ? n - 1 : 1));
+    set_field_back(fields[0], tui_attr(t, R_CURSOR_DIM));
+    bool bad_initial = initial && *initial && !printable(initial);
+    if (initial && !bad_initial)
+        set_field_buffer(fields[0], 0, initial);
+    FORM *f = new_form(fields);
+    WINDOW *sub = derwin(d.win, 1, fw, 2, 2);
+    set_form_win(f, d.win);
+    set_form_sub(f, sub);
+    post_form(f);
+    form_driver(f, REQ_END_FIELD);
+    tui_put(t, d.win, 5, 2, w - 4, "Enter: apply  Esc: cancel  Ctrl-u: clear", R_DIM);
+    if (bad_initial)
+        tui_put(t, d.win, 4, 2, w - 4, "the current value holds control characters; type a new one",
+                R_WARN);
+    curs_set(1);
+    int result = 0;
+    for (;;) {
+        dlg_refresh(t, &d);
+        pos_form_cursor(f);
+        wrefresh(d.win);
+        wint_t wch;
+        int r = wget_wch(d.win, &wch);
+        if (tui_interrupted())
+            break;
+        if (r == ERR)
+            continue;
+        if (r == KEY_CODE_YES) {
+            switch (wch) {
+            case KEY_RESIZE: dlg_resize(t, &d); break;
+            case KEY_LEFT: form_driver(f, REQ_PREV_CHAR); break;
+            case KEY_RIGHT: form_driver(f, REQ_NEXT_CHAR); break;
+            case KEY_HOME: form_driver(f, REQ_BEG_FIELD); break;
+            case KEY_END: form_driver(f, REQ_END_FIELD); break;
+            case KEY_BACKSPACE: form_driver(f, REQ_DEL_PREV); break;
+            case KEY_DC: form_driver(f, REQ_DEL_CHAR); break;
+            case KEY_ENTER: wch = '\n'; r = OK; break;
+            default: break;
+            }
+            if (r == KEY_CODE_YES)
+                continue;
+        }
+        if (wch == 27)
+            break;
+        if (wch == 127 || wch == 8) {
+            form_driver(f, REQ_DEL_PREV);
+            continue;
+        }
+        if (wch == 21) {                 /* Ctrl-u */
+            form_driver(f, REQ_CLR_FIELD);
+            continue;
+        }
+        if (wch == '\n' || wch == '\r') {
+            form_driver(f, REQ_VALIDATION);
+            snprintf(buf, n, "%s", field_buffer(fields[0], 0));
+            size_t l = strlen(buf);
+            while (l > 0 && buf[l - 1] == ' ')
+                buf[--l] = '\0';
+            char err[256] = "";
+            if (check && check(ctx, buf, err, sizeof err) != 0) {
+                /* Stay open with the text and the reason. */
+                tui_put(t, d.win, 4, 2, w - 4, err, R_ERROR);
+                continue;
+            }
+            result = 1;
+            break;
+        }
+        if (wch >= 32 && wch != 127 && !(wch >= 0x80 && wch < 0xa0))
+            form_driver_w(f, OK, (wchar_t)wch);
+    }
+    curs_set(0);
+    unpost_form(f);
+    free_form(f);
+    free_field(fields[0]);
+    delwin(sub);
+    dlg_close(t, &d);
+    return result;
+}
+
+bool tui_confirm(tui *t, const char *question)
+{
+    int w = tt_width(question, t->utf8) + 6;
+    if (w < 30) w = 30;
+    dlg d;
+    if (dlg_open(t, &d, 5, w, "Confirm") < 0)
+        return false;
+    tui_put(t, d.win, 1, 2, w - 4, question, R_NORMAL);
+    tui_put(t, d.win, 3, 2, w - 4, "y: yes   n or Esc: no", R_DIM);
+    bool yes = false;
+    for (;;) {
+        dlg_refresh(t, &d);
+        int ch = wgetch(d.win);
+        if (tui_interrupted())
+            break;
+        if (ch == KEY_RESIZE) {
+            dlg_resize(t, &d);
+            continue;
+        }
+        if (ch == 'y' || ch == 'Y') {
+            yes = true;
+            break;
+        }
+        if (ch == 'n' || ch == 'N' || ch == 27)
+            break;
+    }
+    dlg_close(t, &d);
+    return yes;
+}
+
+/* ---- help, generated from the key table --------------------------------- */
+
+typedef struct {
+    char   **v;
+    tui_role *r;
+    int      n, cap;
+} help_lines;
+
+static void hl_add(help_lines *h, const char *text, size_t len, tui_role r)
+{
+    if (h->n == h->cap) {
+        int nc = h->cap ? h->cap * 2 : 128;
+        char **nv = realloc(h->v, (size_t)nc * sizeof *nv);
+        if (!nv)
+            return;
+        h->v = nv;
+        tui_role *nr = realloc(h->r, (size_t)nc * sizeof *nr);
+        if (!nr)
+            return;
+        h->r = nr;
+        h->cap = nc;
+    }
+    h->v[h->n] = strndup(text, len);
+    h->r[h->n++] = r;
+}
+
+typedef struct { help_lines *h; const char *keys; bool first; } hl_wrap;
+
+static void hl_wrap_line(void *ctx, const char *p, size_t len)
+{
+    hl_wrap *w = ctx;
+    char line[600];
+    int k = snprintf(line, sizeof line, "  %-22s %.*s", w->first ? w->keys : "",
+                     (int)len, p);
+    hl_add(w->h, line, k > 0 ? (size_t)k : 0, R_NORMAL);
+    w->first = false;
+}
+
+static void hl_entry(tui *t, help_lines *h, const char *keys, const char *help,
+                     int width)
+{
+    hl_wrap w = { h, keys, true };
+    tt_wrap(help, width - 25 > 10 ? width - 25 : 10, t->utf8, hl_wrap_line, &w);
+}
+
+/* The help text for a given inner width: the key table by context, then
+ * the statistics view's keys. */
+static void help_build(tui *t, help_lines *h, int width)
+{
+    for (int c = 0; c < KC_N; c++) {
+        if (c)
+            hl_add(h, "", 0, R_NORMAL);
+        const char *cn = keys_context_name((key_context)c);
+        hl_add(h, cn, strlen(cn), R_HEADER);
+        const key_binding *b;
+        for (int i = 0; (b = keys_nth_action((key_context)c, i)); i++) {
+            char names[96];
+            keys_names((key_context)c, b->action, names, sizeof names);
+            hl_entry(t, h, names, b->help, width);
+        }
+    }
+    hl_add(h, "", 0, R_NORMAL);
+    hl_add(h, "Statistics view (v)", 19, R_HEADER);
+    for (int i = 0; i < statsview_nkeys; i++)
+        hl_entry(t, h, statsview_keys[i].key, statsview_keys[i].desc, width);
+}
+
+static void help_free(help_lines *h)
+{
+    for (int i = 0; i < h->n; i++)
+        free(h->v[i]);
+    free(h->v);
+    free(h->r);
+    memset(h, 0, sizeof *h);
+}
+
+void tui_help(tui *t)
+{
+    static const char title[] = "Help: keys (j/k scroll, Esc/q/? close)";
+    help_lines h;
+    memset(&h, 0, sizeof h);
+    dlg d;
+    memset(&d, 0, sizeof d);
+    int top = 0;
+    bool open = false;
+    for (;;) {
+        if (!open) {
+            int rows, cols;
+            getmaxyx(stdscr, rows, cols);
+            int w = cols - 4 > 100 ? 100 : cols - 4;
+            if (dlg_open(t, &d, rows - 2, w, title) < 0)
+                break;
+            help_free(&h);
+            help_build(t, &h, w - 2);
+            open = true;
+        }
+        int vis = d.h - 2;
+        if (top > h.n - vis) top = h.n - vis;
+        if (top < 0) top = 0;
+        for (int y = 0; y < vis; y++)
+            tui_put(t, d.win, 1 + y, 1, d.w - 2, top + y < h.n ? h.v[top + y] : "",
+                    top + y < h.n ? h.r[top + y] : R_NORMAL);
+        dlg_refresh(t, &d);
+        int ch = wgetch(d.win);
+        if (tui_interrupted() || ch == 27 || ch == 'q' || ch == '?' || ch == KEY_F(1))
+            break;
+        if (ch == KEY_RESIZE) {
+            dlg_close(t, &d);
+            open = false;
+            tui_relayout(t);
+            if (t->small)
+                break;
+            continue;
+        }
+        key_action a = keys_lookup(KC_MAIN, ch);
+        if (a == ACT_DOWN) top++;
+        else if (a == ACT_UP) top--;
+        else if (a == ACT_PGDN || a == ACT_HALFDN) top += vis - 1;
+        else if (a == ACT_PGUP || a == ACT_HALFUP) top -= vis - 1;
+        else if (a == ACT_TOP) top = 0;
+        else if (a == ACT_BOTTOM) top = h.n;
+    }
+    if (open)
+        dlg_close(t, &d);
+    help_free(&h);
+}
+
+/* ---- review state ------------------------------------------------------ */
+
+static bool refuse_readonly(tui *t, const char *what)
+{
+    if (!store_is_readonly(t->app->store))
+        return false;
+    tui_message(t, true, "read-only (--readonly): cannot %s", what);
+    return true;
+}
+
+/* After a saved change: the row may move in the sort order, the panes
+ * show the new values. */
+static void after_save(tui *t, const char *id)
+{
+    t->data_gen++;
+    lw_recount(t->lw);
+    lw_reload(t->lw, id);
+    tui_case_changed(t);
+    t->dirty[PANE_LIST] = true;
+    t->list_gen = t->lw->gen - 1;
+}
+
+void tui_review(tui *t)
+{
+    if (refuse_readonly(t, "set the review state"))
+        return;
+    const imt_case *c = lw_current(t->lw);
+    if (!c) {
+        tui_message(t, true, "no case under the cursor");
+        return;
+    }
+    char id[64], title[600];
+    snprintf(id, sizeof id, "%s", c->case_id);
+    snprintf(title, sizeof title, "Review state of %s", id);
+    int st = tui_choose(t, title, imt_review_values, REV_N, c->review_status);
+    if (st < 0)
+        return;
+    char comment[512];
+    snprintf(title, sizeof title, "Comment for %s -> %s (may be empty)", id,
+             imt_review_values[st]);
+    t->unsaved = true;
+    int ok = tui_prompt(t, title, "", comment, sizeof comment, NULL, NULL);
+    t->unsaved = false;
+    if (ok != 1)
+        return;
+    int rc = store_set_review(t->app->store, id, st, comment[0] ? comment : NULL,
+                              RULESET_VERSION);
+    if (rc != STORE_OK) {
+        tui_message(t, true, "review not saved: %s", store_errmsg(t->app->store));
+        return;
+    }
+    after_save(t, id);
+    tui_message(t, false, "%s: %s (audited, rule set %s)", id, imt_review_values[st],
+                RULESET_VERSION);
+}
+
+/* ---- edit one field ------------------------------------------------------ */
+
+typedef struct {
+    tui *t;
+    const imt_case *orig;
+    int field;
+    int nchanged;
+    char msgs[8][256];   /* cross-check messages of the original */
+    int nmsgs;
+    char first_new[256];
+} edit_ctx;
+
+static void collect_orig(void *ctx, int field, const char *msg)
+{
+    (void)field;
+    edit_ctx *e = ctx;
+    if (e->nmsgs < 8)
+        snprintf(e->msgs[e->nmsgs++], sizeof e->msgs[0], "%s", msg);
+}
+
+static void collect_new(void *ctx, int field, const char *msg)
+{
+    (void)field;
+    edit_ctx *e = ctx;
+    if (e->first_new[0])
+        return;
+    for (int i = 0; i < e->nmsgs; i++)
+        if (strcmp(e->msgs[i], msg) == 0)
+            return;               /* was already there before the edit */
+    snprintf(e->first_new, sizeof e->first_new, "%s", msg);
+}
+
+/* Validate with the one cell validator and the cross-field rules, then
+ * save (store_update audits); any refusal keeps the dialog open. */
+static int edit_check(void *ctx, const char *text, char *err, size_t errn)
+{
+    edit_ctx *e = ctx;
+    imt_case c;
+    imt_case_init(&c);
+    if (imt_case_copy(&c, e->orig) != 0) {
+        snprintf(err, errn, "out of memory");
+        return -1;
+    }
+    if (imt_field_parse(&c, e->field, text, err, errn) != 0) {
+        imt_case_clear(&c);
+        return -1;
+    }
+    imt_case_derive(&c);
+    e->first_new[0] = '\0';
+    imt_case_crosscheck(&c, collect_new, e);
+    if (e->first_new[0]) {
+        snprintf(err, errn, "%s", e->first_new);
+        imt_case_clear(&c);
+        return -1;
+    }
+    int rc = store_update(e->t->app->store, &c, "edit", &e->nchanged);
+    imt_case_clear(&c);
+    if (rc != STORE_OK) {
+        snprintf(err, errn, "not saved: %s", store_errmsg(e->t->app->store));
+        return -1;
+    }
+    return 0;
+}
+
+void tui_edit(tui *t)
+{
+    if (refuse_readonly(t, "edit cases"))
+        return;
+    const imt_case *c = lw_current(t->lw);
+    if (!c) {
+        tui_message(t, true, "no case under the cursor");
+        return;
+    }
+    /* Editable: everything but the id, the derived fields and the review
+     * fields (R sets those, with a comment). */
+    const char *labels[IMT_F_COUNT];
+    int idx[IMT_F_COUNT];
+    char lbuf[IMT_F_COUNT][64];
+    int n = 0;
+    for (int f = 0; f < imt_nfields && f < IMT_F_COUNT; f++) {
+        if (f == IMT_F_case_id || f == IMT_F_review_status ||
+            f == IMT_F_reviewer || f == IMT_F_reviewed_at ||
+            (imt_fields[f].flags & FF_DERIVED))
+            continue;
+        snprintf(lbuf[n], sizeof lbuf[n], "%-22s %s", imt_fields[f].label,
+                 imt_fields[f].name);
+        labels[n] = lbuf[n];
+        idx[n++] = f;
+    }
+    imt_case orig;
+    imt_case_init(&orig);
+    if (imt_case_copy(&orig, c) != 0) {
+        tui_message(t, true, "out of memory");
+        return;
+    }
+    char title[800];
+    snprintf(title, sizeof title, "Edit %s: which field?", orig.case_id);
+    int k = tui_choose(t, title, labels, n, 0);
+    if (k < 0) {
+        imt_case_clear(&orig);
+        return;
+    }
+    int f = idx[k];
+    edit_ctx e;
+    memset(&e, 0, sizeof e);
+    e.t = t;
+    e.orig = &orig;
+    e.field = f;
+    imt_case_crosscheck(&orig, collect_orig, &e);
+    char cur[4096], out[4096];
+    imt_field_format(&orig, f, cur, sizeof cur);
+    const char *const *vals = imt_fields[f].values;
+    char allowed[512] = "";
+    if (vals) {
+        size_t l = 0;
+        for (int i = 0; vals[i] && l + 32 < sizeof allowed; i++)
+            l += (size_t)snprintf(allowed + l, sizeof allowed - l, "%s%s",
+                                  i ? "/" : "", vals[i]);
+    }
+    snprintf(title, sizeof title, "%s: %s%s%s (empty = unknown)", orig.case_id,
+             imt_fields[f].name, allowed[0] ? " " : "", allowed);
+    t->unsaved = true;
+    int ok = tui_prompt(t, title, cur, out, sizeof out, edit_check, &e);
+    t->unsaved = false;
+    if (ok == 1) {
+        char id[64];
+        snprintf(id, sizeof id, "%s", orig.case_id);
+        after_save(t, id);
+        if (e.nchanged)
+            tui_message(t, false, "%s: %s saved (audited)", id, imt_fields[f].name);
+        else
+            tui_message(t, false, "%s: %s unchanged", id, imt_fields[f].name);
+    }
+    imt_case_clear(&orig);
+}
+
+/* ---- export ---------------------------------------------------------------- */
+
+/* RFC 4180 CSV of the filtered cases, every column of the field table in
+ * the data-dictionary order, written to a temporary file and renamed so a
+ * failed export never leaves half a file under the chosen name.  (The
+ * CSV helper's export module was not in the tree; see the report.) */
+typedef struct { FILE *f; long n; } exp_ctx;
+
+static void csv_cell(FILE *f, const char *s)
+{
+    bool quote = strpbrk(s, ",\"\r\n") != NULL;
+    if (!quote) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static int exp_row(void *ctx, const imt_case *c)
+{
+    exp_ctx *e = ctx;
+    char buf[8192];
+    for (int i = 0; i < imt_nfields; i++) {
+        if (i)
+            fputc(',', e->f);
+        csv_cell(e->f, imt_field_format(c, i, buf, sizeof buf));
+    }
+    fputs("\r\n", e->f);
+    e->n++;
+    return ferror(e->f) ? -1 : 0;
+}
+
+void tui_export(tui *t)
+{
+    char name[1024];
+    if (tui_prompt(t, "Export the filtered cases to CSV file", "imtreview-export.csv",
+                   name, sizeof name, NULL, NULL) != 1 || !name[0])
+        return;
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", name);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        tui_message(t, true, "export: cannot create %s: %s", name, strerror(errno));
+        return;
+    }
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        unlink(tmp);
+        tui_message(t, true, "export: %s", strerror(errno));
+        return;
+    }
+    for (int i = 0; i < imt_nfields; i++) {
+        if (i)
+            fputc(',', f);
+        fputs(imt_fields[i].name, f);
+    }
+    fputs("\r\n", f);
+    exp_ctx e = { f, 0 };
+    int rc = store_foreach(t->app->store, &t->lw->filter, t->lw->sort, exp_row, &e);
+    int werr = ferror(f);
+    if (fclose(f) != 0)
+        werr = 1;
+    if (rc != 0 || werr || rename(tmp, name) != 0) {
+        unlink(tmp);
+        tui_message(t, true, "export to %s failed%s%s", name, rc < 0 ? ": " : "",
+                    rc < 0 ? store_errmsg(t->app->store) : "");
+        return;
+    }
+    tui_message(t, false, "exported %ld cases to %s", e.n, name);
+}

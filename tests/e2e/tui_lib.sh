@@ -1,0 +1,194 @@
+# tui_lib.sh - shared helpers for the interface's tmux end-to-end tests.
+# Source it from a test (POSIX sh).  Every test gets a private tmux server
+# (own socket in its temp dir, no user config), killed on any exit.
+#
+#   tl_init                      temp dir $TL_DIR, socket, trap
+#   tl_make_db                   60 plain cases + HOSTILE-1 into $TL_DB
+#   tl_start COLS ROWS [VAR=val ...]
+#                                a detached session running an interactive
+#                                sh (prompt "imt$ ") with only the given
+#                                environment (+HOME, PATH, LANG=C.UTF-8,
+#                                TERM=xterm-256color unless overridden)
+#   tl_run 'command line'        type a command line into that shell
+#   tl_tui [args]                start $IMTREVIEW --db $TL_DB [args] there
+#   tl_keys KEY...               tmux send-keys (tmux key names: Down, Escape)
+#   tl_screen                    the visible screen as text
+#   tl_wait TEXT [SECONDS]       poll the screen until it holds TEXT (fixed
+#                                string); returns 1 on timeout (default 5 s)
+#   tl_wait_gone TEXT [SECONDS]  until TEXT is no longer on screen
+#   tl_wait_re REGEX [SECONDS]   extended regex
+#   tl_resize COLS ROWS
+#   tl_status                    the line holding "N of M cases"
+#   tl_count                     N from "N of M cases" (empty if none)
+#   tl_detail_id                 case id shown in the detail pane ("Case  ID")
+#   tl_ok NAME / tl_notok NAME [why] / tl_check NAME cmd...
+#   tl_done                      exit status: 1 if any check failed
+: "${IMTREVIEW:?IMTREVIEW must be the absolute path of the binary}"
+
+TL_FAILS=0
+TL_SESSION=imt
+
+tl_cleanup() {
+    if [ -n "${TL_SOCK:-}" ]; then
+        tmux -S "$TL_SOCK" kill-server >/dev/null 2>&1
+    fi
+    if [ -n "${TL_DIR:-}" ] && [ -z "${TL_KEEP:-}" ]; then
+        rm -rf "$TL_DIR"
+    fi
+}
+
+tl_init() {
+    TL_DIR=$(mktemp -d "${TMPDIR:-/tmp}/imt-tui.XXXXXX") || exit 1
+    TL_SOCK=$TL_DIR/tmux.sock
+    TL_DB=$TL_DIR/cases.db
+    trap tl_cleanup EXIT
+    printf '%s\n' 'stty -a | tr " ;" "\n\n" | grep -xE "echo|icanon|-echo|-icanon" | sort | tr "\n" " "; echo STTY-END' >"$TL_DIR/stty.sh"
+    trap 'exit 130' INT TERM HUP
+}
+
+T() { tmux -S "$TL_SOCK" -f /dev/null "$@"; }
+
+tl_ok()    { echo "ok $1"; }
+tl_notok() { echo "not ok $1${2:+ # $2}"; TL_FAILS=$((TL_FAILS + 1)); }
+tl_no() { ! "$@"; }
+tl_check() {
+    _n=$1; shift
+    if "$@"; then tl_ok "$_n"; else tl_notok "$_n"; fi
+}
+tl_done() { [ "$TL_FAILS" -eq 0 ]; }
+
+# The fixture: ids IMT-001..IMT-060 cycle through every site, ALK IHC
+# (positive/negative/unknown) and outcome, so each filter value has cases.
+tl_make_db() {
+    _csv=$TL_DIR/cases.csv
+    {
+        echo "case_id,age_years,sex,site,alk_ihc,outcome,followup_months,notes"
+        _i=1
+        while [ "$_i" -le 60 ]; do
+            set -- lung head_neck abdomen_pelvis retroperitoneum genitourinary \
+                   trunk_limbs thorax_other cns other
+            shift $((_i % 9)); _site=$1
+            set -- positive negative ""; shift $((_i % 3)); _alk=${1:-}
+            set -- NED AWD DOD DOC LOST; shift $((_i % 5)); _out=$1
+            printf 'IMT-%03d,%d,%s,%s,%s,%s,%d,plain note %d\n' "$_i" \
+                $((_i % 70 + 1)) "$( [ $((_i % 2)) -eq 0 ] && echo F || echo M)" \
+                "$_site" "$_alk" "$_out" $((_i * 3)) "$_i"
+            _i=$((_i + 1))
+        done
+        # The hostile note: OSC 52 clipboard, OSC 0 title, CSI 2J, a C0/DEL
+        # mix, a C1 CSI (U+009B) and CJK text (invalid UTF-8 is refused by import,
+        # so it is covered by the unit tests).
+        printf 'HOSTILE-1,40,F,lung,positive,NED,12,"OSC52:\033]52;c;cHduZWQ=\007 TITLE:\033]0;PWNED\007 CLS:\033[2J CTL:\001\002\010\177 C1:\302\2332J CJK:\344\270\255\346\226\207\347\227\205\344\276\213 END"\n'
+    } >"$_csv"
+    "$IMTREVIEW" --db "$TL_DB" import "$_csv" >/dev/null 2>"$TL_DIR/import.err" || {
+        echo "# import failed: $(cat "$TL_DIR/import.err")"
+        return 1
+    }
+}
+
+tl_start() {
+    _cols=$1 _rows=$2; shift 2
+    T kill-session -t "$TL_SESSION" >/dev/null 2>&1
+    T new-session -d -s "$TL_SESSION" -x "$_cols" -y "$_rows" \
+        env -i HOME="$TL_DIR" PATH="$PATH" LANG=C.UTF-8 TERM=xterm-256color \
+        PS1='imt$ ' IMTREVIEW="$IMTREVIEW" XDG_CONFIG_HOME="$TL_DIR/config" \
+        "$@" sh || return 1
+    T set-option -t "$TL_SESSION" status off >/dev/null
+    T set-option -s escape-time 0 >/dev/null 2>&1
+    tl_wait 'imt$' 5
+}
+
+tl_run() { T send-keys -t "$TL_SESSION" -l "$1"; T send-keys -t "$TL_SESSION" Enter; }
+
+tl_tui() {
+    T send-keys -t "$TL_SESSION" 'clear' Enter
+    _args="--db '$TL_DB'"
+    for _a in "$@"; do _args="$_args '$_a'"; done
+    tl_run "\"\$IMTREVIEW\" $_args; echo \"rc=\$?\""
+}
+
+tl_keys() { T send-keys -t "$TL_SESSION" "$@"; }
+tl_screen() { T capture-pane -p -t "$TL_SESSION"; }
+tl_resize() { T resize-window -t "$TL_SESSION" -x "$1" -y "$2"; }
+
+_tl_poll() {   # mode text seconds
+    _end=$(( $(date +%s) + ${3:-5} ))
+    while :; do
+        _s=$(tl_screen)
+        case $1 in
+            has)  printf '%s\n' "$_s" | grep -qF -- "$2" && return 0 ;;
+            gone) printf '%s\n' "$_s" | grep -qF -- "$2" || return 0 ;;
+            re)   printf '%s\n' "$_s" | grep -qE -- "$2" && return 0 ;;
+        esac
+        [ "$(date +%s)" -gt "$_end" ] && return 1
+        sleep 0.05
+    done
+}
+tl_wait()      { _tl_poll has "$1" "${2:-5}"; }
+tl_wait_gone() { _tl_poll gone "$1" "${2:-5}"; }
+tl_wait_re()   { _tl_poll re "$1" "${2:-5}"; }
+
+tl_status() { tl_screen | grep -E '[0-9]+ of [0-9]+ cases' | head -n 1; }
+tl_count()  { tl_status | sed -nE 's/.* ([0-9]+) of [0-9]+ cases.*/\1/p'; }
+tl_total()  { tl_status | sed -nE 's/.* [0-9]+ of ([0-9]+) cases.*/\1/p'; }
+tl_detail_id() {
+    tl_screen | grep -oE 'Case +[A-Za-z0-9._-]*-[0-9]+' | head -n 1 |
+        awk '{print $2}'
+}
+tl_list_row() {   # "R" from the list title "row R of N"
+    tl_screen | sed -nE 's/.*row ([0-9]+) of [0-9]+.*/\1/p' | head -n 1
+}
+
+# Number of cases `imtreview list` gives for the same filter options.
+tl_cli_count() {
+    "$IMTREVIEW" --db "$TL_DB" list "$@" | tail -n +2 | grep -c .
+}
+# The Nth case id (1-based) of `list` for the filter, sorted by id.
+tl_cli_nth_id() {
+    _n=$1; shift
+    "$IMTREVIEW" --db "$TL_DB" list "$@" | tail -n +2 | cut -f1 |
+        LC_ALL=C sort | sed -n "${_n}p"
+}
+
+# Wait until the count on the status line stops changing and equals $1.
+tl_wait_count() {
+    _end=$(( $(date +%s) + ${2:-5} ))
+    while :; do
+        [ "$(tl_count)" = "$1" ] && return 0
+        [ "$(date +%s)" -gt "$_end" ] && return 1
+        sleep 0.05
+    done
+}
+
+# Terminal modes after the program left: echo and icanon on.
+tl_stty_sane() {
+    T send-keys -t "$TL_SESSION" 'clear' Enter
+    tl_wait_gone 'rc=' 3
+    tl_run "sh '$TL_DIR/stty.sh'"
+    tl_wait 'STTY-END' 5 || return 1
+    tl_screen | grep -q '^echo icanon STTY-END'
+}
+
+# Wait until the detail pane shows case id $1.
+tl_wait_detail() {
+    _end=$(( $(date +%s) + ${2:-5} ))
+    while :; do
+        [ "$(tl_detail_id)" = "$1" ] && return 0
+        [ "$(date +%s)" -gt "$_end" ] && return 1
+        sleep 0.05
+    done
+}
+
+# Whether the screen (with attributes, capture-pane -e) uses any colour.
+tl_screen_has_colour() {
+    T capture-pane -e -p -t "$TL_SESSION" |
+        grep -oE "$(printf '\033')\[[0-9;:]*m" | tr -d "m[$(printf '\033')" |
+        tr ';:' '\n\n' | grep -qxE '3[0-8]|4[0-8]|9[0-7]|10[0-7]'
+}
+
+# Quit with q and wait for the shell to report the exit status.
+tl_quit() {
+    tl_keys q
+    tl_wait_re '^rc=[0-9]+' "${1:-5}"
+}
+tl_rc() { tl_screen | sed -nE 's/^rc=([0-9]+).*/\1/p' | tail -n 1; }
