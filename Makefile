@@ -57,7 +57,7 @@ BENCH_SRC = $(wildcard tests/bench/*.c)
 BENCH_BIN = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 DEMO_DB  = $(BUILD)/demo.db
 
-.PHONY: all deps run check test unit e2e bench install uninstall clean demo
+.PHONY: all deps run check test unit e2e bench install uninstall clean demo docs
 .DELETE_ON_ERROR:
 
 all: $(BIN) $(GEN)
@@ -84,6 +84,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT) $(LIB) $(wildcard tests/unit/*.
 $(BUILD)/bench/%: tests/bench/%.c $(LIB) | $(BUILD)/bench
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
+$(BUILD)/keysman: tests/tools/keysman.c $(LIB) | $(BUILD)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
 $(BUILD) $(BUILD)/obj $(BUILD)/tests $(BUILD)/bench:
 	mkdir -p $@
 
@@ -108,6 +111,17 @@ bench: deps
 	$(MAKE) --no-print-directory $(BIN) $(GEN) $(BENCH_BIN)
 	@BENCH_DIR=$(abspath $(BUILD)/bench) IMTREVIEW=$(abspath $(BIN)) GEN_CASES=$(abspath $(GEN)) BUILD=$(BUILD) \
 	    sh tests/bench/run.sh
+
+# ---- generated documentation ------------------------------------------------
+# The KEYS section of the man page comes from the key table and the rules
+# reference card in README.md from `imtreview rules`; tests fail when either
+# is stale (tests/unit/test_manpage.c, tests/e2e/test_docs.sh).
+docs: $(BIN) $(BUILD)/keysman
+	$(BUILD)/keysman >$(BUILD)/keys.man
+	sh tests/tools/splice.sh imtreview.1 '.\" BEGIN GENERATED KEYS' '.\" END GENERATED KEYS' $(BUILD)/keys.man
+	XDG_CONFIG_HOME=/nonexistent $(BIN) rules >$(BUILD)/rules.txt
+	{ echo '```'; cat $(BUILD)/rules.txt; echo '```'; } >$(BUILD)/rules.md
+	sh tests/tools/splice.sh README.md '<!-- BEGIN GENERATED RULES' '<!-- END GENERATED RULES' $(BUILD)/rules.md
 
 # ---- demo and install ------------------------------------------------------
 $(DEMO_DB): sample-data/cases.csv | $(BIN)
