@@ -760,6 +760,9 @@ static tri c_tx_chemo(rctx *x, rule_rec *r)
     tri none = tri_not(targetable(c));
     tri tki = text_set(c->targeted);
     tri t = gate_unsuit(x, r, tri_or(none, tki));
+    if (t == U && tki == U && x->unsuit == T)
+        miss(r, "targeted unknown: if a TKI was already given, chemotherapy is the next "
+                "option (TX-CHEMO, C8)");
     if (t != T)
         return t;
     if (none == T) {
@@ -815,6 +818,13 @@ static tri c_tx_io(rctx *x, rule_rec *r)
     } else if (t == U && pd == U && prior == T && x->unsuit == T) {
         miss(r, "pdl1_tps unknown: a PD-L1-positive tumour could be considered for a "
                 "checkpoint inhibitor within a trial (TX-IO)");
+    } else if (t == U && pd == T && prior == U && x->unsuit == T) {
+        char v[16];
+        miss(r, "%s unknown: after prior systemic therapy, pdl1_tps = %s would allow "
+                "a checkpoint inhibitor within a trial (TX-IO)",
+             tg == U && ch == U ? "targeted and chemotherapy" : tg == U ? "targeted"
+                                                                       : "chemotherapy",
+             imt_field_format(c, IMT_F_pdl1_tps, v, sizeof v));
     }
     return t;
 }

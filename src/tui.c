@@ -695,7 +695,7 @@ int tui_run(imt_app *app)
     t->app = app;
     t->lw = lw;
     t->recs = recs;
-    rules_config_default(&t->rcfg);
+    rules_load_config(app, "tui", &t->rcfg, NULL);  /* as `recommend` */
     base_name(app->db_path ? app->db_path : "", t->dbname, sizeof t->dbname);
     const char *cs = nl_langinfo(CODESET);
     t->utf8 = cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);

@@ -26,6 +26,10 @@ HN-1,head_neck,Left maxillary sinus,yes,R0,no,no,negative,,none,ngs_rna,4.4,1.95
 HN-2,head_neck,nasopharynx,yes,R0,no,no,negative,,none,ngs_rna,4.5,1.958,no,MRI,F,,
 DISC-1,abdomen_pelvis,,yes,R0,no,no,positive,negative,,,7,,,CT,F,,signed_out
 THX-1,lung,,yes,R1,no,no,negative,,ETV6::NTRK3,ngs_rna,12,,,CT,F,yes,
+HN-44,head_neck,nasopharynx,yes,R0,no,no,negative,,none,ngs_rna,4.4,1.958,no,MRI,M,,
+HN-U,head_neck,,yes,R0,no,no,negative,,none,ngs_rna,,,,MRI,M,,
+SZ-65,abdomen_pelvis,,yes,R0,no,no,negative,,none,ngs_rna,6.5,,,CT,M,,
+SZ-66,abdomen_pelvis,,yes,R0,no,no,negative,,none,ngs_rna,6.6,,,CT,M,,
 EOF
 
 if ! "$IMT" --db "$db" import "$tmp/fix.csv" >"$tmp/imp.out" 2>"$tmp/imp.err"; then
@@ -79,6 +83,30 @@ check hn_maxillary_named has "$tmp/out" 'high-risk: maxillary sinus"'
 rec HN-2 --json
 check hn_size_45_fires has "$tmp/out" 'high-risk: size"'
 check hn_size_fact has "$tmp/out" '"size_cm = 4.5 (> 4.4)"'
+
+# 4.4 cm and NLR 1.958 with no other feature: strict thresholds, no RT
+rec HN-44 --json
+check hn_44_silent hasnt "$tmp/out" '"id":"TX-HN-ADJUVANT-RT"'
+check hn_44_staging has "$tmp/out" '"id":"FU-STAGING"'
+# every high-risk feature unknown after resection: silent, named as missing
+rec HN-U --json
+check hn_unknown_silent hasnt "$tmp/out" '"id":"TX-HN-ADJUVANT-RT"'
+check hn_unknown_missing has "$tmp/out" 'size_cm, site_detail, nlr, invasive_growth unknown'
+# RISK-SIZE: > 6.5 strict
+rec SZ-65 --json
+check size_65_silent hasnt "$tmp/out" '"id":"RISK-SIZE"'
+rec SZ-66 --json
+check size_66_fires has "$tmp/out" '"size_cm = 6.6 (> 6.5)"'
+# the JSON keys, exactly and in cli.md's order, for every recommendation
+keys=$(grep -o '"[a-z_]*":' "$tmp/out" | tr -d '":' | tr '\n' ' ')
+want="case_id ruleset recommendations "
+n=$(grep -o '"id":"' "$tmp/out" | wc -l)
+i=0
+while [ "$i" -lt "$n" ]; do
+    want="${want}id kind level summary detail evidence fired_by missing "
+    i=$((i + 1))
+done
+check json_keys_exact test "$keys" = "$want"
 
 # --- discordant ALK; signed out: no MDT ---
 rec DISC-1 --json

@@ -127,6 +127,23 @@ static void expect_silent(const char *id, const char *spec, const char *mutation
     free(res);
 }
 
+/* The rule does not fire, and some recommendation lists `needle` among
+ * its missing facts (an unknown that matters is reported). */
+static void expect_missing(const char *id, const char *spec, const char *mutation,
+                           const char *needle)
+{
+    rules_result *res = eval_spec(spec, mutation);
+    bool found = false;
+    for (int i = 0; i < res->n && !found; i++)
+        found = has_missing(&res->recs[i], needle);
+    if (find(res, id) || !found) {
+        dump(res);
+        fail_msg("%s on '%s' + '%s': %s '%s'", id, spec, mutation ? mutation : "",
+                 find(res, id) ? "fired" : "no missing fact with", needle);
+    }
+    free(res);
+}
+
 /* ---- the table of rule cases -------------------------------------------- */
 
 typedef struct {
@@ -763,6 +780,77 @@ static void test_unsuit_unknown_holds_treatment(void **state)
     free(res);
 }
 
+/* Unknown is not "no", and where the unknown matters it is reported:
+ * for each rule, a case built to fire it with one condition made
+ * unknown; the rule must stay silent and some recommendation (the rule's
+ * neighbours or DX-MISSING-DATA) must name the empty field under
+ * "missing".  Written from rules.md: each line is a field whose value
+ * would change the work-up or treatment advice. */
+static void test_unknowns_reported(void **state)
+{
+    (void)state;
+    static const struct { const char *id, *spec, *unknown, *needle; } t[] = {
+        { "DX-DIFF-IGG4", "igg4_igg_ratio=41;igg4_per_hpf=11", "igg4_per_hpf=",
+          "igg4_per_hpf unknown" },
+        { "DX-DIFF-IGG4", "igg4_igg_ratio=41;igg4_per_hpf=11", "igg4_igg_ratio=",
+          "igg4_igg_ratio unknown" },
+        { "TX-SURGERY", "resectable=yes;surgery=none", "resectable=", "resectable unknown" },
+        { "TX-RERESECT", "surgery=R1;resectable=yes", "surgery=", "surgery unknown" },
+        { "TX-HN-ADJUVANT-RT", "site=head_neck;surgery=R0;size_cm=4.5", "surgery=",
+          "surgery unknown" },
+        { "TX-HN-ADJUVANT-RT", "site=head_neck;surgery=R0;size_cm=4.5", "size_cm=",
+          "size_cm" },
+        { "TX-HN-ADJUVANT-RT", "site=head_neck;surgery=R0;nlr=2", "nlr=", "nlr" },
+        { "TX-HN-ADJUVANT-RT", "site=head_neck;surgery=R0;invasive_growth=yes",
+          "invasive_growth=", "invasive_growth" },
+        { "TX-HN-ADJUVANT-RT", "site=head_neck;surgery=R0;site_detail=maxillary sinus",
+          "site_detail=", "site_detail" },
+        { "TX-RADICAL-RT", "resectable=no;surgery=R0;metastatic=no;recurrence=no",
+          "resectable=", "resectable unknown" },
+        { "TX-RADICAL-RT", "resectable=yes;surgery=R0;metastatic=yes;recurrence=no",
+          "metastatic=", "metastatic unknown" },
+        { "TX-RADICAL-RT", "resectable=no;surgery=R0;metastatic=no;recurrence=yes",
+          "resectable=;recurrence=", "recurrence unknown" },
+        { "TX-RADICAL-RT", "resectable=yes;surgery=R1;metastatic=no", "surgery=",
+          "surgery unknown" },
+        { "TX-ALK-TKI", "alk_fish=positive;resectable=no", "alk_fish=", "ALK status unknown" },
+        { "TX-ALK-TKI", "alk_fish=positive;resectable=no;surgery=R0;metastatic=no",
+          "resectable=", "TX-ALK-TKI" },
+        { "TX-ROS1-TKI", "fusion=TFG::ROS1;fusion_method=ngs_rna;resectable=no",
+          "fusion=;fusion_method=", "fusion not tested" },
+        { "TX-ROS1-TKI", "fusion=TFG::ROS1;fusion_method=ngs_rna;resectable=no;"
+          "surgery=R0;metastatic=no", "resectable=", "TX-ROS1-TKI" },
+        { "TX-NTRK-RET", "fusion=ETV6::NTRK3;fusion_method=ngs_rna;resectable=no",
+          "fusion=;fusion_method=", "fusion not tested" },
+        { "TX-NTRK-RET", "fusion=CCDC6::RET;fusion_method=ngs_rna;resectable=no;"
+          "surgery=R0;metastatic=no", "resectable=", "TX-NTRK-RET" },
+        { "TX-CHEMO", "alk_fish=negative;fusion=none;fusion_method=ngs_rna;resectable=no",
+          "alk_fish=;fusion=;fusion_method=", "fusion not tested" },
+        { "TX-CHEMO", "alk_fish=positive;targeted=crizotinib;resectable=no", "targeted=",
+          "targeted unknown" },
+        { "TX-CHEMO", "alk_fish=negative;fusion=none;fusion_method=ngs_rna;resectable=no;"
+          "surgery=R0;metastatic=no", "resectable=", "TX-CHEMO" },
+        { "TX-STEROID-HN", "site=head_neck;resectable=no;surgery=R0;metastatic=no",
+          "resectable=", "TX-STEROID-HN" },
+        { "TX-NSAID", "alk_ihc=negative;resectable=no", "alk_ihc=", "ALK status unknown" },
+        { "TX-NSAID", "alk_ihc=negative;resectable=no;surgery=R0;metastatic=no",
+          "resectable=", "TX-NSAID" },
+        { "TX-IO", "pdl1_tps=1;resectable=no;chemotherapy=MTX+VCR", "pdl1_tps=",
+          "pdl1_tps unknown" },
+        { "TX-IO", "pdl1_tps=1;resectable=no;chemotherapy=MTX+VCR", "chemotherapy=",
+          "chemotherapy unknown" },
+        { "TX-IO", "pdl1_tps=50;resectable=no;targeted=alectinib;chemotherapy=none",
+          "targeted=", "targeted unknown" },
+        { "TX-IO", "pdl1_tps=1;chemotherapy=AI;resectable=no;surgery=R0;metastatic=no",
+          "resectable=", "TX-IO" },
+        { "TX-TRIAL", "resectable=no;surgery=R0;metastatic=no", "resectable=", "TX-TRIAL" },
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        expect_fires(t[i].id, t[i].spec, NULL);
+        expect_missing(t[i].id, t[i].spec, t[i].unknown, t[i].needle);
+    }
+}
+
 /* The configurable mitoses cut-off. */
 static void test_mitoses_config(void **state)
 {
@@ -987,6 +1075,10 @@ static void test_random_cases(void **state)
             const rule_rec *r = &res->recs[k];
             assert_true(r->evidence && r->evidence[0]);
             assert_true(r->nfired > 0);
+            /* a missing fact is a whole sentence, never cut at the buffer */
+            for (int m = 0; m < r->nmissing; m++)
+                if (strlen(r->missing[m]) >= RULES_FACT_LEN - 1)
+                    fail_msg("%s: missing fact cut: '%s'", r->id, r->missing[m]);
             if (unsuit != 1) {
                 static const char *const need[] = { "TX-RADICAL-RT", "TX-ALK-TKI",
                     "TX-ROS1-TKI", "TX-NTRK-RET", "TX-CHEMO", "TX-STEROID-HN",
@@ -1021,6 +1113,7 @@ int main(void)
     ADD(test_hn_features_named);
     ADD(test_alk_tki_confirm);
     ADD(test_unsuit_unknown_holds_treatment);
+    ADD(test_unknowns_reported);
     ADD(test_mitoses_config);
     ADD(test_stale_derived);
     ADD(test_hostile_text);
