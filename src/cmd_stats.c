@@ -20,7 +20,10 @@ static const char usage[] =
     "                     rfs (recurrence or death)\n"
     "  --by FIELD         alk_status, site, sex, surgery, steroids, outcome,\n"
     "                     metastatic, margin (R0 / R1/R2 / biopsy/none), age_group\n"
-    "                     (<18 / >=18)\n"
+    "                     (<18 / >=18); cases where FIELD is not recorded form a\n"
+    "                     group 'unknown', shown but left out of the log-rank and\n"
+    "                     Fisher tests (alk_status 'unknown' is a value and is\n"
+    "                     compared)\n"
     "  --json             machine-readable output (keys as in the man page)\n"
     "  --help             this text\n";
 
