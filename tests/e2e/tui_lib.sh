@@ -89,10 +89,17 @@ tl_make_db() {
 tl_start() {
     _cols=$1 _rows=$2; shift 2
     T kill-session -t "$TL_SESSION" >/dev/null 2>&1
-    T new-session -d -s "$TL_SESSION" -x "$_cols" -y "$_rows" \
+    # Killing the last session ends the server; a new-session racing its
+    # exit fails with "server exited unexpectedly": wait and retry.
+    _try=0
+    until T new-session -d -s "$TL_SESSION" -x "$_cols" -y "$_rows" \
         env -i HOME="$TL_DIR" PATH="$PATH" LANG=C.UTF-8 TERM=xterm-256color \
         PS1='imt$ ' IMTREVIEW="$IMTREVIEW" XDG_CONFIG_HOME="$TL_DIR/config" \
-        "$@" sh || return 1
+        "$@" sh 2>/dev/null; do
+        _try=$((_try + 1))
+        [ "$_try" -ge 5 ] && return 1
+        sleep 0.3
+    done
     T set-option -t "$TL_SESSION" status off >/dev/null
     T set-option -s escape-time 0 >/dev/null 2>&1
     tl_wait 'imt$' 5
