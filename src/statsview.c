@@ -611,7 +611,8 @@ int statsview_run(struct statsview_env *env)
     s.ep = EP_OS;
     s.by = BY_ALK_STATUS;
     int rc = compute(&s);
-    for (;;) {
+    int errs = 0;
+    while (!(env->stop && *env->stop)) {
         if (s.have) draw(&s);
         else {
             erase();
@@ -619,7 +620,16 @@ int statsview_run(struct statsview_env *env)
             mvaddstr(1, 0, "press q to close");
             refresh();
         }
+        errno = 0;
         int ch = getch();
+        if (env->stop && *env->stop) break;
+        if (ch == ERR) {
+            /* blocking getch fails only when interrupted or when the
+             * terminal is gone: do not spin on a dead terminal */
+            if (errno == EINTR && ++errs < 1000) continue;
+            break;
+        }
+        errs = 0;
         if (ch == 'q' || ch == 'v' || ch == 27) break;
         if (!s.have) continue;
         s.msg[0] = 0;

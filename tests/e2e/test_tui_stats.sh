@@ -134,4 +134,26 @@ for mode in utf8 ascii; do
         tl_quit >/dev/null
     done
 done
+# The terminal goes away (SIGHUP) while the view is open: the program
+# must end, not spin on a dead terminal.
+tl_start 80 24 || tl_notok hangup_start
+tl_tui
+tl_wait_re '[0-9]+ of [0-9]+ cases' 10
+tl_keys v
+if tl_wait 'At risk' 5; then
+    pid=$(ps -eo pid=,args= | awk -v db="$TL_DB" 'index($0, db) && /imtreview/ { print $1; exit }')
+    T kill-server >/dev/null 2>&1
+    gone=1
+    for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+        kill -0 "$pid" 2>/dev/null || { gone=0; break; }
+        sleep 0.1
+    done
+    if [ -n "$pid" ] && [ $gone -eq 0 ]; then tl_ok hangup_in_view_exits
+    else
+        tl_notok hangup_in_view_exits "pid '$pid' still running"
+        [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+    fi
+else
+    tl_notok hangup_view_opens
+fi
 tl_done
