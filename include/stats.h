@@ -117,7 +117,9 @@ extern const double stats_landmarks[STATS_NLANDMARKS];   /* 12 36 60 120 */
 typedef struct {
     const char *name;
     long   n, events;
-    double observed, expected;
+    double observed, expected;  /* log-rank O and E; E NaN when !tested */
+    bool   tested;              /* in the log-rank / Fisher tests: false
+                                 * for a missing value ("unknown") */
     stats_km km;
     stats_at at[STATS_NLANDMARKS];
     double median;
@@ -129,6 +131,7 @@ typedef struct {
     stats_at at[STATS_NLANDMARKS];
     double median;
     int    ngroups;                      /* groups with cases */
+    /* logrank over the tested groups (>= 2); fisher when exactly 2 */
     stats_group groups[STATS_MAXG];
     bool   has_logrank;
     double chisq, p;

@@ -8,6 +8,7 @@
 #ifndef IMT_STATSVIEW_H
 #define IMT_STATSVIEW_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include "store.h"
@@ -26,10 +27,14 @@ struct statsview_env {
     /* attribute (ncurses attr_t as int) for a role; NULL = defaults */
     int             (*attr)(void *ctx, int role);
     void             *attr_ctx;
-    const char       *export_dir; /* where `e` writes its CSV; NULL = "." */
+    const char       *export_dir; /* where `x` writes its CSV; NULL = "." */
+    /* set (non-zero) by the caller's SIGHUP/SIGTERM/SIGINT handler: the
+     * view closes at once; NULL = none */
+    const volatile sig_atomic_t *stop;
 };
 
-/* Run the view until the user closes it (v, Esc, q).  Assumes curses is
+/* Run the view until the user closes it (v, Esc, q), *stop is set, or the
+ * terminal's input fails (it is gone).  Assumes curses is
  * initialised (keypad on).  Returns 0, or -1 when the store failed (the
  * message was shown in the view). */
 int statsview_run(struct statsview_env *env);

@@ -20,7 +20,10 @@ static const char usage[] =
     "                     rfs (recurrence or death)\n"
     "  --by FIELD         alk_status, site, sex, surgery, steroids, outcome,\n"
     "                     metastatic, margin (R0 / R1/R2 / biopsy/none), age_group\n"
-    "                     (<18 / >=18)\n"
+    "                     (<18 / >=18); cases where FIELD is not recorded form a\n"
+    "                     group 'unknown', shown but left out of the log-rank and\n"
+    "                     Fisher tests (alk_status 'unknown' is a value and is\n"
+    "                     compared)\n"
     "  --json             machine-readable output (keys as in the man page)\n"
     "  --help             this text\n";
 
@@ -29,12 +32,19 @@ static int add_case(void *ctx, const imt_case *c)
     return stats_cohort_add(ctx, c) ? 1 : 0;
 }
 
-/* A real as JSON: 17 significant digits round-trip a double exactly, so
- * the output agrees with R to far better than the 1e-6 cli.md asks. */
+/* A real as JSON: up to 17 significant digits round-trip a double exactly,
+ * so the output agrees with R to far better than the 1e-6 cli.md asks. */
 static void jnum(FILE *o, double v)
 {
-    if (isfinite(v)) fprintf(o, "%.17g", v);
-    else fputs("null", o);
+    if (!isfinite(v)) { fputs("null", o); return; }
+    char b[32];
+    /* the shortest of 15..17 digits that reads back as the same double,
+     * so 13.2 prints as 13.2, not 13.199999999999999 */
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(b, sizeof b, "%.*g", prec, v);
+        if (strtod(b, NULL) == v) break;
+    }
+    fputs(b, o);
 }
 
 static void jstr(FILE *o, const char *s)
@@ -196,8 +206,10 @@ static void print_text(FILE *o, const imt_filter *f, const stats_cohort *co,
                 "group", "n", "events", "observed", "expected", "median");
         for (int g = 0; g < r->ngroups; g++) {
             const stats_group *G = &r->groups[g];
-            fprintf(o, "  %-18.18s %6ld %6ld %10.2f %10.2f ", G->name, G->n, G->events,
-                    G->observed, G->expected);
+            fprintf(o, "  %-18.18s %6ld %6ld %10.2f ", G->name, G->n, G->events,
+                    G->observed);
+            if (isfinite(G->expected)) fprintf(o, "%10.2f ", G->expected);
+            else fprintf(o, "%10s ", "-");
             tmonths(o, 8, G->median);
             fputc('\n', o);
         }

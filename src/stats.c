@@ -461,7 +461,12 @@ int stats_report_compute(const stats_cohort *co, stats_report *r)
                                      : "no followup_months");
     if (co->nobs > 0 && r->events == 0)
         warnf(r, "no events: survival stays 1, no median");
-    if (co->by == BY_NONE) return 0;
+    if (co->by == BY_NONE) {
+        if (co->nobs > 0 && (r->n_used < 5 || r->events < 3))
+            warnf(r, "small cohort (%ld case%s, %ld event%s): estimates are unstable",
+                  r->n_used, r->n_used == 1 ? "" : "s", r->events, r->events == 1 ? "" : "s");
+        return 0;
+    }
 
     const char *names[STATS_MAXG];
     int ng = stats_by_groups(co->by, names);
@@ -484,46 +489,72 @@ int stats_report_compute(const stats_cohort *co, stats_report *r)
             v[i].group = map[v[i].group];
         }
     }
-    double obs[STATS_MAXG], exp_[STATS_MAXG];
+    /* A missing value ("unknown": the field was not recorded) is shown as
+     * a group but stays out of the tests, as R's survdiff / fisher.test
+     * leave NA out (na.action = na.omit).  alk_status "unknown" is a value
+     * of the derived field (untested or equivocal), so it is compared. */
+    int miss = co->by == BY_ALK_STATUS ? -1 : ng - 1;
+    int tmap[STATS_MAXG], nt = 0;
+    long nmiss = 0;
+    for (int g = 0; g < ng; g++) {
+        if (map[g] < 0) continue;
+        stats_group *G = &r->groups[map[g]];
+        G->tested = g != miss;
+        tmap[map[g]] = G->tested ? nt++ : -1;
+        if (!G->tested) nmiss = cnt[g];
+    }
     for (int g = 0; g < r->ngroups; g++) {
         stats_group *G = &r->groups[g];
         if (stats_km_fit(v, co->nobs, g, &G->km)) { free(v); return -1; }
         G->n = G->km.n;
         G->events = G->km.events;
+        G->observed = (double)G->events;
+        G->expected = G->tested ? (double)G->events : NAN;
         fill_at(&G->km, G->at);
         G->median = stats_km_median(&G->km);
         if (G->n < 5 || G->events < 3)
             warnf(r, "group '%s' is small (%ld case%s, %ld event%s): estimates are unstable",
                   G->name, G->n, G->n == 1 ? "" : "s", G->events, G->events == 1 ? "" : "s");
-        /* R would keep "unknown" as a factor level; so do we, but say so */
-        if (strcmp(G->name, "unknown") == 0 && r->ngroups >= 2)
-            warnf(r, "group 'unknown' (%s not known) is included in the log-rank test",
-                  stats_by_name(co->by));
     }
-    if (r->ngroups >= 2) {
-        int rc = stats_logrank(v, co->nobs, r->ngroups, obs, exp_, &r->chisq, &r->df, &r->p);
-        if (rc < 0) { free(v); return -1; }
-        for (int g = 0; g < r->ngroups; g++) {
-            r->groups[g].observed = obs[g];
-            r->groups[g].expected = exp_[g];
+    if (nmiss > 0 && r->ngroups >= 2)
+        warnf(r, "%ld case%s with no %s recorded (group 'unknown') %s left out of the "
+              "log-rank and Fisher tests", nmiss, nmiss == 1 ? "" : "s",
+              stats_by_name(co->by), nmiss == 1 ? "is" : "are");
+    if (co->by == BY_ALK_STATUS && nt >= 2 && cnt[ALK_UNKNOWN] > 0)
+        warnf(r, "ALK status 'unknown' (untested or equivocal) is compared as a group; "
+              "--alk positive,negative leaves it out");
+    /* The tested cases, renumbered densely over the tested groups. */
+    size_t nv = 0;
+    for (size_t i = 0; i < co->nobs; i++)
+        if (tmap[v[i].group] >= 0) {
+            v[nv] = v[i];
+            v[nv++].group = tmap[v[i].group];
         }
+    if (nt >= 2) {
+        double obs[STATS_MAXG], exp_[STATS_MAXG];
+        int rc = stats_logrank(v, nv, nt, obs, exp_, &r->chisq, &r->df, &r->p);
+        if (rc < 0) { free(v); return -1; }
+        for (int g = 0; g < r->ngroups; g++)
+            if (tmap[g] >= 0) {
+                r->groups[g].observed = obs[tmap[g]];
+                r->groups[g].expected = exp_[tmap[g]];
+            }
         r->has_logrank = rc == 0;
         if (rc == 1)
             warnf(r, "no log-rank test: fewer than two groups have events at risk");
-    } else {
-        if (co->nobs > 0)
-            warnf(r, "only one group (%s): no log-rank test",
-                  r->ngroups ? r->groups[0].name : "none");
-        for (int g = 0; g < r->ngroups; g++) {
-            r->groups[g].observed = (double)r->groups[g].events;
-            r->groups[g].expected = (double)r->groups[g].events;
-        }
+    } else if (co->nobs > 0) {
+        const char *only = "none";
+        for (int g = 0; g < r->ngroups; g++)
+            if (tmap[g] >= 0) only = r->groups[g].name;
+        warnf(r, "only one group%s (%s): no log-rank test",
+              nmiss > 0 ? " with the field recorded" : "", only);
     }
-    if (r->ngroups == 2) {
-        for (int g = 0; g < 2; g++) {
-            r->table[g][0] = r->groups[g].events;
-            r->table[g][1] = r->groups[g].n - r->groups[g].events;
-        }
+    if (nt == 2) {
+        for (int g = 0; g < r->ngroups; g++)
+            if (tmap[g] >= 0) {
+                r->table[tmap[g]][0] = r->groups[g].events;
+                r->table[tmap[g]][1] = r->groups[g].n - r->groups[g].events;
+            }
         r->fisher_p = stats_fisher_2x2(r->table[0][0], r->table[0][1],
                                        r->table[1][0], r->table[1][1]);
         r->has_fisher = true;

@@ -21,7 +21,7 @@ const statsview_key statsview_keys[] = {
     { "g",         "statistics: cycle the grouping field (none, alk_status, site, ...)" },
     { "e",         "statistics: cycle the endpoint (OS, DSS, RFS)" },
     { "x",         "statistics: export the KM table and counts to CSV" },
-    { "Tab",       "statistics: switch the side pane (survival / ALK by site)" },
+    { "Tab",       "statistics: switch the side pane (survival / ALK by site / warnings)" },
     { "v Esc q",   "statistics: close the view" },
 };
 const int statsview_nkeys = (int)(sizeof statsview_keys / sizeof statsview_keys[0]);
@@ -133,7 +133,7 @@ typedef struct {
     struct statsview_env *env;
     stats_endpoint ep;
     int by;                 /* BY_NONE .. BY_N-1 */
-    int pane;               /* 0 survival, 1 ALK by site */
+    int pane;               /* 0 survival, 1 ALK by site, 2 warnings */
     stats_cohort co;
     stats_report r;
     bool have;
@@ -191,11 +191,13 @@ static const char *curve_name(const sv_state *s, int i)
 
 static const char ascii_glyph[] = "*o#x@%&=~^";
 
+/* Each curve has its own mark (and a colour, which repeats after four):
+ * the legend, the at-risk rows and a label at the end of the curve use
+ * it, so curves stay apart on a monochrome terminal and in braille. */
 static void put_curve_glyph(sv_state *s, int i, int y, int x)
 {
-    attrset((attr_t)attr_of(s, SV_ROLE_CURVE0 + i % 4));
-    if (s->env->utf8) mvaddstr(y, x, "\xe2\xa3\xbf");   /* full braille cell */
-    else mvaddch(y, x, (chtype)ascii_glyph[i % 10]);
+    attrset((attr_t)attr_of(s, SV_ROLE_CURVE0 + i % 4) | A_BOLD);
+    mvaddch(y, x, (chtype)ascii_glyph[i % 10]);
     attrset(A_NORMAL);
 }
 
@@ -294,6 +296,15 @@ static void draw_plot(sv_state *s, int top, int left, int rows, int cols)
             }
             attrset(A_NORMAL);
         }
+    /* the curve's mark where it ends */
+    for (int i = 0; i < ncurves(s); i++) {
+        const stats_km *k = curve_km(s, i);
+        if (!k->nrows) continue;
+        const stats_km_row *last = &k->rows[k->nrows - 1];
+        int x = sv_scale_time(last->time, tmax, cv.w) / sx;
+        int y = sv_scale_surv(last->surv, cv.h) / sy;
+        put_curve_glyph(s, i, top + y, px + x);
+    }
     sv_canvas_free(&cv);
     sv_canvas_free(&marks);
 }
@@ -314,6 +325,7 @@ static void draw_atrisk(sv_state *s, int top, int left, int rows, int cols, doub
     for (int i = 0; i < n && i + 1 < rows; i++) {
         const stats_km *k = curve_km(s, i);
         put_curve_glyph(s, i, top + 1 + i, left);
+        pr(top + 1 + i, left + 1, 4, "%s", curve_name(s, i));
         for (int q = 0; q <= 4; q++) {
             char b[16];
             snprintf(b, sizeof b, "%ld", at_risk(k, tmax * q / 4));
@@ -339,6 +351,52 @@ static void s_cell(char *b, size_t n, double v)
 {
     if (isfinite(v)) snprintf(b, n, "%5.2f", v);
     else snprintf(b, n, "%5s", "-");
+}
+
+/* Lines a warning takes when wrapped at w columns. */
+static int wrap_lines(const char *t, int w)
+{
+    int n = 0;
+    while (*t && w > 4) {
+        int len = (int)strlen(t), cut = len > w - 2 ? w - 2 : len;
+        if (cut < len)
+            for (int k = cut; k > cut / 2; k--)
+                if (t[k] == ' ') { cut = k; break; }
+        t += cut;
+        while (*t == ' ') t++;
+        n++;
+    }
+    return n;
+}
+
+/* The warnings, wrapped.  When they do not all fit, the last line says
+ * how many are left and that Tab shows them all: never a hidden result. */
+static int draw_warnings(sv_state *s, int top, int left, int rows, int w)
+{
+    int y = top, end = top + rows;
+    attrset((attr_t)attr_of(s, SV_ROLE_WARN));
+    for (int i = 0; i < s->r.nwarn && y < end; i++) {
+        const char *t = s->r.warn[i];
+        int need = wrap_lines(t, w);
+        if (y + need > end || (i + 1 < s->r.nwarn && y + need == end)) {
+            pr(y++, left, w, "! %d more warning%s: Tab", s->r.nwarn - i,
+               s->r.nwarn - i == 1 ? "" : "s");
+            break;
+        }
+        int first = 1;
+        while (*t && w > 4) {
+            int n = (int)strlen(t), cut = n > w - 2 ? w - 2 : n;
+            if (cut < n)
+                for (int k = cut; k > cut / 2; k--)
+                    if (t[k] == ' ') { cut = k; break; }
+            pr(y++, left, w, "%s %.*s", first ? "!" : " ", cut, t);
+            t += cut;
+            while (*t == ' ') t++;
+            first = 0;
+        }
+    }
+    attrset(A_NORMAL);
+    return y - top;
 }
 
 static int draw_survival_pane(sv_state *s, int top, int left, int rows, int w)
@@ -380,23 +438,7 @@ static int draw_survival_pane(sv_state *s, int top, int left, int rows, int w)
         fmt_p(s->r.fisher_p, p, sizeof p);
         pr(y++, left, w, "Fisher exact p = %s", p);
     }
-    /* warnings, wrapped: never hidden unless the screen runs out */
-    attrset((attr_t)attr_of(s, SV_ROLE_WARN));
-    for (int i = 0; i < s->r.nwarn && y < end; i++) {
-        const char *t = s->r.warn[i];
-        int first = 1;
-        while (*t && y < end && w > 4) {
-            int n = (int)strlen(t), cut = n > w - 2 ? w - 2 : n;
-            if (cut < n)
-                for (int k = cut; k > cut / 2; k--)
-                    if (t[k] == ' ') { cut = k; break; }
-            pr(y++, left, w, "%s %.*s", first ? "!" : " ", cut, t);
-            t += cut;
-            while (*t == ' ') t++;
-            first = 0;
-        }
-    }
-    attrset(A_NORMAL);
+    y += draw_warnings(s, y, left, end - y, w);
     return y - top;
 }
 
@@ -451,7 +493,10 @@ static void draw(sv_state *s)
     draw_plot(s, 1, 0, ph, plotw);
     draw_atrisk(s, 1 + ph + 2, 0, atrows, plotw, plot_tmax(s));
     int sl = plotw + 1, rows = H - 2;
-    if (s->pane == 0 || H >= 40) {
+    if (s->pane == 2) {
+        pr(1, sl, side, "Warnings (%d)", s->r.nwarn);
+        if (draw_warnings(s, 2, sl, rows - 1, side) == 0) pr(2, sl, side, "none");
+    } else if (s->pane == 0 || H >= 40) {
         int used = draw_survival_pane(s, 1, sl, rows, side);
         if (H >= 40) draw_alk_pane(s, 2 + used, sl, rows - used - 1, side);
     } else {
@@ -519,9 +564,22 @@ static int export_csv(sv_state *s, char *path, size_t n)
             fputc('\n', f);
         }
     }
+    fprintf(f, "\nsection,group,n,events,observed,expected,median_months\n");
+    for (int g = -1; g < s->r.ngroups; g++) {
+        const stats_group *G = g < 0 ? NULL : &s->r.groups[g];
+        fprintf(f, "group,%s,%ld,%ld", G ? G->name : "all", G ? G->n : s->r.n_used,
+                G ? G->events : s->r.events);
+        csv_num(f, G ? G->observed : NAN);
+        csv_num(f, G ? G->expected : NAN);
+        csv_num(f, G ? G->median : s->r.median);
+        fputc('\n', f);
+    }
     if (s->r.has_logrank) {
         fprintf(f, "\nsection,chisq,df,p\nlogrank,%.17g,%d,%.17g\n", s->r.chisq, s->r.df, s->r.p);
     }
+    if (s->r.has_fisher)
+        fprintf(f, "\nsection,a,b,c,d,p\nfisher,%ld,%ld,%ld,%ld,%.17g\n", s->r.table[0][0],
+                s->r.table[0][1], s->r.table[1][0], s->r.table[1][1], s->r.fisher_p);
     fprintf(f, "\nsection,site,alk_positive,alk_negative,alk_unknown,positivity,wilson_lower,wilson_upper\n");
     const char *const *sites = imt_fields[IMT_F_site].values;
     for (int i = 0; i <= SITE_N; i++) {
@@ -553,7 +611,8 @@ int statsview_run(struct statsview_env *env)
     s.ep = EP_OS;
     s.by = BY_ALK_STATUS;
     int rc = compute(&s);
-    for (;;) {
+    int errs = 0;
+    while (!(env->stop && *env->stop)) {
         if (s.have) draw(&s);
         else {
             erase();
@@ -561,7 +620,16 @@ int statsview_run(struct statsview_env *env)
             mvaddstr(1, 0, "press q to close");
             refresh();
         }
+        errno = 0;
         int ch = getch();
+        if (env->stop && *env->stop) break;
+        if (ch == ERR) {
+            /* blocking getch fails only when interrupted or when the
+             * terminal is gone: do not spin on a dead terminal */
+            if (errno == EINTR && ++errs < 1000) continue;
+            break;
+        }
+        errs = 0;
         if (ch == 'q' || ch == 'v' || ch == 27) break;
         if (!s.have) continue;
         s.msg[0] = 0;
@@ -576,7 +644,7 @@ int statsview_run(struct statsview_env *env)
             if (compute(&s)) rc = -1;
             break;
         case '\t':
-            s.pane = !s.pane;
+            s.pane = (s.pane + 1) % 3;
             break;
         case 'x': {
             char path[4096];

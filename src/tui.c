@@ -531,6 +531,7 @@ static void stats_view(tui *t)
     env.attr = sv_attr;
     env.attr_ctx = t;
     env.export_dir = NULL;
+    env.stop = &tui_signalled;
     statsview_run(&env);
     /* The view drew over everything: bring the panes back as they were. */
     clearok(curscr, TRUE);

@@ -343,6 +343,68 @@ static void test_report(void **state)
     stats_cohort_free(&co);
 }
 
+/* A missing grouping value ("unknown") is shown as a group but left out of
+ * the tests, as R leaves NA out.  R (survival 3.5-3):
+ *   t <- c(2,4,6,8,10, 1,3,5,7,9,11, 1.5,2.5,3.5)
+ *   e <- c(1,1,0,1,0,  1,1,1,0,1,1,  1,1,1)
+ *   g <- c(rep("R0",5), rep("R1/R2",6), NA,NA,NA)
+ *   survdiff(Surv(t, e) ~ g): chisq 0.015121250664779743, O 3 5,
+ *   E 3.1608946608946611 4.8391053391053394;
+ *   fisher.test(matrix(c(3,2,5,1), 2, byrow = TRUE))$p.value
+ *   = 0.54545454545454564 */
+static void test_unknown_group_untested(void **state)
+{
+    (void)state;
+    static const double t[] = { 2, 4, 6, 8, 10, 1, 3, 5, 7, 9, 11, 1.5, 2.5, 3.5 };
+    static const int e[] = { 1, 1, 0, 1, 0, 1, 1, 1, 0, 1, 1, 1, 1, 1 };
+    stats_cohort co;
+    stats_report r;
+    stats_cohort_init(&co, EP_OS, BY_MARGIN);
+    for (int i = 0; i < 14; i++) {
+        imt_case c = mkcase(t[i], e[i] ? OUT_DOD : OUT_NED, 0, -1);
+        c.surgery = i < 5 ? SURG_R0 : i < 8 ? SURG_R1 : i < 11 ? SURG_R2 : IMT_UNKNOWN;
+        assert_int_equal(stats_cohort_add(&co, &c), 0);
+    }
+    assert_int_equal(stats_report_compute(&co, &r), 0);
+    assert_int_equal(r.n_used, 14);
+    assert_int_equal(r.ngroups, 3);
+    assert_string_equal(r.groups[2].name, "unknown");
+    assert_int_equal(r.groups[2].n, 3);
+    assert_false(r.groups[2].tested);
+    assert_true(isnan(r.groups[2].expected));
+    assert_true(r.has_logrank);
+    assert_int_equal(r.df, 1);
+    assert_true(fabs(r.chisq - 0.015121250664779743) < 1e-9);
+    assert_true(fabs(r.groups[0].expected - 3.1608946608946611) < 1e-9);
+    assert_true(fabs(r.groups[1].expected - 4.8391053391053394) < 1e-9);
+    assert_true(r.has_fisher);                 /* exactly two tested groups */
+    assert_true(fabs(r.fisher_p - 0.54545454545454564) < 1e-9);
+    int said = 0;
+    for (int i = 0; i < r.nwarn; i++)
+        if (strstr(r.warn[i], "left out of the log-rank")) said = 1;
+    assert_true(said);
+    stats_report_free(&r);
+    stats_cohort_free(&co);
+}
+
+/* No grouping: a small cohort is warned about too. */
+static void test_small_cohort_warns(void **state)
+{
+    (void)state;
+    stats_cohort co;
+    stats_report r;
+    stats_cohort_init(&co, EP_OS, BY_NONE);
+    imt_case c = mkcase(7.5, OUT_DOD, 0, -1);
+    stats_cohort_add(&co, &c);
+    assert_int_equal(stats_report_compute(&co, &r), 0);
+    int said = 0;
+    for (int i = 0; i < r.nwarn; i++)
+        if (strstr(r.warn[i], "small cohort (1 case, 1 event)")) said = 1;
+    assert_true(said);
+    stats_report_free(&r);
+    stats_cohort_free(&co);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -352,6 +414,8 @@ int main(void)
         cmocka_unit_test(test_endpoints),
         cmocka_unit_test(test_groups),
         cmocka_unit_test(test_report),
+        cmocka_unit_test(test_unknown_group_untested),
+        cmocka_unit_test(test_small_cohort_warns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
