@@ -491,6 +491,47 @@ static double now_s(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Spaces are data (RFC 4180; dictionary: notes are stored as given):
+ * libcsv by default drops spaces and tabs around an unquoted cell, which
+ * would cut "  two  " to "two".  Coded cells are still trimmed.  A space
+ * between a comma and an opening quote, or after a closing quote, is
+ * refused with a message that says so; a line of only spaces is blank. */
+static void test_spaces_are_data(void **state)
+{
+    (void)state;
+    run_result r;
+    static const char ok[] =
+        "case_id , site ,notes,site_detail\n"
+        " S1 ,lung,  two  ,\tx \n"
+        "   \n"
+        "S2, cns ,\" q \",y\n";
+    run_mem(&r, ok, sizeof ok - 1, "sp.csv");
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.s.n, 2);
+    assert_string_equal(r.s.recs[0].case_id, "S1");
+    assert_string_equal(r.s.recs[0].notes, "  two  ");
+    assert_string_equal(r.s.recs[0].site_detail, "\tx ");
+    assert_int_equal(r.s.recs[1].site, SITE_CNS);
+    assert_string_equal(r.s.recs[1].notes, " q ");
+    assert_int_equal(r.s.lines[1], 4);
+    done(&r);
+
+    static const char before[] = "case_id,site,notes\nS1,lung,x\nS2,lung,  \"q\"\n";
+    run_mem(&r, before, sizeof before - 1, "b.csv");
+    assert_int_equal(r.rc, 1);
+    assert_int_equal(r.s.n, 1);
+    has_line(&r, "b.csv:3: column 'notes': a space before an opening quote (remove the "
+                 "spaces between the comma and the quote); reading stopped here");
+    done(&r);
+
+    static const char after[] = "case_id,site,notes\nS1,lung,\"q\" \n";
+    run_mem(&r, after, sizeof after - 1, "a.csv");
+    assert_int_equal(r.rc, 1);
+    has_line(&r, "a.csv:2: column 'notes': a space after a closing quote (remove it, or "
+                 "put it inside the quotes); reading stopped here");
+    done(&r);
+}
+
 static void test_huge_field(void **state)
 {
     (void)state;
@@ -660,6 +701,7 @@ int main(void)
         cmocka_unit_test(test_valid_basic),
         cmocka_unit_test(test_valid_hostile_text),
         cmocka_unit_test(test_valid_formats),
+        cmocka_unit_test(test_spaces_are_data),
         cmocka_unit_test(test_huge_field),
         cmocka_unit_test(test_error_cap),
         cmocka_unit_test(test_lines_across_chunks),
