@@ -40,7 +40,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define CHUNK_SIZE     (64u * 1024u)
 /* A cell longer than this cannot be valid in any column (4000 characters
@@ -493,7 +492,7 @@ static void do_header(csvimp *imp)
         int dup = -1;
         for (int j = 0; j < i && dup < 0; j++)
             if (imp->cells[j].kept &&
-                strcasecmp(trim(imp->buf + imp->cells[j].off), name) == 0)
+                imt_ascii_caseeq(trim(imp->buf + imp->cells[j].off), name))
                 dup = j;
         if (dup >= 0) {
             col_error(imp, line, name, "duplicated header (columns %d and %d)", dup + 1, i + 1);
