@@ -43,6 +43,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <wctype.h>
 
 #define STORE_SCHEMA_VERSION 1
 #define STORE_BUSY_MS 5000
@@ -120,6 +121,7 @@ struct imt_store {
     time_t now_t;
     char now[32];
     char err[768];
+    locale_t fold;        /* C.UTF-8 for Unicode lower-casing, or 0      */
 };
 
 /* The sortable list columns (ui.md) and the dictionary field behind each. */
@@ -589,6 +591,8 @@ fail:
     return rc;
 }
 
+static void sql_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
 /* ---- open / close ---------------------------------------------------------- */
 
 static int prepare(imt_store *st, sqlite3_stmt **s, const char *sql)
@@ -677,6 +681,8 @@ static void store_free(imt_store *st)
         sqlite3_finalize(st->anchor[k]);
     if (st->db)
         sqlite3_close(st->db);
+    if (st->fold)
+        freelocale(st->fold);
     free(st->cols);
     free(st->user);
     free(st);
@@ -825,6 +831,15 @@ imt_store *store_open(const char *path, unsigned flags, const char *user,
             snprintf(err, errn, "%s: %s", path, st->err);
             goto fail;
         }
+    }
+    st->fold = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    rc = sqlite3_create_function_v2(st->db, "imt_contains", 2,
+                                    SQLITE_UTF8 | SQLITE_DETERMINISTIC, st, sql_contains,
+                                    NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        db_fail(st, rc, "registering the search function");
+        snprintf(err, errn, "%s: %s", path, st->err);
+        goto fail;
     }
     if (migrate(st, path) != STORE_OK || prepare_all(st) != STORE_OK) {
         snprintf(err, errn, "%s", st->err);
@@ -1242,7 +1257,6 @@ int store_insert(imt_store *st, imt_case *c, const char *source)
     }
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    if (rc == STORE_OK)
     if (rc == STORE_OK) {
         sqlite3_int64 rowid = sqlite3_last_insert_rowid(st->db);
         rc = audit_add(st, c->case_id, "*", NULL, "created", source, NULL, NULL);
@@ -1383,49 +1397,108 @@ static void filter_sql(sbuf *b, const imt_filter *f)
         sb_add(b, ")");
     }
     if (f->search[0])
-        sb_add(b, " AND (case_id LIKE :search ESCAPE '\\' OR site_detail LIKE :search "
-                  "ESCAPE '\\' OR notes LIKE :search ESCAPE '\\')");
+        sb_add(b, " AND (imt_contains(case_id, :search) OR imt_contains(site_detail, :search) "
+                  "OR imt_contains(notes, :search))");
 }
 
-/* %text% with % _ and \ escaped, so they match literally. */
-static char *like_pattern(const char *text)
+/* Case-insensitive substring search for every script, not only ASCII
+ * (SQLite's LIKE folds A-Z only, so "ÖSOPHAGUS" would not find
+ * "Ösophagus"): both sides are lower-cased code point by code point with
+ * the C.UTF-8 locale's simple mapping (whatever LC_CTYPE the user has),
+ * then compared bytewise.  Invalid UTF-8 bytes are kept as they are.
+ * Returns a malloc'ed string, or NULL when out of memory. */
+static char *fold_text(locale_t loc, const char *s, size_t n)
 {
-    size_t n = strlen(text);
-    char *p = malloc(2 * n + 3), *q = p;
-    if (!p)
+    char *o = malloc(2 * n + 1);    /* a lower-case form is at most 3/2 as long */
+    size_t k = 0;
+    if (!o)
         return NULL;
-    *q++ = '%';
-    for (const char *s = text; *s; s++) {
-        if (*s == '%' || *s == '_' || *s == '\\')
-            *q++ = '\\';
-        *q++ = *s;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        int len = utf8_decode(s + i, n - i, &cp);
+        if (len <= 0) {
+            o[k++] = s[i++];
+            continue;
+        }
+        i += (size_t)len;
+        if (cp < 0x80)
+            cp = cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+        else if (loc)
+            cp = (uint32_t)towlower_l((wint_t)cp, loc);
+        if (cp == 0x03C2)           /* final sigma folds to sigma */
+            cp = 0x03C3;
+        if (cp < 0x80) {
+            o[k++] = (char)cp;
+        } else if (cp < 0x800) {
+            o[k++] = (char)(0xC0 | (cp >> 6));
+            o[k++] = (char)(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            o[k++] = (char)(0xE0 | (cp >> 12));
+            o[k++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            o[k++] = (char)(0x80 | (cp & 0x3F));
+        } else {
+            o[k++] = (char)(0xF0 | (cp >> 18));
+            o[k++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+            o[k++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            o[k++] = (char)(0x80 | (cp & 0x3F));
+        }
     }
-    *q++ = '%';
-    *q = '\0';
-    return p;
+    o[k] = '\0';
+    return o;
 }
 
-/* Prepare sql and bind :search for the filter.  *pat must be freed after
- * the statement is finalised. */
+/* SQL imt_contains(text, needle): 1 when the folded needle occurs in the
+ * folded text (NULL text: 0).  The needle is folded once per statement
+ * (kept as auxiliary data of the bound parameter). */
+static void sql_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    imt_store *st = sqlite3_user_data(ctx);
+    const char *hay = (const char *)sqlite3_value_text(argv[0]);
+    if (!hay) {
+        sqlite3_result_int(ctx, 0);
+        return;
+    }
+    char *needle = sqlite3_get_auxdata(ctx, 1);
+    if (!needle) {
+        const char *raw = (const char *)sqlite3_value_text(argv[1]);
+        if (!raw) {
+            sqlite3_result_int(ctx, 0);
+            return;
+        }
+        if (!(needle = fold_text(st->fold, raw, (size_t)sqlite3_value_bytes(argv[1])))) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+        sqlite3_set_auxdata(ctx, 1, needle, free);
+        needle = sqlite3_get_auxdata(ctx, 1);
+        if (!needle) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+    }
+    char *h = fold_text(st->fold, hay, (size_t)sqlite3_value_bytes(argv[0]));
+    if (!h) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    sqlite3_result_int(ctx, strstr(h, needle) != NULL);
+    free(h);
+}
+
+/* Prepare sql and bind :search for the filter. */
 static int prepare_filtered(imt_store *st, sbuf *b, const imt_filter *f,
-                            sqlite3_stmt **s, char **pat)
+                            sqlite3_stmt **s)
 {
     *s = NULL;
-    *pat = NULL;
     if (b->oom)
         return set_err(st, STORE_ERROR, "out of memory");
     int rc = sqlite3_prepare_v2(st->db, b->s, -1, s, NULL);
     if (rc != SQLITE_OK)
         return db_fail(st, rc, "preparing a query");
     int p = sqlite3_bind_parameter_index(*s, ":search");
-    if (p > 0) {
-        if (!(*pat = like_pattern(f->search))) {
-            sqlite3_finalize(*s);
-            *s = NULL;
-            return set_err(st, STORE_ERROR, "out of memory");
-        }
-        sqlite3_bind_text(*s, p, *pat, -1, SQLITE_STATIC);
-    }
+    if (p > 0)
+        sqlite3_bind_text(*s, p, f->search, -1, SQLITE_STATIC);
     return STORE_OK;
 }
 
@@ -1435,8 +1508,7 @@ long store_count(imt_store *st, const imt_filter *f)
     sb_add(&b, "SELECT count(*) FROM cases WHERE 1");
     filter_sql(&b, f);
     sqlite3_stmt *s;
-    char *pat;
-    int rc = prepare_filtered(st, &b, f, &s, &pat);
+    int rc = prepare_filtered(st, &b, f, &s);
     sb_free(&b);
     if (rc != STORE_OK)
         return -1;
@@ -1447,7 +1519,6 @@ long store_count(imt_store *st, const imt_filter *f)
     else
         db_fail(st, rc, "counting cases");
     sqlite3_finalize(s);
-    free(pat);
     return n;
 }
 
@@ -1459,8 +1530,7 @@ bool store_passes(imt_store *st, const imt_filter *f, const char *case_id)
     sb_add(&b, "SELECT 1 FROM cases WHERE case_id = :id");
     filter_sql(&b, f);
     sqlite3_stmt *s;
-    char *pat;
-    if (prepare_filtered(st, &b, f, &s, &pat) != STORE_OK) {
+    if (prepare_filtered(st, &b, f, &s) != STORE_OK) {
         sb_free(&b);
         return false;
     }
@@ -1470,7 +1540,6 @@ bool store_passes(imt_store *st, const imt_filter *f, const char *case_id)
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         db_fail(st, rc, "filtering");
     sqlite3_finalize(s);
-    free(pat);
     return rc == SQLITE_ROW;
 }
 
@@ -1543,8 +1612,7 @@ long store_rank(imt_store *st, const imt_filter *f, imt_sort s, const char *case
     else
         sb_add(&b, " AND (%s, case_id) %s (:k, :id)", sort_col(s.key, col, sizeof col), op);
     sqlite3_stmt *q;
-    char *pat;
-    int rc = prepare_filtered(st, &b, f, &q, &pat);
+    int rc = prepare_filtered(st, &b, f, &q);
     sb_free(&b);
     if (rc != STORE_OK) {
         sqlite3_value_free(k);
@@ -1561,7 +1629,6 @@ long store_rank(imt_store *st, const imt_filter *f, imt_sort s, const char *case
         db_fail(st, rc, "counting cases");
     sqlite3_finalize(q);
     sqlite3_value_free(k);
-    free(pat);
     return n;
 }
 
@@ -1595,8 +1662,7 @@ int store_page(imt_store *st, const imt_filter *f, imt_sort s,
     ordered_sql(&b, st->cols, f, s, op, back);
     sb_add(&b, " LIMIT %d", n);
     sqlite3_stmt *q;
-    char *pat;
-    int rc = prepare_filtered(st, &b, f, &q, &pat);
+    int rc = prepare_filtered(st, &b, f, &q);
     sb_free(&b);
     if (rc != STORE_OK) {
         sqlite3_value_free(k);
@@ -1629,7 +1695,6 @@ int store_page(imt_store *st, const imt_filter *f, imt_sort s,
     }
     sqlite3_finalize(q);
     sqlite3_value_free(k);
-    free(pat);
     return ret;
 }
 
@@ -1641,8 +1706,7 @@ int store_foreach(imt_store *st, const imt_filter *f, imt_sort s,
     sbuf b = { 0 };
     ordered_sql(&b, st->cols, f, s, NULL, false);
     sqlite3_stmt *q;
-    char *pat;
-    int rc = prepare_filtered(st, &b, f, &q, &pat);
+    int rc = prepare_filtered(st, &b, f, &q);
     sb_free(&b);
     if (rc != STORE_OK)
         return rc;
@@ -1661,7 +1725,6 @@ int store_foreach(imt_store *st, const imt_filter *f, imt_sort s,
     if (!ret && rc != SQLITE_DONE)
         ret = db_fail(st, rc, "reading cases");
     sqlite3_finalize(q);
-    free(pat);
     return ret;
 }
 

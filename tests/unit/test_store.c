@@ -1289,6 +1289,45 @@ static int each_cb(void *vctx, const imt_case *c)
     return x->stop_at && x->n == x->stop_at ? 42 : 0;
 }
 
+/* The search is case-insensitive beyond ASCII (cli.md: "case-insensitive
+ * substring"): SQLite's LIKE folds only A-Z.  Expected matches written by
+ * hand. */
+static void test_search_unicode(void **state)
+{
+    fx *f = *state;
+    f->st = open_rw(f);
+    static const char *const rows[][3] = {
+        { "U1", "Größe des ÖSOPHAGUS", NULL },
+        { "U2", NULL, "ΣΊΣΥΦΟΣ" },
+        { "U3", "Éric, 50% done_x", "orbit" },
+    };
+    for (size_t i = 0; i < 3; i++) {
+        imt_case c;
+        imt_case_init(&c);
+        char err[128];
+        assert_int_equal(imt_field_parse(&c, IMT_F_case_id, rows[i][0], err, sizeof err), 0);
+        c.site = SITE_LUNG;
+        if (rows[i][1])
+            assert_int_equal(imt_field_parse(&c, IMT_F_notes, rows[i][1], err, sizeof err), 0);
+        if (rows[i][2])
+            assert_int_equal(imt_field_parse(&c, IMT_F_site_detail, rows[i][2], err, sizeof err), 0);
+        assert_int_equal(store_insert(f->st, &c, "test"), STORE_OK);
+        imt_case_clear(&c);
+    }
+    static const struct { const char *q; long n; } want[] = {
+        { "ösophagus", 1 }, { "ÖSOPHAGUS", 1 }, { "GRÖßE", 1 }, { "σίσυφος", 1 },
+        { "ΣΊΣΥΦΟΣ", 1 }, { "éRIC", 1 }, { "ORBIT", 1 }, { "u", 3 }, { "50%", 1 },
+        { "_X", 1 }, { "0%d", 0 }, { "ösophagusx", 0 },
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        imt_filter fs = no_filter();
+        filter_set_search(&fs, want[i].q);
+        long got = store_count(f->st, &fs);
+        if (got != want[i].n)
+            fail_msg("search '%s': %ld cases, want %ld", want[i].q, got, want[i].n);
+    }
+}
+
 static void test_foreach(void **state)
 {
     fx *f = *state;
@@ -1458,6 +1497,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_anchor_outside_filter, cohort_setup, cohort_teardown),
         cmocka_unit_test_setup_teardown(test_filter_counts, cohort_setup, cohort_teardown),
         cmocka_unit_test_setup_teardown(test_foreach, cohort_setup, cohort_teardown),
+        cmocka_unit_test_setup_teardown(test_search_unicode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_load_indexes, setup, teardown),
         cmocka_unit_test(test_sort_names),
