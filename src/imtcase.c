@@ -303,10 +303,15 @@ static int parse_plain_number(const char *s, bool integral, double *out,
         p++;
     while (a_digit((unsigned char)*p)) { p++; digits++; }
     if (*p == '.') {
-        if (integral)
-            FAIL("'%s' is not a whole number", s);
+        /* A whole number may carry a zero fraction ("3.0"): spreadsheets
+         * and data-frame libraries write integers that way. */
         p++;
-        while (a_digit((unsigned char)*p)) { p++; digits++; }
+        while (a_digit((unsigned char)*p)) {
+            if (integral && *p != '0')
+                FAIL("'%s' is not a whole number", s);
+            p++;
+            digits++;
+        }
     }
     if (*p == ',' && digits)
         FAIL("'%s' is not a number: the decimal mark is '.', not ','", s);
