@@ -86,7 +86,7 @@ static int collect_cb(void *vctx, const imt_case *c)
         l->oom = true;
         return 1;
     }
-    csvexp_pseudonym(l->o->key, c->case_id, p->pseudo);
+    csvexp_case_pseudonym(l->o->key, c, p->pseudo);
     l->n++;
     return 0;
 }
