@@ -131,4 +131,9 @@ db="$tmp/third.db"
 imt import "$tmp/d3.csv" >/dev/null 2>&1 && imt export --deidentify -o "$tmp/d4.csv" && cmp -s "$tmp/d3.csv" "$tmp/d4.csv"
 check deid_filtered_round_trip_identical $?
 
+# ---- usage: a global option without its value says so --------------------------
+"$IMTREVIEW" --db >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "option '--db' needs a value" "$tmp/err"
+check db_option_needs_value $? "$(cat "$tmp/err")"
+
 [ "$fails" -eq 0 ]
