@@ -483,7 +483,14 @@ static void do_header(csvimp *imp)
         cell *c = &imp->cells[i];
         imp->colfield[i] = -1;
         char *name = c->kept ? trim(imp->buf + c->off) : "(very long name)";
-        if (c->flags & (CELL_NUL | CELL_BADUTF8)) {
+        if (c->flags & CELL_NUL) {
+            /* The name would end at the NUL: say which column instead. */
+            char label[32];
+            snprintf(label, sizeof label, "(column %d)", i + 1);
+            col_error(imp, line, label, "column name contains a NUL byte");
+            continue;
+        }
+        if (c->flags & CELL_BADUTF8) {
             col_error(imp, line, name, "column name is not valid UTF-8 text");
             continue;
         }

@@ -210,6 +210,14 @@ static void test_nul_and_utf8(void **state)
     has_line(&r, "bad_utf8.csv:3: column 'site_detail': is not valid UTF-8");
     done(&r);
 
+    /* A NUL in a header name: the column is named by its number (the
+     * name itself would end at the NUL and read as ''). */
+    static const char nulhdr[] = "case_id,si\0te\nA1,lung\n";
+    run_mem(&r, nulhdr, sizeof nulhdr - 1, "nh.csv");
+    assert_int_equal(r.rc, 1);
+    has_line(&r, "nh.csv:1: column '(column 2)': column name contains a NUL byte");
+    done(&r);
+
     run_file(&r, "utf16.csv", false);
     refused(&r, "utf16.csv", 1);
     has_line(&r, "utf16.csv:1: the file is UTF-16 text; save it as UTF-8 CSV");
