@@ -1096,36 +1096,36 @@ static int enum_exact(const char *const *values, const char *s)
     return IMT_UNKNOWN;
 }
 
-/* Columns base..base+NCOLS-1 of the current row into c (initialised
- * here).  Returns 0, or -1 when out of memory. */
-static int load_case(sqlite3_stmt *s, int base, imt_case *c)
+/* The NCOLS values v[] (a row, or the arguments of an SQL function) into
+ * c (initialised here).  Returns 0, or -1 when out of memory. */
+static int load_values(sqlite3_value **v, imt_case *c)
 {
     imt_case_init(c);
     for (int f = 0; f < IMT_F_COUNT; f++) {
         const imt_field *fd = &imt_fields[f];
-        int col = base + f;
-        if (sqlite3_column_type(s, col) == SQLITE_NULL) {
+        sqlite3_value *x = v[f];
+        if (sqlite3_value_type(x) == SQLITE_NULL) {
             if (fd->type == FT_ENUM || fd->type == FT_BOOL)
                 *FPTR(c, f, int) = IMT_UNKNOWN;
             continue;
         }
         switch (fd->type) {
         case FT_DEC: case FT_INT:
-            *FPTR(c, f, imt_num) = (imt_num){ true, sqlite3_column_double(s, col) };
+            *FPTR(c, f, imt_num) = (imt_num){ true, sqlite3_value_double(x) };
             break;
         case FT_ENUM:
-            *FPTR(c, f, int) = enum_exact(fd->values, (const char *)sqlite3_column_text(s, col));
+            *FPTR(c, f, int) = enum_exact(fd->values, (const char *)sqlite3_value_text(x));
             break;
         case FT_BOOL:
-            *FPTR(c, f, int) = sqlite3_column_int(s, col) ? 1 : 0;
+            *FPTR(c, f, int) = sqlite3_value_int(x) ? 1 : 0;
             break;
         default: {
-            const unsigned char *t = sqlite3_column_text(s, col);
+            const unsigned char *t = sqlite3_value_text(x);
             if (!t) {
                 imt_case_clear(c);
                 return -1;
             }
-            int n = sqlite3_column_bytes(s, col);
+            int n = sqlite3_value_bytes(x);
             char *d = malloc((size_t)n + 1);
             if (!d) {
                 imt_case_clear(c);
@@ -1138,8 +1138,18 @@ static int load_case(sqlite3_stmt *s, int base, imt_case *c)
         }
         }
     }
-    c->alk_discordant = sqlite3_column_int(s, base + IMT_F_COUNT) ? 1 : 0;
+    c->alk_discordant = sqlite3_value_int(v[IMT_F_COUNT]) ? 1 : 0;
     return 0;
+}
+
+/* Columns base..base+NCOLS-1 of the current row into c (initialised
+ * here).  Returns 0, or -1 when out of memory. */
+static int load_case(sqlite3_stmt *s, int base, imt_case *c)
+{
+    sqlite3_value *v[NCOLS];
+    for (int i = 0; i < NCOLS; i++)
+        v[i] = sqlite3_column_value(s, base + i);
+    return load_values(v, c);
 }
 
 /* What every write stores whatever the caller filled in: empty text is
@@ -1725,6 +1735,74 @@ int store_foreach(imt_store *st, const imt_filter *f, imt_sort s,
     if (!ret && rc != SQLITE_DONE)
         ret = db_fail(st, rc, "reading cases");
     sqlite3_finalize(q);
+    return ret;
+}
+
+/* store_foreach_by_key: the caller's key of each case, as an SQL function
+ * over all the columns, so that SQLite's sorter orders the rows (it spills
+ * to a temporary file: memory does not grow with the number of cases). */
+typedef struct {
+    void (*key)(void *kctx, const imt_case *c, char *out, size_t n);
+    void *kctx;
+} key_fn;
+
+static void sql_case_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    key_fn *k = sqlite3_user_data(ctx);
+    if (argc != NCOLS) {
+        sqlite3_result_error(ctx, "imt_case_key: wrong number of arguments", -1);
+        return;
+    }
+    imt_case c;
+    if (load_values(argv, &c) != 0) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    char out[128];
+    out[0] = '\0';
+    k->key(k->kctx, &c, out, sizeof out);
+    imt_case_clear(&c);
+    sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
+}
+
+int store_foreach_by_key(imt_store *st, const imt_filter *f,
+                         void (*key)(void *kctx, const imt_case *c, char *out, size_t n),
+                         void *kctx, int (*cb)(void *ctx, const imt_case *c), void *ctx)
+{
+    key_fn k = { key, kctx };
+    int rc = sqlite3_create_function_v2(st->db, "imt_case_key", NCOLS, SQLITE_UTF8, &k,
+                                        sql_case_key, NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return db_fail(st, rc, "registering the sort key");
+    sbuf b = { 0 };
+    sb_add(&b, "SELECT %s FROM cases WHERE 1", st->cols);
+    filter_sql(&b, f);
+    sb_add(&b, " ORDER BY imt_case_key(%s), case_id", st->cols);
+    sqlite3_stmt *q;
+    rc = prepare_filtered(st, &b, f, &q);
+    sb_free(&b);
+    int ret = 0;
+    if (rc != STORE_OK) {
+        ret = rc;
+        goto out;
+    }
+    imt_case c;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (load_case(q, 0, &c) != 0) {
+            ret = set_err(st, STORE_ERROR, "out of memory");
+            break;
+        }
+        ret = cb(ctx, &c);
+        imt_case_clear(&c);
+        if (ret)
+            break;
+    }
+    if (!ret && rc != SQLITE_DONE)
+        ret = db_fail(st, rc, "reading cases");
+    sqlite3_finalize(q);
+out:
+    sqlite3_create_function_v2(st->db, "imt_case_key", NCOLS, SQLITE_UTF8, NULL,
+                               NULL, NULL, NULL, NULL);
     return ret;
 }
 
