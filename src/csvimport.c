@@ -163,6 +163,8 @@ struct csvimp {
     long   line;          /* physical line of the next byte scanned */
     bool   tq, trec;      /* scanner: inside quotes / inside a record */
     bool   tail;          /* the last byte scanned was not a line feed */
+    bool   pcr;           /* the last byte scanned was a CR              */
+    bool   chunk_pcr;     /* pcr before the current chunk               */
     size_t trec_bytes;
     long  *starts;        /* FIFO of record start lines */
     size_t qhead, qlen, qcap;
@@ -337,13 +339,19 @@ static long pop_start(csvimp *imp)
 }
 
 /* Mirror libcsv's record boundaries over n bytes (see the top comment). */
+/* A physical line ends with LF, CRLF, or a CR alone (old Mac files, which
+ * libcsv reads too): a CR counts when the next byte is not an LF. */
 static int track(csvimp *imp, const unsigned char *p, size_t n)
 {
-    bool tq = imp->tq, trec = imp->trec;
+    bool tq = imp->tq, trec = imp->trec, pcr = imp->pcr;
     long line = imp->line;
     size_t rb = imp->trec_bytes;
+    imp->chunk_pcr = pcr;
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = p[i];
+        if (pcr && ch != '\n')
+            line++;
+        pcr = ch == '\r';
         if (tq) {
             if (ch == '"')
                 tq = false;
@@ -366,6 +374,7 @@ static int track(csvimp *imp, const unsigned char *p, size_t n)
     }
     imp->tq = tq;
     imp->trec = trec;
+    imp->pcr = pcr;
     imp->line = line;
     imp->trec_bytes = rb;
     if (n)
@@ -662,9 +671,14 @@ static void parse_error(csvimp *imp, const unsigned char *chunk, size_t at,
                         long line0)
 {
     long line = line0;
-    for (size_t i = 0; i < at; i++)
-        if (chunk[i] == '\n')
+    bool pcr = imp->chunk_pcr;
+    for (size_t i = 0; i < at; i++) {
+        if ((pcr && chunk[i] != '\n') || chunk[i] == '\n')
             line++;
+        pcr = chunk[i] == '\r';
+    }
+    if (pcr && chunk[at] != '\n')
+        line++;
     long start = front_start(imp);
     int f = current_field(imp);
     char where[64] = "";

@@ -540,6 +540,27 @@ static void test_spaces_are_data(void **state)
     done(&r);
 }
 
+/* A CR alone ends a line as LF and CRLF do (old Mac files; libcsv reads
+ * them): line numbers count it, also inside quotes.  Lines by hand:
+ * header 1, R1 2-3 (quoted CR), R2 4, R3 5. */
+static void test_cr_only_lines(void **state)
+{
+    (void)state;
+    static const char csv[] = "case_id,site,notes\rR1,lung,\"x\ry\"\rR2,mars,z\r\r\nR3,lung,a\"b\r";
+    run_result r;
+    run_mem(&r, csv, sizeof csv - 1, "cr.csv");
+    assert_int_equal(r.rc, 1);
+    has_line(&r, "cr.csv:4: column 'site': 'mars' is not one of: lung, head_neck, "
+                 "abdomen_pelvis, retroperitoneum, genitourinary, trunk_limbs, "
+                 "thorax_other, cns, other");
+    has_line(&r, "cr.csv:6: column 'notes': a quote inside an unquoted field (quote the "
+                 "whole field and double the quote); reading stopped here");
+    assert_int_equal(r.s.n, 1);
+    assert_int_equal(r.s.lines[0], 2);
+    assert_string_equal(r.s.recs[0].notes, "x\ry");
+    done(&r);
+}
+
 static void test_huge_field(void **state)
 {
     (void)state;
@@ -757,6 +778,7 @@ int main(void)
         cmocka_unit_test(test_valid_hostile_text),
         cmocka_unit_test(test_valid_formats),
         cmocka_unit_test(test_spaces_are_data),
+        cmocka_unit_test(test_cr_only_lines),
         cmocka_unit_test(test_huge_field),
         cmocka_unit_test(test_error_cap),
         cmocka_unit_test(test_lines_across_chunks),
