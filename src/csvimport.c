@@ -503,6 +503,19 @@ static void do_header(csvimp *imp)
             col_error(imp, line, name, "column name is not valid UTF-8 text");
             continue;
         }
+        /* A column without a name (spreadsheets add "case_id,site,,"
+         * for stray empty columns) is an unknown column, but several of
+         * them are not a duplicated header. */
+        if (!*name) {
+            char label[32];
+            snprintf(label, sizeof label, "(column %d)", i + 1);
+            if (imp->o->ignore_unknown)
+                note(imp, line, label, "has no name; ignored");
+            else
+                col_error(imp, line, label, "the column has no name "
+                          "(--ignore-unknown-columns skips it)");
+            continue;
+        }
         /* Any name seen twice is an error, known or not (dictionary:
          * "A duplicated header is an error"). */
         int dup = -1;

@@ -561,6 +561,32 @@ static void test_cr_only_lines(void **state)
     done(&r);
 }
 
+/* Columns without a name: an error naming the column's number, skipped
+ * with --ignore-unknown-columns, and never a "duplicated header". */
+static void test_unnamed_columns(void **state)
+{
+    (void)state;
+    static const char csv[] = "case_id,site,,\nA1,lung,,\n";
+    run_result r;
+    run_mem(&r, csv, sizeof csv - 1, "un.csv");
+    assert_int_equal(r.rc, 1);
+    has_line(&r, "un.csv:1: column '(column 3)': the column has no name "
+                 "(--ignore-unknown-columns skips it)");
+    has_line(&r, "un.csv:1: column '(column 4)': the column has no name "
+                 "(--ignore-unknown-columns skips it)");
+    assert_int_equal(r.res.errors, 2);
+    done(&r);
+
+    FILE *in = fmemopen((void *)csv, sizeof csv - 1, "rb");
+    assert_non_null(in);
+    run_stream(&r, in, "un.csv", true);
+    fclose(in);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.s.n, 1);
+    assert_string_equal(r.s.recs[0].case_id, "A1");
+    done(&r);
+}
+
 static void test_huge_field(void **state)
 {
     (void)state;
@@ -779,6 +805,7 @@ int main(void)
         cmocka_unit_test(test_valid_formats),
         cmocka_unit_test(test_spaces_are_data),
         cmocka_unit_test(test_cr_only_lines),
+        cmocka_unit_test(test_unnamed_columns),
         cmocka_unit_test(test_huge_field),
         cmocka_unit_test(test_error_cap),
         cmocka_unit_test(test_lines_across_chunks),
