@@ -43,7 +43,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <wctype.h>
 
 #define STORE_SCHEMA_VERSION 1
 #define STORE_BUSY_MS 5000
@@ -121,7 +120,6 @@ struct imt_store {
     time_t now_t;
     char now[32];
     char err[768];
-    locale_t fold;        /* C.UTF-8 for Unicode lower-casing, or 0      */
 };
 
 /* The sortable list columns (ui.md) and the dictionary field behind each. */
@@ -681,8 +679,6 @@ static void store_free(imt_store *st)
         sqlite3_finalize(st->anchor[k]);
     if (st->db)
         sqlite3_close(st->db);
-    if (st->fold)
-        freelocale(st->fold);
     free(st->cols);
     free(st->user);
     free(st);
@@ -832,9 +828,8 @@ imt_store *store_open(const char *path, unsigned flags, const char *user,
             goto fail;
         }
     }
-    st->fold = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
     rc = sqlite3_create_function_v2(st->db, "imt_contains", 2,
-                                    SQLITE_UTF8 | SQLITE_DETERMINISTIC, st, sql_contains,
+                                    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_contains,
                                     NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         db_fail(st, rc, "registering the search function");
@@ -1096,36 +1091,66 @@ static int enum_exact(const char *const *values, const char *s)
     return IMT_UNKNOWN;
 }
 
-/* The NCOLS values v[] (a row, or the arguments of an SQL function) into
- * c (initialised here).  Returns 0, or -1 when out of memory. */
-static int load_values(sqlite3_value **v, imt_case *c)
+/* Where load_row reads a case: a result row (columns base..base+NCOLS-1)
+ * or the NCOLS arguments of an SQL function.  (Values from
+ * sqlite3_column_value() are "unprotected" and may not be read with
+ * sqlite3_value_*(), so a row is read with sqlite3_column_*().) */
+typedef struct {
+    sqlite3_stmt *s;
+    int base;
+    sqlite3_value **v;
+} row_src;
+
+static int r_type(const row_src *r, int i)
+{
+    return r->v ? sqlite3_value_type(r->v[i]) : sqlite3_column_type(r->s, r->base + i);
+}
+static double r_double(const row_src *r, int i)
+{
+    return r->v ? sqlite3_value_double(r->v[i]) : sqlite3_column_double(r->s, r->base + i);
+}
+static int r_int(const row_src *r, int i)
+{
+    return r->v ? sqlite3_value_int(r->v[i]) : sqlite3_column_int(r->s, r->base + i);
+}
+static const unsigned char *r_text(const row_src *r, int i)
+{
+    return r->v ? sqlite3_value_text(r->v[i]) : sqlite3_column_text(r->s, r->base + i);
+}
+static int r_bytes(const row_src *r, int i)
+{
+    return r->v ? sqlite3_value_bytes(r->v[i]) : sqlite3_column_bytes(r->s, r->base + i);
+}
+
+/* A case from r into c (initialised here).  Returns 0, or -1 when out of
+ * memory. */
+static int load_row(const row_src *r, imt_case *c)
 {
     imt_case_init(c);
     for (int f = 0; f < IMT_F_COUNT; f++) {
         const imt_field *fd = &imt_fields[f];
-        sqlite3_value *x = v[f];
-        if (sqlite3_value_type(x) == SQLITE_NULL) {
+        if (r_type(r, f) == SQLITE_NULL) {
             if (fd->type == FT_ENUM || fd->type == FT_BOOL)
                 *FPTR(c, f, int) = IMT_UNKNOWN;
             continue;
         }
         switch (fd->type) {
         case FT_DEC: case FT_INT:
-            *FPTR(c, f, imt_num) = (imt_num){ true, sqlite3_value_double(x) };
+            *FPTR(c, f, imt_num) = (imt_num){ true, r_double(r, f) };
             break;
         case FT_ENUM:
-            *FPTR(c, f, int) = enum_exact(fd->values, (const char *)sqlite3_value_text(x));
+            *FPTR(c, f, int) = enum_exact(fd->values, (const char *)r_text(r, f));
             break;
         case FT_BOOL:
-            *FPTR(c, f, int) = sqlite3_value_int(x) ? 1 : 0;
+            *FPTR(c, f, int) = r_int(r, f) ? 1 : 0;
             break;
         default: {
-            const unsigned char *t = sqlite3_value_text(x);
+            const unsigned char *t = r_text(r, f);
             if (!t) {
                 imt_case_clear(c);
                 return -1;
             }
-            int n = sqlite3_value_bytes(x);
+            int n = r_bytes(r, f);
             char *d = malloc((size_t)n + 1);
             if (!d) {
                 imt_case_clear(c);
@@ -1138,7 +1163,7 @@ static int load_values(sqlite3_value **v, imt_case *c)
         }
         }
     }
-    c->alk_discordant = sqlite3_value_int(v[IMT_F_COUNT]) ? 1 : 0;
+    c->alk_discordant = r_int(r, IMT_F_COUNT) ? 1 : 0;
     return 0;
 }
 
@@ -1146,10 +1171,15 @@ static int load_values(sqlite3_value **v, imt_case *c)
  * here).  Returns 0, or -1 when out of memory. */
 static int load_case(sqlite3_stmt *s, int base, imt_case *c)
 {
-    sqlite3_value *v[NCOLS];
-    for (int i = 0; i < NCOLS; i++)
-        v[i] = sqlite3_column_value(s, base + i);
-    return load_values(v, c);
+    row_src r = { s, base, NULL };
+    return load_row(&r, c);
+}
+
+/* The NCOLS arguments of an SQL function into c. */
+static int load_values(sqlite3_value **v, imt_case *c)
+{
+    row_src r = { NULL, 0, v };
+    return load_row(&r, c);
 }
 
 /* What every write stores whatever the caller filled in: empty text is
@@ -1411,13 +1441,65 @@ static void filter_sql(sbuf *b, const imt_filter *f)
                   "OR imt_contains(notes, :search))");
 }
 
+/* The lower-case letter of cp for the search (Unicode's simple mapping
+ * for the letters of Latin, Greek, Cyrillic, Armenian and full-width
+ * Latin; final sigma folds to sigma).  A table here rather than
+ * towlower(): that follows LC_CTYPE (ASCII only under LC_ALL=C), and
+ * newlocale("C.UTF-8") is not available everywhere. */
+static uint32_t fold_cp(uint32_t cp)
+{
+    if (cp < 0x80)
+        return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+    if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7)
+        return cp + 32;
+    if (cp >= 0x100 && cp <= 0x17F) {
+        if (cp == 0x130)
+            return 'i';
+        if (cp == 0x178)
+            return 0xFF;
+        bool odd_upper = (cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E);
+        bool even_upper = (cp <= 0x12F) || (cp >= 0x132 && cp <= 0x137) ||
+                          (cp >= 0x14A && cp <= 0x177);
+        if ((odd_upper && cp % 2 == 1) || (even_upper && cp % 2 == 0))
+            return cp + 1;
+        return cp;
+    }
+    if (cp >= 0x386 && cp <= 0x3AB) {
+        if (cp == 0x386) return 0x3AC;
+        if (cp >= 0x388 && cp <= 0x38A) return cp + 37;
+        if (cp == 0x38C) return 0x3CC;
+        if (cp == 0x38E || cp == 0x38F) return cp + 63;
+        if (cp >= 0x391 && cp != 0x3A2) return cp + 32;
+        return cp;
+    }
+    if (cp == 0x3C2)
+        return 0x3C3;
+    if (cp >= 0x400 && cp <= 0x40F)
+        return cp + 80;
+    if (cp >= 0x410 && cp <= 0x42F)
+        return cp + 32;
+    if (((cp >= 0x460 && cp <= 0x481) || (cp >= 0x48A && cp <= 0x4BF) ||
+         (cp >= 0x4D0 && cp <= 0x52F)) && cp % 2 == 0)
+        return cp + 1;
+    if (cp >= 0x4C1 && cp <= 0x4CE && cp % 2 == 1)
+        return cp + 1;
+    if (cp >= 0x531 && cp <= 0x556)
+        return cp + 48;
+    if (cp == 0x1E9E)
+        return 0xDF;
+    if (((cp >= 0x1E00 && cp <= 0x1E95) || (cp >= 0x1EA0 && cp <= 0x1EFF)) && cp % 2 == 0)
+        return cp + 1;
+    if (cp >= 0xFF21 && cp <= 0xFF3A)
+        return cp + 32;
+    return cp;
+}
+
 /* Case-insensitive substring search for every script, not only ASCII
  * (SQLite's LIKE folds A-Z only, so "ÖSOPHAGUS" would not find
  * "Ösophagus"): both sides are lower-cased code point by code point with
- * the C.UTF-8 locale's simple mapping (whatever LC_CTYPE the user has),
- * then compared bytewise.  Invalid UTF-8 bytes are kept as they are.
- * Returns a malloc'ed string, or NULL when out of memory. */
-static char *fold_text(locale_t loc, const char *s, size_t n)
+ * fold_cp(), then compared bytewise.  Invalid UTF-8 bytes are kept as they
+ * are.  Returns a malloc'ed string, or NULL when out of memory. */
+static char *fold_text(const char *s, size_t n)
 {
     char *o = malloc(2 * n + 1);    /* a lower-case form is at most 3/2 as long */
     size_t k = 0;
@@ -1431,12 +1513,7 @@ static char *fold_text(locale_t loc, const char *s, size_t n)
             continue;
         }
         i += (size_t)len;
-        if (cp < 0x80)
-            cp = cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
-        else if (loc)
-            cp = (uint32_t)towlower_l((wint_t)cp, loc);
-        if (cp == 0x03C2)           /* final sigma folds to sigma */
-            cp = 0x03C3;
+        cp = fold_cp(cp);
         if (cp < 0x80) {
             o[k++] = (char)cp;
         } else if (cp < 0x800) {
@@ -1463,7 +1540,6 @@ static char *fold_text(locale_t loc, const char *s, size_t n)
 static void sql_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     (void)argc;
-    imt_store *st = sqlite3_user_data(ctx);
     const char *hay = (const char *)sqlite3_value_text(argv[0]);
     if (!hay) {
         sqlite3_result_int(ctx, 0);
@@ -1476,7 +1552,7 @@ static void sql_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv)
             sqlite3_result_int(ctx, 0);
             return;
         }
-        if (!(needle = fold_text(st->fold, raw, (size_t)sqlite3_value_bytes(argv[1])))) {
+        if (!(needle = fold_text(raw, (size_t)sqlite3_value_bytes(argv[1])))) {
             sqlite3_result_error_nomem(ctx);
             return;
         }
@@ -1487,7 +1563,7 @@ static void sql_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv)
             return;
         }
     }
-    char *h = fold_text(st->fold, hay, (size_t)sqlite3_value_bytes(argv[0]));
+    char *h = fold_text(hay, (size_t)sqlite3_value_bytes(argv[0]));
     if (!h) {
         sqlite3_result_error_nomem(ctx);
         return;

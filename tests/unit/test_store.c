@@ -1300,8 +1300,9 @@ static void test_search_unicode(void **state)
         { "U1", "Größe des ÖSOPHAGUS", NULL },
         { "U2", NULL, "ΣΊΣΥΦΟΣ" },
         { "U3", "Éric, 50% done_x", "orbit" },
+        { "U4", "МОСКВА, ĐÀ NẴNG, ŁÓDŹ", NULL },
     };
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < 4; i++) {
         imt_case c;
         imt_case_init(&c);
         char err[128];
@@ -1316,8 +1317,9 @@ static void test_search_unicode(void **state)
     }
     static const struct { const char *q; long n; } want[] = {
         { "ösophagus", 1 }, { "ÖSOPHAGUS", 1 }, { "GRÖßE", 1 }, { "σίσυφος", 1 },
-        { "ΣΊΣΥΦΟΣ", 1 }, { "éRIC", 1 }, { "ORBIT", 1 }, { "u", 3 }, { "50%", 1 },
-        { "_X", 1 }, { "0%d", 0 }, { "ösophagusx", 0 },
+        { "ΣΊΣΥΦΟΣ", 1 }, { "éRIC", 1 }, { "ORBIT", 1 }, { "u", 4 }, { "50%", 1 },
+        { "_X", 1 }, { "0%d", 0 }, { "ösophagusx", 0 }, { "москва", 1 },
+        { "đà nẵng", 1 }, { "łódź", 1 }, { "Łódź", 1 },
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         imt_filter fs = no_filter();
