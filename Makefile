@@ -57,7 +57,7 @@ BENCH_SRC = $(wildcard tests/bench/*.c)
 BENCH_BIN = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 DEMO_DB  = $(BUILD)/demo.db
 
-.PHONY: all deps run check test unit e2e bench install uninstall clean demo docs
+.PHONY: all deps run check test unit e2e bench install uninstall clean demo docs FORCE
 .DELETE_ON_ERROR:
 
 all: $(BIN) $(GEN)
@@ -65,7 +65,15 @@ all: $(BIN) $(GEN)
 deps:
 	@sh tests/tools/deps.sh $(DEB_PKGS)
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)/obj
+# DATADIR is compiled in (where the installed binary finds its themes), so
+# the objects are rebuilt when it changes: `make install PREFIX=/opt/x`
+# after a plain `make` installs a binary that looks in /opt/x.
+DATADIR_STAMP = $(BUILD)/datadir.stamp
+$(DATADIR_STAMP): FORCE | $(BUILD)
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
+FORCE:
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) $(DATADIR_STAMP) | $(BUILD)/obj
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)

@@ -39,6 +39,14 @@ int csvexp_cell(FILE *fp, const char *s, bool excel_safe);
  * CSVEXP_PSEUDONYM_LEN + 1 bytes. */
 void csvexp_pseudonym(const unsigned char key[32], const char *case_id, char *out);
 
+/* The pseudonym a --deidentify export writes for case c: its
+ * csvexp_pseudonym(), except when c already looks deidentified - its
+ * case_id has the pseudonym form (P + 16 lower-case hex digits) and it has
+ * no notes, reviewer or diagnosis_date - which keeps its id, so that
+ * export --deidentify, import, export --deidentify gives the same file
+ * (a second keyed hash would change every id for no privacy gain). */
+void csvexp_case_pseudonym(const unsigned char key[32], const imt_case *c, char *out);
+
 /* HMAC-SHA-256 (RFC 2104) over libmd's SHA-256; exposed for the tests
  * (checked against RFC 4231 vectors). */
 void csvexp_hmac_sha256(const unsigned char *key, size_t keylen,

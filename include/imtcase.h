@@ -161,6 +161,9 @@ extern const char *const imt_sex_values[];
  * caller).  Returns the index or -1. */
 int imt_field_find(const char *name);
 
+/* ASCII case-insensitive equality, independent of the locale. */
+bool imt_ascii_caseeq(const char *a, const char *b);
+
 /* Index of an enumeration value, matched case-insensitively; -1 if none. */
 int imt_enum_find(const char *const *values, const char *s);
 

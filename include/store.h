@@ -104,6 +104,15 @@ int store_page(imt_store *st, const imt_filter *f, imt_sort s,
 int store_foreach(imt_store *st, const imt_filter *f, imt_sort s,
                   int (*cb)(void *ctx, const imt_case *c), void *ctx);
 
+/* Visit every filtered case ordered by a key computed from the case by
+ * key(kctx, c, out, n) (at most n-1 bytes, NUL-terminated), then by
+ * case_id; e.g. export --deidentify orders by pseudonym.  The sorting is
+ * the database's (it spills to a temporary file), so memory does not grow
+ * with the number of cases.  Returns as store_foreach. */
+int store_foreach_by_key(imt_store *st, const imt_filter *f,
+                         void (*key)(void *kctx, const imt_case *c, char *out, size_t n),
+                         void *kctx, int (*cb)(void *ctx, const imt_case *c), void *ctx);
+
 /* The audit trail, oldest first; case_id NULL = all cases. */
 typedef struct {
     long long   seq;

@@ -190,8 +190,12 @@ int cli_main(int argc, char **argv)
         case 'h': usage(stdout); return EXIT_OK;
         case 'V': printf("imtreview %s\n", IMT_VERSION); return EXIT_OK;
         default:
-            app_error(&app, NULL, "unknown option '%s' (see imtreview --help)",
-                      argv[optind - 1]);
+            if (optopt == 'd' || optopt == 't')
+                app_error(&app, NULL, "option '%s' needs a value (see imtreview --help)",
+                          argv[optind - 1]);
+            else
+                app_error(&app, NULL, "unknown option '%s' (see imtreview --help)",
+                          argv[optind - 1]);
             return EXIT_USAGE;
         }
     }

@@ -53,49 +53,16 @@ static int row_cb(void *vctx, const imt_case *c)
     return 0;
 }
 
-/* --deidentify: the rows go out in pseudonym order.  In case_id order the
+/* --deidentify: the rows go out in pseudonym order (in case_id order the
  * rank of a row would give its case away to anyone holding the list of
- * ids; keeping one id + pseudonym per case is the price of that. */
-typedef struct {
-    char  pseudo[CSVEXP_PSEUDONYM_LEN + 1];
-    char *id;
-} id_pair;
-
-typedef struct {
-    id_pair *v;
-    size_t   n, cap;
-    const csvexp_opts *o;
-    bool     oom;
-} id_list;
-
-static int collect_cb(void *vctx, const imt_case *c)
+ * ids).  The store sorts by the key given here, so nothing is held in
+ * memory per case. */
+static void pseudonym_key(void *kctx, const imt_case *c, char *out, size_t n)
 {
-    id_list *l = vctx;
-    if (l->n == l->cap) {
-        size_t ncap = l->cap ? l->cap * 2 : 1024;
-        id_pair *nv = realloc(l->v, ncap * sizeof *nv);
-        if (!nv) {
-            l->oom = true;
-            return 1;
-        }
-        l->v = nv;
-        l->cap = ncap;
-    }
-    id_pair *p = &l->v[l->n];
-    if (!(p->id = strdup(c->case_id))) {
-        l->oom = true;
-        return 1;
-    }
-    csvexp_pseudonym(l->o->key, c->case_id, p->pseudo);
-    l->n++;
-    return 0;
-}
-
-static int cmp_pair(const void *a, const void *b)
-{
-    const id_pair *x = a, *y = b;
-    int r = strcmp(x->pseudo, y->pseudo);
-    return r ? r : strcmp(x->id, y->id);
+    const csvexp_opts *o = kctx;
+    char p[CSVEXP_PSEUDONYM_LEN + 1];
+    csvexp_case_pseudonym(o->key, c, p);
+    snprintf(out, n, "%s", p);
 }
 
 /* Write header and rows.  Returns 0, 1 on a write error (errno set), or
@@ -115,33 +82,12 @@ static int write_all(imt_app *app, FILE *fp, const imt_filter *flt,
         }
         return rc ? 1 : 0;
     }
-    id_list l = { .o = o };
-    int status = 0;
-    int rc = store_foreach(app->store, flt, by_id, collect_cb, &l);
-    if (rc < 0 || l.oom) {
-        app_error(app, "export", "%s", l.oom ? "out of memory" : store_errmsg(app->store));
-        status = -1;
-        goto out;
+    int rc = store_foreach_by_key(app->store, flt, pseudonym_key, (void *)o, row_cb, &x);
+    if (rc < 0) {
+        app_error(app, "export", "database error: %s", store_errmsg(app->store));
+        return -1;
     }
-    if (l.n > 1)
-        qsort(l.v, l.n, sizeof *l.v, cmp_pair);
-    for (size_t i = 0; i < l.n && status == 0; i++) {
-        imt_case c;
-        imt_case_init(&c);
-        rc = store_get(app->store, l.v[i].id, &c);
-        if (rc != STORE_OK) {
-            app_error(app, "export", "database error: %s", store_errmsg(app->store));
-            status = -1;
-        } else if (csvexp_row(fp, &c, o) != 0) {
-            status = 1;
-        }
-        imt_case_clear(&c);
-    }
-out:
-    for (size_t i = 0; i < l.n; i++)
-        free(l.v[i].id);
-    free(l.v);
-    return status;
+    return rc ? 1 : 0;
 }
 
 static void fsync_dir(const char *dir)

@@ -88,7 +88,7 @@ int csvexp_row(FILE *fp, const imt_case *c, const csvexp_opts *o)
         const char *s;
         if (f == IMT_F_case_id && o->deidentify) {
             char p[CSVEXP_PSEUDONYM_LEN + 1];
-            csvexp_pseudonym(o->key, d.case_id ? d.case_id : "", p);
+            csvexp_case_pseudonym(o->key, &d, p);
             if (fputs(p, fp) == EOF)
                 return -1;
             continue;
@@ -146,4 +146,23 @@ void csvexp_pseudonym(const unsigned char key[32], const char *case_id, char *ou
         out[2 + 2 * i] = hex[mac[i] & 15];
     }
     out[CSVEXP_PSEUDONYM_LEN] = '\0';
+}
+
+static bool is_pseudonym(const char *id)
+{
+    if (!id || id[0] != 'P' || strlen(id) != CSVEXP_PSEUDONYM_LEN)
+        return false;
+    for (const char *p = id + 1; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+            return false;
+    return true;
+}
+
+void csvexp_case_pseudonym(const unsigned char key[32], const imt_case *c, char *out)
+{
+    if (is_pseudonym(c->case_id) && !c->notes && !c->reviewer && !c->diagnosis_date) {
+        memcpy(out, c->case_id, CSVEXP_PSEUDONYM_LEN + 1);
+        return;
+    }
+    csvexp_pseudonym(key, c->case_id ? c->case_id : "", out);
 }

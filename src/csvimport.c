@@ -6,7 +6,7 @@
  * ends but never where they were.  Before a chunk goes to libcsv, a tiny
  * scanner (track()) walks it with the same rules libcsv applies to valid
  * input - quotes toggle, CR or LF outside quotes end a record, blank lines
- * and leading spaces start none - and queues the physical line on which
+ * start none - and queues the physical line on which
  * each record starts.  Each record end reported by libcsv takes the next
  * line from that queue.  For invalid input the two could disagree, but
  * libcsv stops at the first parse error and so do we.
@@ -19,11 +19,16 @@
  *    memchr on the true length before that).
  *  - no CSV_EMPTY_IS_NULL: the dictionary gives an empty cell one meaning
  *    ("unknown") whether it was quoted or not.
- * Spaces: libcsv drops spaces and tabs around an unquoted cell and keeps
- * everything inside quotes.  We keep that for free-text columns (so a note
- * that starts with a space survives, quoted, an export/import round trip)
- * and also trim spaces and tabs inside quotes for every coded column
- * (ids, numbers, dates, enumerations, yes/no), where they carry nothing.
+ *  - spaces are data (csv_set_space_func with no space character): by
+ *    default libcsv drops spaces and tabs around an UNQUOTED cell, so the
+ *    note " see above " would be stored as "see above" - not "as given"
+ *    (data dictionary, notes), and not what RFC 4180 or any spreadsheet
+ *    reads.  Free-text columns keep every byte; coded columns (ids,
+ *    numbers, dates, enumerations, yes/no) and header names are trimmed
+ *    of spaces and tabs here, where they carry nothing.  The price: a
+ *    space between a comma and an opening quote (`a, "b"`) is what RFC
+ *    4180 says it is, a stray quote in an unquoted cell, and is refused
+ *    with a message that says so.
  */
 #define _GNU_SOURCE
 #include "csvimport.h"
@@ -35,7 +40,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define CHUNK_SIZE     (64u * 1024u)
 /* A cell longer than this cannot be valid in any column (4000 characters
@@ -159,6 +163,8 @@ struct csvimp {
     long   line;          /* physical line of the next byte scanned */
     bool   tq, trec;      /* scanner: inside quotes / inside a record */
     bool   tail;          /* the last byte scanned was not a line feed */
+    bool   pcr;           /* the last byte scanned was a CR              */
+    bool   chunk_pcr;     /* pcr before the current chunk               */
     size_t trec_bytes;
     long  *starts;        /* FIFO of record start lines */
     size_t qhead, qlen, qcap;
@@ -173,6 +179,7 @@ struct csvimp {
 
     /* the record being read */
     int    ncells;
+    bool   blank;         /* first cell is only spaces/tabs (or empty)   */
     cell  *cells;
     int    cellcap;
     char  *buf;
@@ -184,6 +191,13 @@ struct csvimp {
 };
 
 static bool is_sp(unsigned char c) { return c == ' ' || c == '\t'; }
+
+/* libcsv's space test: no byte is a space, so none is dropped. */
+static int no_space(unsigned char c)
+{
+    (void)c;
+    return 0;
+}
 
 /* Write s with control characters, bidi controls and invalid bytes made
  * visible, so a hostile file cannot drive the terminal through a message. */
@@ -325,13 +339,19 @@ static long pop_start(csvimp *imp)
 }
 
 /* Mirror libcsv's record boundaries over n bytes (see the top comment). */
+/* A physical line ends with LF, CRLF, or a CR alone (old Mac files, which
+ * libcsv reads too): a CR counts when the next byte is not an LF. */
 static int track(csvimp *imp, const unsigned char *p, size_t n)
 {
-    bool tq = imp->tq, trec = imp->trec;
+    bool tq = imp->tq, trec = imp->trec, pcr = imp->pcr;
     long line = imp->line;
     size_t rb = imp->trec_bytes;
+    imp->chunk_pcr = pcr;
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = p[i];
+        if (pcr && ch != '\n')
+            line++;
+        pcr = ch == '\r';
         if (tq) {
             if (ch == '"')
                 tq = false;
@@ -339,13 +359,11 @@ static int track(csvimp *imp, const unsigned char *p, size_t n)
             trec = false;
             rb = 0;
         } else if (!trec) {
-            if (!is_sp(ch)) {
-                trec = true;
-                if (push_start(imp, line))
-                    return -1;
-                if (ch == '"')
-                    tq = true;
-            }
+            trec = true;
+            if (push_start(imp, line))
+                return -1;
+            if (ch == '"')
+                tq = true;
         } else if (ch == '"') {
             tq = true;
         }
@@ -356,6 +374,7 @@ static int track(csvimp *imp, const unsigned char *p, size_t n)
     }
     imp->tq = tq;
     imp->trec = trec;
+    imp->pcr = pcr;
     imp->line = line;
     imp->trec_bytes = rb;
     if (n)
@@ -379,6 +398,13 @@ static void on_field(void *data, size_t len, void *vimp)
     if (imp->stop)
         return;
     int col = imp->ncells++;
+    if (col == 0) {
+        const unsigned char *b = data;
+        size_t i = 0;
+        while (i < len && is_sp(b[i]))
+            i++;
+        imp->blank = i == len;
+    }
     bool keep;
     if (!imp->have_header)
         keep = col < MAX_COLUMNS;
@@ -466,8 +492,28 @@ static void do_header(csvimp *imp)
         cell *c = &imp->cells[i];
         imp->colfield[i] = -1;
         char *name = c->kept ? trim(imp->buf + c->off) : "(very long name)";
-        if (c->flags & (CELL_NUL | CELL_BADUTF8)) {
+        if (c->flags & CELL_NUL) {
+            /* The name would end at the NUL: say which column instead. */
+            char label[32];
+            snprintf(label, sizeof label, "(column %d)", i + 1);
+            col_error(imp, line, label, "column name contains a NUL byte");
+            continue;
+        }
+        if (c->flags & CELL_BADUTF8) {
             col_error(imp, line, name, "column name is not valid UTF-8 text");
+            continue;
+        }
+        /* A column without a name (spreadsheets add "case_id,site,,"
+         * for stray empty columns) is an unknown column, but several of
+         * them are not a duplicated header. */
+        if (!*name) {
+            char label[32];
+            snprintf(label, sizeof label, "(column %d)", i + 1);
+            if (imp->o->ignore_unknown)
+                note(imp, line, label, "has no name; ignored");
+            else
+                col_error(imp, line, label, "the column has no name "
+                          "(--ignore-unknown-columns skips it)");
             continue;
         }
         /* Any name seen twice is an error, known or not (dictionary:
@@ -475,7 +521,7 @@ static void do_header(csvimp *imp)
         int dup = -1;
         for (int j = 0; j < i && dup < 0; j++)
             if (imp->cells[j].kept &&
-                strcasecmp(trim(imp->buf + imp->cells[j].off), name) == 0)
+                imt_ascii_caseeq(trim(imp->buf + imp->cells[j].off), name))
                 dup = j;
         if (dup >= 0) {
             col_error(imp, line, name, "duplicated header (columns %d and %d)", dup + 1, i + 1);
@@ -608,6 +654,14 @@ static void on_record(int term, void *vimp)
     (void)term;
     csvimp *imp = vimp;
     imp->rec_line = pop_start(imp);
+    /* A line of nothing but spaces is a blank line, as an empty one is
+     * (only spaces now start a record for libcsv: see no_space). */
+    if (imp->ncells == 1 && imp->blank) {
+        imp->ncells = 0;
+        imp->blank = false;
+        imp->blen = 0;
+        return;
+    }
     if (!imp->stop) {
         if (!imp->have_header)
             do_header(imp);
@@ -630,16 +684,33 @@ static void parse_error(csvimp *imp, const unsigned char *chunk, size_t at,
                         long line0)
 {
     long line = line0;
-    for (size_t i = 0; i < at; i++)
-        if (chunk[i] == '\n')
+    bool pcr = imp->chunk_pcr;
+    for (size_t i = 0; i < at; i++) {
+        if ((pcr && chunk[i] != '\n') || chunk[i] == '\n')
             line++;
+        pcr = chunk[i] == '\r';
+    }
+    if (pcr && chunk[at] != '\n')
+        line++;
     long start = front_start(imp);
     int f = current_field(imp);
     char where[64] = "";
     if (line != start)
         snprintf(where, sizeof where, " (on line %ld)", line);
-    const char *what = chunk[at] == '"'
+    /* A quote after nothing but spaces in its cell: `a, "b"`. */
+    bool spaced = false;
+    if (chunk[at] == '"' && at > 0 && is_sp(chunk[at - 1])) {
+        size_t i = at;
+        while (i > 0 && is_sp(chunk[i - 1]))
+            i--;
+        spaced = i == 0 || chunk[i - 1] == ',' || chunk[i - 1] == '\n' || chunk[i - 1] == '\r';
+    }
+    const char *what = spaced
+        ? "a space before an opening quote (remove the spaces between the comma and the quote)"
+        : chunk[at] == '"'
         ? "a quote inside an unquoted field (quote the whole field and double the quote)"
+        : is_sp(chunk[at])
+        ? "a space after a closing quote (remove it, or put it inside the quotes)"
         : "unexpected character after a closing quote";
     if (f >= 0)
         csvimp_error(imp, start, f, "%s%s; reading stopped here", what, where);
@@ -673,6 +744,7 @@ int csvimp_run(FILE *in, const csvimp_opts *opts, csvimp_result *res)
         goto done;
     }
     parser_ok = true;
+    csv_set_space_func(&p, no_space);
     /* libcsv grows its field buffer by blk_size at a time; the default
      * (128 bytes) would make a 10 MB cell cost ~80,000 reallocs. */
     csv_set_blk_size(&p, CHUNK_SIZE);

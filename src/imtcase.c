@@ -4,13 +4,11 @@
 #include "imtcase.h"
 #include "utf8.h"
 
-#include <ctype.h>
 #include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #define V(...) (const char *const[]){ __VA_ARGS__, NULL }
@@ -98,10 +96,26 @@ static bool is_text_type(imt_ftype t)
            t == FT_TIMESTAMP;
 }
 
+/* ASCII only, whatever LC_CTYPE says: strcasecmp() follows the locale,
+ * and under tr_TR.UTF-8 'I' is not the capital of 'i', so "SITE" would not
+ * match "site".  The same for the character classes below. */
+static int a_lower(int c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; }
+static bool a_digit(int c) { return c >= '0' && c <= '9'; }
+static bool a_upper(int c) { return c >= 'A' && c <= 'Z'; }
+static bool a_alnum(int c) { return a_digit(c) || a_upper(c) || (c >= 'a' && c <= 'z'); }
+
+bool imt_ascii_caseeq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if (a_lower((unsigned char)*a) != a_lower((unsigned char)*b))
+            return false;
+    return *a == *b;
+}
+
 int imt_field_find(const char *name)
 {
     for (int f = 0; f < imt_nfields; f++)
-        if (strcasecmp(imt_fields[f].name, name) == 0)
+        if (imt_ascii_caseeq(imt_fields[f].name, name))
             return f;
     return -1;
 }
@@ -109,7 +123,7 @@ int imt_field_find(const char *name)
 int imt_enum_find(const char *const *values, const char *s)
 {
     for (int i = 0; values[i]; i++)
-        if (strcasecmp(values[i], s) == 0)
+        if (imt_ascii_caseeq(values[i], s))
             return i;
     return -1;
 }
@@ -287,12 +301,17 @@ static int parse_plain_number(const char *s, bool integral, double *out,
     int digits = 0;
     if (*p == '+' || *p == '-')
         p++;
-    while (isdigit((unsigned char)*p)) { p++; digits++; }
+    while (a_digit((unsigned char)*p)) { p++; digits++; }
     if (*p == '.') {
-        if (integral)
-            FAIL("'%s' is not a whole number", s);
+        /* A whole number may carry a zero fraction ("3.0"): spreadsheets
+         * and data-frame libraries write integers that way. */
         p++;
-        while (isdigit((unsigned char)*p)) { p++; digits++; }
+        while (a_digit((unsigned char)*p)) {
+            if (integral && *p != '0')
+                FAIL("'%s' is not a whole number", s);
+            p++;
+            digits++;
+        }
     }
     if (*p == ',' && digits)
         FAIL("'%s' is not a number: the decimal mark is '.', not ','", s);
@@ -326,7 +345,7 @@ static bool digits_at(const char *s, const char *pattern)
 {
     /* pattern: 'd' = digit, anything else literal */
     for (; *pattern; s++, pattern++) {
-        if (*pattern == 'd' ? !isdigit((unsigned char)*s) : *s != *pattern)
+        if (*pattern == 'd' ? !a_digit((unsigned char)*s) : *s != *pattern)
             return false;
     }
     return *s == '\0';
@@ -362,7 +381,7 @@ static int parse_timestamp(const char *s, char *err, size_t errn)
 
 static int parse_fusion(const char *s, char **canon, char *err, size_t errn)
 {
-    if (strcasecmp(s, "none") == 0) {
+    if (imt_ascii_caseeq(s, "none")) {
         *canon = strdup("none");
         return *canon ? 0 : -1;
     }
@@ -371,7 +390,7 @@ static int parse_fusion(const char *s, char **canon, char *err, size_t errn)
         FAIL("'%s' is not 'none' or a fusion written GENE1::GENE2", s);
     for (const char *p = s; *p; p++) {
         if (p == sep) { p++; continue; }
-        if (!(isupper((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-'))
+        if (!(a_upper((unsigned char)*p) || a_digit((unsigned char)*p) || *p == '-'))
             FAIL("'%s': gene symbols are upper-case letters, digits and '-' (e.g. TPM3::ALK)", s);
     }
     if (strlen(s) > 64)
@@ -399,7 +418,7 @@ int imt_field_parse(imt_case *c, int f, const char *text, char *err, size_t errn
                 if (n > 32)
                     FAIL("case_id is longer than 32 characters");
                 for (const char *p = text; *p; p++)
-                    if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' && *p != '-')
+                    if (!a_alnum((unsigned char)*p) && *p != '.' && *p != '_' && *p != '-')
                         FAIL("case_id may hold only A-Z a-z 0-9 . _ - (found '%s')",
                              utf8_valid(text, strlen(text)) ? text : "invalid UTF-8");
                 break;

@@ -589,6 +589,8 @@ fail:
     return rc;
 }
 
+static void sql_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
 /* ---- open / close ---------------------------------------------------------- */
 
 static int prepare(imt_store *st, sqlite3_stmt **s, const char *sql)
@@ -825,6 +827,14 @@ imt_store *store_open(const char *path, unsigned flags, const char *user,
             snprintf(err, errn, "%s: %s", path, st->err);
             goto fail;
         }
+    }
+    rc = sqlite3_create_function_v2(st->db, "imt_contains", 2,
+                                    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_contains,
+                                    NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        db_fail(st, rc, "registering the search function");
+        snprintf(err, errn, "%s: %s", path, st->err);
+        goto fail;
     }
     if (migrate(st, path) != STORE_OK || prepare_all(st) != STORE_OK) {
         snprintf(err, errn, "%s", st->err);
@@ -1081,36 +1091,66 @@ static int enum_exact(const char *const *values, const char *s)
     return IMT_UNKNOWN;
 }
 
-/* Columns base..base+NCOLS-1 of the current row into c (initialised
- * here).  Returns 0, or -1 when out of memory. */
-static int load_case(sqlite3_stmt *s, int base, imt_case *c)
+/* Where load_row reads a case: a result row (columns base..base+NCOLS-1)
+ * or the NCOLS arguments of an SQL function.  (Values from
+ * sqlite3_column_value() are "unprotected" and may not be read with
+ * sqlite3_value_*(), so a row is read with sqlite3_column_*().) */
+typedef struct {
+    sqlite3_stmt *s;
+    int base;
+    sqlite3_value **v;
+} row_src;
+
+static int r_type(const row_src *r, int i)
+{
+    return r->v ? sqlite3_value_type(r->v[i]) : sqlite3_column_type(r->s, r->base + i);
+}
+static double r_double(const row_src *r, int i)
+{
+    return r->v ? sqlite3_value_double(r->v[i]) : sqlite3_column_double(r->s, r->base + i);
+}
+static int r_int(const row_src *r, int i)
+{
+    return r->v ? sqlite3_value_int(r->v[i]) : sqlite3_column_int(r->s, r->base + i);
+}
+static const unsigned char *r_text(const row_src *r, int i)
+{
+    return r->v ? sqlite3_value_text(r->v[i]) : sqlite3_column_text(r->s, r->base + i);
+}
+static int r_bytes(const row_src *r, int i)
+{
+    return r->v ? sqlite3_value_bytes(r->v[i]) : sqlite3_column_bytes(r->s, r->base + i);
+}
+
+/* A case from r into c (initialised here).  Returns 0, or -1 when out of
+ * memory. */
+static int load_row(const row_src *r, imt_case *c)
 {
     imt_case_init(c);
     for (int f = 0; f < IMT_F_COUNT; f++) {
         const imt_field *fd = &imt_fields[f];
-        int col = base + f;
-        if (sqlite3_column_type(s, col) == SQLITE_NULL) {
+        if (r_type(r, f) == SQLITE_NULL) {
             if (fd->type == FT_ENUM || fd->type == FT_BOOL)
                 *FPTR(c, f, int) = IMT_UNKNOWN;
             continue;
         }
         switch (fd->type) {
         case FT_DEC: case FT_INT:
-            *FPTR(c, f, imt_num) = (imt_num){ true, sqlite3_column_double(s, col) };
+            *FPTR(c, f, imt_num) = (imt_num){ true, r_double(r, f) };
             break;
         case FT_ENUM:
-            *FPTR(c, f, int) = enum_exact(fd->values, (const char *)sqlite3_column_text(s, col));
+            *FPTR(c, f, int) = enum_exact(fd->values, (const char *)r_text(r, f));
             break;
         case FT_BOOL:
-            *FPTR(c, f, int) = sqlite3_column_int(s, col) ? 1 : 0;
+            *FPTR(c, f, int) = r_int(r, f) ? 1 : 0;
             break;
         default: {
-            const unsigned char *t = sqlite3_column_text(s, col);
+            const unsigned char *t = r_text(r, f);
             if (!t) {
                 imt_case_clear(c);
                 return -1;
             }
-            int n = sqlite3_column_bytes(s, col);
+            int n = r_bytes(r, f);
             char *d = malloc((size_t)n + 1);
             if (!d) {
                 imt_case_clear(c);
@@ -1123,8 +1163,23 @@ static int load_case(sqlite3_stmt *s, int base, imt_case *c)
         }
         }
     }
-    c->alk_discordant = sqlite3_column_int(s, base + IMT_F_COUNT) ? 1 : 0;
+    c->alk_discordant = r_int(r, IMT_F_COUNT) ? 1 : 0;
     return 0;
+}
+
+/* Columns base..base+NCOLS-1 of the current row into c (initialised
+ * here).  Returns 0, or -1 when out of memory. */
+static int load_case(sqlite3_stmt *s, int base, imt_case *c)
+{
+    row_src r = { s, base, NULL };
+    return load_row(&r, c);
+}
+
+/* The NCOLS arguments of an SQL function into c. */
+static int load_values(sqlite3_value **v, imt_case *c)
+{
+    row_src r = { NULL, 0, v };
+    return load_row(&r, c);
 }
 
 /* What every write stores whatever the caller filled in: empty text is
@@ -1242,7 +1297,6 @@ int store_insert(imt_store *st, imt_case *c, const char *source)
     }
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    if (rc == STORE_OK)
     if (rc == STORE_OK) {
         sqlite3_int64 rowid = sqlite3_last_insert_rowid(st->db);
         rc = audit_add(st, c->case_id, "*", NULL, "created", source, NULL, NULL);
@@ -1383,49 +1437,154 @@ static void filter_sql(sbuf *b, const imt_filter *f)
         sb_add(b, ")");
     }
     if (f->search[0])
-        sb_add(b, " AND (case_id LIKE :search ESCAPE '\\' OR site_detail LIKE :search "
-                  "ESCAPE '\\' OR notes LIKE :search ESCAPE '\\')");
+        sb_add(b, " AND (imt_contains(case_id, :search) OR imt_contains(site_detail, :search) "
+                  "OR imt_contains(notes, :search))");
 }
 
-/* %text% with % _ and \ escaped, so they match literally. */
-static char *like_pattern(const char *text)
+/* The lower-case letter of cp for the search (Unicode's simple mapping
+ * for the letters of Latin, Greek, Cyrillic, Armenian and full-width
+ * Latin; final sigma folds to sigma).  A table here rather than
+ * towlower(): that follows LC_CTYPE (ASCII only under LC_ALL=C), and
+ * newlocale("C.UTF-8") is not available everywhere. */
+static uint32_t fold_cp(uint32_t cp)
 {
-    size_t n = strlen(text);
-    char *p = malloc(2 * n + 3), *q = p;
-    if (!p)
-        return NULL;
-    *q++ = '%';
-    for (const char *s = text; *s; s++) {
-        if (*s == '%' || *s == '_' || *s == '\\')
-            *q++ = '\\';
-        *q++ = *s;
+    if (cp < 0x80)
+        return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+    if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7)
+        return cp + 32;
+    if (cp >= 0x100 && cp <= 0x17F) {
+        if (cp == 0x130)
+            return 'i';
+        if (cp == 0x178)
+            return 0xFF;
+        bool odd_upper = (cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E);
+        bool even_upper = (cp <= 0x12F) || (cp >= 0x132 && cp <= 0x137) ||
+                          (cp >= 0x14A && cp <= 0x177);
+        if ((odd_upper && cp % 2 == 1) || (even_upper && cp % 2 == 0))
+            return cp + 1;
+        return cp;
     }
-    *q++ = '%';
-    *q = '\0';
-    return p;
+    if (cp >= 0x386 && cp <= 0x3AB) {
+        if (cp == 0x386) return 0x3AC;
+        if (cp >= 0x388 && cp <= 0x38A) return cp + 37;
+        if (cp == 0x38C) return 0x3CC;
+        if (cp == 0x38E || cp == 0x38F) return cp + 63;
+        if (cp >= 0x391 && cp != 0x3A2) return cp + 32;
+        return cp;
+    }
+    if (cp == 0x3C2)
+        return 0x3C3;
+    if (cp >= 0x400 && cp <= 0x40F)
+        return cp + 80;
+    if (cp >= 0x410 && cp <= 0x42F)
+        return cp + 32;
+    if (((cp >= 0x460 && cp <= 0x481) || (cp >= 0x48A && cp <= 0x4BF) ||
+         (cp >= 0x4D0 && cp <= 0x52F)) && cp % 2 == 0)
+        return cp + 1;
+    if (cp >= 0x4C1 && cp <= 0x4CE && cp % 2 == 1)
+        return cp + 1;
+    if (cp >= 0x531 && cp <= 0x556)
+        return cp + 48;
+    if (cp == 0x1E9E)
+        return 0xDF;
+    if (((cp >= 0x1E00 && cp <= 0x1E95) || (cp >= 0x1EA0 && cp <= 0x1EFF)) && cp % 2 == 0)
+        return cp + 1;
+    if (cp >= 0xFF21 && cp <= 0xFF3A)
+        return cp + 32;
+    return cp;
 }
 
-/* Prepare sql and bind :search for the filter.  *pat must be freed after
- * the statement is finalised. */
+/* Case-insensitive substring search for every script, not only ASCII
+ * (SQLite's LIKE folds A-Z only, so "ÖSOPHAGUS" would not find
+ * "Ösophagus"): both sides are lower-cased code point by code point with
+ * fold_cp(), then compared bytewise.  Invalid UTF-8 bytes are kept as they
+ * are.  Returns a malloc'ed string, or NULL when out of memory. */
+static char *fold_text(const char *s, size_t n)
+{
+    char *o = malloc(2 * n + 1);    /* a lower-case form is at most 3/2 as long */
+    size_t k = 0;
+    if (!o)
+        return NULL;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        int len = utf8_decode(s + i, n - i, &cp);
+        if (len <= 0) {
+            o[k++] = s[i++];
+            continue;
+        }
+        i += (size_t)len;
+        cp = fold_cp(cp);
+        if (cp < 0x80) {
+            o[k++] = (char)cp;
+        } else if (cp < 0x800) {
+            o[k++] = (char)(0xC0 | (cp >> 6));
+            o[k++] = (char)(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            o[k++] = (char)(0xE0 | (cp >> 12));
+            o[k++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            o[k++] = (char)(0x80 | (cp & 0x3F));
+        } else {
+            o[k++] = (char)(0xF0 | (cp >> 18));
+            o[k++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+            o[k++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            o[k++] = (char)(0x80 | (cp & 0x3F));
+        }
+    }
+    o[k] = '\0';
+    return o;
+}
+
+/* SQL imt_contains(text, needle): 1 when the folded needle occurs in the
+ * folded text (NULL text: 0).  The needle is folded once per statement
+ * (kept as auxiliary data of the bound parameter). */
+static void sql_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const char *hay = (const char *)sqlite3_value_text(argv[0]);
+    if (!hay) {
+        sqlite3_result_int(ctx, 0);
+        return;
+    }
+    char *needle = sqlite3_get_auxdata(ctx, 1);
+    if (!needle) {
+        const char *raw = (const char *)sqlite3_value_text(argv[1]);
+        if (!raw) {
+            sqlite3_result_int(ctx, 0);
+            return;
+        }
+        if (!(needle = fold_text(raw, (size_t)sqlite3_value_bytes(argv[1])))) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+        sqlite3_set_auxdata(ctx, 1, needle, free);
+        needle = sqlite3_get_auxdata(ctx, 1);
+        if (!needle) {
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+    }
+    char *h = fold_text(hay, (size_t)sqlite3_value_bytes(argv[0]));
+    if (!h) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    sqlite3_result_int(ctx, strstr(h, needle) != NULL);
+    free(h);
+}
+
+/* Prepare sql and bind :search for the filter. */
 static int prepare_filtered(imt_store *st, sbuf *b, const imt_filter *f,
-                            sqlite3_stmt **s, char **pat)
+                            sqlite3_stmt **s)
 {
     *s = NULL;
-    *pat = NULL;
     if (b->oom)
         return set_err(st, STORE_ERROR, "out of memory");
     int rc = sqlite3_prepare_v2(st->db, b->s, -1, s, NULL);
     if (rc != SQLITE_OK)
         return db_fail(st, rc, "preparing a query");
     int p = sqlite3_bind_parameter_index(*s, ":search");
-    if (p > 0) {
-        if (!(*pat = like_pattern(f->search))) {
-            sqlite3_finalize(*s);
-            *s = NULL;
-            return set_err(st, STORE_ERROR, "out of memory");
-        }
-        sqlite3_bind_text(*s, p, *pat, -1, SQLITE_STATIC);
-    }
+    if (p > 0)
+        sqlite3_bind_text(*s, p, f->search, -1, SQLITE_STATIC);
     return STORE_OK;
 }
 
@@ -1435,8 +1594,7 @@ long store_count(imt_store *st, const imt_filter *f)
     sb_add(&b, "SELECT count(*) FROM cases WHERE 1");
     filter_sql(&b, f);
     sqlite3_stmt *s;
-    char *pat;
-    int rc = prepare_filtered(st, &b, f, &s, &pat);
+    int rc = prepare_filtered(st, &b, f, &s);
     sb_free(&b);
     if (rc != STORE_OK)
         return -1;
@@ -1447,7 +1605,6 @@ long store_count(imt_store *st, const imt_filter *f)
     else
         db_fail(st, rc, "counting cases");
     sqlite3_finalize(s);
-    free(pat);
     return n;
 }
 
@@ -1459,8 +1616,7 @@ bool store_passes(imt_store *st, const imt_filter *f, const char *case_id)
     sb_add(&b, "SELECT 1 FROM cases WHERE case_id = :id");
     filter_sql(&b, f);
     sqlite3_stmt *s;
-    char *pat;
-    if (prepare_filtered(st, &b, f, &s, &pat) != STORE_OK) {
+    if (prepare_filtered(st, &b, f, &s) != STORE_OK) {
         sb_free(&b);
         return false;
     }
@@ -1470,7 +1626,6 @@ bool store_passes(imt_store *st, const imt_filter *f, const char *case_id)
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         db_fail(st, rc, "filtering");
     sqlite3_finalize(s);
-    free(pat);
     return rc == SQLITE_ROW;
 }
 
@@ -1543,8 +1698,7 @@ long store_rank(imt_store *st, const imt_filter *f, imt_sort s, const char *case
     else
         sb_add(&b, " AND (%s, case_id) %s (:k, :id)", sort_col(s.key, col, sizeof col), op);
     sqlite3_stmt *q;
-    char *pat;
-    int rc = prepare_filtered(st, &b, f, &q, &pat);
+    int rc = prepare_filtered(st, &b, f, &q);
     sb_free(&b);
     if (rc != STORE_OK) {
         sqlite3_value_free(k);
@@ -1561,7 +1715,6 @@ long store_rank(imt_store *st, const imt_filter *f, imt_sort s, const char *case
         db_fail(st, rc, "counting cases");
     sqlite3_finalize(q);
     sqlite3_value_free(k);
-    free(pat);
     return n;
 }
 
@@ -1595,8 +1748,7 @@ int store_page(imt_store *st, const imt_filter *f, imt_sort s,
     ordered_sql(&b, st->cols, f, s, op, back);
     sb_add(&b, " LIMIT %d", n);
     sqlite3_stmt *q;
-    char *pat;
-    int rc = prepare_filtered(st, &b, f, &q, &pat);
+    int rc = prepare_filtered(st, &b, f, &q);
     sb_free(&b);
     if (rc != STORE_OK) {
         sqlite3_value_free(k);
@@ -1629,7 +1781,6 @@ int store_page(imt_store *st, const imt_filter *f, imt_sort s,
     }
     sqlite3_finalize(q);
     sqlite3_value_free(k);
-    free(pat);
     return ret;
 }
 
@@ -1641,8 +1792,7 @@ int store_foreach(imt_store *st, const imt_filter *f, imt_sort s,
     sbuf b = { 0 };
     ordered_sql(&b, st->cols, f, s, NULL, false);
     sqlite3_stmt *q;
-    char *pat;
-    int rc = prepare_filtered(st, &b, f, &q, &pat);
+    int rc = prepare_filtered(st, &b, f, &q);
     sb_free(&b);
     if (rc != STORE_OK)
         return rc;
@@ -1661,7 +1811,74 @@ int store_foreach(imt_store *st, const imt_filter *f, imt_sort s,
     if (!ret && rc != SQLITE_DONE)
         ret = db_fail(st, rc, "reading cases");
     sqlite3_finalize(q);
-    free(pat);
+    return ret;
+}
+
+/* store_foreach_by_key: the caller's key of each case, as an SQL function
+ * over all the columns, so that SQLite's sorter orders the rows (it spills
+ * to a temporary file: memory does not grow with the number of cases). */
+typedef struct {
+    void (*key)(void *kctx, const imt_case *c, char *out, size_t n);
+    void *kctx;
+} key_fn;
+
+static void sql_case_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    key_fn *k = sqlite3_user_data(ctx);
+    if (argc != NCOLS) {
+        sqlite3_result_error(ctx, "imt_case_key: wrong number of arguments", -1);
+        return;
+    }
+    imt_case c;
+    if (load_values(argv, &c) != 0) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    char out[128];
+    out[0] = '\0';
+    k->key(k->kctx, &c, out, sizeof out);
+    imt_case_clear(&c);
+    sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
+}
+
+int store_foreach_by_key(imt_store *st, const imt_filter *f,
+                         void (*key)(void *kctx, const imt_case *c, char *out, size_t n),
+                         void *kctx, int (*cb)(void *ctx, const imt_case *c), void *ctx)
+{
+    key_fn k = { key, kctx };
+    int rc = sqlite3_create_function_v2(st->db, "imt_case_key", NCOLS, SQLITE_UTF8, &k,
+                                        sql_case_key, NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return db_fail(st, rc, "registering the sort key");
+    sbuf b = { 0 };
+    sb_add(&b, "SELECT %s FROM cases WHERE 1", st->cols);
+    filter_sql(&b, f);
+    sb_add(&b, " ORDER BY imt_case_key(%s), case_id", st->cols);
+    sqlite3_stmt *q;
+    rc = prepare_filtered(st, &b, f, &q);
+    sb_free(&b);
+    int ret = 0;
+    if (rc != STORE_OK) {
+        ret = rc;
+        goto out;
+    }
+    imt_case c;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (load_case(q, 0, &c) != 0) {
+            ret = set_err(st, STORE_ERROR, "out of memory");
+            break;
+        }
+        ret = cb(ctx, &c);
+        imt_case_clear(&c);
+        if (ret)
+            break;
+    }
+    if (!ret && rc != SQLITE_DONE)
+        ret = db_fail(st, rc, "reading cases");
+    sqlite3_finalize(q);
+out:
+    sqlite3_create_function_v2(st->db, "imt_case_key", NCOLS, SQLITE_UTF8, NULL,
+                               NULL, NULL, NULL, NULL);
     return ret;
 }
 

@@ -222,6 +222,25 @@ static void test_pseudonym(void **state)
     imt_case_init(&c);
     char err[128];
     assert_int_equal(imt_field_parse(&c, IMT_F_case_id, p, err, sizeof err), 0);
+
+    /* A case that is already deidentified (pseudonym-form id, no notes,
+     * reviewer or diagnosis date: it came from a --deidentify export)
+     * keeps its id, so export -> import -> export is byte-identical. */
+    char q[CSVEXP_PSEUDONYM_LEN + 1];
+    csvexp_case_pseudonym(key, &c, q);
+    assert_string_equal(q, "P1ab602e7aa679bbb");
+    /* ... but not when it holds identifying data, */
+    assert_int_equal(imt_field_parse(&c, IMT_F_notes, "x", err, sizeof err), 0);
+    csvexp_case_pseudonym(key, &c, q);
+    assert_string_not_equal(q, "P1ab602e7aa679bbb");
+    assert_int_equal(imt_field_parse(&c, IMT_F_notes, "", err, sizeof err), 0);
+    /* nor when the id only looks similar (upper-case hex, other length). */
+    assert_int_equal(imt_field_parse(&c, IMT_F_case_id, "P1AB602E7AA679BBB", err, sizeof err), 0);
+    csvexp_case_pseudonym(key, &c, q);
+    assert_string_not_equal(q, "P1AB602E7AA679BBB");
+    assert_int_equal(imt_field_parse(&c, IMT_F_case_id, "A-001", err, sizeof err), 0);
+    csvexp_case_pseudonym(key, &c, q);
+    assert_string_equal(q, "P9083f3ea1e53a0f8");
     imt_case_clear(&c);
 }
 

@@ -76,6 +76,13 @@ static void test_numbers(void **state)
     bad(&c, "size_cm", ".", NULL);
     bad(&c, "size_cm", " 5", NULL);
     bad(&c, "mitoses_10hpf", "3.5", "whole number");
+    bad(&c, "mitoses_10hpf", "3.01", "whole number");
+    /* An integer written with a zero fraction, as spreadsheets and data
+     * frames do, is that integer. */
+    ok(&c, "mitoses_10hpf", "3.0");
+    assert_true(c.mitoses_10hpf.known && c.mitoses_10hpf.v == 3.0);
+    ok(&c, "igg4_per_hpf", "12.");
+    assert_true(c.igg4_per_hpf.v == 12.0);
     ok(&c, "mitoses_10hpf", "500");
     bad(&c, "mitoses_10hpf", "501", "out of range");
     ok(&c, "size_cm", "");

@@ -1289,6 +1289,104 @@ static int each_cb(void *vctx, const imt_case *c)
     return x->stop_at && x->n == x->stop_at ? 42 : 0;
 }
 
+/* The search is case-insensitive beyond ASCII (cli.md: "case-insensitive
+ * substring"): SQLite's LIKE folds only A-Z.  Expected matches written by
+ * hand. */
+static void test_search_unicode(void **state)
+{
+    fx *f = *state;
+    f->st = open_rw(f);
+    static const char *const rows[][3] = {
+        { "U1", "Größe des ÖSOPHAGUS", NULL },
+        { "U2", NULL, "ΣΊΣΥΦΟΣ" },
+        { "U3", "Éric, 50% done_x", "orbit" },
+        { "U4", "МОСКВА, ĐÀ NẴNG, ŁÓDŹ", NULL },
+    };
+    for (size_t i = 0; i < 4; i++) {
+        imt_case c;
+        imt_case_init(&c);
+        char err[128];
+        assert_int_equal(imt_field_parse(&c, IMT_F_case_id, rows[i][0], err, sizeof err), 0);
+        c.site = SITE_LUNG;
+        if (rows[i][1])
+            assert_int_equal(imt_field_parse(&c, IMT_F_notes, rows[i][1], err, sizeof err), 0);
+        if (rows[i][2])
+            assert_int_equal(imt_field_parse(&c, IMT_F_site_detail, rows[i][2], err, sizeof err), 0);
+        assert_int_equal(store_insert(f->st, &c, "test"), STORE_OK);
+        imt_case_clear(&c);
+    }
+    static const struct { const char *q; long n; } want[] = {
+        { "ösophagus", 1 }, { "ÖSOPHAGUS", 1 }, { "GRÖßE", 1 }, { "σίσυφος", 1 },
+        { "ΣΊΣΥΦΟΣ", 1 }, { "éRIC", 1 }, { "ORBIT", 1 }, { "u", 4 }, { "50%", 1 },
+        { "_X", 1 }, { "0%d", 0 }, { "ösophagusx", 0 }, { "москва", 1 },
+        { "đà nẵng", 1 }, { "łódź", 1 }, { "Łódź", 1 },
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        imt_filter fs = no_filter();
+        filter_set_search(&fs, want[i].q);
+        long got = store_count(f->st, &fs);
+        if (got != want[i].n)
+            fail_msg("search '%s': %ld cases, want %ld", want[i].q, got, want[i].n);
+    }
+}
+
+/* store_foreach_by_key: rows come in the caller's key order (then
+ * case_id), filtered, each case complete. */
+static void rev_key(void *kctx, const imt_case *c, char *out, size_t n)
+{
+    (void)kctx;
+    size_t len = strlen(c->case_id);
+    size_t k = 0;
+    for (; k < len && k + 1 < n; k++)
+        out[k] = c->case_id[len - 1 - k];
+    out[k] = '\0';
+}
+
+typedef struct { char ids[8][16]; int n; bool notes_seen; } key_seen;
+
+static int key_cb(void *ctx, const imt_case *c)
+{
+    key_seen *k = ctx;
+    if (k->n < 8)
+        snprintf(k->ids[k->n++], sizeof k->ids[0], "%s", c->case_id);
+    if (c->notes && strcmp(c->notes, "n-B2") == 0)
+        k->notes_seen = true;
+    return 0;
+}
+
+static void test_foreach_by_key(void **state)
+{
+    fx *f = *state;
+    f->st = open_rw(f);
+    static const char *const ids[] = { "A1", "B2", "C3", "D2", "E1" };
+    for (size_t i = 0; i < 5; i++) {
+        imt_case c;
+        imt_case_init(&c);
+        char err[128], note[16];
+        assert_int_equal(imt_field_parse(&c, IMT_F_case_id, ids[i], err, sizeof err), 0);
+        snprintf(note, sizeof note, "n-%s", ids[i]);
+        assert_int_equal(imt_field_parse(&c, IMT_F_notes, note, err, sizeof err), 0);
+        c.site = i == 2 ? SITE_CNS : SITE_LUNG;
+        assert_int_equal(store_insert(f->st, &c, "test"), STORE_OK);
+        imt_case_clear(&c);
+    }
+    /* keys: "1A" "2B" "3C" "2D" "1E" -> 1A 1E 2B 2D 3C */
+    key_seen k = { .n = 0 };
+    imt_filter nf = no_filter();
+    assert_int_equal(store_foreach_by_key(f->st, &nf, rev_key, NULL, key_cb, &k), 0);
+    assert_int_equal(k.n, 5);
+    static const char *const want[] = { "A1", "E1", "B2", "D2", "C3" };
+    for (int i = 0; i < 5; i++)
+        assert_string_equal(k.ids[i], want[i]);
+    assert_true(k.notes_seen);
+    key_seen k2 = { .n = 0 };
+    imt_filter lung = no_filter();
+    lung.site_mask = 1u << SITE_LUNG;
+    assert_int_equal(store_foreach_by_key(f->st, &lung, rev_key, NULL, key_cb, &k2), 0);
+    assert_int_equal(k2.n, 4);
+    assert_string_equal(k2.ids[3], "D2");
+}
+
 static void test_foreach(void **state)
 {
     fx *f = *state;
@@ -1458,6 +1556,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_anchor_outside_filter, cohort_setup, cohort_teardown),
         cmocka_unit_test_setup_teardown(test_filter_counts, cohort_setup, cohort_teardown),
         cmocka_unit_test_setup_teardown(test_foreach, cohort_setup, cohort_teardown),
+        cmocka_unit_test_setup_teardown(test_search_unicode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_foreach_by_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_load_indexes, setup, teardown),
         cmocka_unit_test(test_sort_names),
