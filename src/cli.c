@@ -71,6 +71,12 @@ int cli_filter_option(imt_app *app, imt_filter *f, const char *opt,
                       const char *value)
 {
     if (strcmp(opt, "search") == 0) {
+        /* A cut search would quietly find other cases: refuse it. */
+        if (strlen(value) > IMT_SEARCH_MAX - 1) {
+            app_error(app, NULL, "--search: the text is longer than %d bytes",
+                      IMT_SEARCH_MAX - 1);
+            return -1;
+        }
         filter_set_search(f, value);
         return 1;
     }

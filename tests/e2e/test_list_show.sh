@@ -59,6 +59,12 @@ imt list --search '中文' >"$tmp/o" && [ "$(tail -n +2 "$tmp/o" | cut -f1)" = A
 check list_search_cjk $?
 imt list --search LOBE >"$tmp/o" && [ "$(tail -n +2 "$tmp/o" | cut -f1)" = A-1 ]
 check list_search_case_insensitive $?
+# a search text that does not fit is refused, never cut (a cut text would
+# quietly match other cases)
+long=$(printf '%0200d' 0 | tr 0 a)
+imt list --search "$long" >"$tmp/o" 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q 'longer than' "$tmp/err"
+check list_search_too_long_refused $? "$(cat "$tmp/err")"
 imt list --status signed_out --site head_neck >"$tmp/o" && [ "$(wc -l <"$tmp/o" | tr -d ' ')" = 1 ]
 check list_empty_result_header_only $?
 
