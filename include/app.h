@@ -9,6 +9,8 @@
 
 typedef struct imt_app {
     const char *db_path;    /* resolved --db / $IMTREVIEW_DB / XDG default */
+    bool db_default;        /* db_path is the XDG default (its directories
+                               may be created; a given path's are not)   */
     bool        readonly;   /* --readonly                                  */
     const char *theme;      /* --theme NAME, or NULL                       */
     bool        ascii;      /* --ascii                                     */

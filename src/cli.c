@@ -139,7 +139,9 @@ int app_open_store(imt_app *app)
 {
     if (app->store)
         return EXIT_OK;
-    if (!app->readonly && make_parent_dirs(app->db_path) != 0) {
+    /* Only the default location gets its directories made: a mistyped
+     * --db or $IMTREVIEW_DB must not leave a directory tree behind. */
+    if (app->db_default && !app->readonly && make_parent_dirs(app->db_path) != 0) {
         app_error(app, NULL, "cannot create the directory for %s: %s",
                   app->db_path, strerror(errno));
         return EXIT_FAIL;
@@ -212,6 +214,7 @@ int cli_main(int argc, char **argv)
             return EXIT_FAIL;
         }
         app.db_path = db_alloc;
+        app.db_default = !getenv("IMTREVIEW_DB") || !*getenv("IMTREVIEW_DB");
     }
     app.user = login_name();
 

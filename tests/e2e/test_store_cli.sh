@@ -178,6 +178,22 @@ check check_usage_exit2 rc_is 2
 run --db "$db" audit --bogus
 check audit_usage_exit2 rc_is 2
 
+# Where the database is: --db, else $IMTREVIEW_DB, else the XDG default,
+# whose directories are made (0700); a given path's directory is not.
+d=$tmp/where
+mkdir -p "$d"
+env -u IMTREVIEW_DB HOME="$d/home" XDG_DATA_HOME="$d/data" "$IMTREVIEW" list >/dev/null 2>&1
+check db_default_xdg test -f "$d/data/imtreview/cases.db"
+check db_default_dir_0700 test "$(stat -c %a "$d/data/imtreview")" = 700
+env -u IMTREVIEW_DB -u XDG_DATA_HOME HOME="$d/home" "$IMTREVIEW" list >/dev/null 2>&1
+check db_default_home test -f "$d/home/.local/share/imtreview/cases.db"
+IMTREVIEW_DB=$d/env.db XDG_DATA_HOME="$d/data2" "$IMTREVIEW" list >/dev/null 2>&1
+check db_env_used test -f "$d/env.db" -a ! -e "$d/data2"
+"$IMTREVIEW" --db "$d/missing/sub/x.db" list >/dev/null 2>"$d/err"
+check db_given_dir_not_made test $? -eq 1 -a ! -e "$d/missing" -a -s "$d/err"
+IMTREVIEW_DB=$d/nodir/x.db "$IMTREVIEW" list >/dev/null 2>&1
+check db_env_dir_not_made test ! -e "$d/nodir"
+
 if [ "$fails" -ne 0 ]; then
     echo "$fails failed"
     exit 1
