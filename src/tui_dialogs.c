@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "csvexport.h"
 #include "keys.h"
 #include "statsview.h"
 #include "tuitext.h"
@@ -664,40 +665,91 @@ void tui_edit(tui *t)
 
 /* ---- export ---------------------------------------------------------------- */
 
-/* RFC 4180 CSV of the filtered cases, every column of the field table in
- * the data-dictionary order, written to a temporary file and renamed so a
- * failed export never leaves half a file under the chosen name.  (The
- * CSV helper's export module was not in the tree; see the report.) */
-typedef struct { FILE *f; long n; } exp_ctx;
-
-static void csv_cell(FILE *f, const char *s)
-{
-    bool quote = strpbrk(s, ",\"\r\n") != NULL;
-    if (!quote) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
+/* The filtered cases, in the list's order, through the one CSV writer
+ * (csvexport.h: the same columns, quoting and line ends as `imtreview
+ * export`).  Written to a temporary file next to the target, flushed to
+ * disk and renamed over it, so a failed export never leaves half a file
+ * under the chosen name; a new file gets mode 0600, a replaced one keeps
+ * its mode. */
+typedef struct { FILE *f; const csvexp_opts *o; long n; } exp_ctx;
 
 static int exp_row(void *ctx, const imt_case *c)
 {
     exp_ctx *e = ctx;
-    char buf[8192];
-    for (int i = 0; i < imt_nfields; i++) {
-        if (i)
-            fputc(',', e->f);
-        csv_cell(e->f, imt_field_format(c, i, buf, sizeof buf));
-    }
-    fputs("\r\n", e->f);
+    if (csvexp_row(e->f, c, e->o) != 0)
+        return 1;
     e->n++;
-    return ferror(e->f) ? -1 : 0;
+    return 0;
+}
+
+/* Write the export into path via tmp + rename.  Returns the number of
+ * cases, or -1 with a reason in err. */
+static long export_file(tui *t, const char *path, bool existed, mode_t mode,
+                        char *err, size_t errn)
+{
+    char dir[1024], tmp[2100];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? slash + 1 : path;
+    if (slash == dir)
+        snprintf(dir, sizeof dir, "/");
+    else if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, base);
+    int fd = mkstemp(tmp);                  /* mode 0600 */
+    if (fd < 0) {
+        snprintf(err, errn, "cannot create a temporary file in %.200s: %s", dir,
+                 strerror(errno));
+        return -1;
+    }
+    if (existed && fchmod(fd, mode & 07777) != 0) {
+        snprintf(err, errn, "cannot keep the file's mode: %s", strerror(errno));
+        close(fd);
+        unlink(tmp);
+        return -1;
+    }
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        snprintf(err, errn, "%s", strerror(errno));
+        close(fd);
+        unlink(tmp);
+        return -1;
+    }
+    csvexp_opts o;
+    memset(&o, 0, sizeof o);
+    exp_ctx e = { f, &o, 0 };
+    errno = 0;
+    int rc = csvexp_header(f, &o) != 0 ? 1
+           : store_foreach(t->app->store, &t->lw->filter, t->lw->sort, exp_row, &e);
+    int werr = errno;
+    if (rc == 0 && (fflush(f) != 0 || fsync(fd) != 0)) {
+        rc = 1;
+        werr = errno;
+    }
+    if (fclose(f) != 0 && rc == 0) {
+        rc = 1;
+        werr = errno;
+    }
+    if (rc == 0 && rename(tmp, path) != 0) {
+        rc = 1;
+        werr = errno;
+    }
+    if (rc != 0) {
+        unlink(tmp);
+        if (rc < 0)
+            snprintf(err, errn, "database error: %s", store_errmsg(t->app->store));
+        else
+            snprintf(err, errn, "%s", strerror(werr ? werr : EIO));
+        return -1;
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return e.n;
 }
 
 void tui_export(tui *t)
@@ -706,36 +758,20 @@ void tui_export(tui *t)
     if (tui_prompt(t, "Export the filtered cases to CSV file", "imtreview-export.csv",
                    name, sizeof name, NULL, NULL) != 1 || !name[0])
         return;
-    char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", name);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        tui_message(t, true, "export: cannot create %s: %s", name, strerror(errno));
+    struct stat st;
+    bool existed = stat(name, &st) == 0;
+    if (existed && !S_ISREG(st.st_mode)) {
+        tui_message(t, true, "export: %s is not a regular file; nothing written", name);
         return;
     }
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        close(fd);
-        unlink(tmp);
-        tui_message(t, true, "export: %s", strerror(errno));
+    if (existed && !tui_confirm(t, "The file exists. Replace it?"))
+        return;
+    char err[512] = "";
+    long n = export_file(t, name, existed, existed ? st.st_mode : 0, err, sizeof err);
+    if (n < 0) {
+        tui_message(t, true, "export to %s failed: %s; %s", name, err,
+                    existed ? "the file is unchanged" : "no file was written");
         return;
     }
-    for (int i = 0; i < imt_nfields; i++) {
-        if (i)
-            fputc(',', f);
-        fputs(imt_fields[i].name, f);
-    }
-    fputs("\r\n", f);
-    exp_ctx e = { f, 0 };
-    int rc = store_foreach(t->app->store, &t->lw->filter, t->lw->sort, exp_row, &e);
-    int werr = ferror(f);
-    if (fclose(f) != 0)
-        werr = 1;
-    if (rc != 0 || werr || rename(tmp, name) != 0) {
-        unlink(tmp);
-        tui_message(t, true, "export to %s failed%s%s", name, rc < 0 ? ": " : "",
-                    rc < 0 ? store_errmsg(t->app->store) : "");
-        return;
-    }
-    tui_message(t, false, "exported %ld cases to %s", e.n, name);
+    tui_message(t, false, "exported %ld case%s to %s", n, n == 1 ? "" : "s", name);
 }
