@@ -33,6 +33,7 @@ typedef enum {
     ACT_REVIEW, ACT_EDIT, ACT_EXPORT, ACT_THEME,
     /* dialogs */
     ACT_DLG_OK, ACT_DLG_CANCEL, ACT_DLG_TOGGLE, ACT_DLG_DOWN, ACT_DLG_UP,
+    ACT_DLG_PGDN, ACT_DLG_PGUP, ACT_DLG_YES, ACT_DLG_NO,
     ACT_N
 } key_action;
 

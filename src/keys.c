@@ -68,6 +68,12 @@ const key_binding key_table[] = {
     { KC_DIALOG, KEY_UP, "Up", ACT_DLG_UP, NULL, "previous item or field" },
     { KC_DIALOG, 'k', "k", ACT_DLG_UP, NULL, NULL },
     { KC_DIALOG, KEY_BTAB, "Shift-Tab", ACT_DLG_UP, NULL, NULL },
+    { KC_DIALOG, KEY_NPAGE, "PgDn", ACT_DLG_PGDN, NULL, "in a menu: one page down" },
+    { KC_DIALOG, KEY_PPAGE, "PgUp", ACT_DLG_PGUP, NULL, "in a menu: one page up" },
+    { KC_DIALOG, 'y', "y", ACT_DLG_YES, NULL, "in a question: yes" },
+    { KC_DIALOG, 'Y', "Y", ACT_DLG_YES, NULL, NULL },
+    { KC_DIALOG, 'n', "n", ACT_DLG_NO, NULL, "in a question: no (Esc too)" },
+    { KC_DIALOG, 'N', "N", ACT_DLG_NO, NULL, NULL },
 };
 const int key_table_n = (int)(sizeof key_table / sizeof key_table[0]);
 

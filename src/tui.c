@@ -671,6 +671,31 @@ static int check_terminal(imt_app *app)
     return 0;
 }
 
+/* Key sequences some terminals send whatever their terminfo entry says:
+ * Home/End as ESC[1~/ESC[4~ (tmux, screen, linux), ESC[H/ESC[F or
+ * ESC OH/ESC OF (xterm in either cursor mode), ESC[7~/ESC[8~ (rxvt).
+ * TERM=xterm-256color inside tmux is common over SSH; without these,
+ * Home and End would do nothing there.  A sequence terminfo already
+ * binds is left alone. */
+static void define_extra_keys(void)
+{
+    static const struct { const char *seq; int code; } extra[] = {
+        { "\033[1~", KEY_HOME }, { "\033[4~", KEY_END },
+        { "\033[H", KEY_HOME }, { "\033[F", KEY_END },
+        { "\033OH", KEY_HOME }, { "\033OF", KEY_END },
+        { "\033[7~", KEY_HOME }, { "\033[8~", KEY_END },
+        { "\033[5~", KEY_PPAGE }, { "\033[6~", KEY_NPAGE },
+        { "\033[Z", KEY_BTAB },
+        { "\033[A", KEY_UP }, { "\033[B", KEY_DOWN },
+        { "\033[C", KEY_RIGHT }, { "\033[D", KEY_LEFT },
+        { "\033OA", KEY_UP }, { "\033OB", KEY_DOWN },
+        { "\033OC", KEY_RIGHT }, { "\033OD", KEY_LEFT },
+    };
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+        if (key_defined(extra[i].seq) == 0)
+            define_key(extra[i].seq, extra[i].code);
+}
+
 static void base_name(const char *path, char *out, size_t n)
 {
     const char *b = strrchr(path, '/');
@@ -731,6 +756,7 @@ int tui_run(imt_app *app)
     noecho();
     nonl();
     keypad(stdscr, TRUE);
+    define_extra_keys();
     curs_set(0);
     t->color = has_colors() && !theme_no_color_env();
     if (t->color) {

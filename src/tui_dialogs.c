@@ -87,7 +87,7 @@ static void dlg_resize(tui *t, dlg *d)
 /* ---- menus ------------------------------------------------------------- */
 
 static int run_menu(tui *t, const char *title, const char *const *values, int n,
-                    bool multi, unsigned *mask, int initial)
+                    int initial)
 {
     ITEM **items = calloc((size_t)n + 1, sizeof *items);
     if (!items)
@@ -104,9 +104,7 @@ static int run_menu(tui *t, const char *title, const char *const *values, int n,
         free(items);
         return -1;
     }
-    if (multi)
-        menu_opts_off(m, O_ONEVALUE);
-    set_menu_mark(m, multi ? "[x] " : "> ");
+    set_menu_mark(m, "> ");
     int tw = tt_width(title, t->utf8) + 6;
     int w = maxw + 10;
     if (w < tw) w = tw;
@@ -131,14 +129,9 @@ static int run_menu(tui *t, const char *title, const char *const *values, int n,
     set_menu_fore(m, tui_attr(t, R_CURSOR));
     set_menu_back(m, tui_attr(t, R_NORMAL));
     post_menu(m);
-    if (multi)
-        for (int i = 0; i < n; i++)
-            set_item_value(items[i], (*mask >> i) & 1u);
-    else if (initial >= 0 && initial < n)
+    if (initial >= 0 && initial < n)
         set_current_item(m, items[initial]);
-    tui_put(t, d.win, vis + 2, 2, w - 4,
-            multi ? "Space: select  Enter: apply  Esc: cancel"
-                  : "Enter: choose  Esc: cancel", R_DIM);
+    tui_put(t, d.win, vis + 2, 2, w - 4, "Enter: choose  Esc: cancel", R_DIM);
     int result = -1;
     for (;;) {
         dlg_refresh(t, &d);
@@ -154,20 +147,10 @@ static int run_menu(tui *t, const char *title, const char *const *values, int n,
             break;
         if (a == ACT_DLG_DOWN) menu_driver(m, REQ_DOWN_ITEM);
         else if (a == ACT_DLG_UP) menu_driver(m, REQ_UP_ITEM);
-        else if (ch == KEY_NPAGE) menu_driver(m, REQ_SCR_DPAGE);
-        else if (ch == KEY_PPAGE) menu_driver(m, REQ_SCR_UPAGE);
-        else if (a == ACT_DLG_TOGGLE && multi) menu_driver(m, REQ_TOGGLE_ITEM);
+        else if (a == ACT_DLG_PGDN) menu_driver(m, REQ_SCR_DPAGE);
+        else if (a == ACT_DLG_PGUP) menu_driver(m, REQ_SCR_UPAGE);
         else if (a == ACT_DLG_OK) {
-            if (multi) {
-                unsigned nm = 0;
-                for (int i = 0; i < n; i++)
-                    if (item_value(items[i]))
-                        nm |= 1u << i;
-                *mask = nm;
-                result = 1;
-            } else {
-                result = item_index(current_item(m));
-            }
+            result = item_index(current_item(m));
             break;
         }
     }
@@ -181,20 +164,80 @@ static int run_menu(tui *t, const char *title, const char *const *values, int n,
     return result;
 }
 
+/* Several values at once: drawn here rather than by the menu library,
+ * whose multi-value menus put the mark on the current item and show the
+ * selection by attribute only.  Every row reads "[x] value" or "[ ] value"
+ * (monochrome and screen readers see the state), the cursor row is
+ * highlighted. */
 int tui_menu_multi(tui *t, const char *title, const char *const *values,
                    unsigned *mask)
 {
     int n = 0;
-    while (values[n])
+    while (values[n] && n < 32)
         n++;
-    int r = run_menu(t, title, values, n, true, mask, 0);
-    return r == 1 ? 1 : 0;
+    if (n == 0)
+        return 0;
+    int maxw = 0;
+    for (int i = 0; i < n; i++) {
+        int l = tt_width(values[i], t->utf8);
+        if (l > maxw) maxw = l;
+    }
+    static const char foot[] = "Space: select  Enter: apply  Esc: cancel";
+    int w = maxw + 10;
+    int tw = tt_width(title, t->utf8) + 6;
+    if (w < tw) w = tw;
+    if (w < (int)sizeof foot + 4) w = (int)sizeof foot + 4;
+    int rows, cols;
+    getmaxyx(stdscr, rows, cols);
+    (void)cols;
+    int vis = n;
+    if (vis > rows - 6) vis = rows - 6;
+    if (vis < 1) vis = 1;
+    dlg d;
+    if (dlg_open(t, &d, vis + 4, w, title) < 0)
+        return 0;
+    unsigned m = *mask;
+    int cur = 0, top = 0, result = 0;
+    for (;;) {
+        if (cur < top) top = cur;
+        if (cur >= top + vis) top = cur - vis + 1;
+        for (int y = 0; y < vis; y++) {
+            int i = top + y;
+            char row[128];
+            snprintf(row, sizeof row, " [%c] %s", (m >> i) & 1u ? 'x' : ' ', values[i]);
+            tui_put(t, d.win, 1 + y, 1, d.w - 2, row, i == cur ? R_CURSOR : R_NORMAL);
+        }
+        tui_put(t, d.win, vis + 2, 2, d.w - 4, foot, R_DIM);
+        dlg_refresh(t, &d);
+        int ch = wgetch(d.win);
+        if (tui_interrupted())
+            break;
+        if (ch == KEY_RESIZE) {
+            dlg_resize(t, &d);
+            continue;
+        }
+        key_action a = keys_lookup(KC_DIALOG, ch);
+        if (a == ACT_DLG_CANCEL)
+            break;
+        if (a == ACT_DLG_DOWN && cur < n - 1) cur++;
+        else if (a == ACT_DLG_UP && cur > 0) cur--;
+        else if (a == ACT_DLG_PGDN) cur = cur + vis < n ? cur + vis : n - 1;
+        else if (a == ACT_DLG_PGUP) cur = cur - vis > 0 ? cur - vis : 0;
+        else if (a == ACT_DLG_TOGGLE) m ^= 1u << cur;
+        else if (a == ACT_DLG_OK) {
+            *mask = m;
+            result = 1;
+            break;
+        }
+    }
+    dlg_close(t, &d);
+    return result;
 }
 
 int tui_choose(tui *t, const char *title, const char *const *items, int n,
                int initial)
 {
-    return run_menu(t, title, items, n, false, NULL, initial);
+    return run_menu(t, title, items, n, initial);
 }
 
 /* ---- line editor ------------------------------------------------------- */
@@ -333,11 +376,12 @@ bool tui_confirm(tui *t, const char *question)
             dlg_resize(t, &d);
             continue;
         }
-        if (ch == 'y' || ch == 'Y') {
+        key_action a = keys_lookup(KC_DIALOG, ch);
+        if (a == ACT_DLG_YES) {
             yes = true;
             break;
         }
-        if (ch == 'n' || ch == 'N' || ch == 27)
+        if (a == ACT_DLG_NO || a == ACT_DLG_CANCEL)
             break;
     }
     dlg_close(t, &d);
@@ -422,7 +466,7 @@ static void help_free(help_lines *h)
 
 void tui_help(tui *t)
 {
-    static const char title[] = "Help: keys (j/k scroll, Esc/q/? close)";
+    static const char title[] = "Help: keys (j/k scroll; Esc, q or ? closes)";
     help_lines h;
     memset(&h, 0, sizeof h);
     dlg d;
@@ -448,7 +492,10 @@ void tui_help(tui *t)
                     top + y < h.n ? h.r[top + y] : R_NORMAL);
         dlg_refresh(t, &d);
         int ch = wgetch(d.win);
-        if (tui_interrupted() || ch == 27 || ch == 'q' || ch == '?' || ch == KEY_F(1))
+        key_action a = keys_lookup(KC_MAIN, ch);
+        /* Esc, or the keys that open help or quit, close it. */
+        if (tui_interrupted() || keys_lookup(KC_DIALOG, ch) == ACT_DLG_CANCEL ||
+            a == ACT_HELP || a == ACT_QUIT)
             break;
         if (ch == KEY_RESIZE) {
             dlg_close(t, &d);
@@ -458,7 +505,6 @@ void tui_help(tui *t)
                 break;
             continue;
         }
-        key_action a = keys_lookup(KC_MAIN, ch);
         if (a == ACT_DOWN) top++;
         else if (a == ACT_UP) top--;
         else if (a == ACT_PGDN || a == ACT_HALFDN) top += vis - 1;
