@@ -20,7 +20,8 @@
 #   tl_resize COLS ROWS
 #   tl_status                    the line holding "N of M cases"
 #   tl_count                     N from "N of M cases" (empty if none)
-#   tl_detail_id                 case id shown in the detail pane ("Case  ID")
+#   tl_detail_id                 case id shown in the detail pane ("Case  ID",
+#                                or "Case" with the id on the line under it)
 #   tl_ok NAME / tl_notok NAME [why] / tl_check NAME cmd...
 #   tl_done                      exit status: 1 if any check failed
 : "${IMTREVIEW:?IMTREVIEW must be the absolute path of the binary}"
@@ -132,8 +133,15 @@ tl_status() { tl_screen | grep -E '[0-9]+ of [0-9]+ cases' | head -n 1; }
 tl_count()  { tl_status | sed -nE 's/.* ([0-9]+) of [0-9]+ cases.*/\1/p'; }
 tl_total()  { tl_status | sed -nE 's/.* [0-9]+ of ([0-9]+) cases.*/\1/p'; }
 tl_detail_id() {
-    tl_screen | grep -oE 'Case +[A-Za-z0-9._-]*-[0-9]+' | head -n 1 |
-        awk '{print $2}'
+    _s=$(tl_screen)
+    _id=$(printf '%s\n' "$_s" | grep -oE 'Case +[A-Za-z0-9._-]*-[0-9]+' | head -n 1 |
+        awk '{print $2}')
+    if [ -z "$_id" ]; then
+        # a narrow detail pane puts the value under its label, indented
+        _id=$(printf '%s\n' "$_s" | grep -A1 -E '│Case +│' | sed -n 2p |
+            grep -oE '│  [A-Za-z0-9._-]*-[0-9]+' | head -n 1 | sed 's/^│  //')
+    fi
+    echo "$_id"
 }
 tl_list_row() {   # "R" from the list title "row R of N"
     tl_screen | sed -nE 's/.*row ([0-9]+) of [0-9]+.*/\1/p' | head -n 1
