@@ -763,16 +763,28 @@ int tui_run(imt_app *app)
         start_color();
         use_default_colors();
     }
-    /* --theme wins over the remembered setting (issue 3). */
+    /* The settings file: the theme (--theme wins over it, issue 3) and
+     * the mitoses cut-off the rules use, read as `imtreview recommend`
+     * reads it so the recommendation pane says what that command says. */
     {
         settings st;
         const char *name = app->theme;
-        char saved[SETTINGS_VALLEN] = "";
-        if (!name && settings_load(&st, NULL) == 0 && settings_get(&st, "theme")) {
+        char saved[SETTINGS_VALLEN] = "", msg[400] = "";
+        bool have = settings_load(&st, NULL) == 0;
+        if (!have || st.nwarnings)
+            snprintf(msg, sizeof msg, "settings: %s", st.warning);
+        if (have && !name && settings_get(&st, "theme")) {
             snprintf(saved, sizeof saved, "%s", settings_get(&st, "theme"));
             name = saved;
         }
+        const char *mit = have ? settings_get(&st, "mitoses_cutoff") : NULL;
+        char err[160];
+        if (mit && rules_config_set_mitoses(&t->rcfg, mit, err, sizeof err) != 0)
+            snprintf(msg, sizeof msg, "settings: mitoses_cutoff: %s (using %g)", err,
+                     t->rcfg.mitoses_cutoff);
         set_theme(t, name ? name : "default");
+        if (msg[0] && !t->msg[0])
+            tui_message(t, true, "%s", msg);
     }
     t->focus = PANE_LIST;
     t->right = PANE_DETAIL;

@@ -402,39 +402,74 @@ static void ensure_recs(tui *t, const imt_case *c)
         t->rec_sel = 0;
 }
 
+/* One block of recommendation text at indent columns from the border
+ * (label column of width indent - 2, empty), wrapped to the rest.  "§"
+ * becomes "sec. " when the terminal is not UTF-8, as `imtreview recommend`
+ * writes it. */
+static void rec_text(tui *t, tui_doc *d, int width, int indent, const char *prefix,
+                     const char *text, tui_role role, int rec)
+{
+    char buf[RULES_TEXT_LEN * 2 + 64];
+    size_t o = (size_t)snprintf(buf, sizeof buf, "%s", prefix);
+    for (const char *p = text; *p && o + 6 < sizeof buf; p++) {
+        if (!t->utf8 && (unsigned char)p[0] == 0xc2 && (unsigned char)p[1] == 0xa7) {
+            memcpy(buf + o, "sec. ", 5);
+            o += 5;
+            p++;
+        } else {
+            buf[o++] = *p;
+        }
+    }
+    buf[o] = '\0';
+    int save = d->labelw;
+    d->labelw = indent - 2;
+    wrapctx w = { d, "", role, rec, true };
+    int vw = width - indent;
+    tt_wrap(buf, vw > 8 ? vw : 8, t->utf8, wrap_line, &w);
+    d->labelw = save;
+}
+
+/* The rules module's output for the case, as `imtreview recommend ID`
+ * prints it: "[level] ID (kind)", the summary, and (expanded: Enter on
+ * the selected one, D for all) the detail, "evidence:", "because:" (the
+ * facts that fired it) and "missing:" (what would change it). */
 static void build_recs(tui *t, tui_doc *d, int width, const imt_case *c)
 {
     doc_reset(d, 0);
     ensure_recs(t, c);
-    char buf[RULES_TEXT_LEN + 64];
+    char buf[RULES_FACT_LEN * RULES_MAX_FACTS + 64];
     if (t->recs->n == 0) {
-        doc_field(t, d, width, "", "No rule applies to this case.", R_DIM, -1);
+        doc_field(t, d, width, "", "No rule applies to this case (0 recommendations).",
+                  R_DIM, -1);
         return;
     }
     for (int i = 0; i < t->recs->n; i++) {
         const rule_rec *r = &t->recs->recs[i];
         bool open = t->rec_all || t->rec_open[i];
-        snprintf(buf, sizeof buf, "%s %-8s %s  %s", open ? "-" : "+",
-                 rule_level_name(r->level), r->id, r->summary);
-        doc_field(t, d, width, "", buf, level_role(r->level), i);
+        d->labelw = 1;
+        snprintf(buf, sizeof buf, "[%s] %s (%s)", rule_level_name(r->level), r->id,
+                 rule_kind_name(r->kind));
+        tui_line *l = doc_add(d, open ? "-" : "+", R_DIM, buf, strlen(buf),
+                              level_role(r->level));
+        if (l)
+            l->rec = i;
+        d->labelw = 0;
+        rec_text(t, d, width, 5, "", r->summary, R_NORMAL, i);
         if (!open)
             continue;
-        if (r->detail[0]) {
-            snprintf(buf, sizeof buf, "    %s", r->detail);
-            doc_field(t, d, width, "", buf, R_NORMAL, i);
+        if (r->detail[0])
+            rec_text(t, d, width, 5, "", r->detail, R_NORMAL, i);
+        rec_text(t, d, width, 5, "evidence: ", r->evidence ? r->evidence : "", R_DIM, i);
+        if (r->nfired) {
+            size_t len = 0;
+            buf[0] = '\0';
+            for (int k = 0; k < r->nfired && len + 3 < sizeof buf; k++)
+                len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s",
+                                        k ? "; " : "", r->fired[k]);
+            rec_text(t, d, width, 5, "because: ", buf, R_LABEL, i);
         }
-        for (int k = 0; k < r->nfired; k++) {
-            snprintf(buf, sizeof buf, "    fired: %s", r->fired[k]);
-            doc_field(t, d, width, "", buf, R_LABEL, i);
-        }
-        for (int k = 0; k < r->nmissing; k++) {
-            snprintf(buf, sizeof buf, "    would change it: %s", r->missing[k]);
-            doc_field(t, d, width, "", buf, R_DIM, i);
-        }
-        if (r->evidence) {
-            snprintf(buf, sizeof buf, "    evidence: %s", r->evidence);
-            doc_field(t, d, width, "", buf, R_DIM, i);
-        }
+        for (int k = 0; k < r->nmissing; k++)
+            rec_text(t, d, width, 5, "missing: ", r->missing[k], R_DIM, i);
     }
 }
 
