@@ -723,8 +723,10 @@ int tui_run(imt_app *app)
     rules_config_default(&t->rcfg);
     base_name(app->db_path ? app->db_path : "", t->dbname, sizeof t->dbname);
     const char *cs = nl_langinfo(CODESET);
-    t->utf8 = cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
-    t->ascii = app->ascii || !t->utf8;
+    /* --ascii: nothing but ASCII reaches the terminal, database and rule
+     * text included (textw's ascii placeholders), not only the boxes. */
+    t->utf8 = !app->ascii && cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+    t->ascii = !t->utf8;
     t->rec_gen = (unsigned)-1;
 
     int rc = lw_init(lw, app->store, 20);
