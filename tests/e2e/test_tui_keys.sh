@@ -64,6 +64,31 @@ tl_wait_detail "$last" 3 && tl_ok "end_goes_to_$last" || tl_notok end_key "got '
 tl_keys Home
 tl_wait_detail "$first" 3 && tl_ok "home_goes_to_$first" || tl_notok home_key "got '$(tl_detail_id)'"
 
+# --- the cursor stays on its case while the case passes the filter, and
+# through a change of sort order
+third=$(tl_cli_nth_id 3)
+site3=$("$IMTREVIEW" --db "$TL_DB" list --search "$third" | tail -n +2 | cut -f4)
+tl_keys j j
+tl_wait_detail "$third" 3 || tl_notok cursor_third
+tl_keys S
+tl_wait "[ ] $site3" 3
+i=1
+for v in lung head_neck abdomen_pelvis retroperitoneum genitourinary trunk_limbs \
+         thorax_other cns other; do
+    [ "$v" = "$site3" ] && break
+    i=$((i + 1))
+done
+while [ "$i" -gt 1 ]; do tl_keys Down; i=$((i - 1)); done
+tl_keys Space Enter
+tl_wait "site=$site3" 3 && tl_wait_detail "$third" 3 &&
+    tl_ok "cursor_stays_on_${third}_site_$site3" ||
+    tl_notok cursor_stays_on_case "want $third got '$(tl_detail_id)': $(tl_status)"
+tl_keys '>'
+tl_wait 'sort=age' 3 && tl_wait_detail "$third" 3 && tl_ok cursor_stays_through_sort ||
+    tl_notok cursor_stays_through_sort "got '$(tl_detail_id)': $(tl_status)"
+tl_keys '<' c
+tl_wait_count "$TOTAL" 3
+
 # --- help: generated from the key table, q closes it (does not quit)
 tl_keys '?'
 tl_wait 'Main screen' 3 && tl_ok help_opens || tl_notok help_opens
