@@ -75,7 +75,11 @@ static const theme_role role_map[R_N] = {
     [R_WARN] = TR_LEVEL_WARNING, [R_INFO] = TR_LEVEL_INFO,
     [R_SUGG] = TR_LEVEL_SUGGESTION, [R_STATUS] = TR_STATUS,
     [R_HINT] = TR_KEYBAR_LABEL, [R_HINT_KEY] = TR_KEYBAR_KEY,
-    [R_ERROR] = TR_ERROR,
+    [R_ERROR] = TR_ERROR, [R_ALK_POS] = TR_ALK_POSITIVE,
+    [R_ALK_NEG] = TR_ALK_NEGATIVE, [R_ALK_UNK] = TR_ALK_UNKNOWN,
+    [R_AXIS] = TR_PLOT_AXIS, [R_CURVE1] = TR_PLOT_CURVE_1,
+    [R_CURVE2] = TR_PLOT_CURVE_2, [R_CURVE3] = TR_PLOT_CURVE_3,
+    [R_CURVE4] = TR_PLOT_CURVE_4,
 };
 
 /* T cycles through the themes issue 3 requires to exist. */
@@ -110,11 +114,12 @@ static int sv_attr(void *ctx, int role)
     tui *t = ctx;
     switch (role) {
     case SV_ROLE_TITLE: return (int)t->attr[R_TITLE];
-    case SV_ROLE_AXIS: return (int)t->attr[R_BORDER];
-    case SV_ROLE_CURVE0: return (int)t->attr[R_INFO];
-    case SV_ROLE_CURVE1: return (int)t->attr[R_POS];
-    case SV_ROLE_CURVE2: return (int)t->attr[R_NEG];
-    case SV_ROLE_CURVE3: return (int)t->attr[R_EQUIV];
+    /* the theme file's plot_* roles */
+    case SV_ROLE_AXIS: return (int)t->attr[R_AXIS];
+    case SV_ROLE_CURVE0: return (int)t->attr[R_CURVE1];
+    case SV_ROLE_CURVE1: return (int)t->attr[R_CURVE2];
+    case SV_ROLE_CURVE2: return (int)t->attr[R_CURVE3];
+    case SV_ROLE_CURVE3: return (int)t->attr[R_CURVE4];
     case SV_ROLE_WARN: return (int)t->attr[R_WARN];
     case SV_ROLE_STATUS: return (int)t->attr[R_STATUS];
     default: return (int)t->attr[R_NORMAL];

@@ -86,8 +86,9 @@ static void draw_row(tui *t, WINDOW *w, int y, int width, const imt_case *c,
         else
             cell[0] = '\0';
         tui_role cr = r;
-        if (!cursor && c && i == LCOL_ALK && c->alk_status == ALK_POSITIVE)
-            cr = R_POS;
+        if (!cursor && c && i == LCOL_ALK)   /* the theme's alk_* roles */
+            cr = c->alk_status == ALK_POSITIVE ? R_ALK_POS :
+                 c->alk_status == ALK_NEGATIVE ? R_ALK_NEG : R_ALK_UNK;
         /* case ids and the rest pass through tuitext like all DB text */
         int room = width + 1 - x;
         tui_put(t, w, y, x, cw <= room ? cw : room, cell, cr);
