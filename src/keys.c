@@ -31,7 +31,7 @@ const key_binding key_table[] = {
     { KC_MAIN, KEY_ENTER, "KP-Enter", ACT_FOCUS_DETAIL, NULL, NULL },
     { KC_MAIN, KEY_LEFT, "Left", ACT_FOCUS_LIST, NULL, "back to the case list" },
     { KC_MAIN, 'h', "h", ACT_FOCUS_LIST, NULL, NULL },
-    { KC_MAIN, 'D', "D", ACT_EXPAND, NULL, "show/hide details (fired facts, evidence) of every recommendation" },
+    { KC_MAIN, 'D', "D", ACT_EXPAND, NULL, "show/hide the details (detail, evidence, because, missing) of every recommendation" },
     /* filters: fixed by ui.md */
     { KC_MAIN, 's', "s", ACT_CYCLE_SITE, "Site", "cycle the site filter: all, then each site in data-dictionary order" },
     { KC_MAIN, 'a', "a", ACT_CYCLE_ALK, "ALK", "cycle the ALK filter: all, positive, negative, unknown" },
