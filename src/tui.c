@@ -275,33 +275,36 @@ static void draw_status(tui *t)
 {
     WINDOW *w = t->status;
     int width = t->lay.status.w;
-    char fbuf[512], line[1024];
+    char fbuf[512], fit[1024], line[2048];
     filter_describe(&t->lw->filter, fbuf, sizeof fbuf);
+    const char *filt = fbuf[0] ? fbuf : "no filter";
     char sortb[64];
     snprintf(sortb, sizeof sortb, "sort=%s%s", store_sort_name(t->lw->sort.key),
              t->lw->sort.desc ? (t->utf8 && !t->ascii ? "\xE2\x86\x93" : "-")
                               : (t->utf8 && !t->ascii ? "\xE2\x86\x91" : "+"));
-    /* Most important first, so a cut keeps the filters, the count and
-     * the read-only mark. */
-    snprintf(line, sizeof line, " %s  %ld of %ld cases  %s%s  %s",
-             fbuf[0] ? fbuf : "no filter", t->lw->count, t->lw->total,
-             store_is_readonly(t->app->store) ? "[read-only] " : "",
-             t->dbname, sortb);
-    int lw = tt_width(line, t->utf8);
-    if (t->msg[0]) {
-        /* The message gets the right part of the line; it wins over the
-         * database name when the line is short. */
-        int mw = tt_width(t->msg, t->utf8) + 1;
-        int left = lw + 2;
-        if (left + mw > width)
-            left = width - mw;
-        if (left < width / 2)
-            left = width / 2;
-        tui_put(t, w, 0, 0, left, line, R_STATUS);
-        tui_put(t, w, 0, left, width - left, t->msg, t->msg_error ? R_ERROR : R_STATUS);
-    } else {
-        tui_put(t, w, 0, 0, width, line, R_STATUS);
+    /* "N of M cases" and the read-only mark always stay on screen: when
+     * the line is too long the filter text is cut (with an ellipsis)
+     * rather than them; the database name and sort come after. */
+    char ess[96];
+    snprintf(ess, sizeof ess, "%ld of %ld cases%s", t->lw->count, t->lw->total,
+             store_is_readonly(t->app->store) ? "  [read-only]" : "");
+    int essw = tt_width(ess, t->utf8);
+    int left = width;
+    int mw = t->msg[0] ? tt_width(t->msg, t->utf8) + 1 : 0;
+    if (mw) {
+        left = width - mw;
+        int keep = essw + 16;          /* the count and ~12 of the filters */
+        if (keep > width) keep = width;
+        if (left < keep) left = keep;
     }
+    int room = left - essw - 4;        /* " " before, "  " after, and a cut mark */
+    if (room < 1) room = 1;
+    int fw = tt_width(filt, t->utf8);
+    tt_fit(filt, fw < room ? fw : room, false, t->utf8, fit, sizeof fit);
+    snprintf(line, sizeof line, " %s  %s  %s  %s", fit, ess, t->dbname, sortb);
+    tui_put(t, w, 0, 0, left, line, R_STATUS);
+    if (mw && left < width)
+        tui_put(t, w, 0, left, width - left, t->msg, t->msg_error ? R_ERROR : R_STATUS);
     wnoutrefresh(w);
 }
 

@@ -97,4 +97,30 @@ tl_keys q
 tl_wait_gone 'Main screen' 3 && tl_ok help_closes_with_q || tl_notok help_closes_with_q
 tl_screen | grep -q 'rc=' && tl_notok help_q_does_not_quit || tl_ok help_q_does_not_quit
 tl_quit && [ "$(tl_rc)" = 0 ] && tl_ok q_exit_0 || tl_notok q_exit_0
+
+# --- long filters at 80x24: the count and the read-only mark stay on the
+# status line (the filter text is cut instead), also under a message
+tl_start 80 24 || { tl_notok start80; exit 1; }
+tl_tui --readonly
+tl_wait_re '[0-9]+ of [0-9]+ cases' 10 || { tl_notok starts80; exit 1; }
+tl_keys S
+tl_wait '[ ] lung' 3
+tl_keys Space Down Space Down Space Down Space Down Space Enter
+tl_keys A
+tl_wait '[ ] positive' 3
+tl_keys Space Down Down Space Enter
+tl_keys O
+tl_wait '[ ] NED' 3
+tl_keys Space Down Space Down Space Enter
+want=$(tl_cli_count --site lung,head_neck,abdomen_pelvis,retroperitoneum,genitourinary \
+       --alk positive,unknown --outcome NED,AWD,DOD)
+tl_wait_count "$want" 3 && tl_ok "long_filters_count_shown_$want" ||
+    tl_notok long_filters_count_shown "want $want: $(tl_status)"
+tl_status | grep -qF '[read-only]' && tl_ok long_filters_readonly_shown ||
+    tl_notok long_filters_readonly_shown "$(tl_status)"
+tl_keys R            # refused: a message on the right of the status line
+tl_wait 'read-only' 3
+tl_wait_count "$want" 3 && tl_status | grep -qF '[read-only]' &&
+    tl_ok message_keeps_count || tl_notok message_keeps_count "$(tl_status)"
+tl_quit && [ "$(tl_rc)" = 0 ] && tl_ok q80_exit_0 || tl_notok q80_exit_0
 tl_done
