@@ -314,15 +314,15 @@ static void draw_hints(tui *t)
     int width = t->lay.hints.w;
     wattrset(w, tui_attr(t, R_HINT));
     wmove(w, 0, 0);
-    /* htop style: key names stand out from their labels. */
+    /* htop style: key names stand out from their labels; which hints
+     * fit is the key table's choice (help and quit always first). */
+    bool show[256];
+    keys_hint_pick(width, show, (int)(sizeof show / sizeof show[0]));
     int x = 0;
-    for (int i = 0; i < key_table_n; i++) {
+    for (int i = 0; i < key_table_n && i < 256; i++) {
         const key_binding *b = &key_table[i];
-        if (b->ctx != KC_MAIN || !b->hint)
+        if (!show[i])
             continue;
-        int need = (int)strlen(b->name) + (int)strlen(b->hint) + 3;
-        if (x + need > width)
-            break;
         wattrset(w, tui_attr(t, R_HINT_KEY));
         mvwaddstr(w, 0, x, b->name);
         x += (int)strlen(b->name);
