@@ -71,23 +71,38 @@ static void dlg_refresh(tui *t, dlg *d)
     doupdate();
 }
 
-/* A resize while a dialog is open: re-lay the panes and re-centre the
- * dialog; nothing typed is lost. */
-static void dlg_resize(tui *t, dlg *d)
+/* A resize while a dialog is open.  curses shrinks windows that no
+ * longer fit and does not grow them back, so a dialog is closed on
+ * KEY_RESIZE and opened again with its state (the text typed, the values
+ * ticked, the item under the cursor) at the new size.  In between the
+ * screen is re-laid; while it is too small that message shows and keys
+ * wait.  Returns true when the dialog can be opened again, false to back
+ * out of it (Esc, q, or a signal) without changing anything. */
+#define DLG_RESIZED (-2)
+
+static bool dlg_after_resize(tui *t)
 {
     tui_relayout(t);
-    int rows, cols;
-    getmaxyx(stdscr, rows, cols);
-    int y = (rows - d->h) / 2, x = (cols - d->w) / 2;
-    if (y < 0) y = 0;
-    if (x < 0) x = 0;
-    move_panel(d->panel, y, x);
+    while (t->small) {
+        doupdate();
+        int ch = wgetch(stdscr);
+        if (tui_interrupted())
+            return false;
+        if (ch == KEY_RESIZE) {
+            tui_relayout(t);
+            continue;
+        }
+        if (keys_lookup(KC_DIALOG, ch) == ACT_DLG_CANCEL ||
+            keys_lookup(KC_MAIN, ch) == ACT_QUIT)
+            return false;
+    }
+    return true;
 }
 
 /* ---- menus ------------------------------------------------------------- */
 
-static int run_menu(tui *t, const char *title, const char *const *values, int n,
-                    int initial)
+static int run_menu_once(tui *t, const char *title, const char *const *values,
+                         int n, int initial, int *cur)
 {
     ITEM **items = calloc((size_t)n + 1, sizeof *items);
     if (!items)
@@ -139,8 +154,9 @@ static int run_menu(tui *t, const char *title, const char *const *values, int n,
         if (tui_interrupted())
             break;
         if (ch == KEY_RESIZE) {
-            dlg_resize(t, &d);
-            continue;
+            *cur = item_index(current_item(m));
+            result = DLG_RESIZED;
+            break;
         }
         key_action a = keys_lookup(KC_DIALOG, ch);
         if (a == ACT_DLG_CANCEL)
@@ -164,11 +180,28 @@ static int run_menu(tui *t, const char *title, const char *const *values, int n,
     return result;
 }
 
+static int run_menu(tui *t, const char *title, const char *const *values, int n,
+                    int initial)
+{
+    for (;;) {
+        int cur = initial;
+        int r = run_menu_once(t, title, values, n, initial, &cur);
+        if (r != DLG_RESIZED)
+            return r;
+        if (!dlg_after_resize(t))
+            return -1;
+        initial = cur;
+    }
+}
+
 /* Several values at once: drawn here rather than by the menu library,
  * whose multi-value menus put the mark on the current item and show the
  * selection by attribute only.  Every row reads "[x] value" or "[ ] value"
  * (monochrome and screen readers see the state), the cursor row is
  * highlighted. */
+static int multi_once(tui *t, const char *title, const char *const *values,
+                      int n, int w, unsigned *mp, int *curp);
+
 int tui_menu_multi(tui *t, const char *title, const char *const *values,
                    unsigned *mask)
 {
@@ -182,11 +215,30 @@ int tui_menu_multi(tui *t, const char *title, const char *const *values,
         int l = tt_width(values[i], t->utf8);
         if (l > maxw) maxw = l;
     }
-    static const char foot[] = "Space: select  Enter: apply  Esc: cancel";
     int w = maxw + 10;
     int tw = tt_width(title, t->utf8) + 6;
     if (w < tw) w = tw;
-    if (w < (int)sizeof foot + 4) w = (int)sizeof foot + 4;
+    if (w < 44) w = 44;                /* the footer's width + borders */
+    unsigned m = *mask;
+    int cur = 0, result = 0;
+    for (;;) {
+        int r = multi_once(t, title, values, n, w, &m, &cur);
+        if (r != DLG_RESIZED) {
+            result = r;
+            break;
+        }
+        if (!dlg_after_resize(t))
+            break;
+    }
+    if (result == 1)
+        *mask = m;
+    return result;
+}
+
+static int multi_once(tui *t, const char *title, const char *const *values,
+                      int n, int w, unsigned *mp, int *curp)
+{
+    static const char foot[] = "Space: select  Enter: apply  Esc: cancel";
     int rows, cols;
     getmaxyx(stdscr, rows, cols);
     (void)cols;
@@ -196,8 +248,8 @@ int tui_menu_multi(tui *t, const char *title, const char *const *values,
     dlg d;
     if (dlg_open(t, &d, vis + 4, w, title) < 0)
         return 0;
-    unsigned m = *mask;
-    int cur = 0, top = 0, result = 0;
+    unsigned m = *mp;
+    int cur = *curp, top = 0, result = 0;
     for (;;) {
         if (cur < top) top = cur;
         if (cur >= top + vis) top = cur - vis + 1;
@@ -213,8 +265,8 @@ int tui_menu_multi(tui *t, const char *title, const char *const *values,
         if (tui_interrupted())
             break;
         if (ch == KEY_RESIZE) {
-            dlg_resize(t, &d);
-            continue;
+            result = DLG_RESIZED;
+            break;
         }
         key_action a = keys_lookup(KC_DIALOG, ch);
         if (a == ACT_DLG_CANCEL)
@@ -225,11 +277,12 @@ int tui_menu_multi(tui *t, const char *title, const char *const *values,
         else if (a == ACT_DLG_PGUP) cur = cur - vis > 0 ? cur - vis : 0;
         else if (a == ACT_DLG_TOGGLE) m ^= 1u << cur;
         else if (a == ACT_DLG_OK) {
-            *mask = m;
             result = 1;
             break;
         }
     }
+    *mp = m;
+    *curp = cur;
     dlg_close(t, &d);
     return result;
 }
@@ -259,9 +312,9 @@ static bool printable(const char *s)
     return true;
 }
 
-int tui_prompt(tui *t, const char *title, const char *initial, char *buf,
-               size_t n, int (*check)(void *ctx, const char *text, char *err,
-                                      size_t errn), void *ctx)
+static int prompt_once(tui *t, const char *title, const char *initial, char *buf,
+                       size_t n, int (*check)(void *ctx, const char *text, char *err,
+                                              size_t errn), void *ctx)
 {
     int rows, cols;
     getmaxyx(stdscr, rows, cols);
@@ -307,7 +360,14 @@ int tui_prompt(tui *t, const char *title, const char *initial, char *buf,
             continue;
         if (r == KEY_CODE_YES) {
             switch (wch) {
-            case KEY_RESIZE: dlg_resize(t, &d); break;
+            case KEY_RESIZE:
+                /* keep what was typed for the dialog opened again */
+                form_driver(f, REQ_VALIDATION);
+                snprintf(buf, n, "%s", field_buffer(fields[0], 0));
+                for (size_t l = strlen(buf); l > 0 && buf[l - 1] == ' ';)
+                    buf[--l] = '\0';
+                result = DLG_RESIZED;
+                break;
             case KEY_LEFT: form_driver(f, REQ_PREV_CHAR); break;
             case KEY_RIGHT: form_driver(f, REQ_NEXT_CHAR); break;
             case KEY_HOME: form_driver(f, REQ_BEG_FIELD); break;
@@ -317,6 +377,8 @@ int tui_prompt(tui *t, const char *title, const char *initial, char *buf,
             case KEY_ENTER: wch = '\n'; r = OK; break;
             default: break;
             }
+            if (result == DLG_RESIZED)
+                break;
             if (r == KEY_CODE_YES)
                 continue;
         }
@@ -357,28 +419,49 @@ int tui_prompt(tui *t, const char *title, const char *initial, char *buf,
     return result;
 }
 
-bool tui_confirm(tui *t, const char *question)
+int tui_prompt(tui *t, const char *title, const char *initial, char *buf,
+               size_t n, int (*check)(void *ctx, const char *text, char *err,
+                                      size_t errn), void *ctx)
+{
+    char *text = NULL;          /* what was typed before a resize */
+    int r;
+    for (;;) {
+        r = prompt_once(t, title, text ? text : initial, buf, n, check, ctx);
+        if (r != DLG_RESIZED)
+            break;
+        free(text);
+        text = strdup(buf);
+        if (!dlg_after_resize(t)) {
+            r = 0;
+            break;
+        }
+    }
+    free(text);
+    return r;
+}
+
+static int confirm_once(tui *t, const char *question)
 {
     int w = tt_width(question, t->utf8) + 6;
     if (w < 30) w = 30;
     dlg d;
     if (dlg_open(t, &d, 5, w, "Confirm") < 0)
-        return false;
+        return 0;
     tui_put(t, d.win, 1, 2, w - 4, question, R_NORMAL);
     tui_put(t, d.win, 3, 2, w - 4, "y: yes   n or Esc: no", R_DIM);
-    bool yes = false;
+    int yes = 0;
     for (;;) {
         dlg_refresh(t, &d);
         int ch = wgetch(d.win);
         if (tui_interrupted())
             break;
         if (ch == KEY_RESIZE) {
-            dlg_resize(t, &d);
-            continue;
+            yes = DLG_RESIZED;
+            break;
         }
         key_action a = keys_lookup(KC_DIALOG, ch);
         if (a == ACT_DLG_YES) {
-            yes = true;
+            yes = 1;
             break;
         }
         if (a == ACT_DLG_NO || a == ACT_DLG_CANCEL)
@@ -386,6 +469,17 @@ bool tui_confirm(tui *t, const char *question)
     }
     dlg_close(t, &d);
     return yes;
+}
+
+bool tui_confirm(tui *t, const char *question)
+{
+    for (;;) {
+        int r = confirm_once(t, question);
+        if (r != DLG_RESIZED)
+            return r == 1;
+        if (!dlg_after_resize(t))
+            return false;
+    }
 }
 
 /* ---- help, generated from the key table --------------------------------- */
@@ -500,8 +594,7 @@ void tui_help(tui *t)
         if (ch == KEY_RESIZE) {
             dlg_close(t, &d);
             open = false;
-            tui_relayout(t);
-            if (t->small)
+            if (!dlg_after_resize(t))
                 break;
             continue;
         }
