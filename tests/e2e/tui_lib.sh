@@ -30,8 +30,10 @@ TL_FAILS=0
 TL_SESSION=imt
 
 tl_cleanup() {
-    if [ -n "${TL_SOCK:-}" ]; then
-        tmux -S "$TL_SOCK" kill-server >/dev/null 2>&1
+    if [ -n "${TL_DIR:-}" ]; then
+        for _s in "$TL_DIR"/tmux.*.sock; do
+            [ -S "$_s" ] && tmux -S "$_s" kill-server >/dev/null 2>&1
+        done
     fi
     if [ -n "${TL_DIR:-}" ] && [ -z "${TL_KEEP:-}" ]; then
         rm -rf "$TL_DIR"
@@ -40,7 +42,8 @@ tl_cleanup() {
 
 tl_init() {
     TL_DIR=$(mktemp -d "${TMPDIR:-/tmp}/imt-tui.XXXXXX") || exit 1
-    TL_SOCK=$TL_DIR/tmux.sock
+    TL_NSOCK=0
+    TL_SOCK=$TL_DIR/tmux.0.sock
     TL_DB=$TL_DIR/cases.db
     trap tl_cleanup EXIT
     printf '%s\n' 'stty -a | tr " ;" "\n\n" | grep -xE "echo|icanon|-echo|-icanon" | sort | tr "\n" " "; echo STTY-END' >"$TL_DIR/stty.sh"
@@ -89,7 +92,12 @@ tl_make_db() {
 
 tl_start() {
     _cols=$1 _rows=$2; shift 2
-    T kill-session -t "$TL_SESSION" >/dev/null 2>&1
+    # A fresh server on a fresh socket each time: killing the last session
+    # makes the old server exit, and a new-session sent to it while it
+    # shuts down fails ("server exited unexpectedly").
+    T kill-server >/dev/null 2>&1
+    TL_NSOCK=$((TL_NSOCK + 1))
+    TL_SOCK=$TL_DIR/tmux.$TL_NSOCK.sock
     T new-session -d -s "$TL_SESSION" -x "$_cols" -y "$_rows" \
         env -i HOME="$TL_DIR" PATH="$PATH" LANG=C.UTF-8 TERM=xterm-256color \
         PS1='imt$ ' IMTREVIEW="$IMTREVIEW" XDG_CONFIG_HOME="$TL_DIR/config" \
