@@ -33,6 +33,7 @@ typedef enum {
     ACT_REVIEW, ACT_EDIT, ACT_EXPORT, ACT_THEME,
     /* dialogs */
     ACT_DLG_OK, ACT_DLG_CANCEL, ACT_DLG_TOGGLE, ACT_DLG_DOWN, ACT_DLG_UP,
+    ACT_DLG_PGDN, ACT_DLG_PGUP, ACT_DLG_YES, ACT_DLG_NO,
     ACT_N
 } key_action;
 
@@ -68,8 +69,14 @@ const key_binding *keys_nth_action(key_context ctx, int i);
  * order, grouped by context with a .SS heading. */
 void keys_print_man(FILE *f);
 
-/* The hint bar text for a width: "F1 Help  s Site  ..." (plain ASCII,
- * labels that do not fit are left off). */
+/* Which rows go on a hint bar of width columns: items "KEY LABEL"
+ * separated by one space, "? Help" and "q Quit" first, then the others
+ * in table order while they fit.  show[i] is set for table row i (nshow
+ * entries).  Returns how many. */
+int keys_hint_pick(int width, bool show[], int nshow);
+
+/* The hint bar text for a width: "Tab Pane s Site ... ? Help q Quit"
+ * (plain ASCII, in table order, the items keys_hint_pick chose). */
 const char *keys_hint_bar(char *buf, size_t n, int width);
 
 #endif

@@ -3,7 +3,10 @@
  *
  *   wide   (cols >= LAYOUT_WIDE_COLS): list on the left; on the right the
  *          detail and markers side by side on top, the recommendation
- *          under them; all four visible at once.
+ *          under them; all four visible at once.  The list grows with the
+ *          terminal up to the width of all its columns (from 141 columns);
+ *          the right side keeps at least 66 so the detail and the markers
+ *          stay readable.
  *   narrow (LAYOUT_MIN_COLS <= cols < LAYOUT_WIDE_COLS): list on the left,
  *          one right pane whose content Tab cycles (detail, markers,
  *          recommendation); detail, markers and recs get the same rect.
@@ -32,6 +35,29 @@ typedef struct {
     lrect status;         /* row rows-2                                    */
     lrect hints;          /* row rows-1                                    */
 } layout;
+
+/* Markers need their 11-column labels and a 14-column value
+ * ("+ PPFIBP1::ALK") inside the border. */
+#define LAYOUT_MARKERS_MIN_W 28
+
+/* The case list's columns (ui.md: id, age/sex, site, size, ALK status,
+ * surgery/margin, outcome, follow-up, review state), in display order.
+ * width is the widest value the column holds ("retroperitoneum",
+ * "unreviewed", "100.0"); columns are separated by one space.  prio: the
+ * lower, the longer it stays when the pane is narrow. */
+enum { LCOL_CASE, LCOL_AGESEX, LCOL_SITE, LCOL_SIZE, LCOL_ALK, LCOL_SURGERY,
+       LCOL_OUTCOME, LCOL_FOLLOWUP, LCOL_REVIEW, LAYOUT_NCOLS };
+typedef struct {
+    const char *head;
+    int         width;
+    int         prio;
+} layout_col;
+extern const layout_col layout_cols[LAYOUT_NCOLS];
+
+/* Inner width the list needs to show every column. */
+int layout_cols_width_all(void);
+/* Which columns fit in inner columns, by priority; returns how many. */
+int layout_pick_cols(int inner, bool show[LAYOUT_NCOLS]);
 
 /* Compute the layout for a rows x cols terminal (negative sizes are
  * treated as 0). */

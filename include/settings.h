@@ -5,8 +5,9 @@
  * A generic small map: keys the program does not know are kept and
  * written back.  Saved atomically (temp file in the same directory,
  * fsync, rename); the directory is created with mode 0700.
- * Keys used by the interface: theme, sort (column name), sort_desc (0/1),
- * stats_group (field name). */
+ * Keys read today: theme (the interface; T writes it) and mitoses_cutoff
+ * (the rules' RISK-PATHOLOGY cut-off, read by the interface, `recommend`
+ * and `rules`). */
 #ifndef IMT_SETTINGS_H
 #define IMT_SETTINGS_H
 

@@ -18,7 +18,9 @@
 typedef enum {
     R_NORMAL, R_BORDER, R_BORDER_FOCUS, R_TITLE, R_HEADER, R_CURSOR,
     R_CURSOR_DIM, R_LABEL, R_DIM, R_POS, R_NEG, R_EQUIV, R_CRIT, R_WARN,
-    R_INFO, R_SUGG, R_STATUS, R_HINT, R_HINT_KEY, R_ERROR, R_N
+    R_INFO, R_SUGG, R_STATUS, R_HINT, R_HINT_KEY, R_ERROR,
+    R_ALK_POS, R_ALK_NEG, R_ALK_UNK, R_AXIS, R_CURVE1, R_CURVE2, R_CURVE3,
+    R_CURVE4, R_N
 } tui_role;
 
 /* One line of a text pane (detail, markers, recommendations). */

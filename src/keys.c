@@ -31,7 +31,7 @@ const key_binding key_table[] = {
     { KC_MAIN, KEY_ENTER, "KP-Enter", ACT_FOCUS_DETAIL, NULL, NULL },
     { KC_MAIN, KEY_LEFT, "Left", ACT_FOCUS_LIST, NULL, "back to the case list" },
     { KC_MAIN, 'h', "h", ACT_FOCUS_LIST, NULL, NULL },
-    { KC_MAIN, 'D', "D", ACT_EXPAND, NULL, "show/hide details (fired facts, evidence) of every recommendation" },
+    { KC_MAIN, 'D', "D", ACT_EXPAND, NULL, "show/hide the details (detail, evidence, because, missing) of every recommendation" },
     /* filters: fixed by ui.md */
     { KC_MAIN, 's', "s", ACT_CYCLE_SITE, "Site", "cycle the site filter: all, then each site in data-dictionary order" },
     { KC_MAIN, 'a', "a", ACT_CYCLE_ALK, "ALK", "cycle the ALK filter: all, positive, negative, unknown" },
@@ -68,6 +68,12 @@ const key_binding key_table[] = {
     { KC_DIALOG, KEY_UP, "Up", ACT_DLG_UP, NULL, "previous item or field" },
     { KC_DIALOG, 'k', "k", ACT_DLG_UP, NULL, NULL },
     { KC_DIALOG, KEY_BTAB, "Shift-Tab", ACT_DLG_UP, NULL, NULL },
+    { KC_DIALOG, KEY_NPAGE, "PgDn", ACT_DLG_PGDN, NULL, "in a menu: one page down" },
+    { KC_DIALOG, KEY_PPAGE, "PgUp", ACT_DLG_PGUP, NULL, "in a menu: one page up" },
+    { KC_DIALOG, 'y', "y", ACT_DLG_YES, NULL, "in a question: yes" },
+    { KC_DIALOG, 'Y', "Y", ACT_DLG_YES, NULL, NULL },
+    { KC_DIALOG, 'n', "n", ACT_DLG_NO, NULL, "in a question: no (Esc too)" },
+    { KC_DIALOG, 'N', "N", ACT_DLG_NO, NULL, NULL },
 };
 const int key_table_n = (int)(sizeof key_table / sizeof key_table[0]);
 
@@ -161,21 +167,48 @@ void keys_print_man(FILE *f)
     }
 }
 
+/* Hints by importance: help and quit first (a new user must always see
+ * how to get help and how to leave), then table order. */
+static int hint_rank(const key_binding *b)
+{
+    return b->action == ACT_HELP ? 0 : b->action == ACT_QUIT ? 1 : 2;
+}
+
+int keys_hint_pick(int width, bool show[], int nshow)
+{
+    int used = 0, count = 0;
+    for (int i = 0; i < nshow && i < key_table_n; i++)
+        show[i] = false;
+    for (int rank = 0; rank < 3; rank++)
+        for (int i = 0; i < key_table_n && i < nshow; i++) {
+            const key_binding *b = &key_table[i];
+            if (b->ctx != KC_MAIN || !b->hint || hint_rank(b) != rank)
+                continue;
+            int need = (int)(strlen(b->name) + 1 + strlen(b->hint)) + (count ? 1 : 0);
+            if (used + need > width)
+                continue;
+            show[i] = true;
+            used += need;
+            count++;
+        }
+    return count;
+}
+
 const char *keys_hint_bar(char *buf, size_t n, int width)
 {
+    bool show[256];
+    keys_hint_pick(width, show, (int)(sizeof show / sizeof show[0]));
     size_t len = 0;
     if (n)
         buf[0] = '\0';
-    for (int i = 0; i < key_table_n; i++) {
+    for (int i = 0; i < key_table_n && i < 256; i++) {
+        if (!show[i])
+            continue;
         const key_binding *b = &key_table[i];
-        if (b->ctx != KC_MAIN || !b->hint)
-            continue;
-        char item[48];
-        int il = snprintf(item, sizeof item, "%s%s %s", len ? "  " : "",
-                          b->name, b->hint);
-        if (il < 0 || (int)(len + (size_t)il) > width || len + (size_t)il + 1 > n)
-            continue;
-        memcpy(buf + len, item, (size_t)il + 1);
+        int il = snprintf(buf + len, len < n ? n - len : 0, "%s%s %s",
+                          len ? " " : "", b->name, b->hint);
+        if (il < 0 || len + (size_t)il >= n)
+            break;
         len += (size_t)il;
     }
     return buf;

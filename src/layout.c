@@ -30,6 +30,49 @@ bool lrect_inside(lrect r, int rows, int cols)
     return r.y >= 0 && r.x >= 0 && r.y + r.h <= rows && r.x + r.w <= cols;
 }
 
+const layout_col layout_cols[LAYOUT_NCOLS] = {
+    [LCOL_CASE]     = { "Case", 12, 0 },
+    [LCOL_AGESEX]   = { "Age/Sx", 6, 1 },
+    [LCOL_SITE]     = { "Site", 15, 2 },
+    [LCOL_SIZE]     = { "Size", 5, 6 },
+    [LCOL_ALK]      = { "ALK", 3, 3 },
+    [LCOL_SURGERY]  = { "Surg", 6, 7 },
+    [LCOL_OUTCOME]  = { "Out", 4, 4 },
+    [LCOL_FOLLOWUP] = { "FU", 4, 8 },
+    [LCOL_REVIEW]   = { "Review", 10, 5 },
+};
+
+int layout_cols_width_all(void)
+{
+    int w = 0;
+    for (int i = 0; i < LAYOUT_NCOLS; i++)
+        w += layout_cols[i].width + (i ? 1 : 0);
+    return w;
+}
+
+int layout_pick_cols(int inner, bool show[LAYOUT_NCOLS])
+{
+    int used = 0, n = 0;
+    for (int i = 0; i < LAYOUT_NCOLS; i++)
+        show[i] = false;
+    for (int p = 0; p < LAYOUT_NCOLS; p++)
+        for (int i = 0; i < LAYOUT_NCOLS; i++)
+            if (layout_cols[i].prio == p) {
+                int need = layout_cols[i].width + (n ? 1 : 0);
+                if (used + need <= inner) {
+                    show[i] = true;
+                    used += need;
+                    n++;
+                }
+            }
+    return n;
+}
+
+static int clampi(int v, int lo, int hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
 void layout_compute(int rows, int cols, layout *out)
 {
     memset(out, 0, sizeof *out);
@@ -45,11 +88,16 @@ void layout_compute(int rows, int cols, layout *out)
     out->hints = mk(rows - 1, 0, 1, cols);
     int h = rows - 2;               /* rows for the panes */
 
+    /* The five columns the fixed filter keys act on (case, age/sex,
+     * site, ALK, outcome) need 44 inner columns. */
+    int five = 0;
+    for (int i = 0; i < LAYOUT_NCOLS; i++)
+        if (layout_cols[i].prio <= 4)
+            five += layout_cols[i].width + (five ? 1 : 0);
     if (cols < LAYOUT_WIDE_COLS) {
         out->cls = LAYOUT_NARROW;
-        /* The list needs id, age/sex, site, ALK and outcome at least
-         * (about 44 columns); the rest goes to the one right pane. */
-        int lw = cols * 11 / 20;
+        /* 80 columns: those five, the rest to the one right pane. */
+        int lw = clampi(cols * 23 / 40, 1, five + 2);
         out->pane[PANE_LIST] = mk(0, 0, h, lw);
         lrect right = mk(0, lw, h, cols - lw);
         out->pane[PANE_DETAIL] = right;
@@ -58,18 +106,17 @@ void layout_compute(int rows, int cols, layout *out)
         return;
     }
     out->cls = LAYOUT_WIDE;
-    /* The list gets just under half: its nine columns fit in ~60. */
-    int lw = cols * 9 / 20;
-    if (lw > 72) lw = 72;
+    /* The right side keeps 66 columns (markers 28, detail 38) while the
+     * list grows to show every column (141 columns and more). */
+    int lw = clampi(cols - 66, five + 2, layout_cols_width_all() + 2);
     int rw = cols - lw;
-    /* Markers: 11 IHC rows + 4 molecular + borders wants ~18 rows and
-     * ~34 columns; detail takes the rest of the top; recommendations get
-     * the bottom (at least 5 rows). */
+    /* Markers: 11 IHC rows + 4 molecular + headings want ~21 rows; detail
+     * takes the rest of the top; recommendations get the bottom (at
+     * least 5 rows). */
     int top = h * 11 / 20;
     if (top < 8) top = 8;
     if (h - top < 5) top = h - 5;
-    int mw = rw * 2 / 5;
-    if (mw > 40) mw = 40;
+    int mw = clampi(rw * 2 / 5, LAYOUT_MARKERS_MIN_W, 40);
     out->pane[PANE_LIST] = mk(0, 0, h, lw);
     out->pane[PANE_DETAIL] = mk(0, lw, top, rw - mw);
     out->pane[PANE_MARKERS] = mk(0, lw + rw - mw, top, mw);

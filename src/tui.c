@@ -75,7 +75,11 @@ static const theme_role role_map[R_N] = {
     [R_WARN] = TR_LEVEL_WARNING, [R_INFO] = TR_LEVEL_INFO,
     [R_SUGG] = TR_LEVEL_SUGGESTION, [R_STATUS] = TR_STATUS,
     [R_HINT] = TR_KEYBAR_LABEL, [R_HINT_KEY] = TR_KEYBAR_KEY,
-    [R_ERROR] = TR_ERROR,
+    [R_ERROR] = TR_ERROR, [R_ALK_POS] = TR_ALK_POSITIVE,
+    [R_ALK_NEG] = TR_ALK_NEGATIVE, [R_ALK_UNK] = TR_ALK_UNKNOWN,
+    [R_AXIS] = TR_PLOT_AXIS, [R_CURVE1] = TR_PLOT_CURVE_1,
+    [R_CURVE2] = TR_PLOT_CURVE_2, [R_CURVE3] = TR_PLOT_CURVE_3,
+    [R_CURVE4] = TR_PLOT_CURVE_4,
 };
 
 /* T cycles through the themes issue 3 requires to exist. */
@@ -110,11 +114,12 @@ static int sv_attr(void *ctx, int role)
     tui *t = ctx;
     switch (role) {
     case SV_ROLE_TITLE: return (int)t->attr[R_TITLE];
-    case SV_ROLE_AXIS: return (int)t->attr[R_BORDER];
-    case SV_ROLE_CURVE0: return (int)t->attr[R_INFO];
-    case SV_ROLE_CURVE1: return (int)t->attr[R_POS];
-    case SV_ROLE_CURVE2: return (int)t->attr[R_NEG];
-    case SV_ROLE_CURVE3: return (int)t->attr[R_EQUIV];
+    /* the theme file's plot_* roles */
+    case SV_ROLE_AXIS: return (int)t->attr[R_AXIS];
+    case SV_ROLE_CURVE0: return (int)t->attr[R_CURVE1];
+    case SV_ROLE_CURVE1: return (int)t->attr[R_CURVE2];
+    case SV_ROLE_CURVE2: return (int)t->attr[R_CURVE3];
+    case SV_ROLE_CURVE3: return (int)t->attr[R_CURVE4];
     case SV_ROLE_WARN: return (int)t->attr[R_WARN];
     case SV_ROLE_STATUS: return (int)t->attr[R_STATUS];
     default: return (int)t->attr[R_NORMAL];
@@ -270,33 +275,36 @@ static void draw_status(tui *t)
 {
     WINDOW *w = t->status;
     int width = t->lay.status.w;
-    char fbuf[512], line[1024];
+    char fbuf[512], fit[1024], line[2048];
     filter_describe(&t->lw->filter, fbuf, sizeof fbuf);
+    const char *filt = fbuf[0] ? fbuf : "no filter";
     char sortb[64];
     snprintf(sortb, sizeof sortb, "sort=%s%s", store_sort_name(t->lw->sort.key),
              t->lw->sort.desc ? (t->utf8 && !t->ascii ? "\xE2\x86\x93" : "-")
                               : (t->utf8 && !t->ascii ? "\xE2\x86\x91" : "+"));
-    /* Most important first, so a cut keeps the filters, the count and
-     * the read-only mark. */
-    snprintf(line, sizeof line, " %s  %ld of %ld cases  %s%s  %s",
-             fbuf[0] ? fbuf : "no filter", t->lw->count, t->lw->total,
-             store_is_readonly(t->app->store) ? "[read-only] " : "",
-             t->dbname, sortb);
-    int lw = tt_width(line, t->utf8);
-    if (t->msg[0]) {
-        /* The message gets the right part of the line; it wins over the
-         * database name when the line is short. */
-        int mw = tt_width(t->msg, t->utf8) + 1;
-        int left = lw + 2;
-        if (left + mw > width)
-            left = width - mw;
-        if (left < width / 2)
-            left = width / 2;
-        tui_put(t, w, 0, 0, left, line, R_STATUS);
-        tui_put(t, w, 0, left, width - left, t->msg, t->msg_error ? R_ERROR : R_STATUS);
-    } else {
-        tui_put(t, w, 0, 0, width, line, R_STATUS);
+    /* "N of M cases" and the read-only mark always stay on screen: when
+     * the line is too long the filter text is cut (with an ellipsis)
+     * rather than them; the database name and sort come after. */
+    char ess[96];
+    snprintf(ess, sizeof ess, "%ld of %ld cases%s", t->lw->count, t->lw->total,
+             store_is_readonly(t->app->store) ? "  [read-only]" : "");
+    int essw = tt_width(ess, t->utf8);
+    int left = width;
+    int mw = t->msg[0] ? tt_width(t->msg, t->utf8) + 1 : 0;
+    if (mw) {
+        left = width - mw;
+        int keep = essw + 16;          /* the count and ~12 of the filters */
+        if (keep > width) keep = width;
+        if (left < keep) left = keep;
     }
+    int room = left - essw - 4;        /* " " before, "  " after, and a cut mark */
+    if (room < 1) room = 1;
+    int fw = tt_width(filt, t->utf8);
+    tt_fit(filt, fw < room ? fw : room, false, t->utf8, fit, sizeof fit);
+    snprintf(line, sizeof line, " %s  %s  %s  %s", fit, ess, t->dbname, sortb);
+    tui_put(t, w, 0, 0, left, line, R_STATUS);
+    if (mw && left < width)
+        tui_put(t, w, 0, left, width - left, t->msg, t->msg_error ? R_ERROR : R_STATUS);
     wnoutrefresh(w);
 }
 
@@ -306,15 +314,15 @@ static void draw_hints(tui *t)
     int width = t->lay.hints.w;
     wattrset(w, tui_attr(t, R_HINT));
     wmove(w, 0, 0);
-    /* htop style: key names stand out from their labels. */
+    /* htop style: key names stand out from their labels; which hints
+     * fit is the key table's choice (help and quit always first). */
+    bool show[256];
+    keys_hint_pick(width, show, (int)(sizeof show / sizeof show[0]));
     int x = 0;
-    for (int i = 0; i < key_table_n; i++) {
+    for (int i = 0; i < key_table_n && i < 256; i++) {
         const key_binding *b = &key_table[i];
-        if (b->ctx != KC_MAIN || !b->hint)
+        if (!show[i])
             continue;
-        int need = (int)strlen(b->name) + (int)strlen(b->hint) + 3;
-        if (x + need > width)
-            break;
         wattrset(w, tui_attr(t, R_HINT_KEY));
         mvwaddstr(w, 0, x, b->name);
         x += (int)strlen(b->name);
@@ -672,6 +680,31 @@ static int check_terminal(imt_app *app)
     return 0;
 }
 
+/* Key sequences some terminals send whatever their terminfo entry says:
+ * Home/End as ESC[1~/ESC[4~ (tmux, screen, linux), ESC[H/ESC[F or
+ * ESC OH/ESC OF (xterm in either cursor mode), ESC[7~/ESC[8~ (rxvt).
+ * TERM=xterm-256color inside tmux is common over SSH; without these,
+ * Home and End would do nothing there.  A sequence terminfo already
+ * binds is left alone. */
+static void define_extra_keys(void)
+{
+    static const struct { const char *seq; int code; } extra[] = {
+        { "\033[1~", KEY_HOME }, { "\033[4~", KEY_END },
+        { "\033[H", KEY_HOME }, { "\033[F", KEY_END },
+        { "\033OH", KEY_HOME }, { "\033OF", KEY_END },
+        { "\033[7~", KEY_HOME }, { "\033[8~", KEY_END },
+        { "\033[5~", KEY_PPAGE }, { "\033[6~", KEY_NPAGE },
+        { "\033[Z", KEY_BTAB },
+        { "\033[A", KEY_UP }, { "\033[B", KEY_DOWN },
+        { "\033[C", KEY_RIGHT }, { "\033[D", KEY_LEFT },
+        { "\033OA", KEY_UP }, { "\033OB", KEY_DOWN },
+        { "\033OC", KEY_RIGHT }, { "\033OD", KEY_LEFT },
+    };
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+        if (key_defined(extra[i].seq) == 0)
+            define_key(extra[i].seq, extra[i].code);
+}
+
 static void base_name(const char *path, char *out, size_t n)
 {
     const char *b = strrchr(path, '/');
@@ -699,8 +732,10 @@ int tui_run(imt_app *app)
     rules_load_config(app, "tui", &t->rcfg, NULL);  /* as `recommend` */
     base_name(app->db_path ? app->db_path : "", t->dbname, sizeof t->dbname);
     const char *cs = nl_langinfo(CODESET);
-    t->utf8 = cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
-    t->ascii = app->ascii || !t->utf8;
+    /* --ascii: nothing but ASCII reaches the terminal, database and rule
+     * text included (textw's ascii placeholders), not only the boxes. */
+    t->utf8 = !app->ascii && cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+    t->ascii = !t->utf8;
     t->rec_gen = (unsigned)-1;
 
     int rc = lw_init(lw, app->store, 20);
@@ -732,22 +767,35 @@ int tui_run(imt_app *app)
     noecho();
     nonl();
     keypad(stdscr, TRUE);
+    define_extra_keys();
     curs_set(0);
     t->color = has_colors() && !theme_no_color_env();
     if (t->color) {
         start_color();
         use_default_colors();
     }
-    /* --theme wins over the remembered setting (issue 3). */
+    /* The settings file: the theme (--theme wins over it, issue 3) and
+     * the mitoses cut-off the rules use, read as `imtreview recommend`
+     * reads it so the recommendation pane says what that command says. */
     {
         settings st;
         const char *name = app->theme;
-        char saved[SETTINGS_VALLEN] = "";
-        if (!name && settings_load(&st, NULL) == 0 && settings_get(&st, "theme")) {
+        char saved[SETTINGS_VALLEN] = "", msg[400] = "";
+        bool have = settings_load(&st, NULL) == 0;
+        if (!have || st.nwarnings)
+            snprintf(msg, sizeof msg, "settings: %s", st.warning);
+        if (have && !name && settings_get(&st, "theme")) {
             snprintf(saved, sizeof saved, "%s", settings_get(&st, "theme"));
             name = saved;
         }
+        const char *mit = have ? settings_get(&st, "mitoses_cutoff") : NULL;
+        char err[160];
+        if (mit && rules_config_set_mitoses(&t->rcfg, mit, err, sizeof err) != 0)
+            snprintf(msg, sizeof msg, "settings: mitoses_cutoff: %s (using %g)", err,
+                     t->rcfg.mitoses_cutoff);
         set_theme(t, name ? name : "default");
+        if (msg[0] && !t->msg[0])
+            tui_message(t, true, "%s", msg);
     }
     t->focus = PANE_LIST;
     t->right = PANE_DETAIL;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "csvexport.h"
 #include "keys.h"
 #include "statsview.h"
 #include "tuitext.h"
@@ -70,23 +71,38 @@ static void dlg_refresh(tui *t, dlg *d)
     doupdate();
 }
 
-/* A resize while a dialog is open: re-lay the panes and re-centre the
- * dialog; nothing typed is lost. */
-static void dlg_resize(tui *t, dlg *d)
+/* A resize while a dialog is open.  curses shrinks windows that no
+ * longer fit and does not grow them back, so a dialog is closed on
+ * KEY_RESIZE and opened again with its state (the text typed, the values
+ * ticked, the item under the cursor) at the new size.  In between the
+ * screen is re-laid; while it is too small that message shows and keys
+ * wait.  Returns true when the dialog can be opened again, false to back
+ * out of it (Esc, q, or a signal) without changing anything. */
+#define DLG_RESIZED (-2)
+
+static bool dlg_after_resize(tui *t)
 {
     tui_relayout(t);
-    int rows, cols;
-    getmaxyx(stdscr, rows, cols);
-    int y = (rows - d->h) / 2, x = (cols - d->w) / 2;
-    if (y < 0) y = 0;
-    if (x < 0) x = 0;
-    move_panel(d->panel, y, x);
+    while (t->small) {
+        doupdate();
+        int ch = wgetch(stdscr);
+        if (tui_interrupted())
+            return false;
+        if (ch == KEY_RESIZE) {
+            tui_relayout(t);
+            continue;
+        }
+        if (keys_lookup(KC_DIALOG, ch) == ACT_DLG_CANCEL ||
+            keys_lookup(KC_MAIN, ch) == ACT_QUIT)
+            return false;
+    }
+    return true;
 }
 
 /* ---- menus ------------------------------------------------------------- */
 
-static int run_menu(tui *t, const char *title, const char *const *values, int n,
-                    bool multi, unsigned *mask, int initial)
+static int run_menu_once(tui *t, const char *title, const char *const *values,
+                         int n, int initial, int *cur)
 {
     ITEM **items = calloc((size_t)n + 1, sizeof *items);
     if (!items)
@@ -103,9 +119,7 @@ static int run_menu(tui *t, const char *title, const char *const *values, int n,
         free(items);
         return -1;
     }
-    if (multi)
-        menu_opts_off(m, O_ONEVALUE);
-    set_menu_mark(m, multi ? "[x] " : "> ");
+    set_menu_mark(m, "> ");
     int tw = tt_width(title, t->utf8) + 6;
     int w = maxw + 10;
     if (w < tw) w = tw;
@@ -130,14 +144,9 @@ static int run_menu(tui *t, const char *title, const char *const *values, int n,
     set_menu_fore(m, tui_attr(t, R_CURSOR));
     set_menu_back(m, tui_attr(t, R_NORMAL));
     post_menu(m);
-    if (multi)
-        for (int i = 0; i < n; i++)
-            set_item_value(items[i], (*mask >> i) & 1u);
-    else if (initial >= 0 && initial < n)
+    if (initial >= 0 && initial < n)
         set_current_item(m, items[initial]);
-    tui_put(t, d.win, vis + 2, 2, w - 4,
-            multi ? "Space: select  Enter: apply  Esc: cancel"
-                  : "Enter: choose  Esc: cancel", R_DIM);
+    tui_put(t, d.win, vis + 2, 2, w - 4, "Enter: choose  Esc: cancel", R_DIM);
     int result = -1;
     for (;;) {
         dlg_refresh(t, &d);
@@ -145,28 +154,19 @@ static int run_menu(tui *t, const char *title, const char *const *values, int n,
         if (tui_interrupted())
             break;
         if (ch == KEY_RESIZE) {
-            dlg_resize(t, &d);
-            continue;
+            *cur = item_index(current_item(m));
+            result = DLG_RESIZED;
+            break;
         }
         key_action a = keys_lookup(KC_DIALOG, ch);
         if (a == ACT_DLG_CANCEL)
             break;
         if (a == ACT_DLG_DOWN) menu_driver(m, REQ_DOWN_ITEM);
         else if (a == ACT_DLG_UP) menu_driver(m, REQ_UP_ITEM);
-        else if (ch == KEY_NPAGE) menu_driver(m, REQ_SCR_DPAGE);
-        else if (ch == KEY_PPAGE) menu_driver(m, REQ_SCR_UPAGE);
-        else if (a == ACT_DLG_TOGGLE && multi) menu_driver(m, REQ_TOGGLE_ITEM);
+        else if (a == ACT_DLG_PGDN) menu_driver(m, REQ_SCR_DPAGE);
+        else if (a == ACT_DLG_PGUP) menu_driver(m, REQ_SCR_UPAGE);
         else if (a == ACT_DLG_OK) {
-            if (multi) {
-                unsigned nm = 0;
-                for (int i = 0; i < n; i++)
-                    if (item_value(items[i]))
-                        nm |= 1u << i;
-                *mask = nm;
-                result = 1;
-            } else {
-                result = item_index(current_item(m));
-            }
+            result = item_index(current_item(m));
             break;
         }
     }
@@ -180,20 +180,117 @@ static int run_menu(tui *t, const char *title, const char *const *values, int n,
     return result;
 }
 
+static int run_menu(tui *t, const char *title, const char *const *values, int n,
+                    int initial)
+{
+    for (;;) {
+        int cur = initial;
+        int r = run_menu_once(t, title, values, n, initial, &cur);
+        if (r != DLG_RESIZED)
+            return r;
+        if (!dlg_after_resize(t))
+            return -1;
+        initial = cur;
+    }
+}
+
+/* Several values at once: drawn here rather than by the menu library,
+ * whose multi-value menus put the mark on the current item and show the
+ * selection by attribute only.  Every row reads "[x] value" or "[ ] value"
+ * (monochrome and screen readers see the state), the cursor row is
+ * highlighted. */
+static int multi_once(tui *t, const char *title, const char *const *values,
+                      int n, int w, unsigned *mp, int *curp);
+
 int tui_menu_multi(tui *t, const char *title, const char *const *values,
                    unsigned *mask)
 {
     int n = 0;
-    while (values[n])
+    while (values[n] && n < 32)
         n++;
-    int r = run_menu(t, title, values, n, true, mask, 0);
-    return r == 1 ? 1 : 0;
+    if (n == 0)
+        return 0;
+    int maxw = 0;
+    for (int i = 0; i < n; i++) {
+        int l = tt_width(values[i], t->utf8);
+        if (l > maxw) maxw = l;
+    }
+    int w = maxw + 10;
+    int tw = tt_width(title, t->utf8) + 6;
+    if (w < tw) w = tw;
+    if (w < 44) w = 44;                /* the footer's width + borders */
+    unsigned m = *mask;
+    int cur = 0, result = 0;
+    for (;;) {
+        int r = multi_once(t, title, values, n, w, &m, &cur);
+        if (r != DLG_RESIZED) {
+            result = r;
+            break;
+        }
+        if (!dlg_after_resize(t))
+            break;
+    }
+    if (result == 1)
+        *mask = m;
+    return result;
+}
+
+static int multi_once(tui *t, const char *title, const char *const *values,
+                      int n, int w, unsigned *mp, int *curp)
+{
+    static const char foot[] = "Space: select  Enter: apply  Esc: cancel";
+    int rows, cols;
+    getmaxyx(stdscr, rows, cols);
+    (void)cols;
+    int vis = n;
+    if (vis > rows - 6) vis = rows - 6;
+    if (vis < 1) vis = 1;
+    dlg d;
+    if (dlg_open(t, &d, vis + 4, w, title) < 0)
+        return 0;
+    unsigned m = *mp;
+    int cur = *curp, top = 0, result = 0;
+    for (;;) {
+        if (cur < top) top = cur;
+        if (cur >= top + vis) top = cur - vis + 1;
+        for (int y = 0; y < vis; y++) {
+            int i = top + y;
+            char row[128];
+            snprintf(row, sizeof row, " [%c] %s", (m >> i) & 1u ? 'x' : ' ', values[i]);
+            tui_put(t, d.win, 1 + y, 1, d.w - 2, row, i == cur ? R_CURSOR : R_NORMAL);
+        }
+        tui_put(t, d.win, vis + 2, 2, d.w - 4, foot, R_DIM);
+        dlg_refresh(t, &d);
+        int ch = wgetch(d.win);
+        if (tui_interrupted())
+            break;
+        if (ch == KEY_RESIZE) {
+            result = DLG_RESIZED;
+            break;
+        }
+        key_action a = keys_lookup(KC_DIALOG, ch);
+        if (a == ACT_DLG_CANCEL)
+            break;
+        if (a == ACT_DLG_DOWN && cur < n - 1) cur++;
+        else if (a == ACT_DLG_UP && cur > 0) cur--;
+        else if (a == ACT_DLG_PGDN) cur = cur + vis < n ? cur + vis : n - 1;
+        else if (a == ACT_DLG_PGUP) cur = cur - vis > 0 ? cur - vis : 0;
+        else if (a == ACT_DLG_TOGGLE) m ^= 1u << cur;
+        else if (a == ACT_DLG_OK) {
+            result = 1;
+            break;
+        }
+    }
+    *mp = m;
+    *curp = cur;
+    dlg_close(t, &d);
+    return result;
 }
 
 int tui_choose(tui *t, const char *title, const char *const *items, int n,
                int initial)
 {
-    return run_menu(t, title, items, n, false, NULL, initial);
+    return run_menu(t, title, items, n, initial);
 }
 
 /* ---- line editor ------------------------------------------------------- */
@@ -215,9 +312,9 @@ static bool printable(const char *s)
     return true;
 }
 
-int tui_prompt(tui *t, const char *title, const char *initial, char *buf,
-               size_t n, int (*check)(void *ctx, const char *text, char *err,
-                                      size_t errn), void *ctx)
+static int prompt_once(tui *t, const char *title, const char *initial, char *buf,
+                       size_t n, int (*check)(void *ctx, const char *text, char *err,
+                                              size_t errn), void *ctx)
 {
     int rows, cols;
     getmaxyx(stdscr, rows, cols);
@@ -263,7 +360,14 @@ int tui_prompt(tui *t, const char *title, const char *initial, char *buf,
             continue;
         if (r == KEY_CODE_YES) {
             switch (wch) {
-            case KEY_RESIZE: dlg_resize(t, &d); break;
+            case KEY_RESIZE:
+                /* keep what was typed for the dialog opened again */
+                form_driver(f, REQ_VALIDATION);
+                snprintf(buf, n, "%s", field_buffer(fields[0], 0));
+                for (size_t l = strlen(buf); l > 0 && buf[l - 1] == ' ';)
+                    buf[--l] = '\0';
+                result = DLG_RESIZED;
+                break;
             case KEY_LEFT: form_driver(f, REQ_PREV_CHAR); break;
             case KEY_RIGHT: form_driver(f, REQ_NEXT_CHAR); break;
             case KEY_HOME: form_driver(f, REQ_BEG_FIELD); break;
@@ -273,6 +377,8 @@ int tui_prompt(tui *t, const char *title, const char *initial, char *buf,
             case KEY_ENTER: wch = '\n'; r = OK; break;
             default: break;
             }
+            if (result == DLG_RESIZED)
+                break;
             if (r == KEY_CODE_YES)
                 continue;
         }
@@ -313,34 +419,67 @@ int tui_prompt(tui *t, const char *title, const char *initial, char *buf,
     return result;
 }
 
-bool tui_confirm(tui *t, const char *question)
+int tui_prompt(tui *t, const char *title, const char *initial, char *buf,
+               size_t n, int (*check)(void *ctx, const char *text, char *err,
+                                      size_t errn), void *ctx)
+{
+    char *text = NULL;          /* what was typed before a resize */
+    int r;
+    for (;;) {
+        r = prompt_once(t, title, text ? text : initial, buf, n, check, ctx);
+        if (r != DLG_RESIZED)
+            break;
+        free(text);
+        text = strdup(buf);
+        if (!dlg_after_resize(t)) {
+            r = 0;
+            break;
+        }
+    }
+    free(text);
+    return r;
+}
+
+static int confirm_once(tui *t, const char *question)
 {
     int w = tt_width(question, t->utf8) + 6;
     if (w < 30) w = 30;
     dlg d;
     if (dlg_open(t, &d, 5, w, "Confirm") < 0)
-        return false;
+        return 0;
     tui_put(t, d.win, 1, 2, w - 4, question, R_NORMAL);
     tui_put(t, d.win, 3, 2, w - 4, "y: yes   n or Esc: no", R_DIM);
-    bool yes = false;
+    int yes = 0;
     for (;;) {
         dlg_refresh(t, &d);
         int ch = wgetch(d.win);
         if (tui_interrupted())
             break;
         if (ch == KEY_RESIZE) {
-            dlg_resize(t, &d);
-            continue;
-        }
-        if (ch == 'y' || ch == 'Y') {
-            yes = true;
+            yes = DLG_RESIZED;
             break;
         }
-        if (ch == 'n' || ch == 'N' || ch == 27)
+        key_action a = keys_lookup(KC_DIALOG, ch);
+        if (a == ACT_DLG_YES) {
+            yes = 1;
+            break;
+        }
+        if (a == ACT_DLG_NO || a == ACT_DLG_CANCEL)
             break;
     }
     dlg_close(t, &d);
     return yes;
+}
+
+bool tui_confirm(tui *t, const char *question)
+{
+    for (;;) {
+        int r = confirm_once(t, question);
+        if (r != DLG_RESIZED)
+            return r == 1;
+        if (!dlg_after_resize(t))
+            return false;
+    }
 }
 
 /* ---- help, generated from the key table --------------------------------- */
@@ -421,7 +560,7 @@ static void help_free(help_lines *h)
 
 void tui_help(tui *t)
 {
-    static const char title[] = "Help: keys (j/k scroll, Esc/q/? close)";
+    static const char title[] = "Help: keys (j/k scroll; Esc, q or ? closes)";
     help_lines h;
     memset(&h, 0, sizeof h);
     dlg d;
@@ -447,17 +586,18 @@ void tui_help(tui *t)
                     top + y < h.n ? h.r[top + y] : R_NORMAL);
         dlg_refresh(t, &d);
         int ch = wgetch(d.win);
-        if (tui_interrupted() || ch == 27 || ch == 'q' || ch == '?' || ch == KEY_F(1))
+        key_action a = keys_lookup(KC_MAIN, ch);
+        /* Esc, or the keys that open help or quit, close it. */
+        if (tui_interrupted() || keys_lookup(KC_DIALOG, ch) == ACT_DLG_CANCEL ||
+            a == ACT_HELP || a == ACT_QUIT)
             break;
         if (ch == KEY_RESIZE) {
             dlg_close(t, &d);
             open = false;
-            tui_relayout(t);
-            if (t->small)
+            if (!dlg_after_resize(t))
                 break;
             continue;
         }
-        key_action a = keys_lookup(KC_MAIN, ch);
         if (a == ACT_DOWN) top++;
         else if (a == ACT_UP) top--;
         else if (a == ACT_PGDN || a == ACT_HALFDN) top += vis - 1;
@@ -664,40 +804,91 @@ void tui_edit(tui *t)
 
 /* ---- export ---------------------------------------------------------------- */
 
-/* RFC 4180 CSV of the filtered cases, every column of the field table in
- * the data-dictionary order, written to a temporary file and renamed so a
- * failed export never leaves half a file under the chosen name.  (The
- * CSV helper's export module was not in the tree; see the report.) */
-typedef struct { FILE *f; long n; } exp_ctx;
-
-static void csv_cell(FILE *f, const char *s)
-{
-    bool quote = strpbrk(s, ",\"\r\n") != NULL;
-    if (!quote) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
+/* The filtered cases, in the list's order, through the one CSV writer
+ * (csvexport.h: the same columns, quoting and line ends as `imtreview
+ * export`).  Written to a temporary file next to the target, flushed to
+ * disk and renamed over it, so a failed export never leaves half a file
+ * under the chosen name; a new file gets mode 0600, a replaced one keeps
+ * its mode. */
+typedef struct { FILE *f; const csvexp_opts *o; long n; } exp_ctx;
 
 static int exp_row(void *ctx, const imt_case *c)
 {
     exp_ctx *e = ctx;
-    char buf[8192];
-    for (int i = 0; i < imt_nfields; i++) {
-        if (i)
-            fputc(',', e->f);
-        csv_cell(e->f, imt_field_format(c, i, buf, sizeof buf));
-    }
-    fputs("\r\n", e->f);
+    if (csvexp_row(e->f, c, e->o) != 0)
+        return 1;
     e->n++;
-    return ferror(e->f) ? -1 : 0;
+    return 0;
+}
+
+/* Write the export into path via tmp + rename.  Returns the number of
+ * cases, or -1 with a reason in err. */
+static long export_file(tui *t, const char *path, bool existed, mode_t mode,
+                        char *err, size_t errn)
+{
+    char dir[1024], tmp[2100];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? slash + 1 : path;
+    if (slash == dir)
+        snprintf(dir, sizeof dir, "/");
+    else if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, base);
+    int fd = mkstemp(tmp);                  /* mode 0600 */
+    if (fd < 0) {
+        snprintf(err, errn, "cannot create a temporary file in %.200s: %s", dir,
+                 strerror(errno));
+        return -1;
+    }
+    if (existed && fchmod(fd, mode & 07777) != 0) {
+        snprintf(err, errn, "cannot keep the file's mode: %s", strerror(errno));
+        close(fd);
+        unlink(tmp);
+        return -1;
+    }
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        snprintf(err, errn, "%s", strerror(errno));
+        close(fd);
+        unlink(tmp);
+        return -1;
+    }
+    csvexp_opts o;
+    memset(&o, 0, sizeof o);
+    exp_ctx e = { f, &o, 0 };
+    errno = 0;
+    int rc = csvexp_header(f, &o) != 0 ? 1
+           : store_foreach(t->app->store, &t->lw->filter, t->lw->sort, exp_row, &e);
+    int werr = errno;
+    if (rc == 0 && (fflush(f) != 0 || fsync(fd) != 0)) {
+        rc = 1;
+        werr = errno;
+    }
+    if (fclose(f) != 0 && rc == 0) {
+        rc = 1;
+        werr = errno;
+    }
+    if (rc == 0 && rename(tmp, path) != 0) {
+        rc = 1;
+        werr = errno;
+    }
+    if (rc != 0) {
+        unlink(tmp);
+        if (rc < 0)
+            snprintf(err, errn, "database error: %s", store_errmsg(t->app->store));
+        else
+            snprintf(err, errn, "%s", strerror(werr ? werr : EIO));
+        return -1;
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return e.n;
 }
 
 void tui_export(tui *t)
@@ -706,36 +897,20 @@ void tui_export(tui *t)
     if (tui_prompt(t, "Export the filtered cases to CSV file", "imtreview-export.csv",
                    name, sizeof name, NULL, NULL) != 1 || !name[0])
         return;
-    char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", name);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        tui_message(t, true, "export: cannot create %s: %s", name, strerror(errno));
+    struct stat st;
+    bool existed = stat(name, &st) == 0;
+    if (existed && !S_ISREG(st.st_mode)) {
+        tui_message(t, true, "export: %s is not a regular file; nothing written", name);
         return;
     }
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        close(fd);
-        unlink(tmp);
-        tui_message(t, true, "export: %s", strerror(errno));
+    if (existed && !tui_confirm(t, "The file exists. Replace it?"))
+        return;
+    char err[512] = "";
+    long n = export_file(t, name, existed, existed ? st.st_mode : 0, err, sizeof err);
+    if (n < 0) {
+        tui_message(t, true, "export to %s failed: %s; %s", name, err,
+                    existed ? "the file is unchanged" : "no file was written");
         return;
     }
-    for (int i = 0; i < imt_nfields; i++) {
-        if (i)
-            fputc(',', f);
-        fputs(imt_fields[i].name, f);
-    }
-    fputs("\r\n", f);
-    exp_ctx e = { f, 0 };
-    int rc = store_foreach(t->app->store, &t->lw->filter, t->lw->sort, exp_row, &e);
-    int werr = ferror(f);
-    if (fclose(f) != 0)
-        werr = 1;
-    if (rc != 0 || werr || rename(tmp, name) != 0) {
-        unlink(tmp);
-        tui_message(t, true, "export to %s failed%s%s", name, rc < 0 ? ": " : "",
-                    rc < 0 ? store_errmsg(t->app->store) : "");
-        return;
-    }
-    tui_message(t, false, "exported %ld cases to %s", e.n, name);
+    tui_message(t, false, "exported %ld case%s to %s", n, n == 1 ? "" : "s", name);
 }

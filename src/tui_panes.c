@@ -13,38 +13,19 @@
 
 /* ---- the case list ---------------------------------------------------- */
 
-typedef struct {
-    const char  *head;
-    int          width;
-    int          prio;      /* lower = kept first when the pane is narrow */
-    imt_sort_key sort;
-} list_col;
-
-/* Display order of ui.md's case list. */
-static const list_col cols[] = {
-    { "Case", 12, 0, SORT_CASE_ID },
-    { "Age/Sx", 7, 1, SORT_AGE },
-    { "Site", 15, 2, SORT_SITE },
-    { "Size", 5, 6, SORT_SIZE },
-    { "ALK", 4, 3, SORT_ALK },
-    { "Surgery", 7, 7, SORT_SURGERY },
-    { "Out", 4, 4, SORT_OUTCOME },
-    { "FU", 5, 8, SORT_FOLLOWUP },
-    { "Review", 10, 5, SORT_REVIEW },
+/* Sort keys of the list columns (layout.h holds their heads and widths;
+ * the Age/Sx column shows the mark for either of its two keys). */
+static const imt_sort_key col_sort[LAYOUT_NCOLS] = {
+    [LCOL_CASE] = SORT_CASE_ID, [LCOL_AGESEX] = SORT_AGE, [LCOL_SITE] = SORT_SITE,
+    [LCOL_SIZE] = SORT_SIZE, [LCOL_ALK] = SORT_ALK, [LCOL_SURGERY] = SORT_SURGERY,
+    [LCOL_OUTCOME] = SORT_OUTCOME, [LCOL_FOLLOWUP] = SORT_FOLLOWUP,
+    [LCOL_REVIEW] = SORT_REVIEW,
 };
-#define NCOLS ((int)(sizeof cols / sizeof cols[0]))
+#define NCOLS LAYOUT_NCOLS
 
-/* Which columns fit in width (each followed by one space). */
-static void pick_cols(int width, bool *show)
+static bool col_sorted(int col, imt_sort_key k)
 {
-    int used = 0;
-    for (int p = 0; p < NCOLS; p++)
-        for (int i = 0; i < NCOLS; i++)
-            if (cols[i].prio == p) {
-                show[i] = used + cols[i].width + 1 <= width;
-                if (show[i])
-                    used += cols[i].width + 1;
-            }
+    return col_sort[col] == k || (col == LCOL_AGESEX && k == SORT_SEX);
 }
 
 static const char *enum_text(const char *const *vals, int v, const char *unk)
@@ -89,24 +70,29 @@ static void draw_row(tui *t, WINDOW *w, int y, int width, const imt_case *c,
     if (cursor)
         r = t->focus == PANE_LIST ? R_CURSOR : R_CURSOR_DIM;
     int x = 1;
+    bool first = true;
     char cell[256];
-    for (int i = 0; i < NCOLS && x < width; i++) {
+    for (int i = 0; i < NCOLS && x <= width; i++) {
         if (!show[i])
             continue;
-        int cw = cols[i].width;
+        if (!first) {
+            tui_put(t, w, y, x, 1, "", r);
+            x++;
+        }
+        first = false;
+        int cw = layout_cols[i].width;
         if (c)
             cell_text(c, i, cell, sizeof cell);
         else
             cell[0] = '\0';
         tui_role cr = r;
-        if (!cursor && c && i == 4 && c->alk_status == ALK_POSITIVE)
-            cr = R_POS;
+        if (!cursor && c && i == LCOL_ALK)   /* the theme's alk_* roles */
+            cr = c->alk_status == ALK_POSITIVE ? R_ALK_POS :
+                 c->alk_status == ALK_NEGATIVE ? R_ALK_NEG : R_ALK_UNK;
         /* case ids and the rest pass through tuitext like all DB text */
         int room = width + 1 - x;
         tui_put(t, w, y, x, cw <= room ? cw : room, cell, cr);
-        if (cw < room)
-            tui_put(t, w, y, x + cw, 1, "", r);
-        x += cw + 1;
+        x += cw;
     }
     if (x < width + 1)
         tui_put(t, w, y, x, width + 1 - x, "", r);
@@ -120,7 +106,7 @@ void tui_draw_list(tui *t)
     getmaxyx(w, h, wd);
     int inner = wd - 2;
     bool show[NCOLS];
-    pick_cols(inner, show);
+    layout_pick_cols(inner, show);
 
     char title[96];
     long rank = lw->n ? lw_cursor_rank(lw) : -1;
@@ -132,20 +118,26 @@ void tui_draw_list(tui *t)
     if (full) {
         tui_draw_box(t, w, t->focus == PANE_LIST, title);
         /* header with the sort mark on the sorted column */
-        int x = 1;
+        /* Each head takes its column and the space after it, so a sort
+         * mark fits after "Age/Sx" or "ALK"; the last one the rest. */
+        int x = 1, last = -1;
+        for (int i = 0; i < NCOLS; i++)
+            if (show[i])
+                last = i;
         for (int i = 0; i < NCOLS; i++) {
             if (!show[i])
                 continue;
             char hb[32];
-            bool sorted = cols[i].sort == lw->sort.key;
-            snprintf(hb, sizeof hb, "%s%s", cols[i].head,
+            bool sorted = col_sorted(i, lw->sort.key);
+            snprintf(hb, sizeof hb, "%s%s", layout_cols[i].head,
                      sorted ? (lw->sort.desc ? (t->ascii ? "v" : "\xE2\x96\xBC")
                                              : (t->ascii ? "^" : "\xE2\x96\xB2")) : "");
-            tui_put(t, w, 1, x, cols[i].width + 1, hb, R_HEADER);
-            x += cols[i].width + 1;
+            int cw = i == last ? inner + 1 - x : layout_cols[i].width + 1;
+            tui_put(t, w, 1, x, cw, hb, R_HEADER);
+            x += layout_cols[i].width + 1;
         }
-        if (x <= inner)
-            tui_put(t, w, 1, x, inner + 1 - x, "", R_HEADER);
+        if (last < 0)
+            tui_put(t, w, 1, 1, inner, "", R_HEADER);
         for (int y = 0; y < h - 3; y++)
             draw_row(t, w, 2 + y, inner, y < lw->n ? &lw->rows[y] : NULL, show,
                      y < lw->n && y == lw->cur);
@@ -224,13 +216,25 @@ static void doc_field(tui *t, tui_doc *d, int width, const char *label,
                       const char *value, tui_role vrole, int rec)
 {
     int vw = width - d->labelw - 1;
-    if (vw < 8)
-        vw = 8;
     wrapctx w = { d, label, vrole, rec, true };
-    if (!value || !*value)
+    if (!value || !*value) {
         wrap_line(&w, "", 0);
-    else
-        tt_wrap(value, vw, t->utf8, wrap_line, &w);
+        return;
+    }
+    /* A narrow pane: a value that does not fit beside its label goes on
+     * the lines under it, indented, instead of being broken into slivers. */
+    if (d->labelw > 0 && vw < 16 && tt_width(value, t->utf8) > vw) {
+        tui_line *l = doc_add(d, label, R_LABEL, "", 0, vrole);
+        if (l)
+            l->rec = rec;
+        int save = d->labelw;
+        d->labelw = 1;                   /* value column 2 in from the border */
+        w.label = "";
+        tt_wrap(value, width - 2 > 4 ? width - 2 : 4, t->utf8, wrap_line, &w);
+        d->labelw = save;
+        return;
+    }
+    tt_wrap(value, vw > 4 ? vw : 4, t->utf8, wrap_line, &w);
 }
 
 static void doc_head(tui_doc *d, const char *text)
@@ -327,7 +331,7 @@ static void num(tui *t, tui_doc *d, int width, const char *label, imt_num v,
 
 static void build_markers(tui *t, tui_doc *d, int width, const imt_case *c)
 {
-    doc_reset(d, 13);
+    doc_reset(d, 11);
     char buf[512];
     doc_head(d, "IHC");
     posneg(t, d, width, "ALK", c->alk_ihc, true);
@@ -399,39 +403,74 @@ static void ensure_recs(tui *t, const imt_case *c)
         t->rec_sel = 0;
 }
 
+/* One block of recommendation text at indent columns from the border
+ * (label column of width indent - 2, empty), wrapped to the rest.  "§"
+ * becomes "sec. " when the terminal is not UTF-8, as `imtreview recommend`
+ * writes it. */
+static void rec_text(tui *t, tui_doc *d, int width, int indent, const char *prefix,
+                     const char *text, tui_role role, int rec)
+{
+    char buf[RULES_TEXT_LEN * 2 + 64];
+    size_t o = (size_t)snprintf(buf, sizeof buf, "%s", prefix);
+    for (const char *p = text; *p && o + 6 < sizeof buf; p++) {
+        if (!t->utf8 && (unsigned char)p[0] == 0xc2 && (unsigned char)p[1] == 0xa7) {
+            memcpy(buf + o, "sec. ", 5);
+            o += 5;
+            p++;
+        } else {
+            buf[o++] = *p;
+        }
+    }
+    buf[o] = '\0';
+    int save = d->labelw;
+    d->labelw = indent - 2;
+    wrapctx w = { d, "", role, rec, true };
+    int vw = width - indent;
+    tt_wrap(buf, vw > 8 ? vw : 8, t->utf8, wrap_line, &w);
+    d->labelw = save;
+}
+
+/* The rules module's output for the case, as `imtreview recommend ID`
+ * prints it: "[level] ID (kind)", the summary, and (expanded: Enter on
+ * the selected one, D for all) the detail, "evidence:", "because:" (the
+ * facts that fired it) and "missing:" (what would change it). */
 static void build_recs(tui *t, tui_doc *d, int width, const imt_case *c)
 {
     doc_reset(d, 0);
     ensure_recs(t, c);
-    char buf[RULES_TEXT_LEN + 64];
+    char buf[RULES_FACT_LEN * RULES_MAX_FACTS + 64];
     if (t->recs->n == 0) {
-        doc_field(t, d, width, "", "No rule applies to this case.", R_DIM, -1);
+        doc_field(t, d, width, "", "No rule applies to this case (0 recommendations).",
+                  R_DIM, -1);
         return;
     }
     for (int i = 0; i < t->recs->n; i++) {
         const rule_rec *r = &t->recs->recs[i];
         bool open = t->rec_all || t->rec_open[i];
-        snprintf(buf, sizeof buf, "%s %-8s %s  %s", open ? "-" : "+",
-                 rule_level_name(r->level), r->id, r->summary);
-        doc_field(t, d, width, "", buf, level_role(r->level), i);
+        d->labelw = 1;
+        snprintf(buf, sizeof buf, "[%s] %s (%s)", rule_level_name(r->level), r->id,
+                 rule_kind_name(r->kind));
+        tui_line *l = doc_add(d, open ? "-" : "+", R_DIM, buf, strlen(buf),
+                              level_role(r->level));
+        if (l)
+            l->rec = i;
+        d->labelw = 0;
+        rec_text(t, d, width, 5, "", r->summary, R_NORMAL, i);
         if (!open)
             continue;
-        if (r->detail[0]) {
-            snprintf(buf, sizeof buf, "    %s", r->detail);
-            doc_field(t, d, width, "", buf, R_NORMAL, i);
+        if (r->detail[0])
+            rec_text(t, d, width, 5, "", r->detail, R_NORMAL, i);
+        rec_text(t, d, width, 5, "evidence: ", r->evidence ? r->evidence : "", R_DIM, i);
+        if (r->nfired) {
+            size_t len = 0;
+            buf[0] = '\0';
+            for (int k = 0; k < r->nfired && len + 3 < sizeof buf; k++)
+                len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s",
+                                        k ? "; " : "", r->fired[k]);
+            rec_text(t, d, width, 5, "because: ", buf, R_LABEL, i);
         }
-        for (int k = 0; k < r->nfired; k++) {
-            snprintf(buf, sizeof buf, "    fired: %s", r->fired[k]);
-            doc_field(t, d, width, "", buf, R_LABEL, i);
-        }
-        for (int k = 0; k < r->nmissing; k++) {
-            snprintf(buf, sizeof buf, "    would change it: %s", r->missing[k]);
-            doc_field(t, d, width, "", buf, R_DIM, i);
-        }
-        if (r->evidence) {
-            snprintf(buf, sizeof buf, "    evidence: %s", r->evidence);
-            doc_field(t, d, width, "", buf, R_DIM, i);
-        }
+        for (int k = 0; k < r->nmissing; k++)
+            rec_text(t, d, width, 5, "missing: ", r->missing[k], R_DIM, i);
     }
 }
 

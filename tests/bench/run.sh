@@ -136,4 +136,11 @@ if [ -s "$bench_out" ]; then
     echo
     cat "$bench_out"
 fi
+# Bytes the interface writes to the terminal per keystroke (132x43, the
+# sample data): needs tmux.
+if command -v tmux >/dev/null 2>&1; then
+    echo
+    echo "interface bytes per keystroke (tests/bench/tty_bytes.sh):"
+    sh "$(dirname "$0")/tty_bytes.sh" || echo "tty_bytes.sh failed"
+fi
 awk -F '\t' '$4 != 0 { bad = 1 } END { exit bad }' "$rows"

@@ -7,8 +7,11 @@
 # measures the growth of FILE once it is quiet again.
 #
 # usage: IMTREVIEW=/abs/imtreview sh tests/bench/tty_bytes.sh [DB] [COLS] [ROWS]
-#   DB defaults to a 61-case fixture database built like the e2e tests.
-# Prints one line per measured key: "KEY BYTES".
+#   DB defaults to the sample data (sample-data/cases.csv, 320 cases)
+#   imported with `imtreview import` into a new database: the real store,
+#   as `make run` opens it.  COLSxROWS defaults to 132x43.
+# Prints one line per measured key: "KEY BYTES".  The bytes are what the
+# program wrote to its pty (tmux pipe-pane -o), escape sequences included.
 : "${IMTREVIEW:?set IMTREVIEW to the binary}"
 . "$(dirname "$0")/../e2e/tui_lib.sh"
 tl_init
@@ -16,7 +19,14 @@ DB=${1:-}
 COLS=${2:-132}
 ROWS=${3:-43}
 QUIET=${QUIET:-0.5}
-if [ -z "$DB" ]; then tl_make_db || exit 1; else TL_DB=$DB; fi
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+if [ -z "$DB" ]; then
+    "$IMTREVIEW" --db "$TL_DB" import "$SRC/sample-data/cases.csv" >/dev/null ||
+        { echo "tty_bytes.sh: cannot import the sample data" >&2; exit 1; }
+else
+    TL_DB=$DB
+fi
+echo "# $("$IMTREVIEW" --db "$TL_DB" list | tail -n +2 | grep -c .) cases in $(basename "$TL_DB"), ${COLS}x${ROWS}, TERM=xterm-256color, LANG=C.UTF-8"
 raw=$TL_DIR/raw
 : >"$raw"
 tl_start "$COLS" "$ROWS" || exit 1
@@ -51,4 +61,8 @@ measure cursor_up k
 measure filter_site s
 measure filter_alk a
 measure filter_clear c
+measure filter_outcome o
+measure filter_clear_again c
+measure page_down NPage
+measure cursor_down_after_page j
 tl_quit >/dev/null

@@ -92,8 +92,17 @@ SB_MSG= SB_MSG_TEST=
 
 COLS=80
 # ASCII: --ascii and a non-UTF-8 locale both work
-if session_basic ascii_flag -- --ascii; then tl_quit; fi
-if session_basic locale_c LANG=C; then tl_quit; fi
+# nothing but ASCII on screen, rule text ("§") and the boxes included:
+# expand the recommendations and show them in the right pane
+ascii_only() {
+    tl_keys D Tab Tab Tab
+    tl_wait 'evidence:' 3 || tl_notok "$1_recs_shown"
+    if tl_screen | LC_ALL=C grep -q '[^ -~]'; then
+        tl_notok "$1_screen_ascii_only" "$(tl_screen | LC_ALL=C grep '[^ -~]' | head -n 2)"
+    else tl_ok "$1_screen_ascii_only"; fi
+}
+if session_basic ascii_flag -- --ascii; then ascii_only ascii_flag; tl_quit; fi
+if session_basic locale_c LANG=C; then ascii_only locale_c; tl_quit; fi
 
 # SIGTERM restores the terminal
 tl_start 80 24 || tl_notok sigterm_start

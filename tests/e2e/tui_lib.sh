@@ -20,7 +20,8 @@
 #   tl_resize COLS ROWS
 #   tl_status                    the line holding "N of M cases"
 #   tl_count                     N from "N of M cases" (empty if none)
-#   tl_detail_id                 case id shown in the detail pane ("Case  ID")
+#   tl_detail_id                 case id shown in the detail pane ("Case  ID",
+#                                or "Case" with the id on the line under it)
 #   tl_ok NAME / tl_notok NAME [why] / tl_check NAME cmd...
 #   tl_done                      exit status: 1 if any check failed
 : "${IMTREVIEW:?IMTREVIEW must be the absolute path of the binary}"
@@ -29,8 +30,10 @@ TL_FAILS=0
 TL_SESSION=imt
 
 tl_cleanup() {
-    if [ -n "${TL_SOCK:-}" ]; then
-        tmux -S "$TL_SOCK" kill-server >/dev/null 2>&1
+    if [ -n "${TL_DIR:-}" ]; then
+        for _s in "$TL_DIR"/tmux.*.sock; do
+            [ -S "$_s" ] && tmux -S "$_s" kill-server >/dev/null 2>&1
+        done
     fi
     if [ -n "${TL_DIR:-}" ] && [ -z "${TL_KEEP:-}" ]; then
         rm -rf "$TL_DIR"
@@ -39,7 +42,8 @@ tl_cleanup() {
 
 tl_init() {
     TL_DIR=$(mktemp -d "${TMPDIR:-/tmp}/imt-tui.XXXXXX") || exit 1
-    TL_SOCK=$TL_DIR/tmux.sock
+    TL_NSOCK=0
+    TL_SOCK=$TL_DIR/tmux.0.sock
     TL_DB=$TL_DIR/cases.db
     trap tl_cleanup EXIT
     printf '%s\n' 'stty -a | tr " ;" "\n\n" | grep -xE "echo|icanon|-echo|-icanon" | sort | tr "\n" " "; echo STTY-END' >"$TL_DIR/stty.sh"
@@ -88,10 +92,13 @@ tl_make_db() {
 
 tl_start() {
     _cols=$1 _rows=$2; shift 2
-    T kill-session -t "$TL_SESSION" >/dev/null 2>&1
-    # Killing the last session makes the tmux server exit; a new-session
-    # that reaches the exiting server fails ("server exited unexpectedly"),
-    # so retry a few times.
+    # A fresh server on a fresh socket each time: killing the last session
+    # makes the old server exit, and a new-session sent to it while it
+    # shuts down fails ("server exited unexpectedly").  Retry as well: the
+    # new server can still lose that race on a loaded machine.
+    T kill-server >/dev/null 2>&1
+    TL_NSOCK=$((TL_NSOCK + 1))
+    TL_SOCK=$TL_DIR/tmux.$TL_NSOCK.sock
     _try=0
     until T new-session -d -s "$TL_SESSION" -x "$_cols" -y "$_rows" \
         env -i HOME="$TL_DIR" PATH="$PATH" LANG=C.UTF-8 TERM=xterm-256color \
@@ -140,8 +147,15 @@ tl_status() { tl_screen | grep -E '[0-9]+ of [0-9]+ cases' | head -n 1; }
 tl_count()  { tl_status | sed -nE 's/.* ([0-9]+) of [0-9]+ cases.*/\1/p'; }
 tl_total()  { tl_status | sed -nE 's/.* [0-9]+ of ([0-9]+) cases.*/\1/p'; }
 tl_detail_id() {
-    tl_screen | grep -oE 'Case +[A-Za-z0-9._-]*-[0-9]+' | head -n 1 |
-        awk '{print $2}'
+    _s=$(tl_screen)
+    _id=$(printf '%s\n' "$_s" | grep -oE 'Case +[A-Za-z0-9._-]*-[0-9]+' | head -n 1 |
+        awk '{print $2}')
+    if [ -z "$_id" ]; then
+        # a narrow detail pane puts the value under its label, indented
+        _id=$(printf '%s\n' "$_s" | grep -A1 -E '│Case +│' | sed -n 2p |
+            grep -oE '│  [A-Za-z0-9._-]*-[0-9]+' | head -n 1 | sed 's/^│  //')
+    fi
+    echo "$_id"
 }
 tl_list_row() {   # "R" from the list title "row R of N"
     tl_screen | sed -nE 's/.*row ([0-9]+) of [0-9]+.*/\1/p' | head -n 1

@@ -117,6 +117,21 @@ static void test_hint_bar(void **s)
     assert_non_null(strstr(buf, "q Quit"));
     keys_hint_bar(buf, sizeof buf, 10);
     assert_true(strlen(buf) <= 10);
+    /* however narrow (60 columns, or less), help and quit are on it */
+    for (int w = 13; w <= 200; w++) {
+        keys_hint_bar(buf, sizeof buf, w);
+        assert_true((int)strlen(buf) <= w);
+        assert_non_null(strstr(buf, "? Help"));
+        assert_non_null(strstr(buf, "q Quit"));
+    }
+    /* what the bar shows is what the key table binds */
+    keys_hint_bar(buf, sizeof buf, 500);
+    for (int i = 0; i < key_table_n; i++)
+        if (key_table[i].ctx == KC_MAIN && key_table[i].hint) {
+            char item[64];
+            snprintf(item, sizeof item, "%s %s", key_table[i].name, key_table[i].hint);
+            assert_non_null(strstr(buf, item));
+        }
 }
 
 int main(void)

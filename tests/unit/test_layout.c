@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "layout.h"
@@ -117,6 +118,50 @@ static void test_every_size(void **s)
         }
 }
 
+/* The list's columns (ui.md "Case list"): at 80x24 the five the fixed
+ * filter keys act on; at 132x43 those and the review state; from 141
+ * columns every column; the markers pane always wide enough for its
+ * labels and values. */
+static void test_list_columns(void **s)
+{
+    (void)s;
+    bool show[LAYOUT_NCOLS];
+    layout l;
+    layout_compute(24, 80, &l);
+    layout_pick_cols(l.pane[PANE_LIST].w - 2, show);
+    assert_true(show[LCOL_CASE] && show[LCOL_AGESEX] && show[LCOL_SITE] &&
+                show[LCOL_ALK] && show[LCOL_OUTCOME]);
+    layout_compute(43, 132, &l);
+    layout_pick_cols(l.pane[PANE_LIST].w - 2, show);
+    assert_true(show[LCOL_CASE] && show[LCOL_AGESEX] && show[LCOL_SITE] &&
+                show[LCOL_ALK] && show[LCOL_OUTCOME] && show[LCOL_REVIEW] &&
+                show[LCOL_SIZE]);
+    assert_true(l.pane[PANE_DETAIL].w >= 38);
+    for (int c = 141; c <= 300; c++) {
+        layout_compute(43, c, &l);
+        assert_int_equal(layout_pick_cols(l.pane[PANE_LIST].w - 2, show),
+                         LAYOUT_NCOLS);
+    }
+    for (int c = LAYOUT_WIDE_COLS; c <= 300; c++) {
+        layout_compute(43, c, &l);
+        assert_true(l.pane[PANE_MARKERS].w >= LAYOUT_MARKERS_MIN_W);
+    }
+    /* widest values: "retroperitoneum", "unreviewed", "100.0" */
+    assert_int_equal(layout_cols[LCOL_SITE].width, (int)strlen("retroperitoneum"));
+    assert_int_equal(layout_cols[LCOL_REVIEW].width, (int)strlen("unreviewed"));
+    assert_int_equal(layout_cols[LCOL_SIZE].width, (int)strlen("100.0"));
+    /* a column that does not fit is left out whole, never cut: the shown
+     * columns and their separators always fit the width */
+    for (int inner = 0; inner <= 80; inner++) {
+        int n = layout_pick_cols(inner, show), used = 0, k = 0;
+        for (int i = 0; i < LAYOUT_NCOLS; i++)
+            if (show[i])
+                used += layout_cols[i].width + (k++ ? 1 : 0);
+        assert_int_equal(k, n);
+        assert_true(used <= inner);
+    }
+}
+
 static void test_overlap_helper(void **s)
 {
     (void)s;
@@ -138,6 +183,7 @@ int main(void)
         cmocka_unit_test(test_minimum),
         cmocka_unit_test(test_every_size),
         cmocka_unit_test(test_overlap_helper),
+        cmocka_unit_test(test_list_columns),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
 }
