@@ -13,6 +13,7 @@
 typedef enum {
     KC_MAIN,     /* the four panes                                      */
     KC_DIALOG,   /* menus, prompts, forms                               */
+    KC_STATS,    /* the cohort statistics view (v)                      */
     KC_N
 } key_context;
 
@@ -34,6 +35,8 @@ typedef enum {
     /* dialogs */
     ACT_DLG_OK, ACT_DLG_CANCEL, ACT_DLG_TOGGLE, ACT_DLG_DOWN, ACT_DLG_UP,
     ACT_DLG_PGDN, ACT_DLG_PGUP, ACT_DLG_YES, ACT_DLG_NO,
+    /* statistics view */
+    ACT_SV_GROUP, ACT_SV_ENDPOINT, ACT_SV_PANE, ACT_SV_EXPORT, ACT_SV_CLOSE,
     ACT_N
 } key_action;
 

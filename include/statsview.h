@@ -39,10 +39,8 @@ struct statsview_env {
  * message was shown in the view). */
 int statsview_run(struct statsview_env *env);
 
-/* Keys of the view, for the `?` help screen and the man page. */
-typedef struct { const char *key; const char *desc; } statsview_key;
-extern const statsview_key statsview_keys[];
-extern const int statsview_nkeys;
+/* The view's keys are rows of the key table (keys.h, context KC_STATS),
+ * so `?` and the man page list them. */
 
 /* ---- pure plotting helpers (tested in tests/unit/test_statsview.c) ---- */
 

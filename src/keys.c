@@ -74,6 +74,14 @@ const key_binding key_table[] = {
     { KC_DIALOG, 'Y', "Y", ACT_DLG_YES, NULL, NULL },
     { KC_DIALOG, 'n', "n", ACT_DLG_NO, NULL, "in a question: no (Esc too)" },
     { KC_DIALOG, 'N', "N", ACT_DLG_NO, NULL, NULL },
+    /* the statistics view */
+    { KC_STATS, 'g', "g", ACT_SV_GROUP, NULL, "next grouping field: none, alk_status, site, sex, surgery, steroids, outcome, metastatic, margin, age_group" },
+    { KC_STATS, 'e', "e", ACT_SV_ENDPOINT, NULL, "next endpoint: OS, DSS, RFS" },
+    { KC_STATS, K_TAB, "Tab", ACT_SV_PANE, NULL, "switch the side pane: survival, ALK by site, warnings" },
+    { KC_STATS, 'x', "x", ACT_SV_EXPORT, NULL, "export the numbers behind the view (KM table, groups, tests, counts) to CSV in the current directory" },
+    { KC_STATS, 'v', "v", ACT_SV_CLOSE, NULL, "close the view" },
+    { KC_STATS, K_ESC, "Esc", ACT_SV_CLOSE, NULL, NULL },
+    { KC_STATS, 'q', "q", ACT_SV_CLOSE, NULL, NULL },
 };
 const int key_table_n = (int)(sizeof key_table / sizeof key_table[0]);
 
@@ -120,7 +128,12 @@ const char *keys_names(key_context ctx, key_action a, char *buf, size_t n)
 
 const char *keys_context_name(key_context ctx)
 {
-    return ctx == KC_MAIN ? "Main screen" : "Dialogs and menus";
+    switch (ctx) {
+    case KC_MAIN:   return "Main screen";
+    case KC_DIALOG: return "Dialogs and menus";
+    case KC_STATS:  return "Statistics view (v)";
+    default:        return "";
+    }
 }
 
 const key_binding *keys_nth_action(key_context ctx, int i)

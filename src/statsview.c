@@ -15,16 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "keys.h"
 #include "stats.h"
-
-const statsview_key statsview_keys[] = {
-    { "g",         "statistics: cycle the grouping field (none, alk_status, site, ...)" },
-    { "e",         "statistics: cycle the endpoint (OS, DSS, RFS)" },
-    { "x",         "statistics: export the KM table and counts to CSV" },
-    { "Tab",       "statistics: switch the side pane (survival / ALK by site / warnings)" },
-    { "v Esc q",   "statistics: close the view" },
-};
-const int statsview_nkeys = (int)(sizeof statsview_keys / sizeof statsview_keys[0]);
 
 /* ---- pure plotting helpers ----------------------------------------- */
 
@@ -630,23 +622,23 @@ int statsview_run(struct statsview_env *env)
             break;
         }
         errs = 0;
-        if (ch == 'q' || ch == 'v' || ch == 27) break;
+        key_action a = keys_lookup(KC_STATS, ch);
+        if (a == ACT_SV_CLOSE) break;
         if (!s.have) continue;
         s.msg[0] = 0;
-        switch (ch) {
-        case KEY_RESIZE: break;
-        case 'g':
+        switch (a) {
+        case ACT_SV_GROUP:
             s.by = s.by + 1 >= BY_N ? BY_NONE : s.by + 1;
             if (compute(&s)) rc = -1;
             break;
-        case 'e':
+        case ACT_SV_ENDPOINT:
             s.ep = (stats_endpoint)((s.ep + 1) % EP_N);
             if (compute(&s)) rc = -1;
             break;
-        case '\t':
+        case ACT_SV_PANE:
             s.pane = (s.pane + 1) % 3;
             break;
-        case 'x': {
+        case ACT_SV_EXPORT: {
             char path[4096];
             if (export_csv(&s, path, sizeof path) == 0)
                 snprintf(s.msg, sizeof s.msg, "exported to %.250s", path);

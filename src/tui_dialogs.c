@@ -527,8 +527,7 @@ static void hl_entry(tui *t, help_lines *h, const char *keys, const char *help,
     tt_wrap(help, width - 25 > 10 ? width - 25 : 10, t->utf8, hl_wrap_line, &w);
 }
 
-/* The help text for a given inner width: the key table by context, then
- * the statistics view's keys. */
+/* The help text for a given inner width: the key table by context. */
 static void help_build(tui *t, help_lines *h, int width)
 {
     for (int c = 0; c < KC_N; c++) {
@@ -543,10 +542,6 @@ static void help_build(tui *t, help_lines *h, int width)
             hl_entry(t, h, names, b->help, width);
         }
     }
-    hl_add(h, "", 0, R_NORMAL);
-    hl_add(h, "Statistics view (v)", 19, R_HEADER);
-    for (int i = 0; i < statsview_nkeys; i++)
-        hl_entry(t, h, statsview_keys[i].key, statsview_keys[i].desc, width);
 }
 
 static void help_free(help_lines *h)
