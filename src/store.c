@@ -1784,19 +1784,12 @@ int store_page(imt_store *st, const imt_filter *f, imt_sort s,
     return ret;
 }
 
-int store_foreach(imt_store *st, const imt_filter *f, imt_sort s,
-                  int (*cb)(void *ctx, const imt_case *c), void *ctx)
+/* Step q to the end, handing each case to cb (which stops the walk by
+ * returning non-zero, its value returned); finalizes q. */
+static int each_case(imt_store *st, sqlite3_stmt *q,
+                     int (*cb)(void *ctx, const imt_case *c), void *ctx)
 {
-    if (!valid_sort(s))
-        return set_err(st, STORE_ERROR, "invalid sort key");
-    sbuf b = { 0 };
-    ordered_sql(&b, st->cols, f, s, NULL, false);
-    sqlite3_stmt *q;
-    int rc = prepare_filtered(st, &b, f, &q);
-    sb_free(&b);
-    if (rc != STORE_OK)
-        return rc;
-    int ret = 0;
+    int rc, ret = 0;
     imt_case c;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         if (load_case(q, 0, &c) != 0) {
@@ -1812,6 +1805,21 @@ int store_foreach(imt_store *st, const imt_filter *f, imt_sort s,
         ret = db_fail(st, rc, "reading cases");
     sqlite3_finalize(q);
     return ret;
+}
+
+int store_foreach(imt_store *st, const imt_filter *f, imt_sort s,
+                  int (*cb)(void *ctx, const imt_case *c), void *ctx)
+{
+    if (!valid_sort(s))
+        return set_err(st, STORE_ERROR, "invalid sort key");
+    sbuf b = { 0 };
+    ordered_sql(&b, st->cols, f, s, NULL, false);
+    sqlite3_stmt *q;
+    int rc = prepare_filtered(st, &b, f, &q);
+    sb_free(&b);
+    if (rc != STORE_OK)
+        return rc;
+    return each_case(st, q, cb, ctx);
 }
 
 /* store_foreach_by_key: the caller's key of each case, as an SQL function
@@ -1857,26 +1865,7 @@ int store_foreach_by_key(imt_store *st, const imt_filter *f,
     sqlite3_stmt *q;
     rc = prepare_filtered(st, &b, f, &q);
     sb_free(&b);
-    int ret = 0;
-    if (rc != STORE_OK) {
-        ret = rc;
-        goto out;
-    }
-    imt_case c;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (load_case(q, 0, &c) != 0) {
-            ret = set_err(st, STORE_ERROR, "out of memory");
-            break;
-        }
-        ret = cb(ctx, &c);
-        imt_case_clear(&c);
-        if (ret)
-            break;
-    }
-    if (!ret && rc != SQLITE_DONE)
-        ret = db_fail(st, rc, "reading cases");
-    sqlite3_finalize(q);
-out:
+    int ret = rc != STORE_OK ? rc : each_case(st, q, cb, ctx);
     sqlite3_create_function_v2(st->db, "imt_case_key", NCOLS, SQLITE_UTF8, NULL,
                                NULL, NULL, NULL, NULL);
     return ret;
