@@ -39,7 +39,7 @@ json_t *caseout_json(const imt_case *c, bool with_discordant);
 
 /* Flags for json_dumpf: compact, C-locale numbers with up to 15
  * significant digits (the same text as export), every non-ASCII character
- * as \uXXXX so that the output is also terminal-safe. */
+ * as \uNNNN so that the output is also terminal-safe. */
 #define CASEOUT_JSON_FLAGS (JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15))
 
 #endif

@@ -2,13 +2,12 @@
  * (cli.md; data-dictionary.md), to stdout or atomically to -o FILE. */
 #define _GNU_SOURCE
 #include "app.h"
+#include "atomicfile.h"
 #include "csvexport.h"
 #include "store.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -90,15 +89,6 @@ static int write_all(imt_app *app, FILE *fp, const imt_filter *flt,
     return rc ? 1 : 0;
 }
 
-static void fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
 /* -o FILE: write a temporary file next to FILE, fsync, rename over FILE,
  * so FILE is either the old one or the complete new one. */
 static int export_to_file(imt_app *app, const char *path, const imt_filter *flt,
@@ -132,66 +122,28 @@ static int export_to_file(imt_app *app, const char *path, const imt_filter *flt,
         return rc == 0 ? EXIT_OK : EXIT_FAIL;
     }
 
-    char *dcopy = strdup(path), *bcopy = strdup(path);
-    char *tmp = NULL;
-    int status = EXIT_FAIL;
-    if (!dcopy || !bcopy)
-        goto oom;
-    const char *dir = dirname(dcopy), *base = basename(bcopy);
-    if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, base) < 0) {
-        tmp = NULL;
-        goto oom;
-    }
-    int fd = mkstemp(tmp);         /* mode 0600 */
-    if (fd < 0) {
-        app_error(app, "export", "cannot create a temporary file in %s: %s", dir, strerror(errno));
-        goto out;
-    }
-    if (existed && fchmod(fd, st.st_mode & 07777) != 0) {
-        app_error(app, "export", "cannot keep the mode of %s: %s", path, strerror(errno));
-        close(fd);
-        unlink(tmp);
-        goto out;
-    }
-    FILE *fp = fdopen(fd, "w");
-    if (!fp) {
-        app_error(app, "export", "cannot write %s: %s", tmp, strerror(errno));
-        close(fd);
-        unlink(tmp);
-        goto out;
+    atomic_file af;
+    if (af_open(&af, path) != 0) {
+        app_error(app, "export", "cannot create a temporary file beside %s: %s", path,
+                  strerror(errno));
+        return EXIT_FAIL;
     }
     errno = 0;
-    int rc = write_all(app, fp, flt, o);
-    int e = errno;
-    if (rc == 0 && (fflush(fp) != 0 || fsync(fd) != 0)) {
-        rc = 1;
-        e = errno;
-    }
-    if (fclose(fp) != 0 && rc == 0) {
-        rc = 1;
-        e = errno;
-    }
-    if (rc == 0 && rename(tmp, path) != 0) {
-        rc = 1;
-        e = errno;
-    }
+    int rc = write_all(app, af.f, flt, o);
     if (rc != 0) {
-        unlink(tmp);
+        int e = errno;
+        af_abort(&af);
         if (rc > 0)
             app_error(app, "export", "cannot write %s: %s; %s", path, strerror(e ? e : EIO),
                       existed ? "the file is unchanged" : "no file was written");
-        goto out;
+        return EXIT_FAIL;
     }
-    fsync_dir(dir);
-    status = EXIT_OK;
-    goto out;
-oom:
-    app_error(app, "export", "out of memory");
-out:
-    free(dcopy);
-    free(bcopy);
-    free(tmp);
-    return status;
+    if (af_commit(&af) != 0) {
+        app_error(app, "export", "cannot write %s: %s; %s", path, strerror(errno),
+                  existed ? "the file is unchanged" : "no file was written");
+        return EXIT_FAIL;
+    }
+    return EXIT_OK;
 }
 
 int cmd_export(imt_app *app, int argc, char **argv)

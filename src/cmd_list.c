@@ -31,7 +31,7 @@ static void usage(FILE *fp)
         "                     data-dictionary column names (every column, with the\n"
         "                     derived alk_status and alk_confirmed); unknown = null,\n"
         "                     numbers as numbers, yes/no as true/false; non-ASCII\n"
-        "                     characters written as \\uXXXX\n"
+        "                     characters written as \\uNNNN\n"
         "  --help             this help\n");
 }
 

@@ -1,6 +1,7 @@
 /* settings.c - key = value settings file, saved atomically. */
 #define _POSIX_C_SOURCE 200809L
 #include "settings.h"
+#include "atomicfile.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -181,7 +182,7 @@ int settings_save(const settings *s, char *err, size_t errn)
         errno = ENOENT;
         return -1;
     }
-    char dir[4096], tmp[4200];
+    char dir[4096];
     snprintf(dir, sizeof dir, "%s", s->path);
     char *slash = strrchr(dir, '/');
     if (slash && slash != dir) {
@@ -193,41 +194,22 @@ int settings_save(const settings *s, char *err, size_t errn)
             return -1;
         }
     }
-    snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", s->path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
+    atomic_file af;
+    if (af_open(&af, s->path) != 0) {
         int e = errno;
         snprintf(err, errn, "%.200s: %s", s->path, strerror(e));
         errno = e;
         return -1;
     }
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        errno = e;
-        snprintf(err, errn, "%.200s: %s", tmp, strerror(e));
-        return -1;
-    }
-    fprintf(f, "# imtreview settings (rewritten by the program; "
-               "unknown keys are kept)\n");
+    fprintf(af.f, "# imtreview settings (rewritten by the program; "
+                  "unknown keys are kept)\n");
     for (int i = 0; i < s->n; i++)
-        fprintf(f, "%s = %s\n", s->e[i].key, s->e[i].val);
-    int e = 0;
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0) e = errno;
-    if (fclose(f) != 0 && !e) e = errno;
-    if (!e && rename(tmp, s->path) != 0) e = errno;
-    if (e) {
-        unlink(tmp);
+        fprintf(af.f, "%s = %s\n", s->e[i].key, s->e[i].val);
+    if (af_commit(&af) != 0) {
+        int e = errno;
         snprintf(err, errn, "%.200s: %s", s->path, strerror(e));
         errno = e;
         return -1;
-    }
-    /* make the rename itself durable */
-    if (slash) {
-        int dfd = open(slash == dir ? "/" : dir, O_RDONLY | O_DIRECTORY);
-        if (dfd >= 0) { fsync(dfd); close(dfd); }
     }
     return 0;
 }

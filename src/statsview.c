@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "keys.h"
 #include "stats.h"
 
@@ -528,18 +529,16 @@ static void csv_km(FILE *f, const char *group, const stats_km *k)
 static int export_csv(sv_state *s, char *path, size_t n)
 {
     const char *dir = s->env->export_dir ? s->env->export_dir : ".";
-    char stamp[32], tmpl[4096];
+    char stamp[32];
     time_t now = time(NULL);
     struct tm tmv;
     gmtime_r(&now, &tmv);
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tmv);
     snprintf(path, n, "%s/imtreview-stats-%s-%s-%s.csv", dir,
              stats_endpoint_name(s->ep), stats_by_name((stats_by)s->by), stamp);
-    snprintf(tmpl, sizeof tmpl, "%s/.imtreview-stats-XXXXXX", dir);
-    int fd = mkstemp(tmpl);
-    if (fd < 0) return -1;
-    FILE *f = fdopen(fd, "w");
-    if (!f) { close(fd); unlink(tmpl); return -1; }
+    atomic_file af;
+    if (af_open(&af, path) != 0) return -1;
+    FILE *f = af.f;
     fprintf(f, "section,group,time,n_risk,n_event,n_censor,survival,se,lower,upper\n");
     csv_km(f, "all", &s->r.km);
     for (int g = 0; g < s->r.ngroups; g++) csv_km(f, s->r.groups[g].name, &s->r.groups[g].km);
@@ -588,11 +587,7 @@ static int export_csv(sv_state *s, char *path, size_t n)
         } else fputs(",,,", f);
         fputc('\n', f);
     }
-    int bad = ferror(f);
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0) bad = 1;
-    if (fclose(f) != 0) bad = 1;
-    if (bad || rename(tmpl, path) != 0) { unlink(tmpl); return -1; }
-    return 0;
+    return af_commit(&af);
 }
 
 int statsview_run(struct statsview_env *env)

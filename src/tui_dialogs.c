@@ -3,6 +3,7 @@
  * the panes, so closing it restores them without clearing the screen; Esc
  * backs out of each without changing anything. */
 #include "tui.h"
+#include "atomicfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -816,72 +817,34 @@ static int exp_row(void *ctx, const imt_case *c)
     return 0;
 }
 
-/* Write the export into path via tmp + rename.  Returns the number of
- * cases, or -1 with a reason in err. */
-static long export_file(tui *t, const char *path, bool existed, mode_t mode,
-                        char *err, size_t errn)
+/* Write the export into path atomically (atomicfile.h).  Returns the
+ * number of cases, or -1 with a reason in err. */
+static long export_file(tui *t, const char *path, char *err, size_t errn)
 {
-    char dir[1024], tmp[2100];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    const char *base = slash ? slash + 1 : path;
-    if (slash == dir)
-        snprintf(dir, sizeof dir, "/");
-    else if (slash)
-        *slash = '\0';
-    else
-        snprintf(dir, sizeof dir, ".");
-    snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, base);
-    int fd = mkstemp(tmp);                  /* mode 0600 */
-    if (fd < 0) {
-        snprintf(err, errn, "cannot create a temporary file in %.200s: %s", dir,
+    atomic_file af;
+    if (af_open(&af, path) != 0) {
+        snprintf(err, errn, "cannot create a temporary file beside it: %s",
                  strerror(errno));
-        return -1;
-    }
-    if (existed && fchmod(fd, mode & 07777) != 0) {
-        snprintf(err, errn, "cannot keep the file's mode: %s", strerror(errno));
-        close(fd);
-        unlink(tmp);
-        return -1;
-    }
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        snprintf(err, errn, "%s", strerror(errno));
-        close(fd);
-        unlink(tmp);
         return -1;
     }
     csvexp_opts o;
     memset(&o, 0, sizeof o);
-    exp_ctx e = { f, &o, 0 };
+    exp_ctx e = { af.f, &o, 0 };
     errno = 0;
-    int rc = csvexp_header(f, &o) != 0 ? 1
+    int rc = csvexp_header(af.f, &o) != 0 ? 1
            : store_foreach(t->app->store, &t->lw->filter, t->lw->sort, exp_row, &e);
-    int werr = errno;
-    if (rc == 0 && (fflush(f) != 0 || fsync(fd) != 0)) {
-        rc = 1;
-        werr = errno;
-    }
-    if (fclose(f) != 0 && rc == 0) {
-        rc = 1;
-        werr = errno;
-    }
-    if (rc == 0 && rename(tmp, path) != 0) {
-        rc = 1;
-        werr = errno;
-    }
     if (rc != 0) {
-        unlink(tmp);
+        int werr = errno;
+        af_abort(&af);
         if (rc < 0)
             snprintf(err, errn, "database error: %s", store_errmsg(t->app->store));
         else
             snprintf(err, errn, "%s", strerror(werr ? werr : EIO));
         return -1;
     }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
+    if (af_commit(&af) != 0) {
+        snprintf(err, errn, "%s", strerror(errno));
+        return -1;
     }
     return e.n;
 }
@@ -901,7 +864,7 @@ void tui_export(tui *t)
     if (existed && !tui_confirm(t, "The file exists. Replace it?"))
         return;
     char err[512] = "";
-    long n = export_file(t, name, existed, existed ? st.st_mode : 0, err, sizeof err);
+    long n = export_file(t, name, err, sizeof err);
     if (n < 0) {
         tui_message(t, true, "export to %s failed: %s; %s", name, err,
                     existed ? "the file is unchanged" : "no file was written");
