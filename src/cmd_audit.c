@@ -15,7 +15,7 @@
 #include "utf8.h"
 
 static const char usage[] =
-    "usage: imtreview audit [CASE_ID] [--json]\n"
+    "Usage: imtreview audit [CASE_ID] [--json]\n"
     "The audit trail, oldest first: every case created, every field changed\n"
     "(old and new value), every review (with its comment and rule-set\n"
     "version); for one case when CASE_ID is given.\n"

@@ -12,7 +12,7 @@
 #include "rules.h"
 
 static const char usage[] =
-    "usage: imtreview rules [--json] [--mitoses-cutoff N]\n"
+    "Usage: imtreview rules [--json] [--mitoses-cutoff N]\n"
     "The reference card of the rule set " RULESET_VERSION ": every rule with its\n"
     "kind, level, condition in words, advice and evidence.\n"
     "  --json               {\"ruleset\", \"name\", \"not_suitable_for_surgery\",\n"
