@@ -100,6 +100,28 @@ static bool dlg_after_resize(tui *t)
     return true;
 }
 
+/* Show dialog d and wait for a key: its dialog action, or DLG_STOP when a
+ * signal asks the program to end, or DLG_RESIZED on a resize. */
+#define DLG_STOP (-1)
+static int dlg_key(tui *t, dlg *d)
+{
+    dlg_refresh(t, d);
+    int ch = wgetch(d->win);
+    if (tui_interrupted())
+        return DLG_STOP;
+    if (ch == KEY_RESIZE)
+        return DLG_RESIZED;
+    return (int)keys_lookup(KC_DIALOG, ch);
+}
+
+/* Rows a list of n values gets in a dialog on this screen. */
+static int dlg_list_rows(int n)
+{
+    int rows = getmaxy(stdscr);
+    if (n > rows - 6) n = rows - 6;
+    return n < 1 ? 1 : n;
+}
+
 /* ---- menus ------------------------------------------------------------- */
 
 static int run_menu_once(tui *t, const char *title, const char *const *values,
@@ -125,12 +147,7 @@ static int run_menu_once(tui *t, const char *title, const char *const *values,
     int w = maxw + 10;
     if (w < tw) w = tw;
     if (w < 46) w = 46;
-    int rows, cols;
-    getmaxyx(stdscr, rows, cols);
-    (void)cols;
-    int vis = n;
-    if (vis > rows - 6) vis = rows - 6;
-    if (vis < 1) vis = 1;
+    int vis = dlg_list_rows(n);
     dlg d;
     if (dlg_open(t, &d, vis + 5, w, title) < 0) {
         free_menu(m);
@@ -150,18 +167,14 @@ static int run_menu_once(tui *t, const char *title, const char *const *values,
     tui_put(t, d.win, vis + 2, 2, w - 4, "Enter: choose  Esc: cancel", R_DIM);
     int result = -1;
     for (;;) {
-        dlg_refresh(t, &d);
-        int ch = wgetch(d.win);
-        if (tui_interrupted())
+        int a = dlg_key(t, &d);
+        if (a == DLG_STOP || a == ACT_DLG_CANCEL)
             break;
-        if (ch == KEY_RESIZE) {
+        if (a == DLG_RESIZED) {
             *cur = item_index(current_item(m));
             result = DLG_RESIZED;
             break;
         }
-        key_action a = keys_lookup(KC_DIALOG, ch);
-        if (a == ACT_DLG_CANCEL)
-            break;
         if (a == ACT_DLG_DOWN) menu_driver(m, REQ_DOWN_ITEM);
         else if (a == ACT_DLG_UP) menu_driver(m, REQ_UP_ITEM);
         else if (a == ACT_DLG_PGDN) menu_driver(m, REQ_SCR_DPAGE);
@@ -240,12 +253,7 @@ static int multi_once(tui *t, const char *title, const char *const *values,
                       int n, int w, unsigned *mp, int *curp)
 {
     static const char foot[] = "Space: select  Enter: apply  Esc: cancel";
-    int rows, cols;
-    getmaxyx(stdscr, rows, cols);
-    (void)cols;
-    int vis = n;
-    if (vis > rows - 6) vis = rows - 6;
-    if (vis < 1) vis = 1;
+    int vis = dlg_list_rows(n);
     dlg d;
     if (dlg_open(t, &d, vis + 4, w, title) < 0)
         return 0;
@@ -261,17 +269,13 @@ static int multi_once(tui *t, const char *title, const char *const *values,
             tui_put(t, d.win, 1 + y, 1, d.w - 2, row, i == cur ? R_CURSOR : R_NORMAL);
         }
         tui_put(t, d.win, vis + 2, 2, d.w - 4, foot, R_DIM);
-        dlg_refresh(t, &d);
-        int ch = wgetch(d.win);
-        if (tui_interrupted())
+        int a = dlg_key(t, &d);
+        if (a == DLG_STOP || a == ACT_DLG_CANCEL)
             break;
-        if (ch == KEY_RESIZE) {
+        if (a == DLG_RESIZED) {
             result = DLG_RESIZED;
             break;
         }
-        key_action a = keys_lookup(KC_DIALOG, ch);
-        if (a == ACT_DLG_CANCEL)
-            break;
         if (a == ACT_DLG_DOWN && cur < n - 1) cur++;
         else if (a == ACT_DLG_UP && cur > 0) cur--;
         else if (a == ACT_DLG_PGDN) cur = cur + vis < n ? cur + vis : n - 1;
@@ -452,15 +456,13 @@ static int confirm_once(tui *t, const char *question)
     tui_put(t, d.win, 3, 2, w - 4, "y: yes   n or Esc: no", R_DIM);
     int yes = 0;
     for (;;) {
-        dlg_refresh(t, &d);
-        int ch = wgetch(d.win);
-        if (tui_interrupted())
+        int a = dlg_key(t, &d);
+        if (a == DLG_STOP)
             break;
-        if (ch == KEY_RESIZE) {
+        if (a == DLG_RESIZED) {
             yes = DLG_RESIZED;
             break;
         }
-        key_action a = keys_lookup(KC_DIALOG, ch);
         if (a == ACT_DLG_YES) {
             yes = 1;
             break;
