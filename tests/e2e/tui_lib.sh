@@ -22,6 +22,8 @@
 #   tl_count                     N from "N of M cases" (empty if none)
 #   tl_detail_id                 case id shown in the detail pane ("Case  ID",
 #                                or "Case" with the id on the line under it)
+#   tl_alive PID                 process running (a zombie counts as ended)
+#   tl_wait_exit PID [SECONDS]   until PID has ended; 1 on timeout (10 s)
 #   tl_ok NAME / tl_notok NAME [why] / tl_check NAME cmd...
 #   tl_done                      exit status: 1 if any check failed
 : "${IMTREVIEW:?IMTREVIEW must be the absolute path of the binary}"
@@ -141,6 +143,26 @@ _tl_poll() {   # mode text seconds
 }
 tl_wait()      { _tl_poll has "$1" "${2:-5}"; }
 tl_wait_gone() { _tl_poll gone "$1" "${2:-5}"; }
+
+# True while process PID has not ended.  A zombie counts as ended: when
+# the pane's shell dies before the program, the program is re-parented to
+# PID 1, and on machines whose PID 1 never reaps orphans it stays a zombie
+# forever, which `kill -0` still reports as alive.
+tl_alive() {
+    [ -r "/proc/$1/stat" ] || return 1
+    _st=$(sed 's/^.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
+    [ -n "$_st" ] && [ "$_st" != Z ] && [ "$_st" != X ]
+}
+
+# Wait up to SECONDS (default 10) for process PID to end; false if it did not.
+tl_wait_exit() {
+    _end=$(( $(date +%s) + ${2:-10} ))
+    while tl_alive "$1"; do
+        [ "$(date +%s)" -ge "$_end" ] && return 1
+        sleep 0.1
+    done
+    return 0
+}
 tl_wait_re()   { _tl_poll re "$1" "${2:-5}"; }
 
 tl_status() { tl_screen | grep -E '[0-9]+ of [0-9]+ cases' | head -n 1; }
