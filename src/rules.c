@@ -785,10 +785,17 @@ static tri c_tx_steroid_hn(rctx *x, rule_rec *r)
 static tri c_tx_steroid_caution(rctx *x, rule_rec *r)
 {
     const imt_case *c = x->c;
-    tri t = tri_and(te2(c->site, SITE_LUNG, SITE_THORAX_OTHER), tb(c->steroids));
+    tri site = te2(c->site, SITE_LUNG, SITE_THORAX_OTHER);
+    tri t = tri_and(site, tb(c->steroids));
     if (t == T) {
         fact_field(r, c, IMT_F_site, "");
         fact_field(r, c, IMT_F_steroids, "");
+    } else if (t == U && site == T) {
+        /* unknown is not "no": at a thoracic site, whether steroids were
+         * given decides this caution */
+        miss(r, "steroids unknown: if glucocorticoids were given, caution: they have "
+                "been reported to favour progression of thoracic IMT "
+                "(TX-STEROID-CAUTION)");
     }
     return t;
 }

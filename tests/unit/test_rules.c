@@ -431,7 +431,7 @@ static const rule_case rule_cases[] = {
       { "§8" }, { "site = retroperitoneum" }, { { NULL, NULL, NULL } } },
 
     /* ---- this program's collector ---- */
-    { "DX-MISSING-DATA", "DX-MISSING-DATA", "resectable=yes;surgery=R0",
+    { "DX-MISSING-DATA", "DX-MISSING-DATA", "resectable=yes;surgery=R0;steroids=no",
       { "rules.md" }, { "not suitable for surgery = unknown" },
       { { "suitability unknown", "metastatic=no", NULL } } },
 };
@@ -844,6 +844,10 @@ static void test_unknowns_reported(void **state)
         { "TX-IO", "pdl1_tps=1;chemotherapy=AI;resectable=no;surgery=R0;metastatic=no",
           "resectable=", "TX-IO" },
         { "TX-TRIAL", "resectable=no;surgery=R0;metastatic=no", "resectable=", "TX-TRIAL" },
+        /* audit-rules: unknowns that left the output identical to "no" */
+        { "TX-STEROID-CAUTION", "steroids=yes", "steroids=", "steroids unknown" },
+        { "TX-STEROID-CAUTION", "site=thorax_other;steroids=yes", "steroids=",
+          "steroids unknown" },
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         expect_fires(t[i].id, t[i].spec, NULL);
