@@ -590,6 +590,12 @@ static tri c_tx_reresect(rctx *x, rule_rec *r)
 {
     const imt_case *c = x->c;
     tri t = tri_and(part_margin(c), c->resectable == 0 ? F : T);
+    /* surgery empty, resectable not no: when the suitability is already
+     * settled otherwise (metastasis, recurrence), DX-MISSING-DATA does not
+     * name the surgery, so name it here */
+    if (t == U && c->resectable != 0 && x->unsuit == T)
+        miss(r, "surgery unknown: after an R1/R2 resection, re-resection would be "
+                "considered (TX-RERESECT)");
     if (t != T)
         return t;
     fact_field(r, c, IMT_F_surgery, "(incomplete resection)");

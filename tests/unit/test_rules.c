@@ -848,6 +848,9 @@ static void test_unknowns_reported(void **state)
         { "TX-STEROID-CAUTION", "steroids=yes", "steroids=", "steroids unknown" },
         { "TX-STEROID-CAUTION", "site=thorax_other;steroids=yes", "steroids=",
           "steroids unknown" },
+        /* suitability already settled by the metastasis, resectable empty
+         * ("not no"): only the empty surgery holds re-resection back */
+        { "TX-RERESECT", "surgery=R1;metastatic=yes", "surgery=", "surgery unknown" },
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         expect_fires(t[i].id, t[i].spec, NULL);
