@@ -831,6 +831,11 @@ static tri c_tx_io(rctx *x, rule_rec *r)
     } else if (t == U && pd == U && prior == T && x->unsuit == T) {
         miss(r, "pdl1_tps unknown: a PD-L1-positive tumour could be considered for a "
                 "checkpoint inhibitor within a trial (TX-IO)");
+    } else if (t == U && pd == U && prior == U && x->unsuit == T) {
+        miss(r, "pdl1_tps and %s unknown: PD-L1 > 0 after systemic therapy would "
+                "allow a checkpoint inhibitor in a trial (TX-IO)",
+             tg == U && ch == U ? "targeted and chemotherapy" : tg == U ? "targeted"
+                                                                       : "chemotherapy");
     } else if (t == U && pd == T && prior == U && x->unsuit == T) {
         char v[16];
         miss(r, "%s unknown: after prior systemic therapy, pdl1_tps = %s would allow "

@@ -851,6 +851,9 @@ static void test_unknowns_reported(void **state)
         /* suitability already settled by the metastasis, resectable empty
          * ("not no"): only the empty surgery holds re-resection back */
         { "TX-RERESECT", "surgery=R1;metastatic=yes", "surgery=", "surgery unknown" },
+        /* both halves of TX-IO's condition unknown at once */
+        { "TX-IO", "pdl1_tps=1;resectable=no;chemotherapy=MTX+VCR",
+          "pdl1_tps=;chemotherapy=", "pdl1_tps and targeted and chemotherapy unknown" },
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         expect_fires(t[i].id, t[i].spec, NULL);
