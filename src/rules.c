@@ -938,10 +938,21 @@ static tri c_risk_female_incomplete(rctx *x, rule_rec *r)
     const imt_case *c = x->c;
     tri inc = c->surgery == IMT_UNKNOWN ? U
             : (c->surgery == SURG_R1 || c->surgery == SURG_R2 || c->surgery == SURG_BIOPSY) ? T : F;
-    tri t = tri_and(te(c->sex, SEX_F), inc);
+    tri fem = te(c->sex, SEX_F);
+    tri t = tri_and(fem, inc);
     if (t == T) {
         fact_field(r, c, IMT_F_sex, "");
         fact_field(r, c, IMT_F_surgery, "");
+    } else if (t == U && inc == T) {
+        char v[16];
+        miss(r, "sex unknown: with surgery = %s, female sex would add the adult "
+                "cohort's poorer-OS flag (RISK-FEMALE-INCOMPLETE)",
+             imt_field_format(c, IMT_F_surgery, v, sizeof v));
+    } else if (t == U && fem == T && x->unsuit != U) {
+        /* (with the suitability unknown, DX-MISSING-DATA already names the
+         * empty surgery) */
+        miss(r, "surgery unknown: with sex = F, an R1/R2 resection or a biopsy only "
+                "would add the adult cohort's poorer-OS flag (RISK-FEMALE-INCOMPLETE)");
     }
     return t;
 }

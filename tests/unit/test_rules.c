@@ -854,6 +854,9 @@ static void test_unknowns_reported(void **state)
         /* both halves of TX-IO's condition unknown at once */
         { "TX-IO", "pdl1_tps=1;resectable=no;chemotherapy=MTX+VCR",
           "pdl1_tps=;chemotherapy=", "pdl1_tps and targeted and chemotherapy unknown" },
+        { "RISK-FEMALE-INCOMPLETE", "sex=F;surgery=R1", "sex=", "sex unknown" },
+        { "RISK-FEMALE-INCOMPLETE", "sex=F;surgery=biopsy;resectable=no", "surgery=",
+          "surgery unknown" },
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         expect_fires(t[i].id, t[i].spec, NULL);
