@@ -368,6 +368,9 @@ static void molecular_missing(rule_rec *r, const imt_case *c)
     if (!c->fusion && c->alk_status != ALK_POSITIVE)
         miss(r, "fusion not tested: an ALK, ROS1, NTRK or RET fusion would add a "
                 "targeted option (C3, C7)");
+    else if (!c->fusion)
+        miss(r, "fusion not tested: NGS would name the ALK partner and show a ROS1, "
+                "NTRK or RET fusion (C3)");
 }
 
 /* ---- the rules --------------------------------------------------------- */

@@ -857,6 +857,9 @@ static void test_unknowns_reported(void **state)
         { "RISK-FEMALE-INCOMPLETE", "sex=F;surgery=R1", "sex=", "sex unknown" },
         { "RISK-FEMALE-INCOMPLETE", "sex=F;surgery=biopsy;resectable=no", "surgery=",
           "surgery unknown" },
+        /* ALK positive by FISH: the fusion test still decides ROS1 */
+        { "TX-ROS1-TKI", "fusion=TFG::ROS1;fusion_method=ngs_rna;resectable=no;"
+          "alk_fish=positive", "fusion=;fusion_method=", "fusion not tested" },
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         expect_fires(t[i].id, t[i].spec, NULL);
