@@ -233,18 +233,58 @@ static void format_number(double v, char *buf, size_t n)
 
 static void format_number_cur(double v, char *buf, size_t n)
 {
-    snprintf(buf, n, "%.15g", v);
-    if (!strchr(buf, 'e'))
+    /* The fewest significant digits (up to 17, which always suffice) that
+     * read back as the same double: "%.15g" alone turned
+     * 12.345678901234567 into 12.3456789012346, so an export of an import
+     * did not re-import to the same data. */
+    if (v == 0 || !isfinite(v)) {
+        snprintf(buf, n, "%s", v == 0 ? "0" : "nan");
         return;
-    snprintf(buf, n, "%.20f", v);
-    char *dot = strchr(buf, '.');
-    if (dot) {
-        char *end = buf + strlen(buf) - 1;
-        while (end > dot && *end == '0')
-            *end-- = '\0';
-        if (end == dot)
-            *end = '\0';
     }
+    char e[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec - 1, v);
+        if (strtod(e, NULL) == v)
+            break;
+    }
+    /* e is "[-]d.ddde[+-]X": rewrite it in plain notation, never with an
+     * exponent (that would not re-import).  "%.20f" instead rounded values
+     * below 1e-15 to 0. */
+    char digits[24];
+    size_t nd = 0;
+    const char *p = e;
+    bool neg = *p == '-';
+    if (neg)
+        p++;
+    for (; *p && *p != 'e'; p++)
+        if (*p != '.' && nd < sizeof digits - 1)
+            digits[nd++] = *p;
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    digits[nd] = '\0';
+    long point = (*p == 'e' ? strtol(p + 1, NULL, 10) : 0) + 1;  /* digits before '.' */
+    char out[96];
+    size_t o = 0;
+    if (neg)
+        out[o++] = '-';
+    if (point <= 0) {
+        out[o++] = '0';
+        out[o++] = '.';
+        for (long i = point; i < 0 && o < sizeof out - 24; i++)
+            out[o++] = '0';
+        memcpy(out + o, digits, nd);
+        o += nd;
+    } else {
+        for (long i = 0; i < point || i < (long)nd; i++) {
+            if (o >= sizeof out - 2)
+                break;
+            if (i == point)
+                out[o++] = '.';
+            out[o++] = i < (long)nd ? digits[i] : '0';
+        }
+    }
+    out[o] = '\0';
+    snprintf(buf, n, "%s", out);
 }
 
 const char *imt_field_format(const imt_case *c, int f, char *buf, size_t n)
