@@ -373,10 +373,13 @@ static int parse_plain_number(const char *s, bool integral, double *out,
 
 static bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
+/* The earliest date the store takes (its CHECK constraints say the same). */
+#define IMT_FIRST_YEAR 1800
+
 static bool valid_ymd(int y, int m, int d)
 {
     static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    if (y < 1800 || m < 1 || m > 12 || d < 1)
+    if (m < 1 || m > 12 || d < 1)
         return false;
     return d <= mdays[m - 1] + (m == 2 && leap(y));
 }
@@ -398,6 +401,8 @@ static int parse_date(const char *s, char *err, size_t errn)
     int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
     if (!valid_ymd(y, m, d))
         FAIL("'%s' is not a real calendar date", s);
+    if (y < IMT_FIRST_YEAR)
+        FAIL("'%s' is before %d-01-01, the earliest date accepted", s, IMT_FIRST_YEAR);
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
@@ -416,6 +421,8 @@ static int parse_timestamp(const char *s, char *err, size_t errn)
     int h = atoi(s + 11), mi = atoi(s + 14), se = atoi(s + 17);
     if (!valid_ymd(y, mo, d) || h > 23 || mi > 59 || se > 60)
         FAIL("'%s' is not a real date and time", s);
+    if (y < IMT_FIRST_YEAR)
+        FAIL("'%s' is before %d-01-01, the earliest date accepted", s, IMT_FIRST_YEAR);
     return 0;
 }
 

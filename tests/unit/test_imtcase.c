@@ -157,6 +157,12 @@ static void test_text_kinds(void **state)
     bad(&c, "diagnosis_date", "2023-02-29", "real calendar date");
     bad(&c, "diagnosis_date", "2023-2-1", "YYYY-MM-DD");
     bad(&c, "diagnosis_date", "2999-01-01", "future");
+    /* 1799-12-31 is a real calendar date: refused for the store's lower
+     * bound, and the message must say that, not call it unreal. */
+    bad(&c, "diagnosis_date", "1799-12-31", "before 1800-01-01");
+    bad(&c, "reviewed_at", "1799-12-31T12:00:00Z", "before 1800-01-01");
+    bad(&c, "diagnosis_date", "1800-02-29", "real calendar date");
+    ok(&c, "diagnosis_date", "1800-01-01");
     ok(&c, "reviewed_at", "2025-01-31T23:59:59Z");
     bad(&c, "reviewed_at", "2025-01-31 23:59:59", NULL);
     bad(&c, "reviewed_at", "2025-01-31T24:00:00Z", NULL);
