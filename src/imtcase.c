@@ -403,11 +403,18 @@ static int parse_date(const char *s, char *err, size_t errn)
         FAIL("'%s' is not a real calendar date", s);
     if (y < IMT_FIRST_YEAR)
         FAIL("'%s' is before %d-01-01, the earliest date accepted", s, IMT_FIRST_YEAR);
+    /* "Not in the future": today is the user's local date or the UTC date,
+     * whichever is later.  UTC alone refused today's date east of
+     * Greenwich before UTC midnight (in Sydney until 10 or 11 in the
+     * morning). */
     time_t now = time(NULL);
     struct tm tm;
+    char today[16], local[16];
     gmtime_r(&now, &tm);
-    char today[16];
     strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    if (localtime_r(&now, &tm) && strftime(local, sizeof local, "%Y-%m-%d", &tm) == 10 &&
+        strcmp(local, today) > 0)
+        memcpy(today, local, sizeof today);
     if (strcmp(s, today) > 0)
         FAIL("'%s' is in the future", s);
     return 0;

@@ -69,4 +69,22 @@ for col in age_years nlr size_cm; do
         "$(sqlite3 "$tmp/b.db" "SELECT quote($col) FROM cases ORDER BY case_id")"
 done
 
+# ---- data-dictionary.md: diagnosis_date "not in the future" - today's
+# date where the user is (here UTC+14, ahead of UTC) is not the future;
+# the day after it is.  (Between 00:00 and 10:00 UTC both dates are the
+# same and the first check cannot tell the old behaviour from the new.)
+tz_today=$(TZ=UTC-14 date +%Y-%m-%d)
+tz_next=$(date -d "$tz_today + 1 day" +%Y-%m-%d)
+printf 'case_id,site,diagnosis_date\nT-1,lung,%s\n' "$tz_today" >"$tmp/tz1.csv"
+printf 'case_id,site,diagnosis_date\nT-2,lung,%s\n' "$tz_next" >"$tmp/tz2.csv"
+TZ=UTC-14 "$IMT" --db "$tmp/tz.db" import "$tmp/tz1.csv" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+check local_today_not_future rc_is 0
+TZ=UTC-14 "$IMT" --db "$tmp/tz.db" import "$tmp/tz2.csv" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+check local_tomorrow_is_future rc_is 1
+check local_tomorrow_message has "$tmp/err" "tz2.csv:2: column 'diagnosis_date': '$tz_next' is in the future"
+utc_today=$(TZ=UTC date +%Y-%m-%d)
+printf 'case_id,site,diagnosis_date\nT-3,lung,%s\n' "$utc_today" >"$tmp/tz3.csv"
+TZ=UTC+12 "$IMT" --db "$tmp/tz.db" import "$tmp/tz3.csv" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
+check utc_today_not_future rc_is 0
+
 [ "$fails" -eq 0 ]
