@@ -37,9 +37,10 @@ char *caseout_escape_str(const char *s);
  * NULL when out of memory.  Free with json_decref. */
 json_t *caseout_json(const imt_case *c, bool with_discordant);
 
-/* Flags for json_dumpf: compact, C-locale numbers with up to 15
- * significant digits (the same text as export), every non-ASCII character
- * as \uNNNN so that the output is also terminal-safe. */
-#define CASEOUT_JSON_FLAGS (JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15))
+/* Flags for json_dumpf of caseout_json(c): compact, every non-ASCII
+ * character as \uNNNN so that the output is also terminal-safe, and C-locale
+ * numbers with 15 significant digits, or 16 or 17 when a number of this
+ * case needs them to read back as the same value (as export writes it). */
+size_t caseout_json_flags(const imt_case *c);
 
 #endif

@@ -18,4 +18,9 @@ bool utf8_valid(const char *s, size_t n);
 /* Number of code points in valid UTF-8. */
 size_t utf8_count(const char *s, size_t n);
 
+/* The case-folded code point of cp (Unicode simple case folding, every
+ * script; U+0130 folds to 'i'), for case-insensitive search.  Independent
+ * of the locale. */
+uint32_t utf8_fold(uint32_t cp);
+
 #endif

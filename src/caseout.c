@@ -5,6 +5,7 @@
 #include "utf8.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,6 +139,28 @@ static json_t *json_text(const char *s)
     json_t *j = json_stringn(fixed, o);
     free(fixed);
     return j;
+}
+
+size_t caseout_json_flags(const imt_case *c)
+{
+    /* jansson prints every real of one dump with the same "%.*g"; 15 digits
+     * keep 12.5 and 0.1 short, but turned 12.345678901234567 into
+     * 12.3456789012346, another value than the one stored and exported. */
+    int prec = 15;
+    for (int f = 0; f < imt_nfields && prec < 17; f++) {
+        if (imt_fields[f].type != FT_DEC || !imt_field_is_known(c, f))
+            continue;
+        double v = ((const imt_num *)(const void *)((const char *)c + imt_fields[f].offset))->v;
+        for (int p = prec; p <= 17; p++) {
+            char b[40];
+            snprintf(b, sizeof b, "%.*g", p, v);
+            if (p == 17 || strtod(b, NULL) == v) {
+                prec = p;
+                break;
+            }
+        }
+    }
+    return JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(prec);
 }
 
 json_t *caseout_json(const imt_case *c, bool with_discordant)

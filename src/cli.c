@@ -172,6 +172,20 @@ static const char *login_name(void)
     return u && *u ? u : "unknown";
 }
 
+/* cli.md: a failure is exit 1 with a line on stderr.  Every command checks
+ * its own output; this catches what is left (--help, --version, a
+ * command's --help) when standard output cannot be written. */
+static int output_written(imt_app *app, int rc)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        if (rc == EXIT_OK) {
+            app_error(app, NULL, "cannot write the output: %s", strerror(errno));
+            rc = EXIT_FAIL;
+        }
+    }
+    return rc;
+}
+
 int cli_main(int argc, char **argv)
 {
     /* Character classification follows the user's locale (UTF-8 text in the
@@ -195,8 +209,8 @@ int cli_main(int argc, char **argv)
         case 'r': app.readonly = true; break;
         case 't': app.theme = optarg; break;
         case 'a': app.ascii = true; break;
-        case 'h': usage(stdout); return EXIT_OK;
-        case 'V': printf("imtreview %s\n", IMT_VERSION); return EXIT_OK;
+        case 'h': usage(stdout); return output_written(&app, EXIT_OK);
+        case 'V': printf("imtreview %s\n", IMT_VERSION); return output_written(&app, EXIT_OK);
         default:
             if (optopt == 'd' || optopt == 't')
                 app_error(&app, NULL, "option '%s' needs a value (see imtreview --help)",
@@ -240,5 +254,5 @@ int cli_main(int argc, char **argv)
     }
     app_close(&app);
     free(db_alloc);
-    return rc;
+    return output_written(&app, rc);
 }

@@ -3,6 +3,7 @@
  * header line; values are escaped so that no stored byte reaches the
  * terminal raw and every row stays one line. */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdint.h>
@@ -93,6 +94,7 @@ typedef struct {
     bool json;
     long n;
     bool oom;
+    bool werr;      /* writing the output failed (a full disk), not memory */
 } audit_ctx;
 
 static int print_row(void *vctx, const imt_audit *a)
@@ -121,7 +123,10 @@ static int print_row(void *vctx, const imt_audit *a)
         int rc = json_dumpf(o, x->out, JSON_COMPACT | JSON_ENSURE_ASCII);
         json_decref(o);
         if (rc != 0) {
-            x->oom = true;
+            if (ferror(x->out))
+                x->werr = true;
+            else
+                x->oom = true;
             return 1;
         }
     } else {
@@ -175,7 +180,7 @@ int cmd_audit(imt_app *app, int argc, char **argv)
         fputs("'\n", app->err);
         return EXIT_FAIL;
     }
-    audit_ctx x = { app->out, json, 0, false };
+    audit_ctx x = { app->out, json, 0, false, false };
     if (json)
         fputc('[', app->out);
     else
@@ -183,16 +188,16 @@ int cmd_audit(imt_app *app, int argc, char **argv)
     int rc = store_audit_foreach(app->store, id, print_row, &x);
     if (json)
         fputs("]\n", app->out);
+    if (x.werr || (!x.oom && (fflush(app->out) != 0 || ferror(app->out)))) {
+        app_error(app, "audit", "cannot write the output: %s", strerror(errno));
+        return EXIT_FAIL;
+    }
     if (x.oom) {
         app_error(app, "audit", "out of memory");
         return EXIT_FAIL;
     }
     if (rc < 0) {
         app_error(app, "audit", "%s", store_errmsg(app->store));
-        return EXIT_FAIL;
-    }
-    if (fflush(app->out) != 0 || ferror(app->out)) {
-        app_error(app, "audit", "cannot write the output");
         return EXIT_FAIL;
     }
     return EXIT_OK;

@@ -79,7 +79,7 @@ static int json_row(void *vctx, const imt_case *c)
     }
     int rc = 0;
     if (fputs(x->n ? ",\n" : "\n", fp) == EOF ||
-        json_dumpf(o, fp, CASEOUT_JSON_FLAGS) != 0)
+        json_dumpf(o, fp, caseout_json_flags(c)) != 0)
         rc = 1;
     json_decref(o);
     x->n++;

@@ -230,7 +230,7 @@ int cmd_show(imt_app *app, int argc, char **argv)
             app_error(app, "show", "out of memory");
             return EXIT_FAIL;
         }
-        werr = json_dumpf(o, app->out, CASEOUT_JSON_FLAGS) != 0 ||
+        werr = json_dumpf(o, app->out, caseout_json_flags(&c)) != 0 ||
                fputc('\n', app->out) == EOF;
         json_decref(o);
     } else {

@@ -233,18 +233,58 @@ static void format_number(double v, char *buf, size_t n)
 
 static void format_number_cur(double v, char *buf, size_t n)
 {
-    snprintf(buf, n, "%.15g", v);
-    if (!strchr(buf, 'e'))
+    /* The fewest significant digits (up to 17, which always suffice) that
+     * read back as the same double: "%.15g" alone turned
+     * 12.345678901234567 into 12.3456789012346, so an export of an import
+     * did not re-import to the same data. */
+    if (v == 0 || !isfinite(v)) {
+        snprintf(buf, n, "%s", v == 0 ? "0" : "nan");
         return;
-    snprintf(buf, n, "%.20f", v);
-    char *dot = strchr(buf, '.');
-    if (dot) {
-        char *end = buf + strlen(buf) - 1;
-        while (end > dot && *end == '0')
-            *end-- = '\0';
-        if (end == dot)
-            *end = '\0';
     }
+    char e[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(e, sizeof e, "%.*e", prec - 1, v);
+        if (strtod(e, NULL) == v)
+            break;
+    }
+    /* e is "[-]d.ddde[+-]X": rewrite it in plain notation, never with an
+     * exponent (that would not re-import).  "%.20f" instead rounded values
+     * below 1e-15 to 0. */
+    char digits[24];
+    size_t nd = 0;
+    const char *p = e;
+    bool neg = *p == '-';
+    if (neg)
+        p++;
+    for (; *p && *p != 'e'; p++)
+        if (*p != '.' && nd < sizeof digits - 1)
+            digits[nd++] = *p;
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    digits[nd] = '\0';
+    long point = (*p == 'e' ? strtol(p + 1, NULL, 10) : 0) + 1;  /* digits before '.' */
+    char out[96];
+    size_t o = 0;
+    if (neg)
+        out[o++] = '-';
+    if (point <= 0) {
+        out[o++] = '0';
+        out[o++] = '.';
+        for (long i = point; i < 0 && o < sizeof out - 24; i++)
+            out[o++] = '0';
+        memcpy(out + o, digits, nd);
+        o += nd;
+    } else {
+        for (long i = 0; i < point || i < (long)nd; i++) {
+            if (o >= sizeof out - 2)
+                break;
+            if (i == point)
+                out[o++] = '.';
+            out[o++] = i < (long)nd ? digits[i] : '0';
+        }
+    }
+    out[o] = '\0';
+    snprintf(buf, n, "%s", out);
 }
 
 const char *imt_field_format(const imt_case *c, int f, char *buf, size_t n)
@@ -333,10 +373,13 @@ static int parse_plain_number(const char *s, bool integral, double *out,
 
 static bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
+/* The earliest date the store takes (its CHECK constraints say the same). */
+#define IMT_FIRST_YEAR 1800
+
 static bool valid_ymd(int y, int m, int d)
 {
     static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    if (y < 1800 || m < 1 || m > 12 || d < 1)
+    if (m < 1 || m > 12 || d < 1)
         return false;
     return d <= mdays[m - 1] + (m == 2 && leap(y));
 }
@@ -358,11 +401,20 @@ static int parse_date(const char *s, char *err, size_t errn)
     int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
     if (!valid_ymd(y, m, d))
         FAIL("'%s' is not a real calendar date", s);
+    if (y < IMT_FIRST_YEAR)
+        FAIL("'%s' is before %d-01-01, the earliest date accepted", s, IMT_FIRST_YEAR);
+    /* "Not in the future": today is the user's local date or the UTC date,
+     * whichever is later.  UTC alone refused today's date east of
+     * Greenwich before UTC midnight (in Sydney until 10 or 11 in the
+     * morning). */
     time_t now = time(NULL);
     struct tm tm;
+    char today[16], local[16];
     gmtime_r(&now, &tm);
-    char today[16];
     strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    if (localtime_r(&now, &tm) && strftime(local, sizeof local, "%Y-%m-%d", &tm) == 10 &&
+        strcmp(local, today) > 0)
+        memcpy(today, local, sizeof today);
     if (strcmp(s, today) > 0)
         FAIL("'%s' is in the future", s);
     return 0;
@@ -376,6 +428,8 @@ static int parse_timestamp(const char *s, char *err, size_t errn)
     int h = atoi(s + 11), mi = atoi(s + 14), se = atoi(s + 17);
     if (!valid_ymd(y, mo, d) || h > 23 || mi > 59 || se > 60)
         FAIL("'%s' is not a real date and time", s);
+    if (y < IMT_FIRST_YEAR)
+        FAIL("'%s' is before %d-01-01, the earliest date accepted", s, IMT_FIRST_YEAR);
     return 0;
 }
 

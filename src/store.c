@@ -1441,63 +1441,10 @@ static void filter_sql(sbuf *b, const imt_filter *f)
                   "OR imt_contains(notes, :search))");
 }
 
-/* The lower-case letter of cp for the search (Unicode's simple mapping
- * for the letters of Latin, Greek, Cyrillic, Armenian and full-width
- * Latin; final sigma folds to sigma).  A table here rather than
- * towlower(): that follows LC_CTYPE (ASCII only under LC_ALL=C), and
- * newlocale("C.UTF-8") is not available everywhere. */
-static uint32_t fold_cp(uint32_t cp)
-{
-    if (cp < 0x80)
-        return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
-    if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7)
-        return cp + 32;
-    if (cp >= 0x100 && cp <= 0x17F) {
-        if (cp == 0x130)
-            return 'i';
-        if (cp == 0x178)
-            return 0xFF;
-        bool odd_upper = (cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E);
-        bool even_upper = (cp <= 0x12F) || (cp >= 0x132 && cp <= 0x137) ||
-                          (cp >= 0x14A && cp <= 0x177);
-        if ((odd_upper && cp % 2 == 1) || (even_upper && cp % 2 == 0))
-            return cp + 1;
-        return cp;
-    }
-    if (cp >= 0x386 && cp <= 0x3AB) {
-        if (cp == 0x386) return 0x3AC;
-        if (cp >= 0x388 && cp <= 0x38A) return cp + 37;
-        if (cp == 0x38C) return 0x3CC;
-        if (cp == 0x38E || cp == 0x38F) return cp + 63;
-        if (cp >= 0x391 && cp != 0x3A2) return cp + 32;
-        return cp;
-    }
-    if (cp == 0x3C2)
-        return 0x3C3;
-    if (cp >= 0x400 && cp <= 0x40F)
-        return cp + 80;
-    if (cp >= 0x410 && cp <= 0x42F)
-        return cp + 32;
-    if (((cp >= 0x460 && cp <= 0x481) || (cp >= 0x48A && cp <= 0x4BF) ||
-         (cp >= 0x4D0 && cp <= 0x52F)) && cp % 2 == 0)
-        return cp + 1;
-    if (cp >= 0x4C1 && cp <= 0x4CE && cp % 2 == 1)
-        return cp + 1;
-    if (cp >= 0x531 && cp <= 0x556)
-        return cp + 48;
-    if (cp == 0x1E9E)
-        return 0xDF;
-    if (((cp >= 0x1E00 && cp <= 0x1E95) || (cp >= 0x1EA0 && cp <= 0x1EFF)) && cp % 2 == 0)
-        return cp + 1;
-    if (cp >= 0xFF21 && cp <= 0xFF3A)
-        return cp + 32;
-    return cp;
-}
-
 /* Case-insensitive substring search for every script, not only ASCII
  * (SQLite's LIKE folds A-Z only, so "ÖSOPHAGUS" would not find
  * "Ösophagus"): both sides are lower-cased code point by code point with
- * fold_cp(), then compared bytewise.  Invalid UTF-8 bytes are kept as they
+ * utf8_fold(), then compared bytewise.  Invalid UTF-8 bytes are kept as they
  * are.  Returns a malloc'ed string, or NULL when out of memory. */
 static char *fold_text(const char *s, size_t n)
 {
@@ -1513,7 +1460,7 @@ static char *fold_text(const char *s, size_t n)
             continue;
         }
         i += (size_t)len;
-        cp = fold_cp(cp);
+        cp = utf8_fold(cp);
         if (cp < 0x80) {
             o[k++] = (char)cp;
         } else if (cp < 0x800) {

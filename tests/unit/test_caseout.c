@@ -95,7 +95,7 @@ static void test_json_case(void **state)
     assert_true(json_is_false(json_object_get(o, "alk_confirmed")));
     assert_true(json_is_true(json_object_get(o, "alk_discordant")));
 
-    char *s = json_dumps(o, CASEOUT_JSON_FLAGS);
+    char *s = json_dumps(o, caseout_json_flags(&c));
     assert_non_null(s);
     assert_non_null(strstr(s, "\"age_years\":0.5,"));
     assert_non_null(strstr(s, "\"notes\":\"x\\\"\\u001By\""));
@@ -108,6 +108,37 @@ static void test_json_case(void **state)
     assert_null(json_object_get(o, "alk_discordant"));
     json_decref(o);
     imt_case_clear(&c);
+}
+
+/* list/show --json give the stored value: a number that needs 17 digits
+ * to read back is not cut to 15 (12.3456789012346 is another value), and
+ * a short one stays short. */
+static void test_json_numbers_exact(void **state)
+{
+    (void)state;
+    static const struct { const char *in, *want; } t[] = {
+        { "12.345678901234567", "\"age_years\":12.345678901234567," },
+        { "12.5", "\"age_years\":12.5," },
+        { "0.1", "\"age_years\":0.1," },
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        imt_case c;
+        imt_case_init(&c);
+        char err[128];
+        assert_int_equal(imt_field_parse(&c, IMT_F_case_id, "N-1", err, sizeof err), 0);
+        assert_int_equal(imt_field_parse(&c, IMT_F_site, "lung", err, sizeof err), 0);
+        assert_int_equal(imt_field_parse(&c, IMT_F_age_years, t[i].in, err, sizeof err), 0);
+        imt_case_derive(&c);
+        json_t *o = caseout_json(&c, false);
+        assert_non_null(o);
+        char *s = json_dumps(o, caseout_json_flags(&c));
+        assert_non_null(s);
+        if (!strstr(s, t[i].want))
+            fail_msg("%s: %s lacks %s", t[i].in, s, t[i].want);
+        free(s);
+        json_decref(o);
+        imt_case_clear(&c);
+    }
 }
 
 static void test_json_invalid_utf8(void **state)
@@ -132,6 +163,7 @@ int main(void)
         cmocka_unit_test(test_escape_unicode),
         cmocka_unit_test(test_escape_keep_nl),
         cmocka_unit_test(test_json_case),
+        cmocka_unit_test(test_json_numbers_exact),
         cmocka_unit_test(test_json_invalid_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -157,6 +157,12 @@ static void test_text_kinds(void **state)
     bad(&c, "diagnosis_date", "2023-02-29", "real calendar date");
     bad(&c, "diagnosis_date", "2023-2-1", "YYYY-MM-DD");
     bad(&c, "diagnosis_date", "2999-01-01", "future");
+    /* 1799-12-31 is a real calendar date: refused for the store's lower
+     * bound, and the message must say that, not call it unreal. */
+    bad(&c, "diagnosis_date", "1799-12-31", "before 1800-01-01");
+    bad(&c, "reviewed_at", "1799-12-31T12:00:00Z", "before 1800-01-01");
+    bad(&c, "diagnosis_date", "1800-02-29", "real calendar date");
+    ok(&c, "diagnosis_date", "1800-01-01");
     ok(&c, "reviewed_at", "2025-01-31T23:59:59Z");
     bad(&c, "reviewed_at", "2025-01-31 23:59:59", NULL);
     bad(&c, "reviewed_at", "2025-01-31T24:00:00Z", NULL);
@@ -292,6 +298,38 @@ static void test_format_roundtrip(void **state)
     }
 }
 
+/* An export must re-import to the same data: every number is written with
+ * as many digits as it needs to read back as the same double (not a fixed
+ * 15), and in plain notation also below 1e-15 (not rounded to 0). */
+static void test_format_exact(void **state)
+{
+    (void)state;
+    static const struct { const char *in, *out; } vals[] = {
+        { "12.345678901234567", "12.345678901234567" },
+        { "0.30000000000000004", "0.30000000000000004" },
+        { "0.0000000000000000000001", "0.0000000000000000000001" },
+        { "0.0000000000000000001234567", "0.0000000000000000001234567" },
+        { "1.0000000000000002", "1.0000000000000002" },
+        { "99.99999999999999", "99.99999999999999" },
+        { "-0", "0" }, { "0.0", "0" }, { "100.000", "100" }, { "12.50", "12.5" },
+        { "0.1", "0.1" }, { "120", "120" }, { "0.00001", "0.00001" },
+    };
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        imt_case c, d;
+        imt_case_init(&c);
+        imt_case_init(&d);
+        ok(&c, "age_years", vals[i].in);
+        char buf[64];
+        imt_field_format(&c, IMT_F_age_years, buf, sizeof buf);
+        if (strcmp(buf, vals[i].out) != 0)
+            fail_msg("'%s' formats as '%s', expected '%s'", vals[i].in, buf, vals[i].out);
+        ok(&d, "age_years", buf);
+        assert_true(imt_field_equal(&c, &d, IMT_F_age_years));
+        imt_case_clear(&c);
+        imt_case_clear(&d);
+    }
+}
+
 static void test_copy(void **state)
 {
     (void)state;
@@ -320,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_crosscheck),
         cmocka_unit_test(test_alk_derivation),
         cmocka_unit_test(test_format_roundtrip),
+        cmocka_unit_test(test_format_exact),
         cmocka_unit_test(test_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

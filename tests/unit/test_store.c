@@ -1301,8 +1301,12 @@ static void test_search_unicode(void **state)
         { "U2", NULL, "ΣΊΣΥΦΟΣ" },
         { "U3", "Éric, 50% done_x", "orbit" },
         { "U4", "МОСКВА, ĐÀ NẴNG, ŁÓDŹ", NULL },
+        /* Romanian, Vietnamese, a title-case digraph, Georgian Mtavruli,
+         * Armenian, Cherokee, a Roman numeral, circled letters: letters of
+         * Latin Extended-B and beyond that a partial table missed */
+        { "U5", "ȘTEFAN ȚEPEȘ; THƠ ƯỚC; Ǆemal", "ᲗᲑᲘᲚᲘᲡᲘ; ⅫI; ⒶⒷ; Ꭰ" },
     };
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         imt_case c;
         imt_case_init(&c);
         char err[128];
@@ -1317,9 +1321,11 @@ static void test_search_unicode(void **state)
     }
     static const struct { const char *q; long n; } want[] = {
         { "ösophagus", 1 }, { "ÖSOPHAGUS", 1 }, { "GRÖßE", 1 }, { "σίσυφος", 1 },
-        { "ΣΊΣΥΦΟΣ", 1 }, { "éRIC", 1 }, { "ORBIT", 1 }, { "u", 4 }, { "50%", 1 },
+        { "ΣΊΣΥΦΟΣ", 1 }, { "éRIC", 1 }, { "ORBIT", 1 }, { "u", 5 }, { "50%", 1 },
         { "_X", 1 }, { "0%d", 0 }, { "ösophagusx", 0 }, { "москва", 1 },
         { "đà nẵng", 1 }, { "łódź", 1 }, { "Łódź", 1 },
+        { "ștefan țepeș", 1 }, { "thơ ước", 1 }, { "ǆemal", 1 }, { "ǅEMAL", 1 },
+        { "თბილისი", 1 }, { "ⅻi", 1 }, { "ⓐⓑ", 1 }, { "ꭰ", 1 },
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         imt_filter fs = no_filter();
