@@ -36,14 +36,14 @@ endif
 
 # Debian packages the build, the tests and `make run` need.
 DEB_PKGS = gcc make pkg-config libncurses-dev libsqlite3-dev libcsv-dev \
-           libcmocka-dev libjansson-dev libgsl-dev libmd-dev tmux sqlite3 locales time
+           libcmocka-dev libjansson-dev libgsl-dev libmd-dev libunistring-dev tmux sqlite3 locales time
 PKGS     = ncursesw formw menuw panelw sqlite3 jansson gsl libmd
 
 # Deferred (=) so that pkg-config is asked after `make deps` has run.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CPPFLAGS  += -Iinclude -DIMT_DATADIR='"$(DATADIR)"' $(PKG_CFLAGS)
-LDLIBS    += $(PKG_LIBS) -lcsv -lm
+LDLIBS    += $(PKG_LIBS) -lcsv -lunistring -lm
 
 LIB_SRC  = $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJ  = $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)

@@ -18,9 +18,10 @@ bool utf8_valid(const char *s, size_t n);
 /* Number of code points in valid UTF-8. */
 size_t utf8_count(const char *s, size_t n);
 
-/* The case-folded code point of cp (Unicode simple case folding, every
- * script; U+0130 folds to 'i'), for case-insensitive search.  Independent
- * of the locale. */
+/* The case-folded code point of cp for case-insensitive search: one code
+ * point to one, every cased script, from libunistring's case mappings
+ * (lower of upper); U+0130 and U+0131 fold to 'i'.  Independent of the
+ * locale. */
 uint32_t utf8_fold(uint32_t cp);
 
 #endif

@@ -112,6 +112,41 @@ static void test_utf8(void **state)
     assert_int_equal(utf8_count("a\xe4\xb8\xad\xf0\x9f\x98\x80", 8), 3);
 }
 
+/* Case classes from the Unicode Standard's charts (expected values
+ * written from the code charts, not from the code): every member of a
+ * class folds to the same code point, other letters do not join it. */
+static void test_fold(void **state)
+{
+    (void)state;
+    static const uint32_t classes[][3] = {
+        { 'A', 'a', 'a' },
+        { 0x03A3, 0x03C3, 0x03C2 },   /* Σ σ ς */
+        { 'S', 's', 0x017F },         /* S s ſ */
+        { 'K', 'k', 0x212A },         /* K k, KELVIN SIGN */
+        { 0x01C4, 0x01C5, 0x01C6 },   /* Ǆ ǅ ǆ */
+        { 0x0218, 0x0219, 0x0219 },   /* Ș ș (Romanian) */
+        { 0x01AF, 0x01B0, 0x01B0 },   /* Ư ư (Vietnamese) */
+        { 0x1C91, 0x10D1, 0x10D1 },   /* Georgian Mtavruli and Mkhedruli ბ */
+        { 0x13A0, 0xAB70, 0xAB70 },   /* Cherokee Ꭰ and small ꭰ */
+        { 0x216B, 0x217B, 0x217B },   /* Roman numeral twelve Ⅻ ⅻ */
+        { 0x24B6, 0x24D0, 0x24D0 },   /* circled Ⓐ ⓐ */
+        { 0x0130, 'i', 'I' },         /* İ searches as i */
+        { 0xFF21, 0xFF41, 0xFF41 },   /* full-width Ａ ａ */
+        { 0x10400, 0x10428, 0x10428 },/* Deseret */
+    };
+    for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++) {
+        uint32_t f = utf8_fold(classes[i][0]);
+        assert_int_equal(utf8_fold(classes[i][1]), f);
+        assert_int_equal(utf8_fold(classes[i][2]), f);
+    }
+    assert_int_not_equal(utf8_fold(0x03C3), utf8_fold(0x03C4));   /* σ τ */
+    assert_int_not_equal(utf8_fold('s'), utf8_fold(0x00DF));      /* s ß */
+    /* caseless code points are left as they are */
+    assert_int_equal(utf8_fold(0x4E2D), 0x4E2D);                  /* 中 */
+    assert_int_equal(utf8_fold('5'), '5');
+    assert_int_equal(utf8_fold(0x1F600), 0x1F600);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -120,6 +155,7 @@ int main(void)
         cmocka_unit_test(test_cycle),
         cmocka_unit_test(test_search_truncation),
         cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_fold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
