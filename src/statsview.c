@@ -18,6 +18,7 @@
 #include "atomicfile.h"
 #include "keys.h"
 #include "stats.h"
+#include "textw.h"
 
 /* ---- pure plotting helpers ----------------------------------------- */
 
@@ -182,6 +183,16 @@ static const char *curve_name(const sv_state *s, int i)
     return s->r.ngroups ? s->r.groups[i].name : "all";
 }
 
+/* A name cut to exactly cols columns: an ellipsis ("~" in ASCII mode)
+ * where it is cut, never a silently shortened word, padded with spaces
+ * (ui.md: cut text ends with an ellipsis). */
+static const char *fit_name(const sv_state *s, const char *name, int cols,
+                            char *buf, size_t n)
+{
+    textw_fit(name ? name : "", cols, !s->env->utf8, true, buf, n);
+    return buf;
+}
+
 static const char ascii_glyph[] = "*o#x@%&=~^";
 
 /* Each curve has its own mark (and a colour, which repeats after four):
@@ -318,7 +329,8 @@ static void draw_atrisk(sv_state *s, int top, int left, int rows, int cols, doub
     for (int i = 0; i < n && i + 1 < rows; i++) {
         const stats_km *k = curve_km(s, i);
         put_curve_glyph(s, i, top + 1 + i, left);
-        pr(top + 1 + i, left + 1, 4, "%s", curve_name(s, i));
+        char nm[64];
+        mvaddstr(top + 1 + i, left + 1, fit_name(s, curve_name(s, i), 4, nm, sizeof nm));
         for (int q = 0; q <= 4; q++) {
             char b[16];
             snprintf(b, sizeof b, "%ld", at_risk(k, tmax * q / 4));
@@ -399,7 +411,8 @@ static int draw_survival_pane(sv_state *s, int top, int left, int rows, int w)
     for (int i = 0; i < ncurves(s) && y < end; i++, y++) {
         const stats_at *at = s->r.ngroups ? s->r.groups[i].at : s->r.at;
         put_curve_glyph(s, i, y, left);
-        mvprintw(y, left + 2, "%-8.8s", curve_name(s, i));
+        char nm[64];
+        mvaddstr(y, left + 2, fit_name(s, curve_name(s, i), 8, nm, sizeof nm));
         for (int q = 0; q < 4; q++) {
             char b[16];
             s_cell(b, sizeof b, at[q].surv);
@@ -413,9 +426,10 @@ static int draw_survival_pane(sv_state *s, int top, int left, int rows, int w)
         double m = s->r.ngroups ? s->r.groups[i].median : s->r.median;
         long n = s->r.ngroups ? s->r.groups[i].n : s->r.n_used;
         long e = s->r.ngroups ? s->r.groups[i].events : s->r.events;
-        char b[16];
+        char b[16], nm[64];
         if (isfinite(m)) snprintf(b, sizeof b, "%.1f", m); else snprintf(b, sizeof b, "n.r.");
-        pr(y, left + 2, w - 2, "%-8.8s %7s %5ld %5ld", curve_name(s, i), b, n, e);
+        pr(y, left + 2, w - 2, "%s %7s %5ld %5ld", fit_name(s, curve_name(s, i), 8, nm, sizeof nm),
+           b, n, e);
     }
     if (y < end) {
         char p[32];
@@ -445,7 +459,9 @@ static int draw_alk_pane(sv_state *s, int top, int left, int rows, int w)
         if (c[0] + c[1] + c[2] == 0) continue;
         double lo, hi;
         long tested = c[ALK_POSITIVE] + c[ALK_NEGATIVE];
-        pr(y, left, w, "%-10.10s%4ld%4ld%4ld", i < SITE_N ? sites[i] : "unknown",
+        char nm[64];
+        pr(y, left, w, "%s%4ld%4ld%4ld",
+           fit_name(s, i < SITE_N ? sites[i] : "unknown", 10, nm, sizeof nm),
                  c[ALK_POSITIVE], c[ALK_NEGATIVE], c[ALK_UNKNOWN]);
         if (stats_wilson(c[ALK_POSITIVE], tested, &lo, &hi) == 0)
             pr(y, left + 22, w - 22, "%4.0f (%.0f-%.0f)", 100.0 * c[ALK_POSITIVE] / tested,
@@ -469,13 +485,22 @@ static void draw(sv_state *s)
     }
     attrset((attr_t)attr_of(s, SV_ROLE_TITLE));
     mvhline(0, 0, ' ', W);
-    char fd[256];
-    filter_describe(s->env->filter, fd, sizeof fd);
-    for (char *p = fd; *p; p++) if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
-    pr(0, 0, W, " Kaplan-Meier %s%s%s  n=%ld used=%ld events=%ld  %.*s",
+    /* The filters hold typed search text: through the sanitiser like
+     * every other text (ASCII only in ASCII mode), cut with an ellipsis
+     * to a third of the line, never in the middle of a character. */
+    char head[160], fd[256], fdfit[TEXTW_BUFSIZE(256)];
+    snprintf(head, sizeof head, " Kaplan-Meier %s%s%s  n=%ld used=%ld events=%ld  ",
              s->ep == EP_OS ? "OS" : s->ep == EP_DSS ? "DSS" : "RFS",
              s->by == BY_NONE ? "" : " by ", s->by == BY_NONE ? "" : stats_by_name((stats_by)s->by),
-             s->r.n, s->r.n_used, s->r.events, W / 3, fd);
+             s->r.n, s->r.n_used, s->r.events);
+    pr(0, 0, W, "%s", head);                    /* ASCII */
+    int room = W - (int)strlen(head);
+    if (room > W / 3) room = W / 3;
+    filter_describe(s->env->filter, fd, sizeof fd);
+    if (room > 0) {
+        textw_fit(fd, room, !s->env->utf8, false, fdfit, sizeof fdfit);
+        mvaddstr(0, (int)strlen(head), fdfit);
+    }
     attrset(A_NORMAL);
     int side = W >= 100 ? 40 : 36;
     int plotw = W - side - 1;
