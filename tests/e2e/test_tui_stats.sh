@@ -201,6 +201,50 @@ fi
 tl_keys q
 tl_quit >/dev/null
 
+# At 60x15 (the smallest size) the at-risk numbers must stay apart: a
+# label at each tick would run "141" and "91" together into "14191".  The
+# row's numbers must each be the CLI's n_risk at a tick (so none is two
+# numbers run together), and a group that does not fit is counted on its
+# own line, never written over another group's row.
+tl_start 60 15 || tl_notok small_start
+tl_tui
+tl_wait_re '[0-9]+ of [0-9]+ cases' 10
+tl_keys v
+if tl_wait 'At risk' 5; then
+    "$IMTREVIEW" --db "$TL_DB" stats --json --by alk_status >"$J.all"
+    tmax=$(last_time "$J.all")
+    rows=$(tl_screen | sed -n '/^At risk/,$p' | sed 1d | LC_ALL=C.UTF-8 sed -E 's/^(.{23}).*/\1/')
+    i=0 bad=""
+    for g in $(group_names "$J.all"); do
+        i=$((i + 1))
+        row=$(printf '%s\n' "$rows" | sed -n "${i}p")
+        case $row in ' ... '*' more groups'*) break ;; esac
+        "$IMTREVIEW" --db "$TL_DB" stats --json --alk "$g" >"$J.g"
+        ok=""
+        for q in 0 1 2 3 4; do
+            ok="$ok $(at_risk "$J.g" "$(awk -v m="$tmax" -v q=$q 'BEGIN { printf "%.17g", m * q / 4 }')")"
+        done
+        nums=$(printf '%s\n' "$row" | awk '{ $1 = ""; $0 = $0; $1 = $1; print }')
+        [ -n "$nums" ] || bad="$bad $g:empty"
+        for v in $nums; do
+            case " $ok " in *" $v "*) ;; *) bad="$bad $g:$v" ;; esac
+        done
+    done
+    [ -z "$bad" ] && tl_ok small_view_at_risk_apart ||
+        tl_notok small_view_at_risk_apart "not an at-risk number:$bad"
+    tl_keys g
+    tl_wait 'OS by site' 3
+    scr=$(tl_screen)
+    printf '%s\n' "$scr" | grep -qE '^ \.\.\. [0-9]+ more groups' &&
+        ! printf '%s\n' "$scr" | grep -qE '^.\.\.\.[a-z]' &&
+        tl_ok small_view_more_groups_own_line ||
+        tl_notok small_view_more_groups_own_line "$(printf '%s\n' "$scr" | sed -n '/^At risk/,$p')"
+else
+    tl_notok small_view_at_risk_apart "view did not open"
+fi
+tl_keys q
+tl_quit >/dev/null
+
 # The terminal goes away (SIGHUP) while the view is open: the program
 # must end, not spin on a dead terminal.
 tl_start 80 24 || tl_notok hangup_start
