@@ -18,6 +18,7 @@
 #include "atomicfile.h"
 #include "keys.h"
 #include "stats.h"
+#include "textw.h"
 
 /* ---- pure plotting helpers ----------------------------------------- */
 
@@ -182,6 +183,16 @@ static const char *curve_name(const sv_state *s, int i)
     return s->r.ngroups ? s->r.groups[i].name : "all";
 }
 
+/* A name cut to exactly cols columns: an ellipsis ("~" in ASCII mode)
+ * where it is cut, never a silently shortened word, padded with spaces
+ * (ui.md: cut text ends with an ellipsis). */
+static const char *fit_name(const sv_state *s, const char *name, int cols,
+                            char *buf, size_t n)
+{
+    textw_fit(name ? name : "", cols, !s->env->utf8, true, buf, n);
+    return buf;
+}
+
 static const char ascii_glyph[] = "*o#x@%&=~^";
 
 /* Each curve has its own mark (and a colour, which repeats after four):
@@ -214,6 +225,50 @@ static void pr(int y, int x, int w, const char *fmt, ...)
     if (w > 0) mvaddnstr(y, x, b, w);
 }
 
+/* Number at risk at t: the n_risk of the first row with time >= t, or 0. */
+static long at_risk(const stats_km *k, double t)
+{
+    for (size_t j = 0; j < k->nrows; j++)
+        if (k->rows[j].time >= t) return k->rows[j].n_risk;
+    return 0;
+}
+
+/* Where the label of quarter q (0..4) of a pw-column axis starts: centred
+ * on its tick, the last one flush right. */
+static int tick_x(int px, int pw, int q, int len)
+{
+    if (q == 4) return px + pw - len;
+    return px + (pw - 1) * q / 4 - (q ? len / 2 : 0);
+}
+
+/* Whether labels every step quarters (1, 2 or 4) leave at least one
+ * blank column between neighbours, on the time axis and on every
+ * at-risk row: "141" and "91" must never run together into "14191". */
+static bool ticks_fit(const sv_state *s, int pw, double tmax, int step)
+{
+    for (int row = -1; row < ncurves(s); row++) {
+        int end = -2;
+        for (int q = 0; q <= 4; q += step) {
+            char b[32];
+            if (row < 0) snprintf(b, sizeof b, "%.0f", tmax * q / 4);
+            else snprintf(b, sizeof b, "%ld", at_risk(curve_km(s, row), tmax * q / 4));
+            int len = (int)strlen(b), x = tick_x(0, pw, q, len);
+            if (x < 0 || x <= end) return false;
+            end = x + len;
+        }
+    }
+    return true;
+}
+
+/* The step between labelled quarters: 1 (0, 1/4, ... ), 2 (0, 1/2, 1),
+ * 4 (both ends), or 8 (the start only) when the plot is that narrow. */
+static int tick_step(const sv_state *s, int pw, double tmax)
+{
+    for (int step = 1; step <= 4; step *= 2)
+        if (ticks_fit(s, pw, tmax, step)) return step;
+    return 8;
+}
+
 static void draw_plot(sv_state *s, int top, int left, int rows, int cols)
 {
     /* y axis: 5 columns of labels */
@@ -238,12 +293,11 @@ static void draw_plot(sv_state *s, int top, int left, int rows, int cols)
     if (!(tmax > 0)) tmax = 12;
     /* tick labels at the quarters (months), where the at-risk table
      * counts too */
-    for (int q = 0; q <= 4; q++) {
+    int step = tick_step(s, pw, tmax);
+    for (int q = 0; q <= 4; q += step) {
         char b[32];
         snprintf(b, sizeof b, "%.0f", tmax * q / 4);
-        int x = px + (pw - 1) * q / 4 - (q ? (int)strlen(b) / 2 : 0);
-        if (q == 4) x = px + pw - (int)strlen(b);
-        mvaddstr(top + ph + 1, x, b);
+        mvaddstr(top + ph + 1, tick_x(px, pw, q, (int)strlen(b)), b);
     }
     mvaddstr(top + ph + 1, left, "mo");
 
@@ -302,32 +356,31 @@ static void draw_plot(sv_state *s, int top, int left, int rows, int cols)
     sv_canvas_free(&marks);
 }
 
-/* Number at risk at t: the n_risk of the first row with time >= t, or 0. */
-static long at_risk(const stats_km *k, double t)
-{
-    for (size_t j = 0; j < k->nrows; j++)
-        if (k->rows[j].time >= t) return k->rows[j].n_risk;
-    return 0;
-}
-
 static void draw_atrisk(sv_state *s, int top, int left, int rows, int cols, double tmax)
 {
     int pw = cols - 6, px = left + 6;
     mvaddstr(top, left, "At risk");
     int n = ncurves(s);
-    for (int i = 0; i < n && i + 1 < rows; i++) {
+    /* rows - 1 lines under the heading; when the groups do not all fit,
+     * the last line says how many are left out (on its own line: it
+     * never covers a group's numbers) */
+    int shown = n <= rows - 1 ? n : rows - 2;
+    if (shown < 0) shown = 0;
+    int step = pw >= 10 ? tick_step(s, pw, tmax) : 8;
+    for (int i = 0; i < shown; i++) {
         const stats_km *k = curve_km(s, i);
         put_curve_glyph(s, i, top + 1 + i, left);
-        pr(top + 1 + i, left + 1, 4, "%s", curve_name(s, i));
-        for (int q = 0; q <= 4; q++) {
+        char nm[64];
+        mvaddstr(top + 1 + i, left + 1, fit_name(s, curve_name(s, i), 4, nm, sizeof nm));
+        for (int q = 0; q <= 4; q += step) {
             char b[16];
             snprintf(b, sizeof b, "%ld", at_risk(k, tmax * q / 4));
-            int x = px + (pw - 1) * q / 4 - (q ? (int)strlen(b) / 2 : 0);
-            if (q == 4) x = px + pw - (int)strlen(b);
-            mvaddstr(top + 1 + i, x, b);
+            mvaddstr(top + 1 + i, tick_x(px, pw, q, (int)strlen(b)), b);
         }
     }
-    if (n + 1 > rows) mvaddstr(top + rows - 1, left + 1, "...");
+    if (shown < n && rows >= 2)
+        pr(top + 1 + shown, left + 1, cols - 1, "... %d more groups",
+           n - shown);
 }
 
 static double plot_tmax(const sv_state *s)
@@ -399,7 +452,8 @@ static int draw_survival_pane(sv_state *s, int top, int left, int rows, int w)
     for (int i = 0; i < ncurves(s) && y < end; i++, y++) {
         const stats_at *at = s->r.ngroups ? s->r.groups[i].at : s->r.at;
         put_curve_glyph(s, i, y, left);
-        mvprintw(y, left + 2, "%-8.8s", curve_name(s, i));
+        char nm[64];
+        mvaddstr(y, left + 2, fit_name(s, curve_name(s, i), 8, nm, sizeof nm));
         for (int q = 0; q < 4; q++) {
             char b[16];
             s_cell(b, sizeof b, at[q].surv);
@@ -413,9 +467,10 @@ static int draw_survival_pane(sv_state *s, int top, int left, int rows, int w)
         double m = s->r.ngroups ? s->r.groups[i].median : s->r.median;
         long n = s->r.ngroups ? s->r.groups[i].n : s->r.n_used;
         long e = s->r.ngroups ? s->r.groups[i].events : s->r.events;
-        char b[16];
+        char b[16], nm[64];
         if (isfinite(m)) snprintf(b, sizeof b, "%.1f", m); else snprintf(b, sizeof b, "n.r.");
-        pr(y, left + 2, w - 2, "%-8.8s %7s %5ld %5ld", curve_name(s, i), b, n, e);
+        pr(y, left + 2, w - 2, "%s %7s %5ld %5ld", fit_name(s, curve_name(s, i), 8, nm, sizeof nm),
+           b, n, e);
     }
     if (y < end) {
         char p[32];
@@ -445,7 +500,9 @@ static int draw_alk_pane(sv_state *s, int top, int left, int rows, int w)
         if (c[0] + c[1] + c[2] == 0) continue;
         double lo, hi;
         long tested = c[ALK_POSITIVE] + c[ALK_NEGATIVE];
-        pr(y, left, w, "%-10.10s%4ld%4ld%4ld", i < SITE_N ? sites[i] : "unknown",
+        char nm[64];
+        pr(y, left, w, "%s%4ld%4ld%4ld",
+           fit_name(s, i < SITE_N ? sites[i] : "unknown", 10, nm, sizeof nm),
                  c[ALK_POSITIVE], c[ALK_NEGATIVE], c[ALK_UNKNOWN]);
         if (stats_wilson(c[ALK_POSITIVE], tested, &lo, &hi) == 0)
             pr(y, left + 22, w - 22, "%4.0f (%.0f-%.0f)", 100.0 * c[ALK_POSITIVE] / tested,
@@ -469,19 +526,31 @@ static void draw(sv_state *s)
     }
     attrset((attr_t)attr_of(s, SV_ROLE_TITLE));
     mvhline(0, 0, ' ', W);
-    char fd[256];
-    filter_describe(s->env->filter, fd, sizeof fd);
-    for (char *p = fd; *p; p++) if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
-    pr(0, 0, W, " Kaplan-Meier %s%s%s  n=%ld used=%ld events=%ld  %.*s",
+    /* The filters hold typed search text: through the sanitiser like
+     * every other text (ASCII only in ASCII mode), cut with an ellipsis
+     * to a third of the line, never in the middle of a character. */
+    char head[160], fd[256], fdfit[TEXTW_BUFSIZE(256)];
+    snprintf(head, sizeof head, " Kaplan-Meier %s%s%s  n=%ld used=%ld events=%ld  ",
              s->ep == EP_OS ? "OS" : s->ep == EP_DSS ? "DSS" : "RFS",
              s->by == BY_NONE ? "" : " by ", s->by == BY_NONE ? "" : stats_by_name((stats_by)s->by),
-             s->r.n, s->r.n_used, s->r.events, W / 3, fd);
+             s->r.n, s->r.n_used, s->r.events);
+    pr(0, 0, W, "%s", head);                    /* ASCII */
+    int room = W - (int)strlen(head);
+    if (room > W / 3) room = W / 3;
+    filter_describe(s->env->filter, fd, sizeof fd);
+    if (room > 0) {
+        textw_fit(fd, room, !s->env->utf8, false, fdfit, sizeof fdfit);
+        mvaddstr(0, (int)strlen(head), fdfit);
+    }
     attrset(A_NORMAL);
     int side = W >= 100 ? 40 : 36;
     int plotw = W - side - 1;
     int nc = ncurves(s);
     int atrows = nc + 1;
-    if (atrows > H - 14) atrows = H - 14 > 2 ? H - 14 : 2;
+    /* the plot keeps at least half the rows (5 at least); the at-risk
+     * table gets the rest, up to one row per curve */
+    int plot_min = (H - 4) / 2 > 5 ? (H - 4) / 2 : 5;
+    if (atrows > H - 4 - plot_min) atrows = H - 4 - plot_min > 2 ? H - 4 - plot_min : 2;
     int ph = H - 1 - 2 - atrows - 1;
     draw_plot(s, 1, 0, ph, plotw);
     draw_atrisk(s, 1 + ph + 2, 0, atrows, plotw, plot_tmax(s));

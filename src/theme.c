@@ -332,6 +332,11 @@ int theme_load(theme *th, const char *name, bool no_color, char *msg,
             rc = -1;
         }
     } else {
+        /* Messages name the file by its base name: the status line of an
+         * 80-column terminal has room for "NAME.theme:LINE: reason", not
+         * for a directory path in front of it (the search order says
+         * which directory it came from). */
+        const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
         FILE *f = fopen(path, "r");
         char *text = f ? malloc(THEME_FILE_MAX + 1) : NULL;
         size_t n = (f && text) ? fread(text, 1, THEME_FILE_MAX, f) : 0;
@@ -339,19 +344,19 @@ int theme_load(theme *th, const char *name, bool no_color, char *msg,
         if (f) fclose(f);
         if (bad) {
             snprintf(msg, msgn, "%.200s: cannot read theme; using default",
-                     path);
+                     base);
             rc = -1;
             theme_default(th);
         } else {
             text[n] = '\0';
             if (memchr(text, '\0', n)) {
                 snprintf(msg, msgn, "%.200s: not a text file; using default",
-                         path);
+                         base);
                 rc = -1;
                 theme_default(th);
             } else {
                 snprintf(th->name, sizeof th->name, "%s", name);
-                if (theme_parse(th, text, path) > 0) {
+                if (theme_parse(th, text, base) > 0) {
                     snprintf(msg, msgn, "%s%s; using default", th->error,
                              th->nerrors > 1 ? " (and more)" : "");
                     rc = -1;

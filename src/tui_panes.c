@@ -556,7 +556,9 @@ void tui_draw_text_pane(tui *t, int pane)
         t->scroll[pane] = d->n - rows > 0 ? d->n - rows : 0;
     char title[128];
     const char *tab = t->lay.cls == LAYOUT_NARROW ? "  (Tab: next)" : "";
-    if (pane == PANE_RECS && t->recs->n)
+    /* the count is the case under the cursor's (0 included); with no
+     * case there is none: t->recs still holds the last case's result */
+    if (pane == PANE_RECS && lw_current(t->lw))
         snprintf(title, sizeof title, "%s (%d, %s)%s", pane_title(pane), t->recs->n,
                  RULESET_VERSION, tab);
     else

@@ -48,6 +48,20 @@ tl_keys D
 tl_wait "$because" 3 && tl_ok expanded_because_as_cli ||
     tl_notok expanded_because_as_cli "want '$because'"
 tl_keys D
+# no case passes the filter: the pane says so, and its title gives no
+# count (it showed the previous case's number over "No case selected.")
+tl_keys /
+tl_wait 'Search case id' 3
+tl_keys C-u
+T send-keys -t "$TL_SESSION" -l 'no-such-case-zz'
+tl_keys Enter
+if tl_wait_count 0 3 && tl_wait 'No case selected' 3; then
+    t=$(tl_screen | grep -o 'Recommendations[^─]*' | head -n 1)
+    case $t in *'('[0-9]*) tl_notok no_case_no_rec_count "title '$t'" ;;
+               *) tl_ok no_case_no_rec_count ;; esac
+else
+    tl_notok no_case_no_rec_count "$(tl_status)"
+fi
 tl_quit
 
 # mitoses_cutoff from the settings file: IMT-000001 has 3 mitoses / 10 HPF

@@ -84,6 +84,18 @@ if session_basic theme_broken "IMTREVIEW_THEMES=$TL_DIR/th" -- --theme badcolour
     tl_quit && [ "$(tl_rc)" = 0 ] && tl_ok theme_broken_still_runs ||
         tl_notok theme_broken_still_runs
 fi
+# ui.md: the error names file and line, also at 80x24 and with the theme
+# in the settings directory (a long path): "badcolour.theme:4: ..." must
+# be on screen, not a path cut before the line number
+COLS=80
+mkdir -p "$TL_DIR/config/imtreview/themes" &&
+    cp "$SRC/tests/fixtures/themes/badcolour.theme" "$TL_DIR/config/imtreview/themes/"
+SB_MSG="badcolour.theme:4: unknown colour 'purpel'" SB_MSG_TEST=theme_broken_file_line_80
+if session_basic theme_broken_80 -- --theme badcolour; then
+    tl_quit
+fi
+rm -rf "$TL_DIR/config/imtreview/themes"
+COLS=200
 SB_MSG=nosuchtheme SB_MSG_TEST=theme_missing_named
 if session_basic theme_missing -- --theme nosuchtheme; then
     tl_quit
