@@ -29,6 +29,17 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 int app_open_store(imt_app *app);
 void app_close(imt_app *app);
 
+/* The global options --db PATH and --readonly are also taken after the
+ * subcommand's name (`imtreview list --site lung --db x.db`), as a user
+ * typing a one-liner over SSH expects: a subcommand puts
+ * APP_GLOBAL_OPTIONS in its getopt_long table and hands every option it
+ * does not know to app_global_option(), which returns true when it took
+ * it.  A later --db overrides an earlier one. */
+enum { APP_OPT_DB = 0x100, APP_OPT_READONLY };
+#define APP_GLOBAL_OPTIONS \
+    { "db", 1, NULL, APP_OPT_DB }, { "readonly", 0, NULL, APP_OPT_READONLY }
+bool app_global_option(imt_app *app, int ch, const char *arg);
+
 /* A subcommand: argv[0] is the subcommand name; getopt-style parsing is
  * the command's own.  Returns an exit status. */
 typedef struct {

@@ -156,6 +156,21 @@ int app_open_store(imt_app *app)
     return EXIT_OK;
 }
 
+bool app_global_option(imt_app *app, int ch, const char *arg)
+{
+    switch (ch) {
+    case APP_OPT_DB:
+        app->db_path = arg;
+        app->db_default = false;
+        return true;
+    case APP_OPT_READONLY:
+        app->readonly = true;
+        return true;
+    default:
+        return false;
+    }
+}
+
 void app_close(imt_app *app)
 {
     if (app->store)

@@ -148,6 +148,7 @@ int cmd_audit(imt_app *app, int argc, char **argv)
     static const struct option opts[] = {
         { "json", 0, NULL, 'j' },
         { "help", 0, NULL, 'h' },
+        APP_GLOBAL_OPTIONS,
         { NULL, 0, NULL, 0 }
     };
     bool json = false;
@@ -156,7 +157,9 @@ int cmd_audit(imt_app *app, int argc, char **argv)
         switch (ch) {
         case 'j': json = true; break;
         case 'h': fputs(usage, app->out); return EXIT_OK;
-        default: fputs(usage, app->err); return EXIT_USAGE;
+        default:
+            if (app_global_option(app, ch, optarg)) break;
+            fputs(usage, app->err); return EXIT_USAGE;
         }
     }
     if (argc - optind > 1) {

@@ -39,13 +39,16 @@ int cmd_check(imt_app *app, int argc, char **argv)
 {
     static const struct option opts[] = {
         { "help", 0, NULL, 'h' },
+        APP_GLOBAL_OPTIONS,
         { NULL, 0, NULL, 0 }
     };
     int ch;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
         case 'h': fputs(usage, app->out); return EXIT_OK;
-        default: fputs(usage, app->err); return EXIT_USAGE;
+        default:
+            if (app_global_option(app, ch, optarg)) break;
+            fputs(usage, app->err); return EXIT_USAGE;
         }
     }
     if (optind != argc) {

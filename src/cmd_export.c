@@ -154,6 +154,7 @@ int cmd_export(imt_app *app, int argc, char **argv)
         { "excel-safe", 0, NULL, 'x' },
         { "output", 1, NULL, 'o' },
         { "help", 0, NULL, 'h' },
+        APP_GLOBAL_OPTIONS,
         { NULL, 0, NULL, 0 }
     };
     imt_filter flt;
@@ -174,7 +175,9 @@ int cmd_export(imt_app *app, int argc, char **argv)
         case 'x': o.excel_safe = true; break;
         case 'o': out = optarg; break;
         case 'h': usage(app->out); return EXIT_OK;
-        default:  usage(app->err); return EXIT_USAGE;
+        default:
+            if (app_global_option(app, ch, optarg)) break;
+            usage(app->err); return EXIT_USAGE;
         }
     }
     if (optind != argc) {

@@ -179,6 +179,7 @@ int cmd_import(imt_app *app, int argc, char **argv)
         { "update", 0, NULL, 'u' },
         { "ignore-unknown-columns", 0, NULL, 'i' },
         { "help", 0, NULL, 'h' },
+        APP_GLOBAL_OPTIONS,
         { NULL, 0, NULL, 0 }
     };
     import_ctx x = { .app = app };
@@ -190,7 +191,9 @@ int cmd_import(imt_app *app, int argc, char **argv)
         case 'u': x.update = true; break;
         case 'i': ignore_unknown = true; break;
         case 'h': usage(app->out); return EXIT_OK;
-        default:  usage(app->err); return EXIT_USAGE;
+        default:
+            if (app_global_option(app, ch, optarg)) break;
+            usage(app->err); return EXIT_USAGE;
         }
     }
     if (optind != argc - 1) {

@@ -92,6 +92,7 @@ int cmd_list(imt_app *app, int argc, char **argv)
         CLI_FILTER_LONGOPTS,
         { "json", 0, NULL, 'j' },
         { "help", 0, NULL, 'h' },
+        APP_GLOBAL_OPTIONS,
         { NULL, 0, NULL, 0 }
     };
     imt_filter flt;
@@ -106,7 +107,9 @@ int cmd_list(imt_app *app, int argc, char **argv)
             break;
         case 'j': json = true; break;
         case 'h': usage(app->out); return EXIT_OK;
-        default:  usage(app->err); return EXIT_USAGE;
+        default:
+            if (app_global_option(app, ch, optarg)) break;
+            usage(app->err); return EXIT_USAGE;
         }
     }
     if (optind != argc) {

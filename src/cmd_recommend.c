@@ -188,6 +188,7 @@ int cmd_recommend(imt_app *app, int argc, char **argv)
         { "json", 0, NULL, 'j' },
         { "mitoses-cutoff", 1, NULL, 'm' },
         { "help", 0, NULL, 'h' },
+        APP_GLOBAL_OPTIONS,
         { NULL, 0, NULL, 0 }
     };
     bool json = false;
@@ -198,7 +199,9 @@ int cmd_recommend(imt_app *app, int argc, char **argv)
         case 'j': json = true; break;
         case 'm': mit = optarg; break;
         case 'h': fputs(usage, app->out); return EXIT_OK;
-        default: fputs(usage, app->err); return EXIT_USAGE;
+        default:
+            if (app_global_option(app, ch, optarg)) break;
+            fputs(usage, app->err); return EXIT_USAGE;
         }
     }
     if (argc - optind != 1) {

@@ -38,6 +38,7 @@ int cmd_review(imt_app *app, int argc, char **argv)
         { "status", 1, NULL, 's' },
         { "comment", 1, NULL, 'c' },
         { "help", 0, NULL, 'h' },
+        APP_GLOBAL_OPTIONS,
         { NULL, 0, NULL, 0 }
     };
     const char *status_arg = NULL, *comment = NULL;
@@ -47,7 +48,9 @@ int cmd_review(imt_app *app, int argc, char **argv)
         case 's': status_arg = optarg; break;
         case 'c': comment = optarg; break;
         case 'h': fputs(usage, app->out); return EXIT_OK;
-        default: fputs(usage, app->err); return EXIT_USAGE;
+        default:
+            if (app_global_option(app, ch, optarg)) break;
+            fputs(usage, app->err); return EXIT_USAGE;
         }
     }
     if (argc - optind != 1) {

@@ -44,6 +44,7 @@ int cmd_rules(imt_app *app, int argc, char **argv)
         { "json", 0, NULL, 'j' },
         { "mitoses-cutoff", 1, NULL, 'm' },
         { "help", 0, NULL, 'h' },
+        APP_GLOBAL_OPTIONS,
         { NULL, 0, NULL, 0 }
     };
     bool json = false;
@@ -54,7 +55,9 @@ int cmd_rules(imt_app *app, int argc, char **argv)
         case 'j': json = true; break;
         case 'm': mit = optarg; break;
         case 'h': fputs(usage, app->out); return EXIT_OK;
-        default: fputs(usage, app->err); return EXIT_USAGE;
+        default:
+            if (app_global_option(app, ch, optarg)) break;
+            fputs(usage, app->err); return EXIT_USAGE;
         }
     }
     if (optind != argc) {

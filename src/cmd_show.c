@@ -184,6 +184,7 @@ int cmd_show(imt_app *app, int argc, char **argv)
     static const struct option opts[] = {
         { "json", 0, NULL, 'j' },
         { "help", 0, NULL, 'h' },
+        APP_GLOBAL_OPTIONS,
         { NULL, 0, NULL, 0 }
     };
     bool json = false;
@@ -192,7 +193,9 @@ int cmd_show(imt_app *app, int argc, char **argv)
         switch (ch) {
         case 'j': json = true; break;
         case 'h': usage(app->out); return EXIT_OK;
-        default:  usage(app->err); return EXIT_USAGE;
+        default:
+            if (app_global_option(app, ch, optarg)) break;
+            usage(app->err); return EXIT_USAGE;
         }
     }
     if (argc - optind != 1) {
