@@ -571,8 +571,13 @@ int stats_report_compute(const stats_cohort *co, stats_report *r)
                 r->groups[g].expected = exp_[tmap[g]];
             }
         r->has_logrank = rc == 0;
-        if (rc == 1)
+        int withexp = 0;
+        for (int g = 0; g < nt; g++) withexp += exp_[g] > 0;
+        if (rc == 1 && withexp < 2)
             warnf(r, "no log-rank test: fewer than two groups have events at risk");
+        else if (rc == 1)   /* R: survdiff stops, "system is exactly singular" */
+            warnf(r, "no log-rank test: its variance is singular (e.g. all cases at risk "
+                     "had the event at once)");
     } else if (co->nobs > 0) {
         const char *only = "none";
         for (int g = 0; g < r->ngroups; g++)
