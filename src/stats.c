@@ -65,17 +65,15 @@ int stats_km_fit(const stats_obs *obs, size_t n, int group, stats_km *km)
     for (size_t i = 0; i < n; i++)
         if (group < 0 || obs[i].group == group) m++;
     if (m == 0) return 0;
-    /* times are fixed over all of obs[] (survfit(Surv ~ group) applies
-     * aeqSurv before splitting into strata), then the group is taken */
-    stats_obs *v = malloc(n * sizeof *v);
+    stats_obs *v = malloc(m * sizeof *v);
     km->rows = malloc(m * sizeof *km->rows);
     if (!v || !km->rows) { free(v); free(km->rows); km->rows = NULL; return -1; }
-    memcpy(v, obs, n * sizeof *v);
-    qsort(v, n, sizeof *v, cmp_time);
-    timefix(v, n);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        if (group < 0 || v[i].group == group) v[k++] = v[i];
+        if (group < 0 || obs[i].group == group) v[k++] = obs[i];
+    qsort(v, m, sizeof *v, cmp_time);
+    /* over the cases fitted, as survfit(Surv(time, status) ~ 1, subset) */
+    timefix(v, m);
     const double z = stats_z975();
     double s = 1.0, gw = 0.0;   /* gw = sum d / (n (n - d)): var of log S */
     long atrisk = (long)m;
