@@ -48,7 +48,9 @@ typedef struct {
 double stats_z975(void);
 
 /* Kaplan-Meier for obs[] whose group == group (group < 0: all).  obs need
- * not be sorted.  Returns 0, or -1 when out of memory. */
+ * not be sorted.  Times closer than survfit's timefix tolerance (aeqSurv,
+ * over the cases fitted) count as one time, as in R.  Returns 0, or -1
+ * when out of memory. */
 int  stats_km_fit(const stats_obs *obs, size_t n, int group, stats_km *km);
 void stats_km_free(stats_km *km);
 /* S at the last time <= months; NaN past the last observed time, as

@@ -28,6 +28,32 @@ static int cmp_time(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* survival::aeqSurv, which survfit and survdiff apply by default
+ * (timefix = TRUE): over the distinct times y (sorted), y[k] is tied to
+ * y[k-1] when y[k] - y[k-1] <= sqrt(eps) or (y[k] - y[k-1]) / mean|y| <=
+ * sqrt(eps), and each run of tied times becomes its first (smallest) time.
+ * Without it 10 and 10.000000000001 months are two rows, and R's single
+ * row (two events at 10) differs far beyond 1e-6.  v must be sorted. */
+static void timefix(stats_obs *v, size_t n)
+{
+    const double tol = 1.4901161193847656e-08;   /* sqrt(.Machine$double.eps) */
+    double sum = 0;
+    size_t nu = 0;
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || v[i].time != v[i - 1].time) { sum += fabs(v[i].time); nu++; }
+    if (nu < 2) return;
+    double mean = sum / (double)nu, prev = v[0].time, cut = v[0].time;
+    for (size_t i = 1; i < n; i++) {
+        double t = v[i].time;
+        if (t != prev) {
+            double dy = t - prev;
+            if (!(dy <= tol || dy / mean <= tol)) cut = t;
+            prev = t;
+        }
+        v[i].time = cut;
+    }
+}
+
 /* Kaplan-Meier with Greenwood variance and log-scale interval, as
  * survfit(conf.type = "log") / summary(fit, censored = TRUE): one row per
  * distinct time; tied events and censorings at t count the censored as at
@@ -46,6 +72,8 @@ int stats_km_fit(const stats_obs *obs, size_t n, int group, stats_km *km)
     for (size_t i = 0; i < n; i++)
         if (group < 0 || obs[i].group == group) v[k++] = obs[i];
     qsort(v, m, sizeof *v, cmp_time);
+    /* over the cases fitted, as survfit(Surv(time, status) ~ 1, subset) */
+    timefix(v, m);
     const double z = stats_z975();
     double s = 1.0, gw = 0.0;   /* gw = sum d / (n (n - d)): var of log S */
     long atrisk = (long)m;
@@ -157,6 +185,7 @@ int stats_logrank(const stats_obs *obs, size_t n, int ngroups,
     if (!v || !var || !risk || !dg) { free(v); free(var); free(risk); free(dg); return -1; }
     memcpy(v, obs, n * sizeof *v);
     qsort(v, n, sizeof *v, cmp_time);
+    timefix(v, n);                 /* survdiff(timefix = TRUE) */
     for (size_t i = 0; i < n; i++) risk[v[i].group]++;
     long nrisk = (long)n;
     for (size_t i = 0; i < n;) {
@@ -540,8 +569,13 @@ int stats_report_compute(const stats_cohort *co, stats_report *r)
                 r->groups[g].expected = exp_[tmap[g]];
             }
         r->has_logrank = rc == 0;
-        if (rc == 1)
+        int withexp = 0;
+        for (int g = 0; g < nt; g++) withexp += exp_[g] > 0;
+        if (rc == 1 && withexp < 2)
             warnf(r, "no log-rank test: fewer than two groups have events at risk");
+        else if (rc == 1)   /* R: survdiff stops, "system is exactly singular" */
+            warnf(r, "no log-rank test: its variance is singular (e.g. all cases at risk "
+                     "had the event at once)");
     } else if (co->nobs > 0) {
         const char *only = "none";
         for (int g = 0; g < r->ngroups; g++)
