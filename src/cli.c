@@ -50,6 +50,7 @@ static void usage(FILE *fp)
         "  --db PATH       case database (default: $IMTREVIEW_DB, else\n"
         "                  $XDG_DATA_HOME/imtreview/cases.db)\n"
         "  --readonly      open the database read-only; edits are refused\n"
+        "                  (--db and --readonly may also follow COMMAND)\n"
         "  --theme NAME    interface theme (default, light, high-contrast, monochrome)\n"
         "  --ascii         draw the interface with ASCII characters only\n"
         "  --help          this help; COMMAND --help for a command's options\n"

@@ -254,6 +254,7 @@ int cmd_stats(imt_app *app, int argc, char **argv)
         { "by", 1, NULL, 'b' },
         { "json", 0, NULL, 'j' },
         { "help", 0, NULL, 'h' },
+        APP_GLOBAL_OPTIONS,
         { NULL, 0, NULL, 0 }
     };
     imt_filter f;
@@ -283,7 +284,9 @@ int cmd_stats(imt_app *app, int argc, char **argv)
             break;
         case 'j': json = true; break;
         case 'h': fputs(usage, app->out); return EXIT_OK;
-        default:  fputs(usage, app->err); return EXIT_USAGE;
+        default:
+            if (app_global_option(app, c, optarg)) break;
+            fputs(usage, app->err); return EXIT_USAGE;
         }
     }
     if (optind < argc) {

@@ -87,4 +87,26 @@ printf 'case_id,site,diagnosis_date\nT-3,lung,%s\n' "$utc_today" >"$tmp/tz3.csv"
 TZ=UTC+12 "$IMT" --db "$tmp/tz.db" import "$tmp/tz3.csv" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
 check utc_today_not_future rc_is 0
 
+
+# ---- the global options --db and --readonly also work after the command
+# ("imtreview list --db x.db"), for every subcommand that reads a database
+# (the expected numbers are the fixture's: 202 cases, one lung case)
+run list --site lung --db "$db"
+check db_after_list rc_is 0
+check db_after_list_rows [ "$(grep -c '^C-1	' "$tmp/out")" = 1 ]
+run stats --db "$db" --json
+check db_after_stats has "$tmp/out" '"n": 202,'
+run show C-2 --db "$db"
+check db_after_show has "$tmp/out" 'C-2'
+run export --site cns --db "$db"
+check db_after_export [ "$(grep -c '^C-2,' "$tmp/out")" = 1 ]
+run review C-1 --status in_review --db "$db" --readonly
+check readonly_after_review_refused rc_is 1
+check readonly_after_review_message has "$tmp/err" "read-only"
+run --db "$tmp/none.db" list --db "$db" --site cns
+check later_db_wins has "$tmp/out" 'C-2'
+check later_db_no_stray_file [ ! -e "$tmp/none.db" ]
+run list --site lung --db
+check db_after_needs_value rc_is 2
+
 [ "$fails" -eq 0 ]
