@@ -72,6 +72,10 @@ int cli_filter_option(imt_app *app, imt_filter *f, const char *opt,
                       const char *value)
 {
     if (strcmp(opt, "search") == 0) {
+        if (f->search[0]) {
+            app_error(app, NULL, "--search given twice: give one text");
+            return -1;
+        }
         /* A cut search would quietly find other cases: refuse it. */
         if (strlen(value) > IMT_SEARCH_MAX - 1) {
             app_error(app, NULL, "--search: the text is longer than %d bytes",
@@ -84,6 +88,14 @@ int cli_filter_option(imt_app *app, imt_filter *f, const char *opt,
     for (int k = 0; k < FILTER_NKINDS; k++) {
         if (strcmp(opt, filter_kind_name((imt_filter_kind)k)) != 0)
             continue;
+        /* "--site lung --site cns" could mean either list or neither
+         * case: say how to write it rather than keep only one */
+        if (*filter_mask(f, (imt_filter_kind)k)) {
+            app_error(app, NULL, "--%s given twice: give the values as one "
+                      "comma-separated list (--%s a,b); values of one filter "
+                      "combine with OR, different filters with AND", opt, opt);
+            return -1;
+        }
         char err[512];
         if (filter_parse(f, (imt_filter_kind)k, value, err, sizeof err) != 0) {
             app_error(app, NULL, "%s", err);

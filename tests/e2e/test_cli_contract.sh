@@ -109,4 +109,17 @@ check later_db_no_stray_file [ ! -e "$tmp/none.db" ]
 run list --site lung --db
 check db_after_needs_value rc_is 2
 
+
+# ---- a filter given twice is a usage error naming it, never one of the
+# two kept quietly
+for cmd in list export stats; do
+    run $cmd --site lung --site cns --db "$db"
+    check "${cmd}_site_twice_usage" rc_is 2
+    check "${cmd}_site_twice_message" has "$tmp/err" "--site given twice"
+done
+run list --search C- --search F- --db "$db"
+check search_twice_usage rc_is 2
+run list --site lung --alk unknown --db "$db"
+check different_filters_fine rc_is 0
+
 [ "$fails" -eq 0 ]
