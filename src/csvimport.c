@@ -568,8 +568,20 @@ static void do_record(csvimp *imp)
     long line = imp->rec_line;
     imp->records++;
     if (imp->ncells != imp->ncols) {
-        csvimp_error(imp, line, -1, "record has %d field%s; the header has %d",
-                     imp->ncells, imp->ncells == 1 ? "" : "s", imp->ncols);
+        /* name the first column that is missing or has no header */
+        int i = imp->ncells < imp->ncols ? imp->ncells : imp->ncols;
+        const char *what = imp->ncells < imp->ncols ? "missing" : "beyond the header";
+        const char *s = imp->ncells == 1 ? "" : "s";
+        if (imp->ncells < imp->ncols && imp->colfield[i] >= 0) {
+            csvimp_error(imp, line, imp->colfield[i],
+                         "%s: the record has %d field%s, the header %d",
+                         what, imp->ncells, s, imp->ncols);
+        } else {
+            char label[32];
+            snprintf(label, sizeof label, "(column %d)", i + 1);
+            col_error(imp, line, label, "%s: the record has %d field%s, the header %d",
+                      what, imp->ncells, s, imp->ncols);
+        }
         return;
     }
     imt_case *c = &imp->c;
