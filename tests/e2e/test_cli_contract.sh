@@ -4,19 +4,7 @@
 # write of any output is exit 1 with a true message, numbers survive
 # export -> import exactly.  Prints "ok NAME" / "not ok NAME"; exits 1
 # when any check failed.  Env: IMTREVIEW = the binary.
-IMT=${IMTREVIEW:-build/imtreview}
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
-export XDG_CONFIG_HOME="$tmp/config"
-fails=0
-
-ok()    { echo "ok $1"; }
-notok() { echo "not ok $1"; fails=$((fails + 1)); }
-check() { name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; fi; }
-has()   { grep -F -q -- "$2" "$1"; }
-hasnt() { ! grep -F -q -- "$2" "$1"; }
-run()   { "$IMT" "$@" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"; }
-rc_is() { [ "$(cat "$tmp/rc")" = "$1" ]; }
+. "$(dirname "$0")/cli_lib.sh"
 
 db="$tmp/cases.db"
 cat >"$tmp/a.csv" <<'EOF2'
@@ -87,7 +75,6 @@ printf 'case_id,site,diagnosis_date\nT-3,lung,%s\n' "$utc_today" >"$tmp/tz3.csv"
 TZ=UTC+12 "$IMT" --db "$tmp/tz.db" import "$tmp/tz3.csv" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"
 check utc_today_not_future rc_is 0
 
-
 # ---- the global options --db and --readonly also work after the command
 # ("imtreview list --db x.db"), for every subcommand that reads a database
 # (the expected numbers are the fixture's: 202 cases, one lung case)
@@ -109,7 +96,6 @@ check later_db_no_stray_file [ ! -e "$tmp/none.db" ]
 run list --site lung --db
 check db_after_needs_value rc_is 2
 
-
 # ---- a filter given twice is a usage error naming it, never one of the
 # two kept quietly
 for cmd in list export stats; do
@@ -122,4 +108,4 @@ check search_twice_usage rc_is 2
 run list --site lung --alk unknown --db "$db"
 check different_filters_fine rc_is 0
 
-[ "$fails" -eq 0 ]
+cl_done

@@ -3,19 +3,9 @@
 # fixture written from ../shared/spec/rules.md, then on every case of
 # sample-data/cases.csv.  Prints "ok NAME" / "not ok NAME"; exits 1 when
 # any check failed.  Env: IMTREVIEW = the binary.
-IMT=${IMTREVIEW:-build/imtreview}
+. "$(dirname "$0")/cli_lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
-export XDG_CONFIG_HOME="$tmp/config"     # no user settings file
-fails=0
-
-ok()    { echo "ok $1"; }
-notok() { echo "not ok $1"; fails=$((fails + 1)); }
-check() { name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; fi; }
-has()   { grep -F -q -- "$2" "$1"; }
-hasnt() { ! grep -F -q -- "$2" "$1"; }
 
 db="$tmp/t.db"
 cat >"$tmp/fix.csv" <<'EOF'
@@ -40,7 +30,6 @@ fi
 ok "import_fixture"
 
 rec() { "$IMT" --db "$db" recommend "$@" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"; }
-rc_is() { [ "$(cat "$tmp/rc")" = "$1" ]; }
 
 # --- text output ---
 rec ALK-1
@@ -183,4 +172,4 @@ else
     notok "sample_data_present"
 fi
 
-[ "$fails" -eq 0 ]
+cl_done

@@ -4,19 +4,8 @@
 # hostile text kept off the terminal.  Prints "ok NAME" / "not ok NAME";
 # exits 1 when any check failed.  Env: IMTREVIEW = the binary.  Uses the
 # sqlite3 shell (a build dependency) to look under the store.
-IMT=${IMTREVIEW:-build/imtreview}
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
-export XDG_CONFIG_HOME="$tmp/config"
-fails=0
+. "$(dirname "$0")/cli_lib.sh"
 
-ok()    { echo "ok $1"; }
-notok() { echo "not ok $1"; fails=$((fails + 1)); }
-check() { name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; fi; }
-has()   { grep -F -q -- "$2" "$1"; }
-hasnt() { ! grep -F -q -- "$2" "$1"; }
-run()   { "$IMT" "$@" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"; }
-rc_is() { [ "$(cat "$tmp/rc")" = "$1" ]; }
 mode_of() { stat -c %a "$1"; }
 me=$(id -un)
 esc=$(printf '\033')

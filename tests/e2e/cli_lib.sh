@@ -1,0 +1,26 @@
+# cli_lib.sh - shared helpers for the command-line end-to-end tests.
+# Source it from a test (POSIX sh):
+#
+#   $IMT                 the binary ($IMTREVIEW, else build/imtreview)
+#   $tmp                 a private temp dir, removed on exit; no user
+#                        settings file ($XDG_CONFIG_HOME inside it)
+#   ok NAME / notok NAME            print "ok NAME" / "not ok NAME"
+#   check NAME cmd...               ok when cmd succeeds
+#   has FILE TEXT / hasnt FILE TEXT fixed-string search
+#   run ARGS...                     $IMT ARGS: $tmp/out, $tmp/err, $tmp/rc
+#   rc_is N                         the last run's exit status was N
+#   cl_done                         exit status: 1 if any check failed
+IMT=${IMTREVIEW:-build/imtreview}
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT INT TERM
+export XDG_CONFIG_HOME="$tmp/config"
+fails=0
+
+ok()    { echo "ok $1"; }
+notok() { echo "not ok $1"; fails=$((fails + 1)); }
+check() { name=$1; shift; if "$@"; then ok "$name"; else notok "$name"; fi; }
+has()   { grep -F -q -- "$2" "$1"; }
+hasnt() { ! grep -F -q -- "$2" "$1"; }
+run()   { "$IMT" "$@" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"; }
+rc_is() { [ "$(cat "$tmp/rc")" = "$1" ]; }
+cl_done() { [ "$fails" -eq 0 ]; }
