@@ -223,6 +223,11 @@ void csvimp_print_safe(FILE *fp, const char *s)
     }
 }
 
+/* verror() formats with fmt: the attribute makes the compiler check every
+ * caller's format and lets clang's -Wformat-nonliteral (from -Wformat=2)
+ * accept the vsnprintf below (without it `make CC=clang WERROR=1` fails). */
+static void verror(csvimp *imp, long line, int field, const char *colname,
+                   const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 static void verror(csvimp *imp, long line, int field, const char *colname,
                    const char *fmt, va_list ap)
 {

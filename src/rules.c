@@ -131,6 +131,7 @@ typedef struct {
     rule_cond   cond;
 } rule_def;
 
+__attribute__((format(printf, 3, 0)))   /* clang -Wformat-nonliteral */
 static void vadd(char (*arr)[RULES_FACT_LEN], int *n, const char *fmt, va_list ap)
 {
     if (*n >= RULES_MAX_FACTS) {
