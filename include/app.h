@@ -73,7 +73,9 @@ int cli_filter_option(imt_app *app, imt_filter *f, const char *opt,
     { "site", 1, NULL, 0 }, { "alk", 1, NULL, 0 }, { "outcome", 1, NULL, 0 }, \
     { "status", 1, NULL, 0 }, { "search", 1, NULL, 0 }
 #define CLI_FILTER_HELP \
-    "  --site LIST        site group(s), comma-separated (lung,head_neck,...)\n" \
+    "  --site LIST        site group(s): lung, head_neck, abdomen_pelvis,\n" \
+    "                     retroperitoneum, genitourinary, trunk_limbs,\n" \
+    "                     thorax_other, cns, other\n" \
     "  --alk LIST         ALK status: positive, negative, unknown\n" \
     "  --outcome LIST     NED, AWD, DOD, DOC, LOST\n" \
     "  --status LIST      review state: unreviewed, in_review, signed_out\n" \

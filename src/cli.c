@@ -19,8 +19,8 @@ static const imt_command commands[] = {
     { "export",    cmd_export,    "export [FILTERS] [--deidentify] [--excel-safe] [-o FILE]" },
     { "list",      cmd_list,      "list [FILTERS] [--json]" },
     { "show",      cmd_show,      "show CASE_ID [--json]" },
-    { "recommend", cmd_recommend, "recommend CASE_ID [--json]" },
-    { "rules",     cmd_rules,     "rules [--json]" },
+    { "recommend", cmd_recommend, "recommend CASE_ID [--json] [--mitoses-cutoff N]" },
+    { "rules",     cmd_rules,     "rules [--json] [--mitoses-cutoff N]" },
     { "stats",     cmd_stats,     "stats [FILTERS] [--endpoint os|dss|rfs] [--by FIELD] [--json]" },
     { "review",    cmd_review,    "review CASE_ID --status unreviewed|in_review|signed_out [--comment TEXT]" },
     { "audit",     cmd_audit,     "audit [CASE_ID] [--json]" },
@@ -48,7 +48,8 @@ static void usage(FILE *fp)
         "\n"
         "Global options:\n"
         "  --db PATH       case database (default: $IMTREVIEW_DB, else\n"
-        "                  $XDG_DATA_HOME/imtreview/cases.db)\n"
+        "                  $XDG_DATA_HOME/imtreview/cases.db, else\n"
+        "                  ~/.local/share/imtreview/cases.db)\n"
         "  --readonly      open the database read-only; edits are refused\n"
         "                  (--db and --readonly may also follow COMMAND)\n"
         "  --theme NAME    interface theme (default, light, high-contrast, monochrome)\n"

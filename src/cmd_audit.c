@@ -26,7 +26,8 @@ static const char usage[] =
     "characters \\xNN.\n"
     "  --json   an array of objects with keys time, user, case_id, field,\n"
     "           old_value, new_value, source, comment, ruleset (null = none)\n"
-    "  --help   this text\n";
+    "  --help   this text\n"
+    "Exit status: 0 shown, 1 no such case or database error, 2 usage error.\n";
 
 /* One value for a tab-separated line: \t \n \\ and \xNN for the other C0
  * controls, DEL, C1 controls and bytes that are not UTF-8. */

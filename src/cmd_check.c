@@ -17,7 +17,9 @@ static const char usage[] =
     "dictionary (ranges, allowed values, cross-field rules), and the\n"
     "protection of the audit trail.  Prints \"ok: N cases, integrity ok\", or\n"
     "one line per problem and exits 1.\n"
-    "  --help   this text\n";
+    "  --help   this text\n"
+    "Exit status: 0 every check passed, 1 a check failed or the database\n"
+    "cannot be opened, 2 usage error.\n";
 
 typedef struct {
     imt_app *app;

@@ -34,7 +34,10 @@ static void usage(FILE *fp)
         "  -o, --output FILE  write to FILE (via a temporary file and a rename: a\n"
         "                     failed export never leaves a half-written FILE; a new\n"
         "                     FILE gets mode 0600, an existing one keeps its mode)\n"
-        "  --help             this help\n");
+        "  --help             this help\n"
+        "\n"
+        "Exit status: 0 written, 1 the work failed (database or file error;\n"
+        "FILE is left as it was), 2 usage error.\n");
 }
 
 typedef struct {

@@ -42,8 +42,9 @@ static void usage(FILE *fp)
         "  --help                    this help\n"
         "\n"
         "FILE may be - for standard input.  Errors are printed to stderr as\n"
-        "FILE:LINE: column 'NAME': message (all of them, up to 50).  Exit status:\n"
-        "0 imported (or a clean dry run), 1 refused (nothing written), 2 usage.\n");
+        "FILE:LINE: column 'NAME': message (all of them, up to 50).\n"
+        "Exit status: 0 imported (or a clean dry run), 1 refused (nothing\n"
+        "written), 2 usage error.\n");
 }
 
 /* Copy field f of src into dst (absent columns keep the stored value). */

@@ -32,7 +32,10 @@ static void usage(FILE *fp)
         "                     derived alk_status and alk_confirmed); unknown = null,\n"
         "                     numbers as numbers, yes/no as true/false; non-ASCII\n"
         "                     characters written as \\uNNNN\n"
-        "  --help             this help\n");
+        "  --help             this help\n"
+        "\n"
+        "Exit status: 0 listed (no match is not an error), 1 database error,\n"
+        "2 usage error (unknown option or filter value).\n");
 }
 
 typedef struct {

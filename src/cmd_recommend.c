@@ -25,7 +25,8 @@ static const char usage[] =
     "                       \"fired_by\": [...], \"missing\": [...]}]}\n"
     "  --mitoses-cutoff N   mitoses per 10 HPF from which RISK-PATHOLOGY fires\n"
     "                       (default 10, or mitoses_cutoff in the settings file)\n"
-    "  --help               this text\n";
+    "  --help               this text\n"
+    "Exit status: 0 shown, 1 no such case or database error, 2 usage error.\n";
 
 #define WIDTH 78
 

@@ -23,7 +23,9 @@ static const char usage[] =
     "version (" RULESET_VERSION ").\n"
     "  --status STATE   unreviewed, in_review or signed_out\n"
     "  --comment TEXT   a comment for the audit trail (up to 2000 characters)\n"
-    "  --help           this text\n";
+    "  --help           this text\n"
+    "Exit status: 0 set, 1 no such case, read-only or database error (nothing\n"
+    "changed), 2 usage error.\n";
 
 /* A name from the command line, made safe for the terminal. */
 static const char *safe_arg(const char *s, char *buf, size_t n, int cols)

@@ -20,7 +20,8 @@ static const char usage[] =
     "                       \"kind\", \"level\", \"condition\", \"says\", \"evidence\",\n"
     "                       \"level_reason\"}]}\n"
     "  --mitoses-cutoff N   show the card for this cut-off (as `recommend`)\n"
-    "  --help               this text\n";
+    "  --help               this text\n"
+    "Exit status: 0 printed, 1 the work failed, 2 usage error.\n";
 
 static const char unknowns_text[] =
     "An empty field is unknown, never \"no\" or zero: a rule whose condition "

@@ -25,7 +25,10 @@ static const char usage[] =
     "                     Fisher tests (alk_status 'unknown' is a value and is\n"
     "                     compared)\n"
     "  --json             machine-readable output (keys as in the man page)\n"
-    "  --help             this text\n";
+    "  --help             this text\n"
+    "Exit status: 0 success (a filter matching no cases is not an error: n = 0\n"
+    "and a warning), 1 database error, 2 usage error (unknown option, --by\n"
+    "field, endpoint or filter value).\n";
 
 static int add_case(void *ctx, const imt_case *c)
 {

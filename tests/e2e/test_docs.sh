@@ -43,4 +43,39 @@ for c in "" $cmds; do
             notok "man_option_${c:-global}_$o" "not in imtreview.1"
     done
 done
+# 4. cli.md: "imtreview --help and imtreview SUBCOMMAND --help must list
+#    everything".  Each command's options are in the top-level synopsis of
+#    that command (filters have their own block), each command's help gives
+#    its exit status, and the filter help lists every site value.
+top=$("$IMTREVIEW" --help)
+for c in $cmds; do
+    line=$(printf '%s\n' "$top" | sed -n '/^Commands:/,/^$/p' | awk -v c="$c" '$1 == c')
+    # shellcheck disable=SC2086
+    opts=$("$IMTREVIEW" $c --help 2>&1 | grep -oE -- '--[a-z][a-z-]*' | sort -u |
+        grep -vxE -- '--(help|db|readonly|site|alk|outcome|status|search|output)')
+    [ "$c" = review ] && opts="$opts --status"
+    missing=
+    for o in $opts; do
+        printf '%s\n' "$line" | grep -q -- "$o" || missing="$missing $o"
+    done
+    [ -z "$missing" ] && ok "help_synopsis_$c" ||
+        notok "help_synopsis_$c" "imtreview --help lacks$missing for $c"
+    # shellcheck disable=SC2086
+    "$IMTREVIEW" $c --help 2>&1 | grep -q '^Exit status: 0 ' && ok "help_exit_status_$c" ||
+        notok "help_exit_status_$c" "imtreview $c --help gives no exit status"
+done
+sites=$("$IMTREVIEW" --db "$tmp/none.db" list --site bogus 2>&1 |
+    sed -n 's/.*(allowed: \(.*\))$/\1/p' | tr ',' ' ')
+[ -n "$sites" ] && ok site_values_known || notok site_values_known
+for c in "" list export stats; do
+    missing=
+    for v in $sites; do
+        # shellcheck disable=SC2086
+        "$IMTREVIEW" $c --help | grep -qw -- "$v" || missing="$missing $v"
+    done
+    [ -z "$missing" ] && ok "help_site_values_${c:-global}" ||
+        notok "help_site_values_${c:-global}" "--help lacks site$missing"
+done
+printf '%s\n' "$top" | grep -q '~/.local/share/imtreview/cases.db' &&
+    ok help_db_default || notok help_db_default "--help lacks the last --db default"
 [ "$fails" -eq 0 ]
