@@ -3,6 +3,7 @@
 #include "imtcase.h"
 #include "utf8.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -98,6 +99,21 @@ bool filter_is_empty(const imt_filter *f)
            !f->status_mask && !f->search[0];
 }
 
+/* Append to buf (size n) at *len, which keeps counting past n when the
+ * text is cut, without ever pointing past the end of buf. */
+static void append(char *buf, size_t n, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void append(char *buf, size_t n, size_t *len, const char *fmt, ...)
+{
+    size_t at = *len < n ? *len : n;
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(buf + at, n - at, fmt, ap);
+    va_end(ap);
+    if (w > 0)
+        *len += (size_t)w;
+}
+
 const char *filter_describe(const imt_filter *f, char *buf, size_t n)
 {
     size_t len = 0;
@@ -107,20 +123,17 @@ const char *filter_describe(const imt_filter *f, char *buf, size_t n)
         if (!m)
             continue;
         const char *const *vals = filter_kind_values((imt_filter_kind)k);
-        len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s=",
-                                len ? " " : "", kind_names[k]);
+        append(buf, n, &len, "%s%s=", len ? " " : "", kind_names[k]);
         bool first = true;
         for (int i = 0; vals[i]; i++) {
             if (!(m & (1u << i)))
                 continue;
-            len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s",
-                                    first ? "" : ",", vals[i]);
+            append(buf, n, &len, "%s%s", first ? "" : ",", vals[i]);
             first = false;
         }
     }
-    if (f->search[0] && len < n)
-        len += (size_t)snprintf(buf + len, n - len, "%ssearch=\"%s\"",
-                                len ? " " : "", f->search);
+    if (f->search[0])
+        append(buf, n, &len, "%ssearch=\"%s\"", len ? " " : "", f->search);
     return buf;
 }
 

@@ -46,6 +46,17 @@ static void test_describe(void **state)
     char small[8];
     filter_describe(&f, small, sizeof small);
     assert_int_equal(strlen(small), 7);
+    /* every filter set and a cut in each part: nothing past n is touched */
+    filter_parse(&f, FILTER_OUTCOME, "NED,AWD,DOD", err, sizeof err);
+    filter_parse(&f, FILTER_STATUS, "unreviewed,signed_out", err, sizeof err);
+    for (size_t n = 1; n < 90; n++) {
+        char area[128];
+        memset(area, 'Z', sizeof area);
+        filter_describe(&f, area, n);
+        assert_int_equal(strlen(area), n - 1);
+        for (size_t i = n; i < sizeof area; i++)
+            assert_int_equal(area[i], 'Z');
+    }
 }
 
 static void test_cycle(void **state)
