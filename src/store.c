@@ -22,7 +22,9 @@
  *   first descending (PostgreSQL's default, which the planned backend
  *   will share).  The same sort_ columns serve the filters (site, ALK,
  *   outcome, review state), so one index per column does both jobs.
- * - Audit: append-only table, triggers refuse UPDATE and DELETE.
+ * - Audit: append-only table, triggers refuse UPDATE and DELETE, and an
+ *   INSERT that would replace an existing row (INSERT OR REPLACE deletes
+ *   the old row without firing DELETE triggers; schema version 2).
  */
 #define _GNU_SOURCE
 #include "store.h"
@@ -44,7 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_BUSY_MS 5000
 #define NCOLS (IMT_F_COUNT + 1)     /* dictionary columns + alk_discordant */
 #define CHECK_REPORT_CAP 1000
@@ -481,6 +483,24 @@ static int migrate_v1(imt_store *st)
     return rc;
 }
 
+/* Version 2: INSERT OR REPLACE (and REPLACE INTO) with the seq of an
+ * existing audit row deletes that row to make room without firing the
+ * DELETE trigger (SQLite fires delete triggers for REPLACE only under
+ * PRAGMA recursive_triggers, which another program's connection does not
+ * set), so history could be rewritten.  Refuse any insert whose seq is
+ * taken.  NEW.seq is -1 in a BEFORE trigger when SQLite assigns it. */
+static const char audit_no_replace_ddl[] =
+    "CREATE TRIGGER audit_no_replace BEFORE INSERT ON audit\n"
+    "  WHEN NEW.seq IS NOT -1 AND EXISTS (SELECT 1 FROM audit WHERE seq = NEW.seq)\n"
+    "BEGIN\n"
+    "  SELECT RAISE(ABORT, 'the audit trail is append-only: its rows cannot be replaced');\n"
+    "END;\n";
+
+static int migrate_v2(imt_store *st)
+{
+    return exec_sql(st, audit_no_replace_ddl, "protecting the audit trail");
+}
+
 /* One entry per schema version.  A change for version 2 is one more line
  * here (and STORE_SCHEMA_VERSION 2).  Note: migrate_v1 generates the
  * cases table from imt_fields[]; when the dictionary gains a column, freeze
@@ -491,6 +511,7 @@ static const struct {
     int (*apply)(imt_store *st);
 } migrations[] = {
     { 1, migrate_v1 },
+    { 2, migrate_v2 },
 };
 
 static int read_user_version(imt_store *st, int *v)
@@ -2119,8 +2140,9 @@ int store_check(imt_store *st, void (*report)(void *ctx, const char *msg), void 
         return rc;
 
     /* The audit trail's protection. */
-    static const char *const trig[] = { "audit_no_update", "audit_no_delete" };
-    for (int i = 0; i < 2; i++) {
+    static const char *const trig[] = { "audit_no_update", "audit_no_delete",
+                                        "audit_no_replace" };
+    for (int i = 0; i < 3; i++) {
         sqlite3_stmt *q;
         rc = sqlite3_prepare_v2(st->db,
             "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1 "
