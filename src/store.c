@@ -756,6 +756,66 @@ static int reopen_immutable(imt_store *st, const char *path)
     return count_objects(st, &nobj);
 }
 
+/* Is path an SQLite file in WAL mode (header bytes 18 and 19 are 2)? */
+static bool header_is_wal(const char *path)
+{
+    unsigned char h[20];
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return false;
+    ssize_t n = pread(fd, h, sizeof h, 0);
+    close(fd);
+    return n == (ssize_t)sizeof h && memcmp(h, "SQLite format 3", 16) == 0 &&
+           h[18] == 2 && h[19] == 2;
+}
+
+/* SQLite gives the -wal and -shm files the database file's mode, but their
+ * group is the group of whoever created them (SQLite changes the owner
+ * only when running as root).  In a department's file (group imt, mode
+ * 0660, in a directory without the setgid bit) the first member's -wal
+ * and -shm then belong to that member's own group, and every other member
+ * cannot open the database at all - not even read-only - while the first
+ * one has it open.  So they follow the database file: made here, before
+ * SQLite looks for them, with its group and mode (create: only for a file
+ * already in WAL mode, never beside another program's file), and those
+ * that are ours get its group and mode afterwards (SQLite makes them when
+ * we did not, e.g. on a read-only open).  Failures are ignored: a user
+ * outside the file's group cannot give a file to it, and SQLite's own
+ * error then says what is wrong. */
+static void side_files_follow(const char *path, bool create)
+{
+    struct stat db;
+    if (stat(path, &db) != 0 || !S_ISREG(db.st_mode))
+        return;
+    if (create && !header_is_wal(path))
+        create = false;
+    static const char *const sfx[] = { "-wal", "-shm" };
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+        char side[4096];
+        if ((size_t)snprintf(side, sizeof side, "%s%s", path, sfx[i]) >= sizeof side)
+            return;
+        int fd = -1;
+        if (create)
+            fd = open(side, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                      db.st_mode & 0777);
+        if (fd < 0)
+            fd = open(side, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        struct stat sb;
+        if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_uid == geteuid()) {
+            if (sb.st_gid != db.st_gid && fchown(fd, (uid_t)-1, db.st_gid) != 0) {
+                /* not a member of the file's group: nothing to do */
+            }
+            if ((sb.st_mode & 0777) != (db.st_mode & 0777) &&
+                fchmod(fd, db.st_mode & 0777) != 0) {
+                /* ignored, as above */
+            }
+        }
+        close(fd);
+    }
+}
+
 imt_store *store_open(const char *path, unsigned flags, const char *user,
                       char *err, size_t errn)
 {
@@ -802,6 +862,8 @@ imt_store *store_open(const char *path, unsigned flags, const char *user,
         }
     }
 
+    if (!st->readonly && !created)
+        side_files_follow(path, true);
     int oflags = st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     int rc = sqlite3_open_v2(path, &st->db, oflags, NULL);
     if (rc != SQLITE_OK) {
@@ -849,6 +911,7 @@ imt_store *store_open(const char *path, unsigned flags, const char *user,
             goto fail;
         }
     }
+    side_files_follow(path, false);
     rc = sqlite3_create_function_v2(st->db, "imt_contains", 2,
                                     SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_contains,
                                     NULL, NULL, NULL);
