@@ -22,7 +22,9 @@
  *   first descending (PostgreSQL's default, which the planned backend
  *   will share).  The same sort_ columns serve the filters (site, ALK,
  *   outcome, review state), so one index per column does both jobs.
- * - Audit: append-only table, triggers refuse UPDATE and DELETE.
+ * - Audit: append-only table, triggers refuse UPDATE and DELETE, and an
+ *   INSERT that would replace an existing row (INSERT OR REPLACE deletes
+ *   the old row without firing DELETE triggers; schema version 2).
  */
 #define _GNU_SOURCE
 #include "store.h"
@@ -44,7 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_BUSY_MS 5000
 #define NCOLS (IMT_F_COUNT + 1)     /* dictionary columns + alk_discordant */
 #define CHECK_REPORT_CAP 1000
@@ -481,6 +483,24 @@ static int migrate_v1(imt_store *st)
     return rc;
 }
 
+/* Version 2: INSERT OR REPLACE (and REPLACE INTO) with the seq of an
+ * existing audit row deletes that row to make room without firing the
+ * DELETE trigger (SQLite fires delete triggers for REPLACE only under
+ * PRAGMA recursive_triggers, which another program's connection does not
+ * set), so history could be rewritten.  Refuse any insert whose seq is
+ * taken.  NEW.seq is -1 in a BEFORE trigger when SQLite assigns it. */
+static const char audit_no_replace_ddl[] =
+    "CREATE TRIGGER audit_no_replace BEFORE INSERT ON audit\n"
+    "  WHEN NEW.seq IS NOT -1 AND EXISTS (SELECT 1 FROM audit WHERE seq = NEW.seq)\n"
+    "BEGIN\n"
+    "  SELECT RAISE(ABORT, 'the audit trail is append-only: its rows cannot be replaced');\n"
+    "END;\n";
+
+static int migrate_v2(imt_store *st)
+{
+    return exec_sql(st, audit_no_replace_ddl, "protecting the audit trail");
+}
+
 /* One entry per schema version.  A change for version 2 is one more line
  * here (and STORE_SCHEMA_VERSION 2).  Note: migrate_v1 generates the
  * cases table from imt_fields[]; when the dictionary gains a column, freeze
@@ -491,6 +511,7 @@ static const struct {
     int (*apply)(imt_store *st);
 } migrations[] = {
     { 1, migrate_v1 },
+    { 2, migrate_v2 },
 };
 
 static int read_user_version(imt_store *st, int *v)
@@ -735,6 +756,66 @@ static int reopen_immutable(imt_store *st, const char *path)
     return count_objects(st, &nobj);
 }
 
+/* Is path an SQLite file in WAL mode (header bytes 18 and 19 are 2)? */
+static bool header_is_wal(const char *path)
+{
+    unsigned char h[20];
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return false;
+    ssize_t n = pread(fd, h, sizeof h, 0);
+    close(fd);
+    return n == (ssize_t)sizeof h && memcmp(h, "SQLite format 3", 16) == 0 &&
+           h[18] == 2 && h[19] == 2;
+}
+
+/* SQLite gives the -wal and -shm files the database file's mode, but their
+ * group is the group of whoever created them (SQLite changes the owner
+ * only when running as root).  In a department's file (group imt, mode
+ * 0660, in a directory without the setgid bit) the first member's -wal
+ * and -shm then belong to that member's own group, and every other member
+ * cannot open the database at all - not even read-only - while the first
+ * one has it open.  So they follow the database file: made here, before
+ * SQLite looks for them, with its group and mode (create: only for a file
+ * already in WAL mode, never beside another program's file), and those
+ * that are ours get its group and mode afterwards (SQLite makes them when
+ * we did not, e.g. on a read-only open).  Failures are ignored: a user
+ * outside the file's group cannot give a file to it, and SQLite's own
+ * error then says what is wrong. */
+static void side_files_follow(const char *path, bool create)
+{
+    struct stat db;
+    if (stat(path, &db) != 0 || !S_ISREG(db.st_mode))
+        return;
+    if (create && !header_is_wal(path))
+        create = false;
+    static const char *const sfx[] = { "-wal", "-shm" };
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+        char side[4096];
+        if ((size_t)snprintf(side, sizeof side, "%s%s", path, sfx[i]) >= sizeof side)
+            return;
+        int fd = -1;
+        if (create)
+            fd = open(side, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                      db.st_mode & 0777);
+        if (fd < 0)
+            fd = open(side, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        struct stat sb;
+        if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_uid == geteuid()) {
+            if (sb.st_gid != db.st_gid && fchown(fd, (uid_t)-1, db.st_gid) != 0) {
+                /* not a member of the file's group: nothing to do */
+            }
+            if ((sb.st_mode & 0777) != (db.st_mode & 0777) &&
+                fchmod(fd, db.st_mode & 0777) != 0) {
+                /* ignored, as above */
+            }
+        }
+        close(fd);
+    }
+}
+
 imt_store *store_open(const char *path, unsigned flags, const char *user,
                       char *err, size_t errn)
 {
@@ -781,6 +862,8 @@ imt_store *store_open(const char *path, unsigned flags, const char *user,
         }
     }
 
+    if (!st->readonly && !created)
+        side_files_follow(path, true);
     int oflags = st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     int rc = sqlite3_open_v2(path, &st->db, oflags, NULL);
     if (rc != SQLITE_OK) {
@@ -828,6 +911,7 @@ imt_store *store_open(const char *path, unsigned flags, const char *user,
             goto fail;
         }
     }
+    side_files_follow(path, false);
     rc = sqlite3_create_function_v2(st->db, "imt_contains", 2,
                                     SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_contains,
                                     NULL, NULL, NULL);
@@ -2119,8 +2203,9 @@ int store_check(imt_store *st, void (*report)(void *ctx, const char *msg), void 
         return rc;
 
     /* The audit trail's protection. */
-    static const char *const trig[] = { "audit_no_update", "audit_no_delete" };
-    for (int i = 0; i < 2; i++) {
+    static const char *const trig[] = { "audit_no_update", "audit_no_delete",
+                                        "audit_no_replace" };
+    for (int i = 0; i < 3; i++) {
         sqlite3_stmt *q;
         rc = sqlite3_prepare_v2(st->db,
             "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1 "

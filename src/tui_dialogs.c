@@ -697,12 +697,20 @@ static void collect_new(void *ctx, int field, const char *msg)
 }
 
 /* Validate with the one cell validator and the cross-field rules, then
- * save (store_update audits); any refusal keeps the dialog open. */
+ * save (store_update audits); any refusal keeps the dialog open.
+ *
+ * The edit is applied to the case as it is stored now, read under the
+ * write lock, not to the copy the list showed when the dialog opened:
+ * another user may have changed other fields of the case since, and
+ * writing the whole old copy back would silently undo their change (and
+ * audit it as ours).  Only the field edited here changes. */
 static int edit_check(void *ctx, const char *text, char *err, size_t errn)
 {
     edit_ctx *e = ctx;
+    imt_store *st = e->t->app->store;
     imt_case c;
     imt_case_init(&c);
+    /* A value the validator refuses needs no lock. */
     if (imt_case_copy(&c, e->orig) != 0) {
         snprintf(err, errn, "out of memory");
         return -1;
@@ -711,18 +719,43 @@ static int edit_check(void *ctx, const char *text, char *err, size_t errn)
         imt_case_clear(&c);
         return -1;
     }
+    imt_case_clear(&c);
+
+    int rc = store_begin(st);
+    if (rc != STORE_OK) {
+        snprintf(err, errn, "not saved: %s", store_errmsg(st));
+        return -1;
+    }
+    rc = store_get(st, e->orig->case_id, &c);
+    if (rc != STORE_OK) {
+        snprintf(err, errn, "not saved: %s", store_errmsg(st));
+        store_rollback(st);
+        return -1;
+    }
+    /* The problems the stored case already has are not the edit's. */
+    e->nmsgs = 0;
+    imt_case_crosscheck(&c, collect_orig, e);
+    if (imt_field_parse(&c, e->field, text, err, errn) != 0) {
+        imt_case_clear(&c);
+        store_rollback(st);
+        return -1;
+    }
     imt_case_derive(&c);
     e->first_new[0] = '\0';
     imt_case_crosscheck(&c, collect_new, e);
     if (e->first_new[0]) {
         snprintf(err, errn, "%s", e->first_new);
         imt_case_clear(&c);
+        store_rollback(st);
         return -1;
     }
-    int rc = store_update(e->t->app->store, &c, "edit", &e->nchanged);
+    rc = store_update(st, &c, "edit", &e->nchanged);
     imt_case_clear(&c);
+    if (rc == STORE_OK)
+        rc = store_commit(st);
     if (rc != STORE_OK) {
-        snprintf(err, errn, "not saved: %s", store_errmsg(e->t->app->store));
+        snprintf(err, errn, "not saved: %s", store_errmsg(st));
+        store_rollback(st);
         return -1;
     }
     return 0;

@@ -34,7 +34,7 @@ fi
 ok import_fixture
 check new_db_mode_0600 test "$(mode_of "$db")" = 600
 check journal_is_wal test "$(sqlite3 "$db" 'PRAGMA journal_mode')" = wal
-check schema_version_1 test "$(sqlite3 "$db" 'PRAGMA user_version')" = 1
+check schema_version_2 test "$(sqlite3 "$db" 'PRAGMA user_version')" = 2
 check derived_alk_status test "$(sqlite3 "$db" "SELECT group_concat(alk_status, ',') FROM (SELECT alk_status FROM cases ORDER BY case_id)")" = "positive,negative,unknown"
 
 run --db "$db" check
@@ -109,7 +109,12 @@ check audit_json_escaped grep -iqF 'red \u001b[31m bell \u0007 new\nline' "$tmp/
 # ---- the audit trail is append-only ---------------------------------------------
 check audit_update_refused sh -c "! sqlite3 '$db' \"UPDATE audit SET user = 'x'\" 2>/dev/null"
 check audit_delete_refused sh -c "! sqlite3 '$db' 'DELETE FROM audit' 2>/dev/null"
+# INSERT OR REPLACE deletes the old row without firing the DELETE trigger.
+n_audit=$(sqlite3 "$db" 'SELECT count(*) FROM audit')
+check audit_replace_refused sh -c "! sqlite3 '$db' \"INSERT OR REPLACE INTO audit (seq, time, user, case_id, field, source) VALUES (1, '2020-01-01T00:00:00Z', 'x', 'K-1', '*', 'edit')\" 2>/dev/null"
+check audit_replace_into_refused sh -c "! sqlite3 '$db' \"REPLACE INTO audit (seq, time, user, case_id, field, source) VALUES (2, '2020-01-01T00:00:00Z', 'x', 'K-1', '*', 'edit')\" 2>/dev/null"
 check audit_untouched test "$(sqlite3 "$db" "SELECT count(*) FROM audit WHERE user = 'x'")" = 0
+check audit_count_kept test "$(sqlite3 "$db" 'SELECT count(*) FROM audit')" = "$n_audit"
 
 # ---- check finds damage ----------------------------------------------------------
 sqlite3 "$db" "UPDATE cases SET alk_status = 'negative' WHERE case_id = 'K-1'"
@@ -139,7 +144,7 @@ check readonly_check_reads rc_is 0
 sqlite3 "$db" "PRAGMA user_version = 42"
 run --db "$db" check
 check newer_schema_exit1 rc_is 1
-check newer_schema_message has "$tmp/err" "database schema version 42 is newer than this imtreview (1); upgrade imtreview"
+check newer_schema_message has "$tmp/err" "database schema version 42 is newer than this imtreview (2); upgrade imtreview"
 check newer_schema_untouched test "$(sqlite3 "$db" 'PRAGMA user_version')" = 42
 
 # ---- a reader without write access to the file or its directory -------------------

@@ -197,7 +197,7 @@ static void test_create_mode_0600_and_reopen(void **state)
     struct stat sb;
     assert_int_equal(stat(f->path, &sb), 0);
     assert_int_equal(sb.st_mode & 07777, 0600);
-    assert_int_equal(store_schema_version(f->st), 1);
+    assert_int_equal(store_schema_version(f->st), 2);
     assert_false(store_is_readonly(f->st));
     unsigned char k1[32], k2[32], zero[32] = { 0 };
     assert_int_equal(store_secret(f->st, k1), STORE_OK);
@@ -206,7 +206,7 @@ static void test_create_mode_0600_and_reopen(void **state)
     store_close(f->st);
 
     f->st = open_rw(f);
-    assert_int_equal(store_schema_version(f->st), 1);
+    assert_int_equal(store_schema_version(f->st), 2);
     assert_true(store_exists(f->st, "A-1"));
     assert_int_equal(store_secret(f->st, k2), STORE_OK);
     assert_memory_equal(k1, k2, 32);         /* the key is kept, not remade */
@@ -216,7 +216,7 @@ static void test_create_mode_0600_and_reopen(void **state)
     char mode[32];
     raw_text(db, "PRAGMA journal_mode", mode, sizeof mode);
     assert_string_equal(mode, "wal");
-    assert_int_equal(raw_int(db, "PRAGMA user_version"), 1);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
     sqlite3_close(db);
 }
 
@@ -275,7 +275,7 @@ static void test_newer_schema_refused(void **state)
     char err[512];
     imt_store *st = store_open(f->path, 0, "tester", err, sizeof err);
     assert_null(st);
-    assert_string_equal(err, "database schema version 99 is newer than this imtreview (1); "
+    assert_string_equal(err, "database schema version 99 is newer than this imtreview (2); "
                              "upgrade imtreview");
     st = store_open(f->path, STORE_OPEN_READONLY, "tester", err, sizeof err);
     assert_null(st);
@@ -736,7 +736,62 @@ static void test_audit_append_only(void **state)
     assert_non_null(strstr(msg, "append-only"));
     assert_int_not_equal(raw_try(db, "DELETE FROM audit WHERE seq = 1", msg, sizeof msg),
                          SQLITE_OK);
+    /* INSERT OR REPLACE deletes the old row without firing the DELETE
+     * trigger: it must not rewrite history either. */
+    assert_int_not_equal(raw_try(db, "INSERT OR REPLACE INTO audit (seq, time, user, case_id, "
+                                     "field, new_value, source) VALUES (1, "
+                                     "'2020-01-01T00:00:00Z', 'mallory', 'A-1', 'notes', "
+                                     "'forged', 'edit')", msg, sizeof msg), SQLITE_OK);
+    assert_non_null(strstr(msg, "append-only"));
+    assert_int_not_equal(raw_try(db, "REPLACE INTO audit (seq, time, user, case_id, field, "
+                                     "source) VALUES (1, '2020-01-01T00:00:00Z', 'mallory', "
+                                     "'A-1', '*', 'edit')", msg, sizeof msg), SQLITE_OK);
+    assert_non_null(strstr(msg, "append-only"));
     assert_int_equal(raw_int(db, "SELECT count(*) FROM audit WHERE user = 'tester'"), 1);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM audit"), 1);
+    sqlite3_close(db);
+    /* Appending still works (the store's own inserts). */
+    insert_simple(f->st, "A-2", "lung");
+    db = raw(f);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM audit"), 2);
+    sqlite3_close(db);
+}
+
+/* A version-1 file (the schema before audit_no_replace) is upgraded in
+ * place when opened for writing, keeping its data; read-only it is
+ * refused with a message saying how to upgrade. */
+static void test_migrate_v1(void **state)
+{
+    fx *f = *state;
+    f->st = open_rw(f);
+    insert_simple(f->st, "A-1", "lung");
+    unsigned char k1[32], k2[32];
+    assert_int_equal(store_secret(f->st, k1), STORE_OK);
+    store_close(f->st);
+    f->st = NULL;
+    sqlite3 *db = raw(f);
+    raw_exec(db, "DROP TRIGGER audit_no_replace; PRAGMA user_version = 1");
+    sqlite3_close(db);
+
+    char err[512];
+    imt_store *st = store_open(f->path, STORE_OPEN_READONLY, "tester", err, sizeof err);
+    assert_null(st);
+    assert_non_null(strstr(err, "schema version 1 is older than this imtreview (2)"));
+
+    f->st = open_rw(f);
+    assert_int_equal(store_schema_version(f->st), 2);
+    assert_true(store_exists(f->st, "A-1"));
+    assert_int_equal(store_secret(f->st, k2), STORE_OK);
+    assert_memory_equal(k1, k2, 32);
+    db = raw(f);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                                 "AND name = 'audit_no_replace'"), 1);
+    char msg[256];
+    assert_int_not_equal(raw_try(db, "INSERT OR REPLACE INTO audit (seq, time, user, case_id, "
+                                     "field, source) VALUES (1, '2020-01-01T00:00:00Z', "
+                                     "'mallory', 'A-1', '*', 'edit')", msg, sizeof msg),
+                         SQLITE_OK);
     sqlite3_close(db);
 }
 
@@ -1483,6 +1538,10 @@ static void test_check(void **state)
     memset(&l, 0, sizeof l);
     assert_int_equal(store_check(f->st, report_cb, &l), 1);
     assert_true(any_msg(&l, "audit_no_delete is missing"));
+    raw_exec(db, "DROP TRIGGER audit_no_replace");
+    memset(&l, 0, sizeof l);
+    assert_int_equal(store_check(f->st, report_cb, &l), 2);
+    assert_true(any_msg(&l, "audit_no_replace is missing"));
     sqlite3_close(db);
 }
 
@@ -1554,6 +1613,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_derived_on_insert_and_update, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_audits_changed_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_append_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_review, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_and_rollback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
