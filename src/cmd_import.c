@@ -173,6 +173,26 @@ static int record_cb(void *vctx, csvimp *imp, imt_case *c, const bool *present,
     return 0;
 }
 
+/* A refused import into a database it had just created leaves no empty
+ * database behind ("the database as it was": there was none), unless
+ * something else has put cases into it meanwhile. */
+static void remove_new_database(imt_app *app)
+{
+    imt_filter none;
+    memset(&none, 0, sizeof none);
+    if (app->store && store_count(app->store, &none) != 0)
+        return;
+    app_close(app);
+    static const char *const side[] = { "", "-wal", "-shm", "-journal" };
+    for (size_t i = 0; i < sizeof side / sizeof side[0]; i++) {
+        char *p = NULL;
+        if (asprintf(&p, "%s%s", app->db_path, side[i]) >= 0) {
+            unlink(p);
+            free(p);
+        }
+    }
+}
+
 int cmd_import(imt_app *app, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -220,6 +240,7 @@ int cmd_import(imt_app *app, int argc, char **argv)
 
     int status = EXIT_FAIL;
     bool in_tx = false;
+    bool created = false;   /* this import made the database file */
     imt_case_init(&x.old);
     if (x.dry_run) {
         /* A dry run writes nothing, not even a new database file: with no
@@ -230,6 +251,7 @@ int cmd_import(imt_app *app, int argc, char **argv)
                 goto out;
         }
     } else {
+        created = access(app->db_path, F_OK) != 0 && errno == ENOENT;
         if (app_open_store(app) != EXIT_OK)
             goto out;
         if (store_is_readonly(app->store)) {
@@ -287,6 +309,8 @@ int cmd_import(imt_app *app, int argc, char **argv)
 out:
     if (in_tx)
         store_rollback(app->store);
+    if (status != EXIT_OK && created)
+        remove_new_database(app);
     imt_case_clear(&x.old);
     free(x.source);
     if (in != stdin)

@@ -108,4 +108,17 @@ check search_twice_usage rc_is 2
 run list --site lung --alk unknown --db "$db"
 check different_filters_fine rc_is 0
 
+
+# ---- a refused import into a database that did not exist leaves none
+# behind (nor -wal/-shm); one into an existing database keeps it
+printf 'case_id,site\nN-1,nowhere\n' >"$tmp/bad.csv"
+run --db "$tmp/new.db" import "$tmp/bad.csv"
+check refused_new_db_exit1 rc_is 1
+check refused_new_db_not_left [ ! -e "$tmp/new.db" ]
+check refused_new_db_no_wal [ ! -e "$tmp/new.db-wal" ]
+run --db "$db" import "$tmp/bad.csv"
+check refused_existing_db_kept [ -s "$db" ]
+run --db "$db" list --site cns
+check refused_existing_db_data has "$tmp/out" 'C-2'
+
 cl_done
