@@ -19,6 +19,8 @@ typedef struct imt_app {
     FILE       *out;        /* normally stdout                             */
     FILE       *err;        /* normally stderr                             */
     imt_store  *store;      /* opened by app_open_store()                  */
+    bool        fills_new;  /* the command fills a database it creates
+                               (import): no "created ... empty" note      */
 } imt_app;
 
 /* Exit statuses (cli.md). */

@@ -161,12 +161,17 @@ int app_open_store(imt_app *app)
         return EXIT_FAIL;
     }
     char err[512];
+    bool existed = access(app->db_path, F_OK) == 0;
     app->store = store_open(app->db_path, app->readonly ? STORE_OPEN_READONLY : 0,
                             app->user, err, sizeof err);
     if (!app->store) {
         app_error(app, NULL, "%s", err);
         return EXIT_FAIL;
     }
+    /* Never silent: a mistyped --db would otherwise show an empty list as
+     * if the cohort had no cases. */
+    if (!existed && !app->fills_new && access(app->db_path, F_OK) == 0)
+        app_error(app, NULL, "note: created a new, empty database at %s", app->db_path);
     return EXIT_OK;
 }
 

@@ -252,6 +252,7 @@ int cmd_import(imt_app *app, int argc, char **argv)
         }
     } else {
         created = access(app->db_path, F_OK) != 0 && errno == ENOENT;
+        app->fills_new = true;
         if (app_open_store(app) != EXIT_OK)
             goto out;
         if (store_is_readonly(app->store)) {

@@ -121,4 +121,15 @@ check refused_existing_db_kept [ -s "$db" ]
 run --db "$db" list --site cns
 check refused_existing_db_data has "$tmp/out" 'C-2'
 
+
+# ---- a command that creates the database says so (a mistyped --db must
+# not pass for an empty cohort); an existing one, or an import, says nothing
+run --db "$tmp/typo.db" list --site lung
+check new_db_note_exit0 rc_is 0
+check new_db_note has "$tmp/err" "created a new, empty database at $tmp/typo.db"
+run --db "$tmp/typo.db" list --site lung
+check existing_db_no_note hasnt "$tmp/err" "created a new"
+run --db "$tmp/fresh.db" import "$tmp/a.csv"
+check import_new_db_no_note hasnt "$tmp/err" "created a new"
+
 cl_done
