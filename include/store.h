@@ -74,6 +74,15 @@ int store_insert(imt_store *st, imt_case *c, const char *source);
  * (0 = unchanged).  Review fields are compared too. */
 int store_update(imt_store *st, imt_case *c, const char *source, int *nchanged);
 
+/* An edit of some fields: in one transaction the stored case is read
+ * again, only fields[0..nf-1] are taken from c, and the result is written
+ * and audited as store_update does.  Fields changed meanwhile by someone
+ * else are kept (an edit never writes back a stale copy).  Refused, with
+ * nothing written, when the result breaks a cross-field rule the stored
+ * case did not break. */
+int store_update_fields(imt_store *st, const imt_case *c, const int *fields, int nf,
+                        const char *source, int *nchanged);
+
 /* Set the review state (signed_out records reviewer = user and the UTC
  * time; other states clear them).  Audited with the comment and the
  * rule-set version. */
