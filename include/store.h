@@ -54,6 +54,11 @@ int  store_schema_version(const imt_store *st);
  * user's lock before STORE_BUSY.  Tests shorten it. */
 void store_set_busy_timeout(imt_store *st, int ms);
 
+/* cb(ctx) is called every few thousand steps of a long query (NULL
+ * removes it); it must not use the store and returns 0.  The interface
+ * uses it to say it is working when a count or a sort takes long. */
+void store_set_progress(imt_store *st, int (*cb)(void *ctx), void *ctx);
+
 /* Transactions: everything between begin and commit is one unit.  The
  * edit calls below open their own transaction when none is active. */
 int store_begin(imt_store *st);

@@ -206,6 +206,11 @@ void store_set_busy_timeout(imt_store *st, int ms)
     sqlite3_busy_timeout(st->db, ms);
 }
 
+void store_set_progress(imt_store *st, int (*cb)(void *ctx), void *ctx)
+{
+    sqlite3_progress_handler(st->db, cb ? 20000 : 0, cb, ctx);
+}
+
 static const char *now_utc(imt_store *st)
 {
     time_t t = time(NULL);
