@@ -776,7 +776,7 @@ void tui_edit(tui *t)
         tui_message(t, true, "out of memory");
         return;
     }
-    char title[800];
+    char title[1400];
     snprintf(title, sizeof title, "Edit %s: which field?", id);
     int k = tui_choose(t, title, labels, n, 0);
     edit_ctx e;
