@@ -205,4 +205,19 @@ int imt_case_crosscheck(const imt_case *c,
 /* Whether two records hold the same value in field f. */
 bool imt_field_equal(const imt_case *a, const imt_case *b, int f);
 
+/* Copy field f of src into dst (text is duplicated).  0, or -1 when out
+ * of memory (dst unchanged). */
+int imt_field_assign(imt_case *dst, const imt_case *src, int f);
+
+/* One edited value, checked as import checks a cell: blanks around a
+ * non-text value are ignored, a required field may not be empty, then
+ * imt_field_parse.  0, or -1 with the reason in err. */
+int imt_field_parse_cell(imt_case *c, int f, const char *text, char *err, size_t errn);
+
+/* The first cross-field violation of after that before does not have
+ * (an edit may not add one; one it inherits is not its fault).  Returns
+ * 1 and fills *field and msg ("FIELD: message") when there is one, else 0. */
+int imt_case_crosscheck_new(const imt_case *before, const imt_case *after,
+                            int *field, char *msg, size_t n);
+
 #endif

@@ -54,6 +54,11 @@ int  store_schema_version(const imt_store *st);
  * user's lock before STORE_BUSY.  Tests shorten it. */
 void store_set_busy_timeout(imt_store *st, int ms);
 
+/* cb(ctx) is called every few thousand steps of a long query (NULL
+ * removes it); it must not use the store and returns 0.  The interface
+ * uses it to say it is working when a count or a sort takes long. */
+void store_set_progress(imt_store *st, int (*cb)(void *ctx), void *ctx);
+
 /* Transactions: everything between begin and commit is one unit.  The
  * edit calls below open their own transaction when none is active. */
 int store_begin(imt_store *st);
@@ -73,6 +78,15 @@ int store_insert(imt_store *st, imt_case *c, const char *source);
  * updated and audited (old and new value).  *nchanged receives the count
  * (0 = unchanged).  Review fields are compared too. */
 int store_update(imt_store *st, imt_case *c, const char *source, int *nchanged);
+
+/* An edit of some fields: in one transaction the stored case is read
+ * again, only fields[0..nf-1] are taken from c, and the result is written
+ * and audited as store_update does.  Fields changed meanwhile by someone
+ * else are kept (an edit never writes back a stale copy).  Refused, with
+ * nothing written, when the result breaks a cross-field rule the stored
+ * case did not break. */
+int store_update_fields(imt_store *st, const imt_case *c, const int *fields, int nf,
+                        const char *source, int *nchanged);
 
 /* Set the review state (signed_out records reviewer = user and the UTC
  * time; other states clear them).  Audited with the comment and the

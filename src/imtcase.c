@@ -583,3 +583,96 @@ int imt_case_crosscheck(const imt_case *c,
 #undef BAD
     return n;
 }
+
+int imt_field_assign(imt_case *dst, const imt_case *src, int f)
+{
+    if (is_text_type(imt_fields[f].type)) {
+        const char *s = *FIELD_CPTR(src, f, char *);
+        char *d = NULL;
+        if (s && !(d = strdup(s)))
+            return -1;
+        char **slot = FIELD_PTR(dst, f, char *);
+        free(*slot);
+        *slot = d;
+    } else if (imt_fields[f].type == FT_DEC || imt_fields[f].type == FT_INT) {
+        *FIELD_PTR(dst, f, imt_num) = *FIELD_CPTR(src, f, imt_num);
+    } else {
+        *FIELD_PTR(dst, f, int) = *FIELD_CPTR(src, f, int);
+    }
+    return 0;
+}
+
+int imt_field_parse_cell(imt_case *c, int f, const char *text, char *err, size_t errn)
+{
+    const imt_field *fd = &imt_fields[f];
+    char *copy = NULL;
+    if (fd->type != FT_TEXT) {
+        /* as import trims a non-text cell */
+        while (*text == ' ' || *text == '\t')
+            text++;
+        size_t n = strlen(text);
+        while (n && (text[n - 1] == ' ' || text[n - 1] == '\t'))
+            n--;
+        if (!(copy = strndup(text, n)))
+            FAIL("out of memory");
+        text = copy;
+    }
+    int rc = 0;
+    if ((fd->flags & FF_REQUIRED) && !*text) {
+        snprintf(err, errn, "%s is required; it cannot be empty", fd->name);
+        rc = -1;
+    } else {
+        rc = imt_field_parse(c, f, text, err, errn);
+    }
+    free(copy);
+    return rc;
+}
+
+typedef struct {
+    int  nold;
+    int  fold[16];
+    char old[16][200];
+    int  field;
+    char *msg;
+    size_t n;
+    bool collecting;
+} xnew_ctx;
+
+static void xnew_report(void *vctx, int field, const char *msg)
+{
+    xnew_ctx *x = vctx;
+    if (x->collecting) {
+        if (x->nold < 16) {
+            x->fold[x->nold] = field;
+            snprintf(x->old[x->nold++], sizeof x->old[0], "%s", msg);
+        }
+        return;
+    }
+    if (x->field >= 0)
+        return;
+    for (int i = 0; i < x->nold; i++)
+        if (x->fold[i] == field && strcmp(x->old[i], msg) == 0)
+            return;
+    x->field = field;
+    snprintf(x->msg, x->n, "%s: %s", imt_fields[field].name, msg);
+}
+
+int imt_case_crosscheck_new(const imt_case *before, const imt_case *after,
+                            int *field, char *msg, size_t n)
+{
+    xnew_ctx x;
+    memset(&x, 0, sizeof x);
+    x.field = -1;
+    x.msg = msg;
+    x.n = n;
+    x.collecting = true;
+    if (before)
+        imt_case_crosscheck(before, xnew_report, &x);
+    x.collecting = false;
+    imt_case_crosscheck(after, xnew_report, &x);
+    if (x.field < 0)
+        return 0;
+    if (field)
+        *field = x.field;
+    return 1;
+}

@@ -154,6 +154,16 @@ static int compute(sv_state *s)
 {
     if (s->have) { stats_report_free(&s->r); stats_cohort_free(&s->co); s->have = false; }
     stats_cohort_init(&s->co, s->ep, (stats_by)s->by);
+    /* Reading every filtered case takes seconds on a million: say so on
+     * the bottom line first, so the screen never sits still unexplained. */
+    if (LINES > 0 && COLS > 0) {
+        attrset((attr_t)attr_of(s, SV_ROLE_STATUS));
+        mvhline(LINES - 1, 0, ' ', COLS);
+        mvaddnstr(LINES - 1, 0, s->env->utf8 ? " computing the statistics\xE2\x80\xA6"
+                                               : " computing the statistics...", COLS);
+        attrset(A_NORMAL);
+        refresh();
+    }
     int rc = store_foreach(s->env->store, s->env->filter,
                            (imt_sort){ SORT_CASE_ID, false }, add_case, &s->co);
     if (rc != 0 || stats_report_compute(&s->co, &s->r) != 0) {

@@ -208,6 +208,11 @@ void store_set_busy_timeout(imt_store *st, int ms)
     sqlite3_busy_timeout(st->db, ms);
 }
 
+void store_set_progress(imt_store *st, int (*cb)(void *ctx), void *ctx)
+{
+    sqlite3_progress_handler(st->db, cb ? 20000 : 0, cb, ctx);
+}
+
 static const char *now_utc(imt_store *st)
 {
     time_t t = time(NULL);
@@ -1404,6 +1409,37 @@ static const char *audit_text(const imt_case *c, int f, char *buf, size_t n)
     return imt_field_format(c, f, buf, n);
 }
 
+/* Write c over the stored old: each changed field is updated and audited.
+ * Inside the caller's edit transaction. */
+static int write_changes(imt_store *st, const imt_case *old, imt_case *c,
+                         const char *source, int *nchanged)
+{
+    int changed[IMT_F_COUNT], n = 0, rc = STORE_OK;
+    for (int f = 0; f < IMT_F_COUNT; f++)
+        if (!(imt_fields[f].flags & FF_DERIVED) && !imt_field_equal(old, c, f))
+            changed[n++] = f;
+    if (n > 0) {
+        sqlite3_stmt *s = st->q[Q_UPDATE];
+        rc = bind_case(st, s, c);
+        if (rc == STORE_OK) {
+            int src = sqlite3_step(s);
+            if (src != SQLITE_DONE)
+                rc = db_fail(st, src, "updating a case");
+        }
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        for (int i = 0; i < n && rc == STORE_OK; i++) {
+            char ob[64], nb[64];
+            int f = changed[i];
+            rc = audit_add(st, c->case_id, imt_fields[f].name,
+                           audit_text(old, f, ob, sizeof ob),
+                           audit_text(c, f, nb, sizeof nb), source, NULL, NULL);
+        }
+    }
+    *nchanged = n;
+    return rc;
+}
+
 int store_update(imt_store *st, imt_case *c, const char *source, int *nchanged)
 {
     if (nchanged)
@@ -1420,29 +1456,53 @@ int store_update(imt_store *st, imt_case *c, const char *source, int *nchanged)
     rc = store_get(st, c->case_id, &old);
     if (rc != STORE_OK)
         return edit_end(st, rc);
-    int changed[IMT_F_COUNT], n = 0;
-    for (int f = 0; f < IMT_F_COUNT; f++)
-        if (!(imt_fields[f].flags & FF_DERIVED) && !imt_field_equal(&old, c, f))
-            changed[n++] = f;
-    if (n > 0) {
-        sqlite3_stmt *s = st->q[Q_UPDATE];
-        rc = bind_case(st, s, c);
-        if (rc == STORE_OK) {
-            int src = sqlite3_step(s);
-            if (src != SQLITE_DONE)
-                rc = db_fail(st, src, "updating a case");
-        }
-        sqlite3_reset(s);
-        sqlite3_clear_bindings(s);
-        for (int i = 0; i < n && rc == STORE_OK; i++) {
-            char ob[64], nb[64];
-            int f = changed[i];
-            rc = audit_add(st, c->case_id, imt_fields[f].name,
-                           audit_text(&old, f, ob, sizeof ob),
-                           audit_text(c, f, nb, sizeof nb), source, NULL, NULL);
-        }
-    }
+    int n = 0;
+    rc = write_changes(st, &old, c, source, &n);
     imt_case_clear(&old);
+    rc = edit_end(st, rc);
+    if (rc == STORE_OK && nchanged)
+        *nchanged = n;
+    return rc;
+}
+
+int store_update_fields(imt_store *st, const imt_case *c, const int *fields, int nf,
+                        const char *source, int *nchanged)
+{
+    if (nchanged)
+        *nchanged = 0;
+    if (store_is_readonly(st))
+        return refuse_readonly(st);
+    if (!valid_id(c->case_id))
+        return set_err(st, STORE_ERROR, "a case needs a case_id");
+    int rc = edit_begin(st);
+    if (rc != STORE_OK)
+        return rc;
+    imt_case old, nw;
+    imt_case_init(&nw);
+    rc = store_get(st, c->case_id, &old);
+    if (rc != STORE_OK)
+        return edit_end(st, rc);
+    if (imt_case_copy(&nw, &old) != 0)
+        rc = set_err(st, STORE_ERROR, "out of memory");
+    for (int i = 0; i < nf && rc == STORE_OK; i++) {
+        int f = fields[i];
+        if (f < 0 || f >= IMT_F_COUNT || (imt_fields[f].flags & FF_DERIVED) ||
+            f == IMT_F_case_id)
+            rc = set_err(st, STORE_ERROR, "internal: field %d cannot be edited", f);
+        else if (imt_field_assign(&nw, c, f) != 0)
+            rc = set_err(st, STORE_ERROR, "out of memory");
+    }
+    int n = 0;
+    if (rc == STORE_OK) {
+        normalise(&nw);
+        char msg[300];
+        if (imt_case_crosscheck_new(&old, &nw, NULL, msg, sizeof msg))
+            rc = set_err(st, STORE_ERROR, "%s", msg);
+    }
+    if (rc == STORE_OK)
+        rc = write_changes(st, &old, &nw, source, &n);
+    imt_case_clear(&old);
+    imt_case_clear(&nw);
     rc = edit_end(st, rc);
     if (rc == STORE_OK && nchanged)
         *nchanged = n;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <term.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "keys.h"
@@ -391,13 +392,67 @@ void tui_case_changed(tui *t)
     t->dirty_status = true;
 }
 
+/* Feedback for a slow query (a count or a sort over a million cases):
+ * after BUSY_MS the status line says what is going on, so the screen
+ * never sits still for seconds.  Fast queries send nothing extra. */
+#define BUSY_MS 150
+typedef struct {
+    tui *t;
+    struct timespec t0;
+    const char *what;
+    bool shown;
+} busy_ctx;
+
+static int busy_tick(void *ctx)
+{
+    busy_ctx *b = ctx;
+    if (b->shown)
+        return 0;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long ms = (long)(now.tv_sec - b->t0.tv_sec) * 1000 +
+              (now.tv_nsec - b->t0.tv_nsec) / 1000000;
+    if (ms < BUSY_MS)
+        return 0;
+    b->shown = true;
+    snprintf(b->t->msg, sizeof b->t->msg, "%s%s", b->what,
+             b->t->utf8 && !b->t->ascii ? "\xE2\x80\xA6" : "...");
+    b->t->msg_error = false;
+    if (!b->t->small) {
+        draw_status(b->t);       /* no store access in here */
+        doupdate();
+    }
+    return 0;
+}
+
+static void busy_begin(tui *t, busy_ctx *b, const char *what)
+{
+    b->t = t;
+    b->what = what;
+    b->shown = false;
+    clock_gettime(CLOCK_MONOTONIC, &b->t0);
+    store_set_progress(t->app->store, busy_tick, b);
+}
+
+static void busy_end(tui *t, busy_ctx *b)
+{
+    store_set_progress(t->app->store, NULL, NULL);
+    if (b->shown) {
+        t->msg[0] = '\0';
+        t->dirty_status = true;
+    }
+}
+
 int tui_apply_filter(tui *t, const imt_filter *f)
 {
     const imt_case *before = lw_current(t->lw);
     char id[64] = "";
     if (before && before->case_id)
         snprintf(id, sizeof id, "%s", before->case_id);
+    busy_ctx b;
+    busy_begin(t, &b, "counting the matching cases");
     int rc = lw_set_filter(t->lw, f);
+    busy_end(t, &b);
     if (rc < 0)
         tui_message(t, true, "database error: %s", store_errmsg(t->app->store));
     const imt_case *after = lw_current(t->lw);
@@ -447,7 +502,11 @@ static void sort_by(tui *t, int delta, bool reverse)
     char id[64] = "";
     if (c && c->case_id)
         snprintf(id, sizeof id, "%s", c->case_id);
-    if (lw_set_sort(t->lw, s) < 0)
+    busy_ctx b;
+    busy_begin(t, &b, "sorting");
+    int rc = lw_set_sort(t->lw, s);
+    busy_end(t, &b);
+    if (rc < 0)
         tui_message(t, true, "database error: %s", store_errmsg(t->app->store));
     c = lw_current(t->lw);
     if (!c || !c->case_id || strcmp(c->case_id, id) != 0)

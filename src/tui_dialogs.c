@@ -666,98 +666,77 @@ void tui_review(tui *t)
 
 /* ---- edit one field ------------------------------------------------------ */
 
+/* An edit starts from the case as stored now (not the list's copy, which
+ * may be older than someone else's change), checks the typed value as
+ * import checks a cell, and saves only the fields edited
+ * (store_update_fields), so a concurrent change to another field is
+ * never written back.  When the value breaks a cross-field rule through
+ * another field (a fusion needs its method, a cleared fusion needs its
+ * method cleared, DOD needs a follow-up time...), that field is asked
+ * for next and both are saved together; Esc at any step writes nothing. */
+#define EDIT_CHAIN 4
+
 typedef struct {
     tui *t;
-    const imt_case *orig;
-    int field;
+    const imt_case *base;    /* as stored when the edit began */
+    imt_case *work;          /* base with the values accepted so far */
+    int chain[EDIT_CHAIN];   /* the fields edited, in order */
+    int nchain;
+    int field;               /* the field being typed */
+    int next;                /* another field the rules need, or -1 */
+    char why[300];           /* the rule that needs it */
     int nchanged;
-    char msgs[8][256];   /* cross-check messages of the original */
-    int nmsgs;
-    char first_new[256];
 } edit_ctx;
 
-static void collect_orig(void *ctx, int field, const char *msg)
+static bool editable(int f)
 {
-    (void)field;
-    edit_ctx *e = ctx;
-    if (e->nmsgs < 8)
-        snprintf(e->msgs[e->nmsgs++], sizeof e->msgs[0], "%s", msg);
+    return f != IMT_F_case_id && f != IMT_F_review_status && f != IMT_F_reviewer &&
+           f != IMT_F_reviewed_at && !(imt_fields[f].flags & FF_DERIVED);
 }
 
-static void collect_new(void *ctx, int field, const char *msg)
-{
-    (void)field;
-    edit_ctx *e = ctx;
-    if (e->first_new[0])
-        return;
-    for (int i = 0; i < e->nmsgs; i++)
-        if (strcmp(e->msgs[i], msg) == 0)
-            return;               /* was already there before the edit */
-    snprintf(e->first_new, sizeof e->first_new, "%s", msg);
-}
-
-/* Validate with the one cell validator and the cross-field rules, then
- * save (store_update audits); any refusal keeps the dialog open.
- *
- * The edit is applied to the case as it is stored now, read under the
- * write lock, not to the copy the list showed when the dialog opened:
- * another user may have changed other fields of the case since, and
- * writing the whole old copy back would silently undo their change (and
- * audit it as ours).  Only the field edited here changes. */
 static int edit_check(void *ctx, const char *text, char *err, size_t errn)
 {
     edit_ctx *e = ctx;
-    imt_store *st = e->t->app->store;
     imt_case c;
     imt_case_init(&c);
-    /* A value the validator refuses needs no lock. */
-    if (imt_case_copy(&c, e->orig) != 0) {
+    if (imt_case_copy(&c, e->work) != 0) {
         snprintf(err, errn, "out of memory");
         return -1;
     }
-    if (imt_field_parse(&c, e->field, text, err, errn) != 0) {
+    if (imt_field_parse_cell(&c, e->field, text, err, errn) != 0) {
         imt_case_clear(&c);
-        return -1;
-    }
-    imt_case_clear(&c);
-
-    int rc = store_begin(st);
-    if (rc != STORE_OK) {
-        snprintf(err, errn, "not saved: %s", store_errmsg(st));
-        return -1;
-    }
-    rc = store_get(st, e->orig->case_id, &c);
-    if (rc != STORE_OK) {
-        snprintf(err, errn, "not saved: %s", store_errmsg(st));
-        store_rollback(st);
-        return -1;
-    }
-    /* The problems the stored case already has are not the edit's. */
-    e->nmsgs = 0;
-    imt_case_crosscheck(&c, collect_orig, e);
-    if (imt_field_parse(&c, e->field, text, err, errn) != 0) {
-        imt_case_clear(&c);
-        store_rollback(st);
         return -1;
     }
     imt_case_derive(&c);
-    e->first_new[0] = '\0';
-    imt_case_crosscheck(&c, collect_new, e);
-    if (e->first_new[0]) {
-        snprintf(err, errn, "%s", e->first_new);
-        imt_case_clear(&c);
-        store_rollback(st);
-        return -1;
+    int bad = -1;
+    char msg[300];
+    if (imt_case_crosscheck_new(e->base, &c, &bad, msg, sizeof msg)) {
+        bool in_chain = bad == e->field;
+        for (int i = 0; i < e->nchain; i++)
+            in_chain = in_chain || e->chain[i] == bad;
+        if (in_chain || !editable(bad) || e->nchain + 1 >= EDIT_CHAIN) {
+            snprintf(err, errn, "%s", msg);
+            imt_case_clear(&c);
+            return -1;
+        }
+        /* accepted for now: the other field is asked for next */
+        e->next = bad;
+        snprintf(e->why, sizeof e->why, "%s", msg);
+        e->chain[e->nchain++] = e->field;
+        imt_case_clear(e->work);
+        *e->work = c;
+        return 0;
     }
-    rc = store_update(st, &c, "edit", &e->nchanged);
+    e->chain[e->nchain++] = e->field;
+    int rc = store_update_fields(e->t->app->store, &c, e->chain, e->nchain, "edit",
+                                 &e->nchanged);
     imt_case_clear(&c);
-    if (rc == STORE_OK)
-        rc = store_commit(st);
     if (rc != STORE_OK) {
-        snprintf(err, errn, "not saved: %s", store_errmsg(st));
-        store_rollback(st);
+        e->nchain--;
+        snprintf(err, errn, "not saved: %s", store_errmsg(e->t->app->store));
         return -1;
     }
+    e->next = -1;
     return 0;
 }
 
@@ -777,60 +756,78 @@ void tui_edit(tui *t)
     char lbuf[IMT_F_COUNT][64];
     int n = 0;
     for (int f = 0; f < imt_nfields && f < IMT_F_COUNT; f++) {
-        if (f == IMT_F_case_id || f == IMT_F_review_status ||
-            f == IMT_F_reviewer || f == IMT_F_reviewed_at ||
-            (imt_fields[f].flags & FF_DERIVED))
+        if (!editable(f))
             continue;
         snprintf(lbuf[n], sizeof lbuf[n], "%-22s %s", imt_fields[f].label,
                  imt_fields[f].name);
         labels[n] = lbuf[n];
         idx[n++] = f;
     }
-    imt_case orig;
-    imt_case_init(&orig);
-    if (imt_case_copy(&orig, c) != 0) {
+    char id[64];
+    snprintf(id, sizeof id, "%s", c->case_id);
+    imt_case base, work;
+    if (store_get(t->app->store, id, &base) != STORE_OK) {
+        tui_message(t, true, "cannot edit %s: %s", id, store_errmsg(t->app->store));
+        return;
+    }
+    imt_case_init(&work);
+    if (imt_case_copy(&work, &base) != 0) {
+        imt_case_clear(&base);
         tui_message(t, true, "out of memory");
         return;
     }
-    char title[800];
-    snprintf(title, sizeof title, "Edit %s: which field?", orig.case_id);
+    char title[1400];
+    snprintf(title, sizeof title, "Edit %s: which field?", id);
     int k = tui_choose(t, title, labels, n, 0);
-    if (k < 0) {
-        imt_case_clear(&orig);
-        return;
-    }
-    int f = idx[k];
     edit_ctx e;
     memset(&e, 0, sizeof e);
     e.t = t;
-    e.orig = &orig;
-    e.field = f;
-    imt_case_crosscheck(&orig, collect_orig, &e);
-    char cur[4096], out[4096];
-    imt_field_format(&orig, f, cur, sizeof cur);
-    const char *const *vals = imt_fields[f].values;
-    char allowed[512] = "";
-    if (vals) {
-        size_t l = 0;
-        for (int i = 0; vals[i] && l + 32 < sizeof allowed; i++)
-            l += (size_t)snprintf(allowed + l, sizeof allowed - l, "%s%s",
-                                  i ? "/" : "", vals[i]);
-    }
-    snprintf(title, sizeof title, "%s: %s%s%s (empty = unknown)", orig.case_id,
-             imt_fields[f].name, allowed[0] ? " " : "", allowed);
+    e.base = &base;
+    e.work = &work;
+    e.next = k < 0 ? -1 : idx[k];
+    int ok = 0;
     t->unsaved = true;
-    int ok = tui_prompt(t, title, cur, out, sizeof out, edit_check, &e);
+    while (e.next >= 0) {
+        int f = e.field = e.next;
+        e.next = -1;
+        char cur[4096], out[4096];
+        imt_field_format(&work, f, cur, sizeof cur);
+        const char *const *vals = imt_fields[f].values;
+        char allowed[512] = "";
+        if (vals) {
+            size_t l = 0;
+            for (int i = 0; vals[i] && l + 32 < sizeof allowed; i++)
+                l += (size_t)snprintf(allowed + l, sizeof allowed - l, "%s%s",
+                                      i ? "/" : "", vals[i]);
+        }
+        if (e.nchain == 0)
+            snprintf(title, sizeof title, "%s: %s%s%s (empty = unknown)", id,
+                     imt_fields[f].name, allowed[0] ? " " : "", allowed);
+        else
+            snprintf(title, sizeof title, "%s: now %s%s%s, as the new %s needs (%s)", id,
+                     imt_fields[f].name, allowed[0] ? " " : "", allowed,
+                     imt_fields[e.chain[e.nchain - 1]].name, e.why);
+        ok = tui_prompt(t, title, cur, out, sizeof out, edit_check, &e);
+        if (ok != 1)
+            break;
+    }
     t->unsaved = false;
     if (ok == 1) {
-        char id[64];
-        snprintf(id, sizeof id, "%s", orig.case_id);
         after_save(t, id);
+        char names[200] = "";
+        size_t l = 0;
+        for (int i = 0; i < e.nchain && l < sizeof names - 40; i++)
+            l += (size_t)snprintf(names + l, sizeof names - l, "%s%s", i ? ", " : "",
+                                  imt_fields[e.chain[i]].name);
         if (e.nchanged)
-            tui_message(t, false, "%s: %s saved (audited)", id, imt_fields[f].name);
+            tui_message(t, false, "%s: %s saved (audited)", id, names);
         else
-            tui_message(t, false, "%s: %s unchanged", id, imt_fields[f].name);
+            tui_message(t, false, "%s: %s unchanged", id, names);
+    } else if (e.nchain > 0) {
+        tui_message(t, false, "%s: edit cancelled; nothing saved", id);
     }
-    imt_case_clear(&orig);
+    imt_case_clear(&work);
+    imt_case_clear(&base);
 }
 
 /* ---- export ---------------------------------------------------------------- */
