@@ -333,6 +333,20 @@ static void build_markers(tui *t, tui_doc *d, int width, const imt_case *c)
 {
     doc_reset(d, 11);
     char buf[512];
+    /* ALK above all: the derived status first, where it is seen without
+     * scrolling, then the results it is derived from */
+    const char *minus = t->utf8 && !t->ascii ? "\xE2\x88\x92" : "-";
+    doc_head(d, "ALK status");
+    snprintf(buf, sizeof buf, "%s%s%s%s",
+             c->alk_status == ALK_POSITIVE ? "+ positive" :
+             c->alk_status == ALK_NEGATIVE ? minus : "unknown",
+             c->alk_status == ALK_NEGATIVE ? " negative" : "",
+             c->alk_confirmed == 1 ? ", confirmed" : "",
+             c->alk_discordant == 1 ? ", DISCORDANT" : "");
+    doc_field(t, d, width, "derived", buf,
+              c->alk_discordant == 1 ? R_WARN :
+              c->alk_status == ALK_POSITIVE ? R_POS :
+              c->alk_status == ALK_NEGATIVE ? R_NEG : R_DIM, -1);
     doc_head(d, "IHC");
     posneg(t, d, width, "ALK", c->alk_ihc, true);
     if (c->alk_ihc_pattern != IMT_UNKNOWN) {
@@ -357,7 +371,6 @@ static void build_markers(tui *t, tui_doc *d, int width, const imt_case *c)
     if (!c->fusion) {
         doc_field(t, d, width, "Fusion", "not done", R_DIM, -1);
     } else if (strcmp(c->fusion, "none") == 0) {
-        const char *minus = t->utf8 && !t->ascii ? "\xE2\x88\x92" : "-";
         snprintf(buf, sizeof buf, "%s none found", minus);
         doc_field(t, d, width, "Fusion", buf, R_NEG, -1);
     } else {
@@ -370,16 +383,6 @@ static void build_markers(tui *t, tui_doc *d, int width, const imt_case *c)
     } else if (c->fusion) {
         doc_field(t, d, width, "  method", "not recorded", R_DIM, -1);
     }
-    doc_head(d, "ALK status");
-    snprintf(buf, sizeof buf, "%s%s%s",
-             c->alk_status == ALK_POSITIVE ? "+ positive" :
-             c->alk_status == ALK_NEGATIVE ? "- negative" : "unknown",
-             c->alk_confirmed == 1 ? ", confirmed" : "",
-             c->alk_discordant == 1 ? ", DISCORDANT" : "");
-    doc_field(t, d, width, "derived", buf,
-              c->alk_discordant == 1 ? R_WARN :
-              c->alk_status == ALK_POSITIVE ? R_POS :
-              c->alk_status == ALK_NEGATIVE ? R_NEG : R_DIM, -1);
 }
 
 static tui_role level_role(rule_level l)
