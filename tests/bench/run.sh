@@ -137,10 +137,15 @@ if [ -s "$bench_out" ]; then
     cat "$bench_out"
 fi
 # Bytes the interface writes to the terminal per keystroke (132x43, the
-# sample data): needs tmux.
+# sample data) and its latency per key on the large database: need tmux.
 if command -v tmux >/dev/null 2>&1; then
     echo
     echo "interface bytes per keystroke (tests/bench/tty_bytes.sh):"
     sh "$(dirname "$0")/tty_bytes.sh" || echo "tty_bytes.sh failed"
+    # Key-to-screen latency and the interface's peak RSS on the database
+    # imported above (the N generated cases, not imported again).
+    echo
+    echo "interface latency, key to screen (tests/bench/tui_latency.sh):"
+    sh "$(dirname "$0")/tui_latency.sh" "$db" || echo "tui_latency.sh failed"
 fi
 awk -F '\t' '$4 != 0 { bad = 1 } END { exit bad }' "$rows"
