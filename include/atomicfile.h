@@ -36,4 +36,8 @@ int af_commit(atomic_file *af);
 /* Give up: close and remove the temporary file (errno is preserved). */
 void af_abort(atomic_file *af);
 
+/* mkdir -p of the directories above path (not path itself), mode 0700 for
+ * the ones it creates.  Returns 0, or -1 with errno set. */
+int af_make_parent_dirs(const char *path);
+
 #endif

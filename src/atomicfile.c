@@ -116,3 +116,27 @@ int af_commit(atomic_file *af)
     release(af);
     return 0;
 }
+
+int af_make_parent_dirs(const char *path)
+{
+    char *copy = strdup(path);
+    if (!copy)
+        return -1;
+    for (char *p = copy + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(copy, 0700) != 0) {
+            int e = errno;
+            struct stat sb;
+            if (e != EEXIST || stat(copy, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+                free(copy);
+                errno = e == EEXIST ? ENOTDIR : e;   /* a file in the way */
+                return -1;
+            }
+        }
+        *p = '/';
+    }
+    free(copy);
+    return 0;
+}

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "app.h"
+#include "atomicfile.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -129,33 +130,13 @@ static char *default_db_path(void)
     return path;
 }
 
-/* mkdir -p of the directory part of path, mode 0700 for new directories. */
-static int make_parent_dirs(const char *path)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return -1;
-    for (char *p = copy + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
-            free(copy);
-            return -1;
-        }
-        *p = '/';
-    }
-    free(copy);
-    return 0;
-}
-
 int app_open_store(imt_app *app)
 {
     if (app->store)
         return EXIT_OK;
     /* Only the default location gets its directories made: a mistyped
      * --db or $IMTREVIEW_DB must not leave a directory tree behind. */
-    if (app->db_default && !app->readonly && make_parent_dirs(app->db_path) != 0) {
+    if (app->db_default && !app->readonly && af_make_parent_dirs(app->db_path) != 0) {
         app_error(app, NULL, "cannot create the directory for %s: %s",
                   app->db_path, strerror(errno));
         return EXIT_FAIL;

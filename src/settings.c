@@ -156,24 +156,6 @@ int settings_load(settings *s, const char *path)
     return rc;
 }
 
-/* mkdir -p with mode 0700 for the parts it creates. */
-static int make_dirs(const char *dir)
-{
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(tmp, 0700) != 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    if (mkdir(tmp, 0700) != 0 && errno != EEXIST) return -1;
-    return 0;
-}
-
 int settings_save(const settings *s, char *err, size_t errn)
 {
     if (errn) err[0] = '\0';
@@ -182,17 +164,11 @@ int settings_save(const settings *s, char *err, size_t errn)
         errno = ENOENT;
         return -1;
     }
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", s->path);
-    char *slash = strrchr(dir, '/');
-    if (slash && slash != dir) {
-        *slash = '\0';
-        if (make_dirs(dir) != 0) {
-            int e = errno;
-            snprintf(err, errn, "%.200s: %s", dir, strerror(e));
-            errno = e;
-            return -1;
-        }
+    if (af_make_parent_dirs(s->path) != 0) {
+        int e = errno;
+        snprintf(err, errn, "%.200s: cannot create its directory: %s", s->path, strerror(e));
+        errno = e;
+        return -1;
     }
     atomic_file af;
     if (af_open(&af, s->path) != 0) {

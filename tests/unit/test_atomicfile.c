@@ -170,6 +170,37 @@ static void test_missing_dir(void **state)
     assert_int_equal(entries(f->dir), 0);
 }
 
+/* af_make_parent_dirs: the directories above the file, mode 0700, not
+ * the file itself; existing ones are fine; a file in the way fails. */
+static void test_make_parent_dirs(void **state)
+{
+    fx *f = *state;
+    char p[400], d1[400], d2[400];
+    snprintf(d1, sizeof d1, "%s/a", f->dir);
+    snprintf(d2, sizeof d2, "%s/a/b", f->dir);
+    snprintf(p, sizeof p, "%s/a/b/file", f->dir);
+    mode_t old = umask(0);
+    assert_int_equal(af_make_parent_dirs(p), 0);
+    umask(old);
+    struct stat sb;
+    assert_int_equal(stat(d2, &sb), 0);
+    assert_true(S_ISDIR(sb.st_mode));
+    assert_int_equal(sb.st_mode & 0777, 0700);
+    assert_int_equal(access(p, F_OK), -1);          /* not the file */
+    assert_int_equal(af_make_parent_dirs(p), 0);    /* again: fine */
+    /* a plain file where a directory should be */
+    char q[400];
+    snprintf(q, sizeof q, "%s/a/b/file/x", f->dir);
+    FILE *fp = fopen(p, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    assert_int_equal(af_make_parent_dirs(q), -1);
+    assert_int_equal(errno, ENOTDIR);
+    unlink(p);
+    rmdir(d2);
+    rmdir(d1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +210,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_directory_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_commit_cleans_up, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_make_parent_dirs, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
