@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "keys.h"
+#include "place.h"
 #include "settings.h"
 #include "theme.h"
 #include "statsview.h"
@@ -806,6 +807,17 @@ int tui_run(imt_app *app)
         return EXIT_FAIL;
     }
 
+    /* Back where the reviewer left this database: the same case, the
+     * same sort (place.h).  A case gone since: the next one in order. */
+    char place_path[4096], dbkey[4096];
+    bool have_place = place_default_path(place_path, sizeof place_path) == 0 &&
+                      realpath(app->db_path, dbkey) != NULL;
+    place pl;
+    if (have_place && place_load(place_path, dbkey, &pl) == 1) {
+        lw_set_sort(lw, pl.sort);
+        lw_reload(lw, pl.case_id);
+    }
+
     struct sigaction old[3];
     install_signals(old);
     /* Esc must feel instant over SSH; 25 ms still joins the bytes of an
@@ -884,6 +896,14 @@ int tui_run(imt_app *app)
     endwin();
     delscreen(scr);
     restore_signals(old);
+    const imt_case *here = lw_current(lw);
+    if (have_place && here) {
+        snprintf(pl.case_id, sizeof pl.case_id, "%s", here->case_id);
+        pl.sort = lw->sort;
+        if (place_save(place_path, dbkey, &pl) != 0)
+            fprintf(app->err, "%s: cannot remember the place in %s: %s\n",
+                    app->progname, place_path, strerror(errno));
+    }
     for (int p = 0; p < PANE_N; p++)
         tui_doc_free(&t->doc[p]);
     lw_free(lw);

@@ -8,7 +8,10 @@
 #                                a detached session running an interactive
 #                                sh (prompt "imt$ ") with only the given
 #                                environment (+HOME, PATH, LANG=C.UTF-8,
-#                                TERM=xterm-256color unless overridden)
+#                                TERM=xterm-256color unless overridden;
+#                                a fresh XDG_STATE_HOME each time, so no
+#                                session starts at the place an earlier
+#                                one left: pass XDG_STATE_HOME=... to share)
 #   tl_run 'command line'        type a command line into that shell
 #   tl_tui [args]                start $IMTREVIEW --db $TL_DB [args] there
 #   tl_keys KEY...               tmux send-keys (tmux key names: Down, Escape)
@@ -105,6 +108,7 @@ tl_start() {
     until T new-session -d -s "$TL_SESSION" -x "$_cols" -y "$_rows" \
         env -i HOME="$TL_DIR" PATH="$PATH" LANG=C.UTF-8 TERM=xterm-256color \
         PS1='imt$ ' IMTREVIEW="$IMTREVIEW" XDG_CONFIG_HOME="$TL_DIR/config" \
+        XDG_STATE_HOME="$TL_DIR/state.$TL_NSOCK" \
         "$@" sh 2>/dev/null; do
         _try=$((_try + 1))
         [ "$_try" -lt 10 ] || return 1
