@@ -113,7 +113,7 @@ void tui_draw_list(tui *t)
     if (rank >= 0)
         snprintf(title, sizeof title, "Cases  row %ld of %ld", rank + 1, lw->count);
     else
-        snprintf(title, sizeof title, "Cases  (none match)");
+        snprintf(title, sizeof title, "Cases  (%s)", lw->total == 0 ? "database empty" : "none match");
     bool full = lw->gen != t->list_gen;
     if (full) {
         tui_draw_box(t, w, t->focus == PANE_LIST, title);
@@ -150,8 +150,15 @@ void tui_draw_list(tui *t)
         if (lw->n)
             draw_row(t, w, 2 + lw->cur, inner, &lw->rows[lw->cur], show, true);
     }
-    if (lw->n == 0 && h > 4)
+    if (lw->n == 0 && h > 4 && lw->total == 0) {
+        /* An empty database is not "no match": say how to fill it (a
+         * mistyped --db opens a new, empty file). */
+        tui_put(t, w, 3, 2, inner - 2, "The database has no cases.", R_DIM);
+        if (h > 5)
+            tui_put(t, w, 4, 2, inner - 2, "Import: imtreview import FILE.csv", R_DIM);
+    } else if (lw->n == 0 && h > 4) {
         tui_put(t, w, 3, 2, inner - 2, "No case matches the filters (c clears them).", R_DIM);
+    }
     t->list_cur = lw->cur;
 }
 

@@ -77,4 +77,23 @@ for size in 132x43 80x24 60x15; do
     tl_quit && [ "$(tl_rc)" = 0 ] && tl_ok "${size}_q_exit_0" ||
         tl_notok "${size}_q_exit_0" "rc=$(tl_rc)"
 done
+# An empty database (a new user's first start, or a mistyped --db) says
+# so and how to fill it, not "No case matches the filters".
+tl_start 80 24 || tl_notok empty_db_start
+full_db=$TL_DB; TL_DB=$TL_DIR/empty.db
+tl_tui
+if tl_wait '0 of 0 cases' 10; then
+    tl_wait 'The database has no cases.' 3 && tl_wait 'imtreview import FILE.csv' 1 &&
+        tl_wait 'Cases  (database empty)' 1 &&
+        tl_ok empty_db_says_import || tl_notok empty_db_says_import "$(tl_screen | head -n 6)"
+    if tl_screen | grep -qF 'No case matches'; then tl_notok empty_db_not_no_match
+    else tl_ok empty_db_not_no_match; fi
+    tl_keys s
+    tl_wait 'site=lung' 3 && tl_wait 'The database has no cases.' 1 &&
+        tl_ok empty_db_filtered_still_empty || tl_notok empty_db_filtered_still_empty
+    tl_quit
+else
+    tl_notok empty_db_starts "$(tl_screen | head -n 5)"
+fi
+TL_DB=$full_db
 tl_done
