@@ -895,7 +895,10 @@ int tui_run(imt_app *app)
     free_windows(t);
     endwin();
     delscreen(scr);
-    restore_signals(old);
+    /* Our handlers stay until the place is saved: a hangup (an SSH link
+     * dropping) brings a second SIGHUP when the shell exits, and the
+     * default action would kill the save half-way, losing the place and
+     * leaving its temporary file behind. */
     const imt_case *here = lw_current(lw);
     if (have_place && here) {
         snprintf(pl.case_id, sizeof pl.case_id, "%s", here->case_id);
@@ -904,6 +907,7 @@ int tui_run(imt_app *app)
             fprintf(app->err, "%s: cannot remember the place in %s: %s\n",
                     app->progname, place_path, strerror(errno));
     }
+    restore_signals(old);
     for (int p = 0; p < PANE_N; p++)
         tui_doc_free(&t->doc[p]);
     lw_free(lw);

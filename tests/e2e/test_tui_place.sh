@@ -62,4 +62,23 @@ open_at unwritable "$TL_DB" || exit 1
 tl_quit >/dev/null
 tl_wait 'cannot remember the place' 3 && tl_ok unwritable_reported || tl_notok unwritable_reported
 [ "$(tl_rc)" = 0 ] && tl_ok unwritable_exit0 || tl_notok unwritable_exit0 "rc=$(tl_rc)"
+# A hangup (the SSH link or the tmux server going away) still saves the
+# place, whole: the shell's exit brings a second SIGHUP while it is saved.
+HUP_STATE=$TL_DIR/hup-state
+tl_start 132 43 XDG_STATE_HOME="$HUP_STATE" || tl_notok hup_start
+T send-keys -t "$TL_SESSION" 'clear' Enter
+tl_run "\"\$IMTREVIEW\" --db '$TL_DB'; echo \"rc=\$?\""
+tl_wait_re '[0-9]+ of [0-9]+ cases' 10 || tl_notok hup_opens
+tl_keys j j j
+tl_wait_detail IMT-003 3 || tl_notok hup_moved "$(tl_detail_id)"
+T kill-server >/dev/null 2>&1
+n=0
+while [ "$n" -lt 50 ] && ! grep -q "	IMT-003	" "$HUP_STATE/imtreview/places" 2>/dev/null; do
+    sleep 0.1; n=$((n + 1))
+done
+grep -q "	IMT-003	case_id	asc$" "$HUP_STATE/imtreview/places" 2>/dev/null &&
+    tl_ok hup_place_saved || tl_notok hup_place_saved "$(ls -a "$HUP_STATE/imtreview" 2>&1)"
+sleep 0.3
+left=$(ls -A "$HUP_STATE/imtreview" 2>/dev/null | grep -v '^places$')
+[ -z "$left" ] && tl_ok hup_no_temp_file || tl_notok hup_no_temp_file "$left"
 tl_done
