@@ -262,9 +262,16 @@ int cli_main(int argc, char **argv)
         } else {
             int sub_argc = argc - optind;
             char **sub_argv = argv + optind;
+            /* getopt names the program by argv[0] in its messages:
+             * "imtreview list: option '--site' requires an argument" */
+            char name[64];
+            snprintf(name, sizeof name, "%s %s", app.progname, cmd->name);
+            char *cmd_name = sub_argv[0];
+            sub_argv[0] = name;
             optind = 0; /* full reset of getopt for the subcommand */
             opterr = 1;
             rc = cmd->run(&app, sub_argc, sub_argv);
+            sub_argv[0] = cmd_name;
         }
     }
     app_close(&app);

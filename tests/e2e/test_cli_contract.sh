@@ -132,4 +132,12 @@ check existing_db_no_note hasnt "$tmp/err" "created a new"
 run --db "$tmp/fresh.db" import "$tmp/a.csv"
 check import_new_db_no_note hasnt "$tmp/err" "created a new"
 
+
+# ---- getopt's own messages name the program and the command
+run list --site
+check missing_value_usage rc_is 2
+check missing_value_names_command has "$tmp/err" "imtreview list: option '--site' requires an argument"
+run stats --bogus
+check unknown_option_names_command has "$tmp/err" "imtreview stats: unrecognized option '--bogus'"
+
 cl_done
