@@ -16,7 +16,7 @@
 #include "utf8.h"
 
 static const char usage[] =
-    "Usage: imtreview audit [CASE_ID] [--json]\n"
+    "Usage: imtreview [--db PATH] audit [CASE_ID] [--json]\n"
     "The audit trail, oldest first: every case created, every field changed\n"
     "(old and new value), every review (with its comment and rule-set\n"
     "version); for one case when CASE_ID is given.\n"

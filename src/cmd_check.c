@@ -11,7 +11,7 @@
 #include "textw.h"
 
 static const char usage[] =
-    "Usage: imtreview check\n"
+    "Usage: imtreview [--db PATH] check\n"
     "Check the database: SQLite's integrity check, the derived ALK fields of\n"
     "every case against its ALK results, every value against the data\n"
     "dictionary (ranges, allowed values, cross-field rules), and the\n"

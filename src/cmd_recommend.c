@@ -15,7 +15,7 @@
 #include "textw.h"
 
 static const char usage[] =
-    "Usage: imtreview recommend CASE_ID [--json] [--mitoses-cutoff N]\n"
+    "Usage: imtreview [--db PATH] recommend CASE_ID [--json] [--mitoses-cutoff N]\n"
     "The recommendations of the rule set (" RULESET_VERSION ") for one case,\n"
     "most urgent first (critical, warning, info, suggestion), each with its\n"
     "evidence, the facts that fired it and the missing facts that would change\n"

@@ -16,7 +16,8 @@
 #define COMMENT_MAX 2000   /* characters; a note, not a document */
 
 static const char usage[] =
-    "Usage: imtreview review CASE_ID --status unreviewed|in_review|signed_out [--comment TEXT]\n"
+    "Usage: imtreview [--db PATH] review CASE_ID\n"
+    "           --status unreviewed|in_review|signed_out [--comment TEXT]\n"
     "Set the review state of a case.  signed_out records you (the login name)\n"
     "as the reviewer and the time (UTC); the other states clear both.  Every\n"
     "review is written to the audit trail with the comment and the rule-set\n"

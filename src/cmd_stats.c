@@ -11,7 +11,7 @@
 #include "stats.h"
 
 static const char usage[] =
-    "Usage: imtreview stats [FILTERS] [--endpoint os|dss|rfs] [--by FIELD] [--json]\n"
+    "Usage: imtreview [--db PATH] stats [FILTERS] [--endpoint os|dss|rfs] [--by FIELD] [--json]\n"
     "Kaplan-Meier survival (Greenwood SE, log-scale 95% CI), survival at\n"
     "12/36/60/120 months, median, log-rank test and Fisher exact test by group,\n"
     "and ALK status by site, for the filtered cases.\n"
