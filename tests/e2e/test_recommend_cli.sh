@@ -122,7 +122,7 @@ rec ALK-1 --mitoses-cutoff 5
 check good_cutoff rc_is 0
 "$IMT" --db "$db" recommend --help >"$tmp/out" 2>&1
 check help_exit0 test $? -eq 0
-check help_text has "$tmp/out" "Usage: imtreview recommend"
+check help_text has "$tmp/out" "Usage: imtreview [--db PATH] recommend"
 
 # --- the reference card ---
 "$IMT" rules >"$tmp/out" 2>"$tmp/err"
