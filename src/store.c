@@ -861,6 +861,12 @@ imt_store *store_open(const char *path, unsigned flags, const char *user,
                 goto fail;
             }
             close(fd);
+        } else if (errno == ENOENT) {
+            /* only a missing directory gives ENOENT with O_CREAT */
+            snprintf(err, errn, "cannot create database %s: its directory does not "
+                     "exist (create it first; only the default location's "
+                     "directories are made)", path);
+            goto fail;
         } else if (errno != EEXIST) {
             snprintf(err, errn, "cannot create database %s: %s", path, strerror(errno));
             goto fail;

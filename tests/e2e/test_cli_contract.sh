@@ -140,4 +140,11 @@ check missing_value_names_command has "$tmp/err" "imtreview list: option '--site
 run stats --bogus
 check unknown_option_names_command has "$tmp/err" "imtreview stats: unrecognized option '--bogus'"
 
+
+# ---- a --db in a directory that does not exist: say what to do
+run --db "$tmp/no/such/dir/x.db" list
+check missing_dir_exit1 rc_is 1
+check missing_dir_says_create has "$tmp/err" "its directory does not exist (create it first"
+check missing_dir_not_made [ ! -e "$tmp/no" ]
+
 cl_done
