@@ -551,7 +551,7 @@ int stats_report_compute(const stats_cohort *co, stats_report *r)
               stats_by_name(co->by), nmiss == 1 ? "is" : "are");
     if (co->by == BY_ALK_STATUS && nt >= 2 && cnt[ALK_UNKNOWN] > 0)
         warnf(r, "ALK status 'unknown' (untested or equivocal) is compared as a group; "
-              "--alk positive,negative leaves it out");
+              "an ALK filter of positive,negative leaves it out (--alk, or A in the interface)");
     /* The tested cases, renumbered densely over the tested groups. */
     size_t nv = 0;
     for (size_t i = 0; i < co->nobs; i++)

@@ -69,4 +69,12 @@ check stats_all_by_fields $?
 check stats_text_exit $?
 grep -q 'Log-rank test: chi-square 16.79' "$tmp/text.out"; check stats_text_logrank $?
 
+
+# The warning about ALK 'unknown' names a way out that works both on the
+# command line and in the interface (the view shows the same warnings).
+printf 'case_id,site,alk_ihc,outcome,followup_months\nW1,lung,positive,NED,10\nW2,lung,negative,DOD,5\nW3,lung,,NED,8\n' >"$tmp/w.csv"
+"$IMTREVIEW" --db "$tmp/w.db" import "$tmp/w.csv" >/dev/null 2>&1
+"$IMTREVIEW" --db "$tmp/w.db" stats --by alk_status >"$tmp/w.out" 2>&1
+grep -q "leaves it out (--alk, or A in the interface)" "$tmp/w.out"; check stats_unknown_alk_warning_both_ways $?
+
 [ "$fails" -eq 0 ]
