@@ -1309,7 +1309,7 @@ static const rule_def rule_table[] = {
         "Positive margins: recurrence 51.0% vs 6.8%, mortality 13.2% vs 1.0%.",
         "Paediatric systematic review, Table 1: recurrence 54 (51.0%) vs 14 (6.8%), "
         "mortality 14 (13.2%) vs 2 (1.0%), both p < 0.0001",
-        "Warning: the strongest adverse factor in the sources (p < 0.0001)." },
+        "Warning: recurrence and death both rise with p < 0.0001 in the review." },
       "Positive margins: recurrence 51.0% vs 6.8%, mortality 13.2% vs 1.0%",
       c_risk_margin },
     { { "RISK-METASTATIC", RK_RISK, RL_WARNING,
