@@ -218,6 +218,7 @@ int textw_wrap(const char *in, int cols, bool ascii, textw_line *lines,
     if (cols < 1) cols = 1;
     size_t ls = 0;          /* start of the current line                   */
     size_t sp = 0;          /* last space in the line (valid when has_sp)  */
+    size_t sp_end = 0;      /* end of that space's cell (its marks too)    */
     bool has_sp = false;
     int w = 0, w_after_sp = 0;
     size_t p = 0;
@@ -236,7 +237,11 @@ int textw_wrap(const char *in, int cols, bool ascii, textw_line *lines,
         while (w + cw > cols && w > 0) {
             if (has_sp) {
                 emit(lines, maxlines, &count, in + ls, sp - ls);
-                ls = sp + 1;
+                /* the next line starts after the whole space cell: a
+                 * combining mark on the space must not start the line
+                 * (it would be drawn on a U+25CC base, one column more
+                 * than counted here) */
+                ls = sp_end;
                 w -= w_after_sp;
                 has_sp = false;
             } else {
@@ -247,6 +252,7 @@ int textw_wrap(const char *in, int cols, bool ascii, textw_line *lines,
         }
         if (in[p] == ' ') {
             sp = p;
+            sp_end = p + k;
             has_sp = true;
             w_after_sp = w + cw;
         }

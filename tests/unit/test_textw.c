@@ -211,6 +211,12 @@ static void test_wrap(void **s)
                                         "\xE5\xAD\x97" });
     expect_lines("ab cdefghijk", 4, 4,
                  (const char *const[]){ "ab", "cdef", "ghij", "k" });
+    /* found by tests/fuzz/fuzz_textw: a break at a space carrying a
+     * combining mark started the next line at the mark, which is drawn on
+     * a U+25CC base: 3 columns in a 2-column line.  The space's whole
+     * cell goes at the break. */
+    expect_lines(" \xCC\x81\x1b\x1b", 2, 2,
+                 (const char *const[]){ "", "\x1b\x1b" });
     assert_int_equal(textw_wrap("", 10, false, NULL, 0), 0);
     /* counting beyond maxlines */
     assert_int_equal(textw_wrap("a\nb\nc", 10, false, NULL, 0), 3);
