@@ -103,14 +103,19 @@ static size_t cell(const char *s, size_t n, bool ascii, char *out,
         return (size_t)k;
     }
     size_t o = 0, used = (size_t)k;
+    int marks = 0;
     if (cw == 0) {
-        /* a mark with no base: give it a dotted circle so it shows */
+        /* a mark with no base: give it a dotted circle so it shows.  The
+         * mark itself is the first of the cell's MAX_MARKS: the output is
+         * U+25CC + marks, and measuring it again (textw_width) must find
+         * the same one cell, not MAX_MARKS + 1 marks and a second cell. */
         o += put_cp(out, 0x25CC);
         cw = 1;
+        marks = 1;
     }
     memcpy(out + o, s, (size_t)k);
     o += (size_t)k;
-    for (int marks = 0; marks < MAX_MARKS && used < n; marks++) {
+    for (; marks < MAX_MARKS && used < n; marks++) {
         unsigned m;
         int mk = utf8_decode(s + used, n - used, &m);
         if (mk <= 0 || cp_width(m) != 0)
