@@ -5,6 +5,8 @@
 #                   from sample-data/ and open the interface
 #   make check      install missing packages, build, run every test
 #   make bench      speed and memory benchmarks (not part of check)
+#   make fuzz       libFuzzer harnesses with clang (not part of check; see
+#                   tests/fuzz/README.md)
 #   make install PREFIX=/usr/local
 #
 # Variables: SAN=1 builds with AddressSanitizer + UBSan (into build-san/),
@@ -57,7 +59,7 @@ BENCH_SRC = $(wildcard tests/bench/*.c)
 BENCH_BIN = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 DEMO_DB  = $(BUILD)/demo.db
 
-.PHONY: all deps run check test unit e2e bench install uninstall clean demo docs FORCE
+.PHONY: all deps run check test unit e2e bench fuzz install uninstall clean demo docs FORCE
 .DELETE_ON_ERROR:
 
 all: $(BIN) $(GEN)
@@ -120,6 +122,28 @@ bench: deps
 	@BENCH_DIR=$(abspath $(BUILD)/bench) IMTREVIEW=$(abspath $(BIN)) GEN_CASES=$(abspath $(GEN)) BUILD=$(BUILD) \
 	    sh tests/bench/run.sh
 
+# ---- fuzzing (clang + libFuzzer; never part of check) ---------------------
+FUZZ_CC    ?= clang
+FUZZ_BUILD  = build-fuzz
+FUZZ_FLAGS  = -g -O1 -std=c11 -fno-omit-frame-pointer -fsanitize=address,undefined \
+              -fno-sanitize-recover=undefined
+FUZZ_SRC    = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN    = $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_OBJ    = $(LIB_SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o)
+
+fuzz: $(FUZZ_BIN)
+
+$(FUZZ_BUILD)/obj/%.o: src/%.c $(wildcard include/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/libimt.a: $(FUZZ_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_BUILD)/libimt.a
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libimt.a $(LDLIBS)
+
 # ---- generated documentation ------------------------------------------------
 # The KEYS section of the man page comes from the key table and the rules
 # reference card in README.md from `imtreview rules`; tests fail when either
@@ -153,4 +177,4 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz

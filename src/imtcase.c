@@ -338,10 +338,20 @@ static int parse_plain_number(const char *s, bool integral, double *out,
                               char *err, size_t errn)
 {
     const char *p = s;
-    int digits = 0;
+    /* digits: all of them; sig: from the first non-zero one; lead: places
+     * after the '.' before the first non-zero digit.  The limit is on sig
+     * and lead, not on digits: format_number writes 0.000...02 with a "0"
+     * before the '.' that the import may not have had (".000...02"), so a
+     * limit on every digit refused the export of a value it had taken. */
+    int digits = 0, sig = 0, lead = 0;
     if (*p == '+' || *p == '-')
         p++;
-    while (a_digit((unsigned char)*p)) { p++; digits++; }
+    while (a_digit((unsigned char)*p)) {
+        if (sig || *p != '0')
+            sig++;
+        p++;
+        digits++;
+    }
     if (*p == '.') {
         /* A whole number may carry a zero fraction ("3.0"): spreadsheets
          * and data-frame libraries write integers that way. */
@@ -349,6 +359,10 @@ static int parse_plain_number(const char *s, bool integral, double *out,
         while (a_digit((unsigned char)*p)) {
             if (integral && *p != '0')
                 FAIL("'%s' is not a whole number", s);
+            if (sig || *p != '0')
+                sig++;
+            else
+                lead++;
             p++;
             digits++;
         }
@@ -357,7 +371,7 @@ static int parse_plain_number(const char *s, bool integral, double *out,
         FAIL("'%s' is not a number: the decimal mark is '.', not ','", s);
     if (*p || digits == 0)
         FAIL("'%s' is not a %s", s, integral ? "whole number" : "decimal number");
-    if (digits > 30)
+    if (sig > 30 || (sig && lead >= 30))
         FAIL("'%s' has too many digits", s);
     /* strtod_l with the C locale: LC_NUMERIC of the user never applies. */
     static locale_t cloc;

@@ -103,14 +103,19 @@ static size_t cell(const char *s, size_t n, bool ascii, char *out,
         return (size_t)k;
     }
     size_t o = 0, used = (size_t)k;
+    int marks = 0;
     if (cw == 0) {
-        /* a mark with no base: give it a dotted circle so it shows */
+        /* a mark with no base: give it a dotted circle so it shows.  The
+         * mark itself is the first of the cell's MAX_MARKS: the output is
+         * U+25CC + marks, and measuring it again (textw_width) must find
+         * the same one cell, not MAX_MARKS + 1 marks and a second cell. */
         o += put_cp(out, 0x25CC);
         cw = 1;
+        marks = 1;
     }
     memcpy(out + o, s, (size_t)k);
     o += (size_t)k;
-    for (int marks = 0; marks < MAX_MARKS && used < n; marks++) {
+    for (; marks < MAX_MARKS && used < n; marks++) {
         unsigned m;
         int mk = utf8_decode(s + used, n - used, &m);
         if (mk <= 0 || cp_width(m) != 0)
@@ -218,6 +223,7 @@ int textw_wrap(const char *in, int cols, bool ascii, textw_line *lines,
     if (cols < 1) cols = 1;
     size_t ls = 0;          /* start of the current line                   */
     size_t sp = 0;          /* last space in the line (valid when has_sp)  */
+    size_t sp_end = 0;      /* end of that space's cell (its marks too)    */
     bool has_sp = false;
     int w = 0, w_after_sp = 0;
     size_t p = 0;
@@ -236,7 +242,11 @@ int textw_wrap(const char *in, int cols, bool ascii, textw_line *lines,
         while (w + cw > cols && w > 0) {
             if (has_sp) {
                 emit(lines, maxlines, &count, in + ls, sp - ls);
-                ls = sp + 1;
+                /* the next line starts after the whole space cell: a
+                 * combining mark on the space must not start the line
+                 * (it would be drawn on a U+25CC base, one column more
+                 * than counted here) */
+                ls = sp_end;
                 w -= w_after_sp;
                 has_sp = false;
             } else {
@@ -247,6 +257,7 @@ int textw_wrap(const char *in, int cols, bool ascii, textw_line *lines,
         }
         if (in[p] == ' ') {
             sp = p;
+            sp_end = p + k;
             has_sp = true;
             w_after_sp = w + cw;
         }

@@ -313,6 +313,10 @@ static void test_format_exact(void **state)
         { "99.99999999999999", "99.99999999999999" },
         { "-0", "0" }, { "0.0", "0" }, { "100.000", "100" }, { "12.50", "12.5" },
         { "0.1", "0.1" }, { "120", "120" }, { "0.00001", "0.00001" },
+        /* found by tests/fuzz/fuzz_field: 30 digits in, 31 out (the "0"
+         * before the '.'), and the export was refused as too many digits */
+        { ".000000000000000000000000000002", "0.000000000000000000000000000002" },
+        { "0.00000000000001234567890123456", "0.00000000000001234567890123456" },
     };
     for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
         imt_case c, d;
@@ -328,6 +332,15 @@ static void test_format_exact(void **state)
         imt_case_clear(&c);
         imt_case_clear(&d);
     }
+    /* the limit: 30 significant digits, and the first of them within 30
+     * places of the '.'; leading zeros are not counted */
+    imt_case c;
+    imt_case_init(&c);
+    ok(&c, "age_years", "000000000000000000000000000000000000000012.5");
+    ok(&c, "age_years", "0.000000000000000000000000000001");
+    bad(&c, "age_years", "0.0000000000000000000000000000001", "too many digits");
+    bad(&c, "age_years", "1.000000000000000000000000000000", "too many digits");
+    imt_case_clear(&c);
 }
 
 static void test_copy(void **state)

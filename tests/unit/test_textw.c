@@ -211,7 +211,22 @@ static void test_wrap(void **s)
                                         "\xE5\xAD\x97" });
     expect_lines("ab cdefghijk", 4, 4,
                  (const char *const[]){ "ab", "cdef", "ghij", "k" });
+    /* found by tests/fuzz/fuzz_textw: a break at a space carrying a
+     * combining mark started the next line at the mark, which is drawn on
+     * a U+25CC base: 3 columns in a 2-column line.  The space's whole
+     * cell goes at the break. */
+    expect_lines(" \xCC\x81\x1b\x1b", 2, 2,
+                 (const char *const[]){ "", "\x1b\x1b" });
     assert_int_equal(textw_wrap("", 10, false, NULL, 0), 0);
+    /* found by tests/fuzz/fuzz_textw: nine bare combining marks became
+     * U+25CC + 9 marks, one cell for fit but two for textw_width (at most
+     * 8 marks per cell), so a padded fit was one column too wide */
+    {
+        char out[128];
+        textw_fit("\xCC\x81\xCC\x81\xCC\x81\xCC\x80\xCC\x81\xCC\x81\xCC\x81"
+                  "\xCC\x81\xCC\x81", 33, false, true, out, sizeof out);
+        assert_int_equal(textw_width(out), 33);
+    }
     /* counting beyond maxlines */
     assert_int_equal(textw_wrap("a\nb\nc", 10, false, NULL, 0), 3);
 }
