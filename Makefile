@@ -131,7 +131,9 @@ FUZZ_SRC    = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN    = $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 FUZZ_OBJ    = $(LIB_SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o)
 
-fuzz: $(FUZZ_BIN)
+fuzz: deps
+	@sh tests/tools/deps.sh clang libclang-rt-14-dev
+	$(MAKE) --no-print-directory $(FUZZ_BIN)
 
 $(FUZZ_BUILD)/obj/%.o: src/%.c $(wildcard include/*.h)
 	@mkdir -p $(@D)
