@@ -209,9 +209,11 @@ bool imt_field_equal(const imt_case *a, const imt_case *b, int f);
  * of memory (dst unchanged). */
 int imt_field_assign(imt_case *dst, const imt_case *src, int f);
 
-/* One edited value, checked as import checks a cell: blanks around a
- * non-text value are ignored, a required field may not be empty, then
- * imt_field_parse.  0, or -1 with the reason in err. */
+/* One cell (of an import or an edit): blanks around a non-text value are
+ * ignored, a required field may not be empty, then imt_field_parse.  0,
+ * IMT_CELL_EMPTY for an empty required field, or -1; the reason in err
+ * either way. */
+enum { IMT_CELL_EMPTY = -2 };
 int imt_field_parse_cell(imt_case *c, int f, const char *text, char *err, size_t errn);
 
 /* The first cross-field violation of after that before does not have

@@ -622,17 +622,13 @@ static void do_record(csvimp *imp)
                 bad++;
                 continue;
             }
-            char *text = imp->buf + ce->off;
-            if (fd->type != FT_TEXT)
-                text = trim(text);
-            if ((fd->flags & FF_REQUIRED) && !*text) {
-                csvimp_error(imp, line, f, "required; the cell is empty");
-                bad++;
-                continue;
-            }
             char msg[512];
-            if (imt_field_parse(c, f, text, msg, sizeof msg) != 0) {
-                csvimp_error(imp, line, f, "%s", msg[0] ? msg : "invalid value");
+            int prc = imt_field_parse_cell(c, f, imp->buf + ce->off, msg, sizeof msg);
+            if (prc != 0) {
+                if (prc == IMT_CELL_EMPTY)
+                    csvimp_error(imp, line, f, "required; the cell is empty");
+                else
+                    csvimp_error(imp, line, f, "%s", msg[0] ? msg : "invalid value");
                 bad++;
                 continue;
             }

@@ -621,20 +621,23 @@ int imt_field_parse_cell(imt_case *c, int f, const char *text, char *err, size_t
     const imt_field *fd = &imt_fields[f];
     char *copy = NULL;
     if (fd->type != FT_TEXT) {
-        /* as import trims a non-text cell */
+        /* blanks around a non-text cell are not part of it; copy only
+         * when there are trailing ones (import calls this per cell) */
         while (*text == ' ' || *text == '\t')
             text++;
         size_t n = strlen(text);
         while (n && (text[n - 1] == ' ' || text[n - 1] == '\t'))
             n--;
-        if (!(copy = strndup(text, n)))
-            FAIL("out of memory");
-        text = copy;
+        if (text[n] != '\0') {
+            if (!(copy = strndup(text, n)))
+                FAIL("out of memory");
+            text = copy;
+        }
     }
-    int rc = 0;
+    int rc;
     if ((fd->flags & FF_REQUIRED) && !*text) {
         snprintf(err, errn, "%s is required; it cannot be empty", fd->name);
-        rc = -1;
+        rc = IMT_CELL_EMPTY;
     } else {
         rc = imt_field_parse(c, f, text, err, errn);
     }
