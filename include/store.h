@@ -46,6 +46,10 @@ const char *store_sort_name(imt_sort_key k);   /* "case_id", "age", ... */
 imt_store *store_open(const char *path, unsigned flags, const char *user,
                       char *err, size_t errn);
 void store_close(imt_store *st);
+/* Remove the database file at path and the files the backend keeps beside
+ * it (SQLite's -wal, -shm, -journal); for a database this run created and
+ * must not leave behind.  Closed first by the caller. */
+void store_remove_files(const char *path);
 
 const char *store_errmsg(const imt_store *st);
 bool store_is_readonly(const imt_store *st);

@@ -184,14 +184,7 @@ static void remove_new_database(imt_app *app)
     if (app->store && store_count(app->store, &none) != 0)
         return;
     app_close(app);
-    static const char *const side[] = { "", "-wal", "-shm", "-journal" };
-    for (size_t i = 0; i < sizeof side / sizeof side[0]; i++) {
-        char *p = NULL;
-        if (asprintf(&p, "%s%s", app->db_path, side[i]) >= 0) {
-            unlink(p);
-            free(p);
-        }
-    }
+    store_remove_files(app->db_path);
 }
 
 int cmd_import(imt_app *app, int argc, char **argv)

@@ -952,6 +952,16 @@ fail:
     return NULL;
 }
 
+void store_remove_files(const char *path)
+{
+    static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+        char p[4096];
+        if ((size_t)snprintf(p, sizeof p, "%s%s", path, sfx[i]) < sizeof p)
+            unlink(p);
+    }
+}
+
 void store_close(imt_store *st)
 {
     if (!st)
