@@ -21,6 +21,7 @@ typedef struct imt_app {
     imt_store  *store;      /* opened by app_open_store()                  */
     bool        fills_new;  /* the command fills a database it creates
                                (import): no "created ... empty" note      */
+    bool        db_created; /* app_open_store made a new database file     */
 } imt_app;
 
 /* Exit statuses (cli.md). */

@@ -151,7 +151,8 @@ int app_open_store(imt_app *app)
     }
     /* Never silent: a mistyped --db would otherwise show an empty list as
      * if the cohort had no cases. */
-    if (!existed && !app->fills_new && access(app->db_path, F_OK) == 0)
+    app->db_created = !existed && access(app->db_path, F_OK) == 0;
+    if (app->db_created && !app->fills_new)
         app_error(app, NULL, "note: created a new, empty database at %s", app->db_path);
     return EXIT_OK;
 }

@@ -234,7 +234,6 @@ int cmd_import(imt_app *app, int argc, char **argv)
 
     int status = EXIT_FAIL;
     bool in_tx = false;
-    bool created = false;   /* this import made the database file */
     imt_case_init(&x.old);
     if (x.dry_run) {
         /* A dry run writes nothing, not even a new database file: with no
@@ -245,7 +244,6 @@ int cmd_import(imt_app *app, int argc, char **argv)
                 goto out;
         }
     } else {
-        created = access(app->db_path, F_OK) != 0 && errno == ENOENT;
         app->fills_new = true;
         if (app_open_store(app) != EXIT_OK)
             goto out;
@@ -304,7 +302,7 @@ int cmd_import(imt_app *app, int argc, char **argv)
 out:
     if (in_tx)
         store_rollback(app->store);
-    if (status != EXIT_OK && created)
+    if (status != EXIT_OK && app->db_created)
         remove_new_database(app);
     imt_case_clear(&x.old);
     free(x.source);
