@@ -21,7 +21,9 @@ enum {
     STORE_EXISTS = 2,     /* insert of a case_id that exists             */
     STORE_ERROR = -1,     /* database error; store_errmsg() says which   */
     STORE_BUSY = -2,      /* locked by another user past the timeout     */
-    STORE_READONLY = -3   /* opened read-only: edits refused             */
+    STORE_READONLY = -3,  /* opened read-only: edits refused             */
+    STORE_INTERRUPTED = -4 /* stopped by store_set_interrupt's callback:
+                              the write was rolled back                 */
 };
 
 enum { STORE_OPEN_READONLY = 1 };
@@ -55,8 +57,18 @@ const char *store_errmsg(const imt_store *st);
 bool store_is_readonly(const imt_store *st);
 int  store_schema_version(const imt_store *st);
 /* The busy timeout (default 5000 ms): how long a write waits for another
- * user's lock before STORE_BUSY.  Tests shorten it. */
+ * user's lock before STORE_BUSY ("the database is busy ... nothing was
+ * changed").  Tests shorten it. */
 void store_set_busy_timeout(imt_store *st, int ms);
+
+/* cb(ctx) says whether the user has asked the program to stop (a signal).
+ * It is consulted while waiting for a lock, every few thousand steps of a
+ * statement and just before a commit; when it returns non-zero the
+ * statement stops, the transaction is rolled back and the call returns
+ * STORE_INTERRUPTED.  Once a commit has begun it completes: a write is
+ * either committed or rolled back, and the caller knows which.  NULL
+ * removes it.  cb must be async-signal-safe in spirit: read a flag. */
+void store_set_interrupt(imt_store *st, int (*cb)(void *ctx), void *ctx);
 
 /* cb(ctx) is called every few thousand steps of a long query (NULL
  * removes it); it must not use the store and returns 0.  The interface
@@ -68,6 +80,12 @@ void store_set_progress(imt_store *st, int (*cb)(void *ctx), void *ctx);
 int store_begin(imt_store *st);
 int store_commit(imt_store *st);
 int store_rollback(imt_store *st);
+
+/* Change notification: *v changes whenever another connection (another
+ * process or session) has committed a change since it was last read;
+ * this connection's own changes leave it alone.  Cheap (no table is
+ * read): the interface asks once a second while it waits for a key. */
+int store_data_version(imt_store *st, long long *v);
 
 /* One case by id.  out is initialised by the call (free with
  * imt_case_clear). */

@@ -101,7 +101,7 @@ static void sb_free(sbuf *b)
 enum {
     Q_INSERT, Q_UPDATE, Q_AUDIT, Q_GET, Q_EXISTS, Q_REVIEW,
     Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
-    Q_UNINSERT, Q_ANY,
+    Q_UNINSERT, Q_ANY, Q_DATA_VERSION,
     Q_N
 };
 
@@ -115,6 +115,10 @@ struct imt_store {
     bool bulk;            /* indexes dropped, to be built at commit      */
     int version;
     int busy_ms;
+    int (*progress)(void *ctx);     /* store_set_progress          */
+    void *progress_ctx;
+    int (*interrupt)(void *ctx);    /* store_set_interrupt         */
+    void *interrupt_ctx;
     int last_rc;          /* SQLite code of the last failure             */
     char *cols;           /* "case_id, age_years, ..., alk_discordant"   */
     sqlite3_stmt *q[Q_N];
@@ -172,6 +176,9 @@ static int db_fail(imt_store *st, int rc, const char *what)
 {
     int prim = rc & 0xff;
     st->last_rc = rc;
+    if (prim == SQLITE_INTERRUPT || rc == SQLITE_CONSTRAINT_COMMITHOOK ||
+        (prim == SQLITE_BUSY && st->interrupt && st->interrupt(st->interrupt_ctx)))
+        return set_err(st, STORE_INTERRUPTED, "interrupted: nothing was changed");
     if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
         return set_err(st, STORE_BUSY,
                        "the database is busy: another user held it locked for "
@@ -202,15 +209,73 @@ int store_schema_version(const imt_store *st)
     return st->version;
 }
 
+/* The busy handler: SQLite's own waits (sqlite3_busy_timeout) cannot be
+ * cut short, so this one sleeps in growing steps up to the busy timeout
+ * and gives up at once when the user has asked the program to stop. */
+static int on_busy(void *vst, int count)
+{
+    imt_store *st = vst;
+    static const int step[] = { 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50 };
+    enum { NSTEP = sizeof step / sizeof step[0] };
+    if (st->interrupt && st->interrupt(st->interrupt_ctx))
+        return 0;
+    long waited = 0;
+    for (int i = 0; i < count; i++)
+        waited += i < NSTEP ? step[i] : 100;
+    if (waited >= st->busy_ms)
+        return 0;
+    int ms = count < NSTEP ? step[count] : 100;
+    if (waited + ms > st->busy_ms)
+        ms = (int)(st->busy_ms - waited);
+    sqlite3_sleep(ms);
+    return 1;
+}
+
+/* Every few thousand steps of a statement: the interface's "working..."
+ * callback, and whether to stop (a non-zero return interrupts the
+ * statement, and its transaction is rolled back). */
+static int on_progress(void *vst)
+{
+    imt_store *st = vst;
+    if (st->interrupt && st->interrupt(st->interrupt_ctx))
+        return 1;
+    return st->progress ? st->progress(st->progress_ctx) : 0;
+}
+
+/* Just before a transaction commits: a stop asked for until now turns the
+ * COMMIT into a ROLLBACK, so an interrupted write never reports failure
+ * after it saved.  Once the commit has begun it completes. */
+static int on_commit(void *vst)
+{
+    imt_store *st = vst;
+    return st->interrupt && st->interrupt(st->interrupt_ctx) ? 1 : 0;
+}
+
+static void install_handlers(imt_store *st)
+{
+    sqlite3_busy_handler(st->db, on_busy, st);
+    bool any = st->progress || st->interrupt;
+    sqlite3_progress_handler(st->db, any ? 20000 : 0, any ? on_progress : NULL, st);
+    sqlite3_commit_hook(st->db, st->interrupt ? on_commit : NULL, st);
+}
+
 void store_set_busy_timeout(imt_store *st, int ms)
 {
-    st->busy_ms = ms;
-    sqlite3_busy_timeout(st->db, ms);
+    st->busy_ms = ms < 0 ? 0 : ms;
 }
 
 void store_set_progress(imt_store *st, int (*cb)(void *ctx), void *ctx)
 {
-    sqlite3_progress_handler(st->db, cb ? 20000 : 0, cb, ctx);
+    st->progress = cb;
+    st->progress_ctx = ctx;
+    install_handlers(st);
+}
+
+void store_set_interrupt(imt_store *st, int (*cb)(void *ctx), void *ctx)
+{
+    st->interrupt = cb;
+    st->interrupt_ctx = ctx;
+    install_handlers(st);
 }
 
 static const char *now_utc(imt_store *st)
@@ -674,6 +739,7 @@ static int prepare_all(imt_store *st)
         { Q_RELEASE, "RELEASE store_edit" },
         { Q_ROLLBACK_TO, "ROLLBACK TO store_edit" },
         { Q_UNINSERT, "DELETE FROM cases WHERE id = ?1" },
+        { Q_DATA_VERSION, "PRAGMA data_version" },
         { Q_ANY, "SELECT (SELECT count(*) FROM (SELECT 1 FROM cases LIMIT 1)) + "
                  "(SELECT count(*) FROM (SELECT 1 FROM audit LIMIT 1))" },
     };
@@ -755,6 +821,7 @@ static int reopen_immutable(imt_store *st, const char *path)
     if (rc != SQLITE_OK)
         return set_err(st, STORE_ERROR, "%s", st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
     sqlite3_extended_result_codes(st->db, 1);
+    install_handlers(st);
     if (!st->readonly)
         st->file_readonly = true;
     long nobj;
@@ -780,44 +847,72 @@ static bool header_is_wal(const char *path)
  * 0660, in a directory without the setgid bit) the first member's -wal
  * and -shm then belong to that member's own group, and every other member
  * cannot open the database at all - not even read-only - while the first
- * one has it open.  So they follow the database file: made here, before
- * SQLite looks for them, with its group and mode (create: only for a file
- * already in WAL mode, never beside another program's file), and those
- * that are ours get its group and mode afterwards (SQLite makes them when
- * we did not, e.g. on a read-only open).  Failures are ignored: a user
- * outside the file's group cannot give a file to it, and SQLite's own
- * error then says what is wrong. */
-static void side_files_follow(const char *path, bool create)
+ * one has it open.  So they follow the database file, in two steps:
+ *
+ * side_files_make(), before SQLite opens the database: for a file already
+ * in WAL mode (never beside another program's file), the missing -wal and
+ * -shm are made here with the database's group and mode.  This process
+ * holds no lock on them yet, so opening and closing them costs nothing.
+ *
+ * side_files_fix(), after SQLite has opened the database (it makes the
+ * side files itself when we did not: a new database, a file switched to
+ * WAL, a race with another user's last close): the ones that are ours get
+ * the database's group and mode BY PATH.  Never through a descriptor: on
+ * Linux, closing any descriptor of a file drops every POSIX lock this
+ * process holds on it, SQLite's locks on -shm included, and another
+ * process then believes it is alone, re-initialises the shared memory the
+ * others have mapped, and they die of SIGBUS ("How To Corrupt An SQLite
+ * Database File", section 2.2).  lstat() first, and no symlink followed
+ * (glibc does fchmodat(AT_SYMLINK_NOFOLLOW) through an O_PATH descriptor,
+ * and the kernel does not drop locks when an O_PATH descriptor closes).
+ *
+ * Failures are ignored: a user outside the file's group cannot give a
+ * file to it, and SQLite's own error then says what is wrong. */
+static const char *const side_sfx[] = { "-wal", "-shm" };
+
+static void side_files_make(const char *path)
+{
+    struct stat db;
+    if (stat(path, &db) != 0 || !S_ISREG(db.st_mode) || !header_is_wal(path))
+        return;
+    for (size_t i = 0; i < sizeof side_sfx / sizeof side_sfx[0]; i++) {
+        char side[4096];
+        if ((size_t)snprintf(side, sizeof side, "%s%s", path, side_sfx[i]) >= sizeof side)
+            return;
+        int fd = open(side, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                      db.st_mode & 0777);
+        if (fd < 0)
+            continue;           /* there already (fixed after the open) */
+        if (fchown(fd, (uid_t)-1, db.st_gid) != 0) {
+            /* not a member of the file's group: nothing to do */
+        }
+        if (fchmod(fd, db.st_mode & 0777) != 0) {
+            /* ignored, as above */
+        }
+        close(fd);
+    }
+}
+
+static void side_files_fix(const char *path)
 {
     struct stat db;
     if (stat(path, &db) != 0 || !S_ISREG(db.st_mode))
         return;
-    if (create && !header_is_wal(path))
-        create = false;
-    static const char *const sfx[] = { "-wal", "-shm" };
-    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+    for (size_t i = 0; i < sizeof side_sfx / sizeof side_sfx[0]; i++) {
         char side[4096];
-        if ((size_t)snprintf(side, sizeof side, "%s%s", path, sfx[i]) >= sizeof side)
-            return;
-        int fd = -1;
-        if (create)
-            fd = open(side, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                      db.st_mode & 0777);
-        if (fd < 0)
-            fd = open(side, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-            continue;
         struct stat sb;
-        if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_uid == geteuid()) {
-            if (sb.st_gid != db.st_gid && fchown(fd, (uid_t)-1, db.st_gid) != 0) {
-                /* not a member of the file's group: nothing to do */
-            }
-            if ((sb.st_mode & 0777) != (db.st_mode & 0777) &&
-                fchmod(fd, db.st_mode & 0777) != 0) {
-                /* ignored, as above */
-            }
+        if ((size_t)snprintf(side, sizeof side, "%s%s", path, side_sfx[i]) >= sizeof side)
+            return;
+        if (lstat(side, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_uid != geteuid())
+            continue;
+        if (sb.st_gid != db.st_gid &&
+            fchownat(AT_FDCWD, side, (uid_t)-1, db.st_gid, AT_SYMLINK_NOFOLLOW) != 0) {
+            /* not a member of the file's group: nothing to do */
         }
-        close(fd);
+        if ((sb.st_mode & 0777) != (db.st_mode & 0777) &&
+            fchmodat(AT_FDCWD, side, db.st_mode & 0777, AT_SYMLINK_NOFOLLOW) != 0) {
+            /* ignored, as above */
+        }
     }
 }
 
@@ -873,8 +968,8 @@ imt_store *store_open(const char *path, unsigned flags, const char *user,
         }
     }
 
-    if (!st->readonly && !created)
-        side_files_follow(path, true);
+    if (!created)
+        side_files_make(path);
     int oflags = st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     int rc = sqlite3_open_v2(path, &st->db, oflags, NULL);
     if (rc != SQLITE_OK) {
@@ -883,7 +978,7 @@ imt_store *store_open(const char *path, unsigned flags, const char *user,
         goto fail;
     }
     sqlite3_extended_result_codes(st->db, 1);
-    sqlite3_busy_timeout(st->db, st->busy_ms);
+    install_handlers(st);
     if (!st->readonly && sqlite3_db_readonly(st->db, "main") == 1)
         st->file_readonly = true;
 
@@ -922,7 +1017,7 @@ imt_store *store_open(const char *path, unsigned flags, const char *user,
             goto fail;
         }
     }
-    side_files_follow(path, false);
+    side_files_fix(path);
     rc = sqlite3_create_function_v2(st->db, "imt_contains", 2,
                                     SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_contains,
                                     NULL, NULL, NULL);
@@ -1332,6 +1427,16 @@ static int audit_add(imt_store *st, const char *case_id, const char *field,
 static bool valid_id(const char *id)
 {
     return id && *id;
+}
+
+int store_data_version(imt_store *st, long long *v)
+{
+    sqlite3_stmt *q = st->q[Q_DATA_VERSION];
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *v = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? STORE_OK : db_fail(st, rc, "asking whether the data changed");
 }
 
 int store_get(imt_store *st, const char *case_id, imt_case *out)
