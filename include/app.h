@@ -22,6 +22,10 @@ typedef struct imt_app {
     bool        fills_new;  /* the command fills a database it creates
                                (import): no "created ... empty" note      */
     bool        db_created; /* app_open_store made a new database file     */
+    bool        catch_stop; /* a writing command: signals ask the store to
+                               roll back, never kill it mid-commit       */
+    bool        saved;      /* the command committed a change: its exit
+                               status is 0 even if stdout then fails     */
 } imt_app;
 
 /* Exit statuses (cli.md). */

@@ -9,11 +9,16 @@
 #include <getopt.h>
 #include <locale.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* Commands that write to the database (their exit status must tell the
+ * truth about what was saved: see catch_stop_signals). */
+static const char *const writing_commands[] = { "import", "review", NULL };
 
 static const imt_command commands[] = {
     { "import",    cmd_import,    "import [--dry-run] [--update] [--ignore-unknown-columns] FILE.csv" },
@@ -27,6 +32,51 @@ static const imt_command commands[] = {
     { "audit",     cmd_audit,     "audit [CASE_ID] [--json]" },
     { "check",     cmd_check,     "check" },
 };
+
+/* A command that writes must never report failure after it committed,
+ * nor success when it did not: a SIGINT, SIGTERM, SIGHUP or SIGQUIT that
+ * would kill it at a random moment (perhaps just after its COMMIT) only
+ * sets a flag instead.  The store reads the flag (store_set_interrupt)
+ * while it waits for a lock, while a statement runs and just before the
+ * commit, and rolls the write back: the command then exits 1 saying that
+ * nothing was changed.  A signal arriving once the commit has begun lets
+ * it finish, and the command exits 0.  A closed standard output (SIGPIPE)
+ * must not kill it after the commit either: write errors are reported
+ * instead.  SIGKILL cannot be caught; SQLite's journal still leaves the
+ * transaction whole or absent. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_stop_signal;
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaction(sigs[i], &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+static int stop_requested(void *ctx)
+{
+    (void)ctx;
+    return stop_signal != 0;
+}
+
+static bool is_writing(const char *name)
+{
+    for (int i = 0; writing_commands[i]; i++)
+        if (strcmp(writing_commands[i], name) == 0)
+            return true;
+    return false;
+}
 
 void app_error(imt_app *app, const char *cmd, const char *fmt, ...)
 {
@@ -149,6 +199,15 @@ int app_open_store(imt_app *app)
         app_error(app, NULL, "%s", err);
         return EXIT_FAIL;
     }
+    const char *busy = getenv("IMTREVIEW_BUSY_TIMEOUT");
+    if (busy && *busy) {
+        char *end;
+        long ms = strtol(busy, &end, 10);
+        if (*end == '\0' && ms >= 0 && ms <= 3600000)
+            store_set_busy_timeout(app->store, (int)ms);
+    }
+    if (app->catch_stop)
+        store_set_interrupt(app->store, stop_requested, app);
     /* Never silent: a mistyped --db would otherwise show an empty list as
      * if the cohort had no cases. */
     app->db_created = !existed && access(app->db_path, F_OK) == 0;
@@ -194,7 +253,8 @@ static const char *login_name(void)
 static int output_written(imt_app *app, int rc)
 {
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        if (rc == EXIT_OK) {
+        /* A command that saved says so itself: its exit status is 0 */
+        if (rc == EXIT_OK && !app->saved) {
             app_error(app, NULL, "cannot write the output: %s", strerror(errno));
             rc = EXIT_FAIL;
         }
@@ -269,6 +329,10 @@ int cli_main(int argc, char **argv)
             snprintf(name, sizeof name, "%s %s", app.progname, cmd->name);
             char *cmd_name = sub_argv[0];
             sub_argv[0] = name;
+            if (is_writing(cmd->name)) {
+                app.catch_stop = true;
+                catch_stop_signals();
+            }
             optind = 0; /* full reset of getopt for the subcommand */
             opterr = 1;
             rc = cmd->run(&app, sub_argc, sub_argv);

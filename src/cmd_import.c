@@ -294,9 +294,13 @@ int cmd_import(imt_app *app, int argc, char **argv)
         goto out;
     }
     in_tx = false;
+    app->saved = true;
     csvimp_print_safe(app->out, fname);
     fprintf(app->out, ": %ld added, %ld updated, %ld unchanged\n",
             x.added, x.updated, x.unchanged);
+    /* exit 0 says the import is saved, and it is */
+    if (fflush(app->out) != 0 || ferror(app->out))
+        app_error(app, "import", "the import was saved, but its report could not be written");
     status = EXIT_OK;
 
 out:
