@@ -765,6 +765,37 @@ static void define_extra_keys(void)
             define_key(extra[i].seq, extra[i].code);
 }
 
+/* Another session's committed change: the count, the rows on screen and
+ * the case under the cursor are read again, and the status line says so.
+ * Returns true when the store was asked (whether or not it changed). */
+#define LIVE_POLL_MS 1000
+static bool live_refresh(tui *t, long long *dver)
+{
+    long long v;
+    if (store_data_version(t->app->store, &v) != STORE_OK)
+        return false;
+    if (v == *dver)
+        return true;
+    *dver = v;
+    long before = t->lw->total;
+    const imt_case *c = lw_current(t->lw);
+    char id[64] = "";
+    if (c && c->case_id)
+        snprintf(id, sizeof id, "%s", c->case_id);
+    lw_recount(t->lw);
+    lw_reload(t->lw, id[0] ? id : NULL);
+    tui_case_changed(t);
+    tui_touch_all(t);
+    long d = t->lw->total - before;
+    if (d > 0)
+        tui_message(t, false, "data changed by another session: %ld case%s added", d, d == 1 ? "" : "s");
+    else if (d < 0)
+        tui_message(t, false, "data changed by another session: %ld case%s removed", -d, d == -1 ? "" : "s");
+    else
+        tui_message(t, false, "data changed by another session");
+    return true;
+}
+
 static void base_name(const char *path, char *out, size_t n)
 {
     const char *b = strrchr(path, '/');
@@ -873,11 +904,19 @@ int tui_run(imt_app *app)
     tui_relayout(t);
 
     int status = EXIT_OK;
+    long long dver = 0;
+    store_data_version(app->store, &dver);
     while (!tui_signalled) {
         draw(t);
+        /* Wake once a second while idle to see whether another user
+         * committed something (one cheap PRAGMA: no CPU to speak of). */
+        wtimeout(stdscr, LIVE_POLL_MS);
         int ch = wgetch(stdscr);
+        wtimeout(stdscr, -1);
         if (tui_signalled)
             break;
+        if (ch == ERR && live_refresh(t, &dver))
+            continue;
         if (ch == ERR) {
             /* Interrupted by a signal that was not ours, or the terminal
              * went away: a closed stdin would spin here. */
