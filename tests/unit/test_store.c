@@ -932,6 +932,152 @@ static void test_busy(void **state)
     imt_case_clear(&c);
 }
 
+static int stop_flag;
+static int stop_cb(void *ctx)
+{
+    (void)ctx;
+    return stop_flag;
+}
+
+/* A stop asked for before the commit rolls the write back and says so;
+ * nothing of it is in the database or the audit. */
+static void test_interrupt_rolls_back(void **state)
+{
+    fx *f = *state;
+    f->st = open_rw(f);
+    insert_simple(f->st, "A-1", "lung");
+    store_set_interrupt(f->st, stop_cb, NULL);
+    stop_flag = 1;
+    assert_int_equal(store_set_review(f->st, "A-1", REV_IN_REVIEW, "c1", "r"), STORE_INTERRUPTED);
+    assert_non_null(strstr(store_errmsg(f->st), "nothing was changed"));
+    imt_case c;
+    new_case(&c, "A-2", "lung");
+    assert_int_equal(store_insert(f->st, &c, "test"), STORE_INTERRUPTED);
+    assert_int_equal(store_begin(f->st), STORE_OK);
+    insert_simple(f->st, "A-3", "lung");   /* inside, the flag is seen at commit */
+    assert_int_equal(store_commit(f->st), STORE_INTERRUPTED);
+    store_rollback(f->st);
+    stop_flag = 0;
+    audit_list l;
+    audit_of(f->st, NULL, &l);
+    assert_int_equal(l.n, 1);              /* only A-1's creation */
+    assert_false(store_exists(f->st, "A-2"));
+    assert_false(store_exists(f->st, "A-3"));
+    imt_case got;
+    assert_int_equal(store_get(f->st, "A-1", &got), STORE_OK);
+    assert_int_equal(got.review_status, REV_UNREVIEWED);
+    imt_case_clear(&got);
+    /* Without the stop the same calls save. */
+    assert_int_equal(store_set_review(f->st, "A-1", REV_IN_REVIEW, "c1", "r"), STORE_OK);
+    assert_int_equal(store_insert(f->st, &c, "test"), STORE_OK);
+    store_set_interrupt(f->st, NULL, NULL);
+    imt_case_clear(&c);
+}
+
+/* A stop while waiting for another user's lock ends the wait at once. */
+static void test_interrupt_ends_busy_wait(void **state)
+{
+    fx *f = *state;
+    f->st = open_rw(f);
+    insert_simple(f->st, "A-1", "lung");
+    store_set_busy_timeout(f->st, 5000);
+    store_set_interrupt(f->st, stop_cb, NULL);
+    sqlite3 *db = raw(f);
+    raw_exec(db, "BEGIN IMMEDIATE");
+    stop_flag = 1;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(store_set_review(f->st, "A-1", REV_IN_REVIEW, NULL, "r"), STORE_INTERRUPTED);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    assert_true(ms < 1000);
+    stop_flag = 0;
+    raw_exec(db, "ROLLBACK");
+    sqlite3_close(db);
+    store_set_interrupt(f->st, NULL, NULL);
+}
+
+/* The data version moves when another connection commits, not for this
+ * connection's own writes. */
+static void test_data_version(void **state)
+{
+    fx *f = *state;
+    f->st = open_rw(f);
+    long long v0, v1, v2;
+    assert_int_equal(store_data_version(f->st, &v0), STORE_OK);
+    insert_simple(f->st, "A-1", "lung");
+    assert_int_equal(store_data_version(f->st, &v1), STORE_OK);
+    assert_true(v1 == v0);
+    imt_store *other = open_rw(f);
+    insert_simple(other, "B-1", "lung");
+    store_close(other);
+    assert_int_equal(store_data_version(f->st, &v2), STORE_OK);
+    assert_true(v2 != v1);
+}
+
+/* Issue 9: a store must never open and close SQLite's -shm or -wal while
+ * SQLite holds them (a close drops this process's POSIX locks on the
+ * file).  With a first connection open, a second open of the same file
+ * in this process must leave the first one's locks in place: a third
+ * process-level check is what SQLite itself sees, so look at the locks
+ * the kernel lists for -shm before and after. */
+static int shm_locks_of_pid(const char *shm, pid_t pid)
+{
+    struct stat sb;
+    if (stat(shm, &sb) != 0)
+        return -1;
+    FILE *fp = fopen("/proc/locks", "r");
+    if (!fp)
+        return -1;
+    char line[512];
+    int n = 0;
+    unsigned long ino = (unsigned long)sb.st_ino;
+    while (fgets(line, sizeof line, fp)) {
+        long lpid;
+        unsigned maj, min;
+        unsigned long lino;
+        char *p = strstr(line, "POSIX");
+        if (!p || !strstr(line, "ADVISORY"))
+            continue;
+        /* "1: POSIX  ADVISORY  READ 1234 08:01:5678 128 128" */
+        char type[16];
+        if (sscanf(p, "POSIX %*s %15s %ld %x:%x:%lu", type, &lpid, &maj, &min, &lino) == 5 &&
+            lpid == (long)pid && lino == ino)
+            n++;
+    }
+    fclose(fp);
+    return n;
+}
+
+static void test_open_keeps_shm_locks(void **state)
+{
+    fx *f = *state;
+    f->st = open_rw(f);
+    insert_simple(f->st, "A-1", "lung");
+    char shm[160];
+    snprintf(shm, sizeof shm, "%s-shm", f->path);
+    /* A read transaction holds a read-mark lock on -shm. */
+    imt_case c;
+    assert_int_equal(store_begin(f->st), STORE_OK);
+    assert_int_equal(store_get(f->st, "A-1", &c), STORE_OK);
+    imt_case_clear(&c);
+    int before = shm_locks_of_pid(shm, getpid());
+    if (before < 0)
+        skip();
+    assert_true(before > 0);
+    /* Group and mode differ from the database's: the second open fixes
+     * them, and must do it without a descriptor. */
+    assert_int_equal(chmod(shm, 0600), 0);
+    assert_int_equal(chmod(f->path, 0640), 0);
+    imt_store *second = open_rw(f);
+    struct stat sb;
+    assert_int_equal(stat(shm, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0640);
+    assert_int_equal(shm_locks_of_pid(shm, getpid()), before);
+    store_close(second);
+    store_rollback(f->st);
+}
+
 /* ---- filters, paging ---------------------------------------------------------- */
 
 /* A deterministic cohort with unknowns and many ties. */
@@ -1625,6 +1771,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_search_unicode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreach_by_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interrupt_rolls_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interrupt_ends_busy_wait, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_data_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_keeps_shm_locks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_load_indexes, setup, teardown),
         cmocka_unit_test(test_sort_names),
     };
