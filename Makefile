@@ -47,7 +47,10 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CPPFLAGS  += -Iinclude -DIMT_DATADIR='"$(DATADIR)"' $(PKG_CFLAGS)
 LDLIBS    += $(PKG_LIBS) -lcsv -lunistring -lm
 
-LIB_SRC  = $(filter-out src/main.c,$(wildcard src/*.c))
+# src/<layer>/<module>.c with include/<layer>/<module>.h (README
+# "Architecture"): core, io, store, app, tui, cli; main.c on top.
+LIB_SRC  = $(wildcard src/*/*.c src/*/*/*.c)
+HDRS     = $(wildcard include/*/*.h)
 LIB_OBJ  = $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 BIN      = $(BUILD)/imtreview
 LIB      = $(BUILD)/libimt.a
@@ -75,7 +78,8 @@ $(DATADIR_STAMP): FORCE | $(BUILD)
 	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
 FORCE:
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) $(DATADIR_STAMP) | $(BUILD)/obj
+$(BUILD)/obj/%.o: src/%.c $(HDRS) $(DATADIR_STAMP) | $(BUILD)/obj
+	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
@@ -88,7 +92,7 @@ $(BIN): $(BUILD)/obj/main.o $(LIB)
 $(GEN): sample-data/gen_cases.c | $(BUILD)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -lm
 
-$(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT) $(LIB) $(wildcard tests/unit/*.h) | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_SUPPORT) $(LIB) $(HDRS) $(wildcard tests/unit/*.h) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_SUPPORT) $(LIB) $(LDLIBS) -lcmocka
 
 $(BUILD)/bench/%: tests/bench/%.c $(LIB) | $(BUILD)/bench
@@ -135,7 +139,7 @@ fuzz: deps
 	@sh tests/tools/deps.sh clang libclang-rt-14-dev
 	$(MAKE) --no-print-directory $(FUZZ_BIN)
 
-$(FUZZ_BUILD)/obj/%.o: src/%.c $(wildcard include/*.h)
+$(FUZZ_BUILD)/obj/%.o: src/%.c $(HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 

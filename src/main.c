@@ -1,5 +1,5 @@
 /* main.c - imtreview entry point: everything happens in cli_main(). */
-#include "cli.h"
+#include "cli/cli.h"
 
 int main(int argc, char **argv)
 {

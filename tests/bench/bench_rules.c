@@ -11,8 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "imtcase.h"
-#include "rules.h"
+#include "core/imtcase.h"
+#include "core/rules.h"
 
 static uint32_t lcg(uint32_t *s)
 {

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "store.h"
+#include "store/store.h"
 
 static double now_s(void)
 {

@@ -1,4 +1,4 @@
-/* fuzz_csvimport.c - libFuzzer harness for csvimp_run (csvimport.h).
+/* fuzz_csvimport.c - libFuzzer harness for csvimp_run (io/csvimport.h).
  * Byte 0 picks options (ignore_unknown, max_errors, whether the record
  * callback refuses or stops, whether a merge callback runs); the rest is
  * the CSV file, read through fmemopen.  Each valid record is deep-copied,
@@ -6,8 +6,8 @@
 #define _GNU_SOURCE
 #include <stdbool.h>
 #include <stdio.h>
-#include "csvimport.h"
-#include "imtcase.h"
+#include "io/csvimport.h"
+#include "core/imtcase.h"
 #include "fuzz_common.h"
 
 static FILE *devnull;

@@ -1,9 +1,9 @@
 /* fuzz_field.c - libFuzzer harness for imt_field_parse and
- * imt_field_parse_cell (imtcase.h) over every field.  Byte 0 picks the
+ * imt_field_parse_cell (core/imtcase.h) over every field.  Byte 0 picks the
  * field, byte 1 the error buffer size (exact heap allocation, 0 allowed);
  * the rest is the cell text.  A value that parses must format and parse
  * back to an equal value.  See README. */
-#include "imtcase.h"
+#include "core/imtcase.h"
 #include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,7 +1,7 @@
-/* fuzz_place.c - libFuzzer harness for place_parse_line (place.h).
+/* fuzz_place.c - libFuzzer harness for place_parse_line (tui/place.h).
  * Byte 0 sizes the caller's db buffer (1..256), allocated exactly so
  * ASan catches a write past it.  See README. */
-#include "place.h"
+#include "tui/place.h"
 #include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,6 +1,6 @@
-/* fuzz_settings.c - libFuzzer harness for settings_parse (settings.h),
+/* fuzz_settings.c - libFuzzer harness for settings_parse (io/settings.h),
  * then settings_get/settings_set on what it read.  See README. */
-#include "settings.h"
+#include "io/settings.h"
 #include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

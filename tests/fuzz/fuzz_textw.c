@@ -1,10 +1,10 @@
-/* fuzz_textw.c - libFuzzer harness for textw (textw.h) in C.UTF-8.
+/* fuzz_textw.c - libFuzzer harness for textw (core/textw.h) in C.UTF-8.
  * Bytes 0-3: cols (int16, may be <= 0), flags (ascii, pad), output buffer
  * size (exact heap allocation); the rest is the text.  Checks the
  * documented promises: NUL-terminated, width <= cols (== cols when
  * padded), TEXTW_BUFSIZE is enough.  See README. */
 #include <locale.h>
-#include "textw.h"
+#include "core/textw.h"
 #include "fuzz_common.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -1,6 +1,6 @@
-/* fuzz_theme.c - libFuzzer harness for theme_parse (theme.h), then
+/* fuzz_theme.c - libFuzzer harness for theme_parse (tui/theme.h), then
  * theme_resolve of every role for 0/8/16/256 colours.  See README. */
-#include "theme.h"
+#include "tui/theme.h"
 #include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,7 +1,7 @@
 /* keysman - print the KEYS section of imtreview.1 from the key table.
  * `make docs` splices its output between the GENERATED KEYS markers of
  * the man page; tests/unit/test_manpage.c fails when the two differ. */
-#include "keys.h"
+#include "tui/keys.h"
 
 #include <stdio.h>
 

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "atomicfile.h"
+#include "io/atomicfile.h"
 
 typedef struct { char dir[256]; char path[300]; } fx;
 

@@ -1,6 +1,6 @@
 /* Unit tests for caseout: the terminal-safe escaping of database text used
  * by `list` and `show`, and the JSON object of a case.  Expected strings
- * are written by hand from the mapping documented in caseout.h. */
+ * are written by hand from the mapping documented in io/caseout.h. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "caseout.h"
-#include "imtcase.h"
+#include "io/caseout.h"
+#include "core/imtcase.h"
 
 static void expect_esc(const char *in, const char *want)
 {

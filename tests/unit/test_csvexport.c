@@ -20,11 +20,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "app.h"
-#include "csvexport.h"
-#include "csvimport.h"
-#include "imtcase.h"
-#include "store.h"
+#include "app/app.h"
+#include "io/csvexport.h"
+#include "io/csvimport.h"
+#include "core/imtcase.h"
+#include "store/store.h"
 
 #ifndef FIXTURES
 #define FIXTURES "tests/fixtures/csv"

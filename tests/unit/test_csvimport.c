@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "csvimport.h"
-#include "imtcase.h"
+#include "io/csvimport.h"
+#include "core/imtcase.h"
 
 #ifndef FIXTURES
 #define FIXTURES "tests/fixtures/csv"

@@ -7,9 +7,9 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "filter.h"
-#include "imtcase.h"
-#include "utf8.h"
+#include "core/filter.h"
+#include "core/imtcase.h"
+#include "core/utf8.h"
 
 static void test_parse_lists(void **state)
 {

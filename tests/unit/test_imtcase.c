@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "imtcase.h"
+#include "core/imtcase.h"
 
 static int parse(imt_case *c, const char *field, const char *text, char *err)
 {

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <curses.h>
 
-#include "keys.h"
+#include "tui/keys.h"
 
 static void test_no_duplicates(void **s)
 {

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "layout.h"
+#include "tui/layout.h"
 
 /* The invariants every shown layout must hold: panes inside the screen,
  * not overlapping each other or the two bottom lines (narrow: the three

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keys.h"
+#include "tui/keys.h"
 
 #define MAN_PAGE "imtreview.1"
 #define BEGIN_MARK ".\\\" BEGIN GENERATED KEYS"

@@ -1,4 +1,4 @@
-/* test_place.c - the reviewer's place per database (place.h): the line
+/* test_place.c - the reviewer's place per database (tui/place.h): the line
  * format, and save/load through a real file in a temporary directory. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "place.h"
+#include "tui/place.h"
 
 static void test_parse_line(void **state)
 {

@@ -1,4 +1,4 @@
-/* Unit tests for the rules module (src/rules.c).
+/* Unit tests for the rules module (src/core/rules.c).
  *
  * Expected values come from ../shared/spec/rules.md and the references,
  * written here by hand: for every rule a case built to fire it (the rule
@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "imtcase.h"
-#include "rules.h"
-#include "utf8.h"
+#include "core/imtcase.h"
+#include "core/rules.h"
+#include "core/utf8.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "settings.h"
+#include "io/settings.h"
 
 static char dir[256];
 

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stats.h"
+#include "core/stats.h"
 
 #define FIXDIR "tests/fixtures/stats/"
 

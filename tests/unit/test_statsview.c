@@ -10,8 +10,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "keys.h"
-#include "statsview.h"
+#include "tui/keys.h"
+#include "tui/statsview.h"
 
 static void test_braille_bits(void **state)
 {

@@ -1,4 +1,4 @@
-/* Unit tests for the case store (src/store.c) on temporary databases.
+/* Unit tests for the case store (src/store/sqlite.c) on temporary databases.
  *
  * Expected values come from the data dictionary and from the cases the
  * tests build, never from the store's own output: field values are
@@ -26,9 +26,9 @@
 
 #include <sqlite3.h>
 
-#include "filter.h"
-#include "imtcase.h"
-#include "store.h"
+#include "core/filter.h"
+#include "core/imtcase.h"
+#include "store/store.h"
 
 /* ---- fixture ------------------------------------------------------------- */
 

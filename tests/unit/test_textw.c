@@ -1,5 +1,5 @@
 /* textw: hostile database text -> terminal-safe cells.  Every expected
- * string is written by hand from the placeholder table in textw.h
+ * string is written by hand from the placeholder table in core/textw.h
  * (U+2400+c = E2 90 80+c, U+241B = E2 90 9B, U+2421 = E2 90 A1,
  * U+FFFD = EF BF BD, U+2026 = E2 80 A6). */
 #include <stdarg.h>
@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "textw.h"
-#include "utf8.h"
+#include "core/textw.h"
+#include "core/utf8.h"
 
 #define FFFD "\xEF\xBF\xBD"
 #define ELL "\xE2\x80\xA6"

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "theme.h"
+#include "tui/theme.h"
 
 static char *slurp(const char *path)
 {

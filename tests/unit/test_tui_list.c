@@ -1,4 +1,4 @@
-/* The list window (listwin.h) against a temporary database: paging,
+/* The list window (tui/listwin.h) against a temporary database: paging,
  * cursor keeping across filters, sorts and resizes.  Expected positions
  * come from how the cases were built (ids C00..C22, site = i mod 3), not
  * from the code under test. */
@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "listwin.h"
+#include "tui/listwin.h"
 
 #define NCASES 23
 

@@ -1,8 +1,8 @@
 /* Database text on the terminal through the interface's adapters
- * (tuitext.h over textw.h): hostile bytes become the placeholders textw.h
+ * (tui/text.h over core/textw.h): hostile bytes become the placeholders core/textw.h
  * documents, widths count CJK as two columns, cuts end in an ellipsis at
  * a character boundary, wraps come back as byte ranges.  Expected
- * strings written by hand from textw.h's comment. */
+ * strings written by hand from core/textw.h's comment. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "tuitext.h"
+#include "tui/text.h"
 
 static int setup(void **s)
 {

@@ -1,0 +1,151 @@
+/* core/stats.h - cohort statistics: Kaplan-Meier, log-rank, Fisher, Wilson.
+ *
+ * Pure functions (no store, no I/O) shared by `imtreview stats` and the
+ * statistics view, so both show the same numbers.  Every estimator mirrors
+ * R (survival 3.x `survfit`, `summary.survfit`, `quantile.survfit`,
+ * `survdiff`; stats `fisher.test`, `prop.test(correct = FALSE)`), which is
+ * the reference the tests compare against (tests/fixtures/stats/).
+ * Distribution functions come from GSL (exact to double precision), never
+ * hand-rolled approximations.
+ *
+ * "No value" (R's NA) is NaN throughout; callers print it as null. */
+#ifndef IMT_STATS_H
+#define IMT_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "core/imtcase.h"
+
+/* One survival observation. status 1 = event, 0 = censored. */
+typedef struct {
+    double time;
+    int    status;
+    int    group;     /* 0-based group index, or 0 when ungrouped */
+} stats_obs;
+
+/* One row of summary(survfit(...), censored = TRUE). */
+typedef struct {
+    double time;
+    long   n_risk, n_event, n_censor;
+    double surv;
+    double se;        /* Greenwood SE of S (= S * survfit's std.err)   */
+    double lower;     /* log-transformed 95% interval; NaN when S = 0 */
+    double upper;
+} stats_km_row;
+
+typedef struct {
+    stats_km_row *rows;
+    size_t nrows;
+    long   n, events;
+} stats_km;
+
+typedef struct {
+    double months;
+    double surv, lower, upper;   /* NaN = past the last follow-up */
+} stats_at;
+
+/* 95% normal quantile qnorm(0.975), from GSL. */
+double stats_z975(void);
+
+/* Kaplan-Meier for obs[] whose group == group (group < 0: all).  obs need
+ * not be sorted.  Times closer than survfit's timefix tolerance (aeqSurv,
+ * over the cases fitted) count as one time, as in R.  Returns 0, or -1
+ * when out of memory. */
+int  stats_km_fit(const stats_obs *obs, size_t n, int group, stats_km *km);
+void stats_km_free(stats_km *km);
+/* S at the last time <= months; NaN past the last observed time, as
+ * summary(fit, times = months, extend = FALSE). */
+stats_at stats_km_at(const stats_km *km, double months);
+/* Median as quantile.survfit / print.survfit; NaN when not reached. */
+double stats_km_median(const stats_km *km);
+
+/* k-group log-rank test (survdiff, rho = 0).  observed[] and expected[]
+ * have ngroups entries.  Groups with expected 0 leave the test, as in
+ * survdiff.  Returns 0 with chisq/df/p set, 1 when there is no test
+ * (fewer than two groups with expected > 0, or a singular variance),
+ * -1 out of memory. */
+int stats_logrank(const stats_obs *obs, size_t n, int ngroups,
+                  double *observed, double *expected,
+                  double *chisq, int *df, double *p);
+
+/* Two-sided Fisher exact p for [[a, b], [c, d]] (fisher.test). */
+double stats_fisher_2x2(long a, long b, long c, long d);
+
+/* 95% Wilson score interval for x of n (prop.test, correct = FALSE).
+ * Returns -1 (NaN bounds) when n == 0. */
+int stats_wilson(long x, long n, double *lo, double *hi);
+
+/* ---- endpoints and grouping (data-dictionary.md "Survival endpoints") */
+
+typedef enum { EP_OS, EP_DSS, EP_RFS, EP_N } stats_endpoint;
+const char *stats_endpoint_name(stats_endpoint e);       /* "os", ... */
+int stats_endpoint_parse(const char *s);                 /* -1 unknown */
+
+/* Time and status of c for endpoint e.  Returns 0, or 1 when the case is
+ * excluded (no followup_months; RFS: recurrence = yes without
+ * recurrence_months).  Unknown outcome counts as alive (censored). */
+int stats_endpoint_obs(const imt_case *c, stats_endpoint e,
+                       double *time, int *status);
+
+typedef enum { BY_NONE = -1, BY_ALK_STATUS, BY_SITE, BY_SEX, BY_SURGERY,
+               BY_STEROIDS, BY_OUTCOME, BY_METASTATIC, BY_MARGIN,
+               BY_AGE_GROUP, BY_N } stats_by;
+#define STATS_MAXG 12
+const char *stats_by_name(stats_by b);                   /* "alk_status" */
+int  stats_by_parse(const char *s);                      /* -1 unknown  */
+/* Group names of b in dictionary order, "unknown" last. */
+int  stats_by_groups(stats_by b, const char *names[STATS_MAXG]);
+int  stats_group_of(const imt_case *c, stats_by b);
+
+/* ---- a cohort: what `stats` and the view accumulate case by case ---- */
+
+typedef struct {
+    stats_endpoint endpoint;
+    stats_by       by;
+    long           n, n_excluded;
+    stats_obs     *obs;
+    size_t         nobs, cap;
+    long           site_alk[SITE_N + 1][ALK_N];   /* row SITE_N: unknown */
+} stats_cohort;
+
+void stats_cohort_init(stats_cohort *co, stats_endpoint e, stats_by by);
+int  stats_cohort_add(stats_cohort *co, const imt_case *c); /* -1 OOM */
+void stats_cohort_free(stats_cohort *co);
+
+#define STATS_NLANDMARKS 4
+extern const double stats_landmarks[STATS_NLANDMARKS];   /* 12 36 60 120 */
+#define STATS_MAXWARN 48
+
+typedef struct {
+    const char *name;
+    long   n, events;
+    double observed, expected;  /* log-rank O and E; E NaN when !tested */
+    bool   tested;              /* in the log-rank / Fisher tests: false
+                                 * for a missing value ("unknown") */
+    stats_km km;
+    stats_at at[STATS_NLANDMARKS];
+    double median;
+} stats_group;
+
+typedef struct {
+    long   n, n_used, n_excluded, events;
+    stats_km km;
+    stats_at at[STATS_NLANDMARKS];
+    double median;
+    int    ngroups;                      /* groups with cases */
+    /* logrank over the tested groups (>= 2); fisher when exactly 2 */
+    stats_group groups[STATS_MAXG];
+    bool   has_logrank;
+    double chisq, p;
+    int    df;
+    bool   has_fisher;
+    long   table[2][2];
+    double fisher_p;
+    int    nwarn;
+    char   warn[STATS_MAXWARN][160];
+} stats_report;
+
+int  stats_report_compute(const stats_cohort *co, stats_report *r); /* -1 OOM */
+void stats_report_free(stats_report *r);
+
+#endif

@@ -1,0 +1,55 @@
+/* io/csvexport.h - write cases as CSV in the data-dictionary format
+ * (../shared/spec/data-dictionary.md; cli.md `export`).
+ *
+ * Columns: every field of imt_fields[] in table (= dictionary) order,
+ * including the derived alk_status and alk_confirmed; --deidentify drops
+ * the FF_IDENTIFY columns and replaces case_id by a keyed pseudonym.
+ * Cells are quoted only when they must be (a comma, quote, CR or LF, or a
+ * space/tab at either end); lines end with LF.  Output is deterministic:
+ * the same cases give the same bytes. */
+#ifndef IMT_CSVEXPORT_H
+#define IMT_CSVEXPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "core/imtcase.h"
+
+#define CSVEXP_PSEUDONYM_LEN 17   /* "P" + 16 hex digits */
+
+typedef struct {
+    bool deidentify;               /* drop identifying columns, pseudonymise */
+    bool excel_safe;               /* neutralise formula-like cells          */
+    unsigned char key[32];         /* pseudonym key (store_secret)           */
+} csvexp_opts;
+
+/* Write the header line.  Returns 0, or -1 on a write error. */
+int csvexp_header(FILE *fp, const csvexp_opts *o);
+
+/* Write one case (its derived fields are recomputed first, so they are
+ * right whatever the caller passed).  Returns 0, or -1 on a write error. */
+int csvexp_row(FILE *fp, const imt_case *c, const csvexp_opts *o);
+
+/* Write one cell: quoted (through libcsv) only when needed; with
+ * excel_safe a cell starting with = + - @ TAB or CR gets a leading '.
+ * Returns 0, or -1 on a write error. */
+int csvexp_cell(FILE *fp, const char *s, bool excel_safe);
+
+/* The pseudonym of case_id: "P" + the first 8 bytes of
+ * HMAC-SHA-256(key, case_id) in lower-case hex.  out must hold
+ * CSVEXP_PSEUDONYM_LEN + 1 bytes. */
+void csvexp_pseudonym(const unsigned char key[32], const char *case_id, char *out);
+
+/* The pseudonym a --deidentify export writes for case c: its
+ * csvexp_pseudonym(), except when c already looks deidentified - its
+ * case_id has the pseudonym form (P + 16 lower-case hex digits) and it has
+ * no notes, reviewer or diagnosis_date - which keeps its id, so that
+ * export --deidentify, import, export --deidentify gives the same file
+ * (a second keyed hash would change every id for no privacy gain). */
+void csvexp_case_pseudonym(const unsigned char key[32], const imt_case *c, char *out);
+
+/* HMAC-SHA-256 (RFC 2104) over libmd's SHA-256; exposed for the tests
+ * (checked against RFC 4231 vectors). */
+void csvexp_hmac_sha256(const unsigned char *key, size_t keylen,
+                        const void *msg, size_t msglen, unsigned char out[32]);
+
+#endif

@@ -1,0 +1,345 @@
+/* cli/cli.c - global options, the command table and the shared helpers of
+ * app/app.h.  Each subcommand lives in its own src/cmd_*.c. */
+#define _GNU_SOURCE
+#include "cli/cli.h"
+#include "app/app.h"
+#include "io/atomicfile.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Commands that write to the database (their exit status must tell the
+ * truth about what was saved: see catch_stop_signals). */
+static const char *const writing_commands[] = { "import", "review", NULL };
+
+static const imt_command commands[] = {
+    { "import",    cmd_import,    "import [--dry-run] [--update] [--ignore-unknown-columns] FILE.csv" },
+    { "export",    cmd_export,    "export [FILTERS] [--deidentify] [--excel-safe] [-o FILE]" },
+    { "list",      cmd_list,      "list [FILTERS] [--json]" },
+    { "show",      cmd_show,      "show CASE_ID [--json]" },
+    { "recommend", cmd_recommend, "recommend CASE_ID [--json] [--mitoses-cutoff N]" },
+    { "rules",     cmd_rules,     "rules [--json] [--mitoses-cutoff N]" },
+    { "stats",     cmd_stats,     "stats [FILTERS] [--endpoint os|dss|rfs] [--by FIELD] [--json]" },
+    { "review",    cmd_review,    "review CASE_ID --status unreviewed|in_review|signed_out [--comment TEXT]" },
+    { "audit",     cmd_audit,     "audit [CASE_ID] [--json]" },
+    { "check",     cmd_check,     "check" },
+};
+
+/* A command that writes must never report failure after it committed,
+ * nor success when it did not: a SIGINT, SIGTERM, SIGHUP or SIGQUIT that
+ * would kill it at a random moment (perhaps just after its COMMIT) only
+ * sets a flag instead.  The store reads the flag (store_set_interrupt)
+ * while it waits for a lock, while a statement runs and just before the
+ * commit, and rolls the write back: the command then exits 1 saying that
+ * nothing was changed.  A signal arriving once the commit has begun lets
+ * it finish, and the command exits 0.  A closed standard output (SIGPIPE)
+ * must not kill it after the commit either: write errors are reported
+ * instead.  SIGKILL cannot be caught; SQLite's journal still leaves the
+ * transaction whole or absent. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_stop_signal;
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaction(sigs[i], &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+static int stop_requested(void *ctx)
+{
+    (void)ctx;
+    return stop_signal != 0;
+}
+
+static bool is_writing(const char *name)
+{
+    for (int i = 0; writing_commands[i]; i++)
+        if (strcmp(writing_commands[i], name) == 0)
+            return true;
+    return false;
+}
+
+void app_error(imt_app *app, const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(app->err, "%s%s%s: ", app->progname, cmd ? " " : "", cmd ? cmd : "");
+    va_start(ap, fmt);
+    vfprintf(app->err, fmt, ap);
+    va_end(ap);
+    fputc('\n', app->err);
+}
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+        "Usage: imtreview [--db PATH] [--readonly] [--theme NAME] [--ascii]\n"
+        "       imtreview [--db PATH] [--readonly] COMMAND [OPTIONS]\n"
+        "\n"
+        "Case review workstation for inflammatory myofibroblastic tumour (IMT).\n"
+        "With no COMMAND it opens the terminal interface.\n"
+        "\n"
+        "Global options:\n"
+        "  --db PATH       case database (default: $IMTREVIEW_DB, else\n"
+        "                  $XDG_DATA_HOME/imtreview/cases.db, else\n"
+        "                  ~/.local/share/imtreview/cases.db)\n"
+        "  --readonly      open the database read-only; edits are refused\n"
+        "                  (--db and --readonly may also follow COMMAND)\n"
+        "  --theme NAME    interface theme (default, light, high-contrast, monochrome)\n"
+        "  --ascii         draw the interface with ASCII characters only\n"
+        "  --help          this help; COMMAND --help for a command's options\n"
+        "  --version       print the version\n"
+        "\n"
+        "Commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(fp, "  %s\n", commands[i].synopsis);
+    fprintf(fp,
+        "\n"
+        "FILTERS (combine with AND; commas inside one filter mean OR):\n"
+        CLI_FILTER_HELP
+        "\n"
+        "Exit status: 0 success, 1 the work failed, 2 usage error.\n"
+        "See imtreview(1).\n");
+}
+
+int cli_filter_option(imt_app *app, imt_filter *f, const char *opt,
+                      const char *value)
+{
+    if (strcmp(opt, "search") == 0) {
+        if (f->search[0]) {
+            app_error(app, NULL, "--search given twice: give one text");
+            return -1;
+        }
+        /* A cut search would quietly find other cases: refuse it. */
+        if (strlen(value) > IMT_SEARCH_MAX - 1) {
+            app_error(app, NULL, "--search: the text is longer than %d bytes",
+                      IMT_SEARCH_MAX - 1);
+            return -1;
+        }
+        filter_set_search(f, value);
+        return 1;
+    }
+    for (int k = 0; k < FILTER_NKINDS; k++) {
+        if (strcmp(opt, filter_kind_name((imt_filter_kind)k)) != 0)
+            continue;
+        /* "--site lung --site cns" could mean either list or neither
+         * case: say how to write it rather than keep only one */
+        if (*filter_mask(f, (imt_filter_kind)k)) {
+            app_error(app, NULL, "--%s given twice: give the values as one "
+                      "comma-separated list (--%s a,b); values of one filter "
+                      "combine with OR, different filters with AND", opt, opt);
+            return -1;
+        }
+        char err[512];
+        if (filter_parse(f, (imt_filter_kind)k, value, err, sizeof err) != 0) {
+            app_error(app, NULL, "%s", err);
+            return -1;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+static char *default_db_path(void)
+{
+    const char *env = getenv("IMTREVIEW_DB");
+    if (env && *env)
+        return strdup(env);
+    const char *xdg = getenv("XDG_DATA_HOME");
+    char *path = NULL;
+    if (xdg && *xdg) {
+        if (asprintf(&path, "%s/imtreview/cases.db", xdg) < 0)
+            path = NULL;
+    } else {
+        const char *home = getenv("HOME");
+        if (!home || !*home) {
+            struct passwd *pw = getpwuid(getuid());
+            home = pw ? pw->pw_dir : ".";
+        }
+        if (asprintf(&path, "%s/.local/share/imtreview/cases.db", home) < 0)
+            path = NULL;
+    }
+    return path;
+}
+
+int app_open_store(imt_app *app)
+{
+    if (app->store)
+        return EXIT_OK;
+    /* Only the default location gets its directories made: a mistyped
+     * --db or $IMTREVIEW_DB must not leave a directory tree behind. */
+    if (app->db_default && !app->readonly && af_make_parent_dirs(app->db_path) != 0) {
+        app_error(app, NULL, "cannot create the directory for %s: %s",
+                  app->db_path, strerror(errno));
+        return EXIT_FAIL;
+    }
+    char err[512];
+    bool existed = access(app->db_path, F_OK) == 0;
+    app->store = store_open(app->db_path, app->readonly ? STORE_OPEN_READONLY : 0,
+                            app->user, err, sizeof err);
+    if (!app->store) {
+        app_error(app, NULL, "%s", err);
+        return EXIT_FAIL;
+    }
+    const char *busy = getenv("IMTREVIEW_BUSY_TIMEOUT");
+    if (busy && *busy) {
+        char *end;
+        long ms = strtol(busy, &end, 10);
+        if (*end == '\0' && ms >= 0 && ms <= 3600000)
+            store_set_busy_timeout(app->store, (int)ms);
+    }
+    if (app->catch_stop)
+        store_set_interrupt(app->store, stop_requested, app);
+    /* Never silent: a mistyped --db would otherwise show an empty list as
+     * if the cohort had no cases. */
+    app->db_created = !existed && access(app->db_path, F_OK) == 0;
+    if (app->db_created && !app->fills_new)
+        app_error(app, NULL, "note: created a new, empty database at %s", app->db_path);
+    return EXIT_OK;
+}
+
+bool app_global_option(imt_app *app, int ch, const char *arg)
+{
+    switch (ch) {
+    case APP_OPT_DB:
+        app->db_path = arg;
+        app->db_default = false;
+        return true;
+    case APP_OPT_READONLY:
+        app->readonly = true;
+        return true;
+    default:
+        return false;
+    }
+}
+
+void app_close(imt_app *app)
+{
+    if (app->store)
+        store_close(app->store);
+    app->store = NULL;
+}
+
+static const char *login_name(void)
+{
+    struct passwd *pw = getpwuid(geteuid());
+    if (pw && pw->pw_name)
+        return pw->pw_name;
+    const char *u = getenv("USER");
+    return u && *u ? u : "unknown";
+}
+
+/* cli.md: a failure is exit 1 with a line on stderr.  Every command checks
+ * its own output; this catches what is left (--help, --version, a
+ * command's --help) when standard output cannot be written. */
+static int output_written(imt_app *app, int rc)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        /* A command that saved says so itself: its exit status is 0 */
+        if (rc == EXIT_OK && !app->saved) {
+            app_error(app, NULL, "cannot write the output: %s", strerror(errno));
+            rc = EXIT_FAIL;
+        }
+    }
+    return rc;
+}
+
+int cli_main(int argc, char **argv)
+{
+    /* Character classification follows the user's locale (UTF-8 text in the
+     * interface); numbers never do: LC_NUMERIC stays "C" so that 12.5 is
+     * read and printed the same under any LC_ALL. */
+    setlocale(LC_CTYPE, "");
+
+    char *db_alloc = NULL;
+    imt_app app = { .progname = "imtreview", .out = stdout, .err = stderr };
+    static const struct option opts[] = {
+        { "db", 1, NULL, 'd' }, { "readonly", 0, NULL, 'r' },
+        { "theme", 1, NULL, 't' }, { "ascii", 0, NULL, 'a' },
+        { "help", 0, NULL, 'h' }, { "version", 0, NULL, 'V' },
+        { NULL, 0, NULL, 0 }
+    };
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': app.db_path = optarg; break;
+        case 'r': app.readonly = true; break;
+        case 't': app.theme = optarg; break;
+        case 'a': app.ascii = true; break;
+        case 'h': usage(stdout); return output_written(&app, EXIT_OK);
+        case 'V': printf("imtreview %s\n", IMT_VERSION); return output_written(&app, EXIT_OK);
+        default:
+            if (optopt == 'd' || optopt == 't')
+                app_error(&app, NULL, "option '%s' needs a value (see imtreview --help)",
+                          argv[optind - 1]);
+            else
+                app_error(&app, NULL, "unknown option '%s' (see imtreview --help)",
+                          argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+    }
+    if (!app.db_path) {
+        db_alloc = default_db_path();
+        if (!db_alloc) {
+            app_error(&app, NULL, "out of memory");
+            return EXIT_FAIL;
+        }
+        app.db_path = db_alloc;
+        app.db_default = !getenv("IMTREVIEW_DB") || !*getenv("IMTREVIEW_DB");
+    }
+    app.user = login_name();
+
+    int rc;
+    if (optind >= argc) {
+        rc = cmd_tui(&app, 0, argv + argc);
+    } else {
+        const imt_command *cmd = NULL;
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+            if (strcmp(argv[optind], commands[i].name) == 0)
+                cmd = &commands[i];
+        if (!cmd) {
+            app_error(&app, NULL, "unknown command '%s' (see imtreview --help)",
+                      argv[optind]);
+            rc = EXIT_USAGE;
+        } else {
+            int sub_argc = argc - optind;
+            char **sub_argv = argv + optind;
+            /* getopt names the program by argv[0] in its messages:
+             * "imtreview list: option '--site' requires an argument" */
+            char name[64];
+            snprintf(name, sizeof name, "%s %s", app.progname, cmd->name);
+            char *cmd_name = sub_argv[0];
+            sub_argv[0] = name;
+            if (is_writing(cmd->name)) {
+                app.catch_stop = true;
+                catch_stop_signals();
+            }
+            optind = 0; /* full reset of getopt for the subcommand */
+            opterr = 1;
+            rc = cmd->run(&app, sub_argc, sub_argv);
+            sub_argv[0] = cmd_name;
+        }
+    }
+    app_close(&app);
+    free(db_alloc);
+    return output_written(&app, rc);
+}

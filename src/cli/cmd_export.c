@@ -1,0 +1,212 @@
+/* cli/cmd_export.c - `imtreview export`: the filtered cases as CSV
+ * (cli.md; data-dictionary.md), to stdout or atomically to -o FILE. */
+#define _GNU_SOURCE
+#include "app/app.h"
+#include "io/atomicfile.h"
+#include "io/csvexport.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+        "Usage: imtreview [--db PATH] export [FILTERS] [--deidentify] [--excel-safe]\n"
+        "                 [-o FILE]\n"
+        "\n"
+        "Write the cases as CSV (every data-dictionary column in dictionary order,\n"
+        "then the derived alk_status and alk_confirmed), one case per line ordered\n"
+        "by case_id, LF line ends.  The output re-imports to the same data.\n"
+        "\n"
+        CLI_FILTER_HELP
+        "  --deidentify       drop notes, reviewer and diagnosis_date; replace\n"
+        "                     case_id by a pseudonym (P + 16 hex digits) that is the\n"
+        "                     same on every export of this database; rows are then\n"
+        "                     ordered by pseudonym\n"
+        "  --excel-safe       put ' before any cell starting with = + - @ TAB or CR,\n"
+        "                     so a spreadsheet shows it instead of running it (such\n"
+        "                     a file is for spreadsheets, not for re-import)\n"
+        "  -o, --output FILE  write to FILE (via a temporary file and a rename: a\n"
+        "                     failed export never leaves a half-written FILE; a new\n"
+        "                     FILE gets mode 0600, an existing one keeps its mode)\n"
+        "  --help             this help\n"
+        "\n"
+        "Exit status: 0 written, 1 the work failed (database or file error;\n"
+        "FILE is left as it was), 2 usage error.\n");
+}
+
+typedef struct {
+    FILE *fp;
+    const csvexp_opts *o;
+    long n;
+} export_ctx;
+
+static int row_cb(void *vctx, const imt_case *c)
+{
+    export_ctx *x = vctx;
+    if (csvexp_row(x->fp, c, x->o) != 0)
+        return 1;
+    x->n++;
+    return 0;
+}
+
+/* --deidentify: the rows go out in pseudonym order (in case_id order the
+ * rank of a row would give its case away to anyone holding the list of
+ * ids).  The store sorts by the key given here, so nothing is held in
+ * memory per case. */
+static void pseudonym_key(void *kctx, const imt_case *c, char *out, size_t n)
+{
+    const csvexp_opts *o = kctx;
+    char p[CSVEXP_PSEUDONYM_LEN + 1];
+    csvexp_case_pseudonym(o->key, c, p);
+    snprintf(out, n, "%s", p);
+}
+
+/* Write header and rows.  Returns 0, 1 on a write error (errno set), or
+ * -1 after printing a database error. */
+static int write_all(imt_app *app, FILE *fp, const imt_filter *flt,
+                     const csvexp_opts *o)
+{
+    if (csvexp_header(fp, o) != 0)
+        return 1;
+    imt_sort by_id = { SORT_CASE_ID, false };
+    export_ctx x = { .fp = fp, .o = o };
+    if (!o->deidentify) {
+        int rc = store_foreach(app->store, flt, by_id, row_cb, &x);
+        if (rc < 0) {
+            app_error(app, "export", "database error: %s", store_errmsg(app->store));
+            return -1;
+        }
+        return rc ? 1 : 0;
+    }
+    int rc = store_foreach_by_key(app->store, flt, pseudonym_key, (void *)o, row_cb, &x);
+    if (rc < 0) {
+        app_error(app, "export", "database error: %s", store_errmsg(app->store));
+        return -1;
+    }
+    return rc ? 1 : 0;
+}
+
+/* -o FILE: write a temporary file next to FILE, fsync, rename over FILE,
+ * so FILE is either the old one or the complete new one. */
+static int export_to_file(imt_app *app, const char *path, const imt_filter *flt,
+                          const csvexp_opts *o)
+{
+    struct stat st;
+    bool existed = stat(path, &st) == 0;
+    if (existed && S_ISDIR(st.st_mode)) {
+        app_error(app, "export", "%s is a directory", path);
+        return EXIT_FAIL;
+    }
+    if (existed && !S_ISREG(st.st_mode)) {
+        /* A device or pipe (e.g. /dev/stdout) cannot be renamed over:
+         * write into it directly. */
+        FILE *fp = fopen(path, "w");
+        if (!fp) {
+            app_error(app, "export", "cannot open %s: %s", path, strerror(errno));
+            return EXIT_FAIL;
+        }
+        errno = 0;
+        int rc = write_all(app, fp, flt, o);
+        if (rc == 0 && fflush(fp) != 0)
+            rc = 1;
+        int e = errno;
+        if (fclose(fp) != 0 && rc == 0) {
+            rc = 1;
+            e = errno;
+        }
+        if (rc > 0)
+            app_error(app, "export", "cannot write %s: %s", path, strerror(e ? e : EIO));
+        return rc == 0 ? EXIT_OK : EXIT_FAIL;
+    }
+
+    atomic_file af;
+    if (af_open(&af, path) != 0) {
+        app_error(app, "export", "cannot create a temporary file beside %s: %s", path,
+                  strerror(errno));
+        return EXIT_FAIL;
+    }
+    errno = 0;
+    int rc = write_all(app, af.f, flt, o);
+    if (rc != 0) {
+        int e = errno;
+        af_abort(&af);
+        if (rc > 0)
+            app_error(app, "export", "cannot write %s: %s; %s", path, strerror(e ? e : EIO),
+                      existed ? "the file is unchanged" : "no file was written");
+        return EXIT_FAIL;
+    }
+    if (af_commit(&af) != 0) {
+        app_error(app, "export", "cannot write %s: %s; %s", path, strerror(errno),
+                  existed ? "the file is unchanged" : "no file was written");
+        return EXIT_FAIL;
+    }
+    return EXIT_OK;
+}
+
+int cmd_export(imt_app *app, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        CLI_FILTER_LONGOPTS,
+        { "deidentify", 0, NULL, 'd' },
+        { "excel-safe", 0, NULL, 'x' },
+        { "output", 1, NULL, 'o' },
+        { "help", 0, NULL, 'h' },
+        APP_GLOBAL_OPTIONS,
+        { NULL, 0, NULL, 0 }
+    };
+    imt_filter flt;
+    memset(&flt, 0, sizeof flt);
+    csvexp_opts o;
+    memset(&o, 0, sizeof o);
+    const char *out = NULL;
+    int ch, li;
+    while ((ch = getopt_long(argc, argv, "o:", opts, &li)) != -1) {
+        switch (ch) {
+        case 0: {
+            int r = cli_filter_option(app, &flt, opts[li].name, optarg);
+            if (r < 0)
+                return EXIT_USAGE;
+            break;
+        }
+        case 'd': o.deidentify = true; break;
+        case 'x': o.excel_safe = true; break;
+        case 'o': out = optarg; break;
+        case 'h': usage(app->out); return EXIT_OK;
+        default:
+            if (app_global_option(app, ch, optarg)) break;
+            usage(app->err); return EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        app_error(app, "export", "unexpected argument '%s'", argv[optind]);
+        usage(app->err);
+        return EXIT_USAGE;
+    }
+    if (app_open_store(app) != EXIT_OK)
+        return EXIT_FAIL;
+    if (o.deidentify && store_secret(app->store, o.key) != STORE_OK) {
+        app_error(app, "export", "cannot read the pseudonym key: %s", store_errmsg(app->store));
+        return EXIT_FAIL;
+    }
+    int status;
+    if (out && strcmp(out, "-") != 0) {
+        status = export_to_file(app, out, &flt, &o);
+    } else {
+        errno = 0;
+        int rc = write_all(app, app->out, &flt, &o);
+        if (rc == 0 && fflush(app->out) != 0)
+            rc = 1;
+        if (rc > 0)
+            app_error(app, "export", "cannot write the output: %s",
+                      strerror(errno ? errno : EIO));
+        status = rc == 0 ? EXIT_OK : EXIT_FAIL;
+    }
+    memset(o.key, 0, sizeof o.key);
+    return status;
+}

@@ -1,0 +1,316 @@
+/* cli/cmd_import.c - `imtreview import`: read a case CSV (csvimport) and write
+ * it through the store in ONE transaction: all or nothing (cli.md,
+ * data-dictionary.md "File format", issue 2 item 3). */
+#define _GNU_SOURCE
+#include "app/app.h"
+#include "io/csvimport.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct {
+    imt_app    *app;
+    bool        dry_run, update;
+    char       *source;        /* "import FILE" for the audit trail */
+    imt_case    old;           /* the stored case (update), reused */
+    bool        old_exists;
+    long        added, updated, unchanged;
+    bool        db_failed;
+} import_ctx;
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+        "Usage: imtreview [--db PATH] import [--dry-run] [--update]\n"
+        "                 [--ignore-unknown-columns] FILE.csv\n"
+        "\n"
+        "Read a case CSV (its columns and checks: sample-data/README.md in the\n"
+        "source tree) and add its cases to the database in one transaction:\n"
+        "either every row is written or nothing.\n"
+        "\n"
+        "  --dry-run                 check the file and say what would change;\n"
+        "                            write nothing\n"
+        "  --update                  cases whose case_id exists are updated (only\n"
+        "                            the changed fields, each one audited); without\n"
+        "                            it an existing case_id is an error\n"
+        "  --ignore-unknown-columns  skip columns the data dictionary does not name\n"
+        "                            (otherwise each one is an error)\n"
+        "  --help                    this help\n"
+        "\n"
+        "FILE may be - for standard input.  Errors are printed to stderr as\n"
+        "FILE:LINE: column 'NAME': message (all of them, up to 50).\n"
+        "Exit status: 0 imported (or a clean dry run), 1 refused (nothing\n"
+        "written), 2 usage error.\n");
+}
+
+/* Copy field f of src into dst (absent columns keep the stored value). */
+static int copy_field(imt_case *dst, const imt_case *src, int f)
+{
+    const imt_field *fd = &imt_fields[f];
+    char *d = (char *)dst + fd->offset;
+    const char *s = (const char *)src + fd->offset;
+    switch (fd->type) {
+    case FT_DEC: case FT_INT:
+        memcpy(d, s, sizeof(imt_num));
+        return 0;
+    case FT_ENUM: case FT_BOOL:
+        memcpy(d, s, sizeof(int));
+        return 0;
+    default: {
+        char **dp = (char **)(void *)d;
+        char *const *sp = (char *const *)(const void *)s;
+        char *v = NULL;
+        if (*sp && !(v = strdup(*sp)))
+            return -1;
+        free(*dp);
+        *dp = v;
+        return 0;
+    }
+    }
+}
+
+static void db_error(import_ctx *x, csvimp *imp, long line, int rc)
+{
+    const char *why = rc == STORE_BUSY ? "the database is busy (locked by another user)"
+                    : rc == STORE_READONLY ? "the database is open read-only"
+                    : store_errmsg(x->app->store);
+    csvimp_error(imp, line, -1, "database error: %s; nothing was imported",
+                 why ? why : "unknown");
+    x->db_failed = true;
+}
+
+/* With --update, fetch the stored case and fill the columns the file does
+ * not have from it, so that the cross-field rules judge the record that
+ * would be stored and an absent column never wipes a stored value. */
+static int merge_cb(void *vctx, csvimp *imp, imt_case *c, const bool *present,
+                    long line)
+{
+    import_ctx *x = vctx;
+    x->old_exists = false;
+    if (!x->app->store)
+        return 0;              /* dry run on a database not yet created */
+    if (!x->update) {
+        /* Without --update only existence matters; on a real run the
+         * insert itself says so (saves a query per row). */
+        if (x->dry_run || csvimp_errors(imp) > 0) {
+            if (store_exists(x->app->store, c->case_id)) {
+                csvimp_error(imp, line, IMT_F_case_id,
+                             "'%s' already exists in the database (use --update to change it)",
+                             c->case_id);
+                return -1;
+            }
+        }
+        return 0;
+    }
+    imt_case_clear(&x->old);
+    int rc = store_get(x->app->store, c->case_id, &x->old);
+    if (rc == STORE_NOTFOUND)
+        return 0;
+    if (rc != STORE_OK) {
+        db_error(x, imp, line, rc);
+        return -1;
+    }
+    x->old_exists = true;
+    for (int f = 0; f < IMT_F_COUNT; f++) {
+        if (present[f] || (imt_fields[f].flags & FF_DERIVED))
+            continue;
+        if (copy_field(c, &x->old, f) != 0) {
+            csvimp_error(imp, line, -1, "out of memory");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int record_cb(void *vctx, csvimp *imp, imt_case *c, const bool *present,
+                     long line)
+{
+    (void)present;
+    import_ctx *x = vctx;
+    if (x->db_failed)
+        return -2;
+    /* After the first error nothing more is written: the rest of the file
+     * is only checked, and the transaction is rolled back at the end. */
+    bool write = !x->dry_run && csvimp_errors(imp) == 0;
+
+    if (x->old_exists) {
+        int nchanged = 0;
+        if (write) {
+            int rc = store_update(x->app->store, c, x->source, &nchanged);
+            if (rc != STORE_OK) {
+                db_error(x, imp, line, rc);
+                return -2;
+            }
+        } else {
+            for (int f = 0; f < IMT_F_COUNT; f++)
+                if (!(imt_fields[f].flags & FF_DERIVED) && !imt_field_equal(&x->old, c, f))
+                    nchanged++;
+        }
+        if (nchanged)
+            x->updated++;
+        else
+            x->unchanged++;
+        return 0;
+    }
+    if (write) {
+        int rc = store_insert(x->app->store, c, x->source);
+        if (rc == STORE_EXISTS) {
+            csvimp_error(imp, line, IMT_F_case_id,
+                         "'%s' already exists in the database (use --update to change it)",
+                         c->case_id);
+            return -1;
+        }
+        if (rc != STORE_OK) {
+            db_error(x, imp, line, rc);
+            return -2;
+        }
+    }
+    x->added++;
+    return 0;
+}
+
+/* A refused import into a database it had just created leaves no empty
+ * database behind ("the database as it was": there was none), unless
+ * something else has put cases into it meanwhile. */
+static void remove_new_database(imt_app *app)
+{
+    imt_filter none;
+    memset(&none, 0, sizeof none);
+    if (app->store && store_count(app->store, &none) != 0)
+        return;
+    app_close(app);
+    store_remove_files(app->db_path);
+}
+
+int cmd_import(imt_app *app, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "dry-run", 0, NULL, 'n' },
+        { "update", 0, NULL, 'u' },
+        { "ignore-unknown-columns", 0, NULL, 'i' },
+        { "help", 0, NULL, 'h' },
+        APP_GLOBAL_OPTIONS,
+        { NULL, 0, NULL, 0 }
+    };
+    import_ctx x = { .app = app };
+    bool ignore_unknown = false;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'n': x.dry_run = true; break;
+        case 'u': x.update = true; break;
+        case 'i': ignore_unknown = true; break;
+        case 'h': usage(app->out); return EXIT_OK;
+        default:
+            if (app_global_option(app, ch, optarg)) break;
+            usage(app->err); return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        app_error(app, "import", "expected exactly one FILE.csv");
+        usage(app->err);
+        return EXIT_USAGE;
+    }
+    const char *path = argv[optind];
+    bool is_stdin = strcmp(path, "-") == 0;
+    const char *fname = is_stdin ? "(stdin)" : path;
+
+    FILE *in = is_stdin ? stdin : fopen(path, "rb");
+    if (!in) {
+        app_error(app, "import", "cannot open %s: %s", path, strerror(errno));
+        return EXIT_FAIL;
+    }
+    struct stat sb;
+    if (!is_stdin && fstat(fileno(in), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        app_error(app, "import", "%s is a directory", path);
+        fclose(in);
+        return EXIT_FAIL;
+    }
+
+    int status = EXIT_FAIL;
+    bool in_tx = false;
+    imt_case_init(&x.old);
+    if (x.dry_run) {
+        /* A dry run writes nothing, not even a new database file: with no
+         * database every case would simply be added. */
+        if (access(app->db_path, F_OK) == 0) {
+            app->readonly = true;
+            if (app_open_store(app) != EXIT_OK)
+                goto out;
+        }
+    } else {
+        app->fills_new = true;
+        if (app_open_store(app) != EXIT_OK)
+            goto out;
+        if (store_is_readonly(app->store)) {
+            app_error(app, "import", "the database is open read-only; nothing imported");
+            goto out;
+        }
+        int rc = store_begin(app->store);
+        if (rc != STORE_OK) {
+            app_error(app, "import", "cannot start a transaction: %s",
+                      rc == STORE_BUSY ? "the database is busy" : store_errmsg(app->store));
+            goto out;
+        }
+        in_tx = true;
+    }
+    if (asprintf(&x.source, "import %s", fname) < 0) {
+        x.source = NULL;
+        app_error(app, "import", "out of memory");
+        goto out;
+    }
+
+    csvimp_opts o = {
+        .filename = fname, .err = app->err, .ignore_unknown = ignore_unknown,
+        .merge = merge_cb, .record = record_cb, .ctx = &x,
+    };
+    csvimp_result res;
+    int rc = csvimp_run(in, &o, &res);
+    if (rc != 0) {
+        csvimp_print_safe(app->err, fname);
+        if (rc > 0)
+            fprintf(app->err, ": %ld error%s; %s\n", res.errors, res.errors == 1 ? "" : "s",
+                    x.dry_run ? "a real import would be refused" : "nothing was imported");
+        else
+            fprintf(app->err, ": %s\n", "nothing was imported");
+        goto out;
+    }
+    if (x.dry_run) {
+        csvimp_print_safe(app->out, fname);
+        fprintf(app->out, ": dry run: would add %ld, update %ld, leave %ld unchanged; nothing written\n",
+                x.added, x.updated, x.unchanged);
+        status = EXIT_OK;
+        goto out;
+    }
+    int crc = store_commit(app->store);
+    if (crc != STORE_OK) {
+        app_error(app, "import", "commit failed (%s); nothing was imported",
+                  crc == STORE_BUSY ? "the database is busy" : store_errmsg(app->store));
+        goto out;
+    }
+    in_tx = false;
+    app->saved = true;
+    csvimp_print_safe(app->out, fname);
+    fprintf(app->out, ": %ld added, %ld updated, %ld unchanged\n",
+            x.added, x.updated, x.unchanged);
+    /* exit 0 says the import is saved, and it is */
+    if (fflush(app->out) != 0 || ferror(app->out))
+        app_error(app, "import", "the import was saved, but its report could not be written");
+    status = EXIT_OK;
+
+out:
+    if (in_tx)
+        store_rollback(app->store);
+    if (status != EXIT_OK && app->db_created)
+        remove_new_database(app);
+    imt_case_clear(&x.old);
+    free(x.source);
+    if (in != stdin)
+        fclose(in);
+    return status;
+}

@@ -1,0 +1,165 @@
+/* cli/cmd_list.c - `imtreview list [FILTERS] [--json]` (cli.md): the filtered
+ * cases in case_id order, one per line as TSV, or as a JSON array.
+ * Streams through store_foreach, so memory does not grow with the number
+ * of cases (a JSON array of a million cases is written object by object). */
+#define _GNU_SOURCE
+#include "app/app.h"
+#include "io/caseout.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+        "Usage: imtreview [--db PATH] list [FILTERS] [--json]\n"
+        "\n"
+        "List the cases that pass the filters, ordered by case_id.\n"
+        "\n"
+        "Text output: a header line, then one case per line, columns separated by\n"
+        "TAB: case_id age_years sex site site_detail size_cm surgery outcome\n"
+        "followup_months review_status alk_status.  An unknown value is an empty\n"
+        "column.  Text is escaped so that it is one safe line: \\\\ \\t \\n \\r for\n"
+        "backslash, TAB, LF, CR; \\xNN for other control bytes and invalid UTF-8;\n"
+        "\\uNNNN for C1 controls, bidirectional overrides and U+2028/U+2029.\n"
+        "\n"
+        CLI_FILTER_HELP
+        "  --json             a JSON array of objects, one per case, keyed by the\n"
+        "                     data-dictionary column names (every column, with the\n"
+        "                     derived alk_status and alk_confirmed); unknown = null,\n"
+        "                     numbers as numbers, yes/no as true/false; non-ASCII\n"
+        "                     characters written as \\uNNNN\n"
+        "  --help             this help\n"
+        "\n"
+        "Exit status: 0 listed (no match is not an error), 1 database error,\n"
+        "2 usage error (unknown option or filter value).\n");
+}
+
+typedef struct {
+    imt_app *app;
+    bool json;
+    long n;
+    bool oom;
+} list_ctx;
+
+static int tsv_row(void *vctx, const imt_case *c)
+{
+    list_ctx *x = vctx;
+    FILE *fp = x->app->out;
+    bool first = true;
+    for (int f = 0; f < imt_nfields; f++) {
+        if (!(imt_fields[f].flags & FF_LIST))
+            continue;
+        if (!first && putc('\t', fp) == EOF)
+            return 1;
+        first = false;
+        char buf[128];
+        const char *s;
+        if (imt_fields[f].type == FT_TEXT || imt_fields[f].type == FT_ID)
+            s = *(const char *const *)(const void *)((const char *)c + imt_fields[f].offset);
+        else
+            s = imt_field_format(c, f, buf, sizeof buf);
+        if (s && caseout_escape(fp, s, strlen(s), 0) != 0)
+            return 1;
+    }
+    if (putc('\n', fp) == EOF)
+        return 1;
+    x->n++;
+    return 0;
+}
+
+static int json_row(void *vctx, const imt_case *c)
+{
+    list_ctx *x = vctx;
+    FILE *fp = x->app->out;
+    json_t *o = caseout_json(c, false);
+    if (!o) {
+        x->oom = true;
+        return 1;
+    }
+    int rc = 0;
+    if (fputs(x->n ? ",\n" : "\n", fp) == EOF ||
+        json_dumpf(o, fp, caseout_json_flags(c)) != 0)
+        rc = 1;
+    json_decref(o);
+    x->n++;
+    return rc;
+}
+
+int cmd_list(imt_app *app, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        CLI_FILTER_LONGOPTS,
+        { "json", 0, NULL, 'j' },
+        { "help", 0, NULL, 'h' },
+        APP_GLOBAL_OPTIONS,
+        { NULL, 0, NULL, 0 }
+    };
+    imt_filter flt;
+    memset(&flt, 0, sizeof flt);
+    bool json = false;
+    int ch, li;
+    while ((ch = getopt_long(argc, argv, "", opts, &li)) != -1) {
+        switch (ch) {
+        case 0:
+            if (cli_filter_option(app, &flt, opts[li].name, optarg) < 0)
+                return EXIT_USAGE;
+            break;
+        case 'j': json = true; break;
+        case 'h': usage(app->out); return EXIT_OK;
+        default:
+            if (app_global_option(app, ch, optarg)) break;
+            usage(app->err); return EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        char *arg = caseout_escape_str(argv[optind]);
+        app_error(app, "list", "unexpected argument '%s'", arg ? arg : "?");
+        free(arg);
+        usage(app->err);
+        return EXIT_USAGE;
+    }
+    if (app_open_store(app) != EXIT_OK)
+        return EXIT_FAIL;
+
+    FILE *fp = app->out;
+    list_ctx x = { .app = app, .json = json };
+    imt_sort by_id = { SORT_CASE_ID, false };
+    errno = 0;
+    int werr = 0;
+    if (json) {
+        werr = fputc('[', fp) == EOF;
+    } else {
+        bool first = true;
+        for (int f = 0; f < imt_nfields && !werr; f++) {
+            if (!(imt_fields[f].flags & FF_LIST))
+                continue;
+            if (!first)
+                werr = fputc('\t', fp) == EOF;
+            first = false;
+            werr = werr || fputs(imt_fields[f].name, fp) == EOF;
+        }
+        werr = werr || fputc('\n', fp) == EOF;
+    }
+    int rc = werr ? 1 : store_foreach(app->store, &flt, by_id, json ? json_row : tsv_row, &x);
+    if (rc < 0) {
+        app_error(app, "list", "database error: %s", store_errmsg(app->store));
+        return EXIT_FAIL;
+    }
+    if (x.oom) {
+        app_error(app, "list", "out of memory");
+        return EXIT_FAIL;
+    }
+    if (rc == 0 && json)
+        rc = fputs(x.n ? "\n]\n" : "]\n", fp) == EOF;
+    if (rc == 0 && fflush(fp) != 0)
+        rc = 1;
+    if (rc != 0) {
+        app_error(app, "list", "cannot write the output: %s", strerror(errno ? errno : EIO));
+        return EXIT_FAIL;
+    }
+    return EXIT_OK;
+}

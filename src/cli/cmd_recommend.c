@@ -1,0 +1,252 @@
+/* cli/cmd_recommend.c - `imtreview recommend CASE_ID [--json]`: the
+ * recommendations of rules.md for one case, most urgent first (cli.md
+ * "recommend").  Also the text helpers the `rules` command shares. */
+#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
+#include <jansson.h>
+#include <langinfo.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "core/rules.h"
+#include "io/settings.h"
+#include "core/textw.h"
+
+static const char usage[] =
+    "Usage: imtreview [--db PATH] recommend CASE_ID [--json] [--mitoses-cutoff N]\n"
+    "The recommendations of the rule set (" RULESET_VERSION ") for one case,\n"
+    "most urgent first (critical, warning, info, suggestion), each with its\n"
+    "evidence, the facts that fired it and the missing facts that would change\n"
+    "it.  `imtreview rules` lists every rule.\n"
+    "  --json               {\"case_id\", \"ruleset\", \"recommendations\": [{\"id\",\n"
+    "                       \"kind\", \"level\", \"summary\", \"detail\", \"evidence\",\n"
+    "                       \"fired_by\": [...], \"missing\": [...]}]}\n"
+    "  --mitoses-cutoff N   mitoses per 10 HPF from which RISK-PATHOLOGY fires\n"
+    "                       (default 10, or mitoses_cutoff in the settings file)\n"
+    "  --help               this text\n"
+    "Exit status: 0 shown, 1 no such case or database error, 2 usage error.\n";
+
+#define WIDTH 78
+
+bool rules_utf8_locale(void)
+{
+    const char *cs = nl_langinfo(CODESET);
+    return cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+}
+
+/* "§" -> "sec. " for a terminal that cannot show it. */
+static char *ascii_section(const char *s)
+{
+    size_t n = strlen(s);
+    char *t = malloc(n * 3 + 1), *o = t;
+    if (!t)
+        return NULL;
+    for (const char *p = s; *p;) {
+        if ((unsigned char)p[0] == 0xc2 && (unsigned char)p[1] == 0xa7) {
+            memcpy(o, "sec. ", 5);
+            o += 5;
+            p += 2;
+        } else {
+            *o++ = *p++;
+        }
+    }
+    *o = '\0';
+    return t;
+}
+
+void rules_fprint_wrapped(FILE *fp, const char *prefix, const char *text,
+                          int width, bool ascii)
+{
+    char *tr = ascii ? ascii_section(text) : NULL;
+    const char *src = tr ? tr : text;
+    size_t n = strlen(src);
+    char *safe = malloc(TEXTW_BUFSIZE(n));
+    if (!safe) {
+        free(tr);
+        return;
+    }
+    textw_sanitize(src, safe, TEXTW_BUFSIZE(n), ascii);
+    int pw = (int)strlen(prefix);
+    const char *p = safe;
+    bool first = true;
+    while (*p == ' ')
+        p++;
+    while (*p) {
+        int w = first ? width - pw : width - 4;
+        textw_line ln;
+        if (textw_wrap(p, w < 10 ? 10 : w, ascii, &ln, 1) < 1)
+            break;
+        if (ln.len == 0) {
+            p++;
+            continue;
+        }
+        fprintf(fp, "%s%.*s\n", first ? prefix : "    ", (int)ln.len, ln.start);
+        p = ln.start + ln.len;
+        while (*p == ' ')
+            p++;
+        first = false;
+    }
+    if (first)
+        fprintf(fp, "%s\n", prefix);
+    free(safe);
+    free(tr);
+}
+
+int rules_load_config(struct imt_app *app, const char *cmd, rules_config *cfg,
+                      const char *opt)
+{
+    char err[160];
+    rules_config_default(cfg);
+    settings st;
+    if (settings_load(&st, NULL) == 0) {
+        const char *v = settings_get(&st, "mitoses_cutoff");
+        if (v && rules_config_set_mitoses(cfg, v, err, sizeof err) != 0)
+            app_error(app, cmd, "settings: %s (using %g)", err, cfg->mitoses_cutoff);
+    }
+    if (opt && rules_config_set_mitoses(cfg, opt, err, sizeof err) != 0) {
+        char safe[TEXTW_BUFSIZE(sizeof err)];
+        textw_sanitize(err, safe, sizeof safe, true);
+        app_error(app, cmd, "--mitoses-cutoff: %s", safe);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+static json_t *str_array(char (*a)[RULES_FACT_LEN], int n)
+{
+    json_t *arr = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(arr, json_string(a[i]));
+    return arr;
+}
+
+static int print_json(imt_app *app, const char *case_id, const rules_result *res)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "case_id", json_string(case_id));
+    json_object_set_new(root, "ruleset", json_string(RULESET_VERSION));
+    json_t *recs = json_array();
+    for (int i = 0; i < res->n; i++) {
+        rule_rec *r = (rule_rec *)&res->recs[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "id", json_string(r->id));
+        json_object_set_new(o, "kind", json_string(rule_kind_name(r->kind)));
+        json_object_set_new(o, "level", json_string(rule_level_name(r->level)));
+        json_object_set_new(o, "summary", json_string(r->summary));
+        json_object_set_new(o, "detail", json_string(r->detail));
+        json_object_set_new(o, "evidence", json_string(r->evidence ? r->evidence : ""));
+        json_object_set_new(o, "fired_by", str_array(r->fired, r->nfired));
+        json_object_set_new(o, "missing", str_array(r->missing, r->nmissing));
+        json_array_append_new(recs, o);
+    }
+    json_object_set_new(root, "recommendations", recs);
+    int rc = json_dumpf(root, app->out, JSON_COMPACT | JSON_ENSURE_ASCII);
+    fputc('\n', app->out);
+    json_decref(root);
+    if (rc != 0) {
+        app_error(app, "recommend", "cannot write the JSON output");
+        return EXIT_FAIL;
+    }
+    return EXIT_OK;
+}
+
+static void print_text(imt_app *app, const char *case_id, const rules_result *res)
+{
+    FILE *o = app->out;
+    bool ascii = !rules_utf8_locale();
+    char safe_id[TEXTW_BUFSIZE(64)];
+    textw_fit(case_id, 32, ascii, false, safe_id, sizeof safe_id);
+    fprintf(o, "Rule set %s, case %s: %d recommendation%s\n", RULESET_VERSION,
+            safe_id, res->n, res->n == 1 ? "" : "s");
+    for (int i = 0; i < res->n; i++) {
+        const rule_rec *r = &res->recs[i];
+        fprintf(o, "\n[%s] %s (%s)\n", rule_level_name(r->level), r->id,
+                rule_kind_name(r->kind));
+        rules_fprint_wrapped(o, "  ", r->summary, WIDTH, ascii);
+        rules_fprint_wrapped(o, "  ", r->detail, WIDTH, ascii);
+        rules_fprint_wrapped(o, "  evidence: ", r->evidence ? r->evidence : "", WIDTH, ascii);
+        if (r->nfired) {
+            size_t len = 0;
+            char *b = malloc((size_t)r->nfired * (RULES_FACT_LEN + 2) + 1);
+            if (b) {
+                b[0] = '\0';
+                for (int k = 0; k < r->nfired; k++)
+                    len += (size_t)sprintf(b + len, "%s%s", k ? "; " : "", r->fired[k]);
+                rules_fprint_wrapped(o, "  because: ", b, WIDTH, ascii);
+                free(b);
+            }
+        }
+        for (int k = 0; k < r->nmissing; k++)
+            rules_fprint_wrapped(o, "  missing: ", r->missing[k], WIDTH, ascii);
+    }
+}
+
+int cmd_recommend(imt_app *app, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "json", 0, NULL, 'j' },
+        { "mitoses-cutoff", 1, NULL, 'm' },
+        { "help", 0, NULL, 'h' },
+        APP_GLOBAL_OPTIONS,
+        { NULL, 0, NULL, 0 }
+    };
+    bool json = false;
+    const char *mit = NULL;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'j': json = true; break;
+        case 'm': mit = optarg; break;
+        case 'h': fputs(usage, app->out); return EXIT_OK;
+        default:
+            if (app_global_option(app, ch, optarg)) break;
+            fputs(usage, app->err); return EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 1) {
+        app_error(app, "recommend", "expected one CASE_ID");
+        fputs(usage, app->err);
+        return EXIT_USAGE;
+    }
+    const char *id = argv[optind];
+    rules_config cfg;
+    int rc = rules_load_config(app, "recommend", &cfg, mit);
+    if (rc != EXIT_OK)
+        return rc;
+    if ((rc = app_open_store(app)) != EXIT_OK)
+        return rc;
+    imt_case c;
+    int st = store_get(app->store, id, &c);
+    if (st == STORE_NOTFOUND) {
+        char safe[TEXTW_BUFSIZE(64)];
+        textw_fit(id, 48, true, false, safe, sizeof safe);
+        app_error(app, "recommend", "no case '%s'", safe);
+        return EXIT_FAIL;
+    }
+    if (st != STORE_OK) {
+        app_error(app, "recommend", "%s", store_errmsg(app->store));
+        return EXIT_FAIL;
+    }
+    rules_result *res = malloc(sizeof *res);
+    if (!res) {
+        imt_case_clear(&c);
+        app_error(app, "recommend", "out of memory");
+        return EXIT_FAIL;
+    }
+    rules_evaluate(&c, &cfg, res);
+    if (json)
+        rc = print_json(app, c.case_id ? c.case_id : id, res);
+    else {
+        print_text(app, c.case_id ? c.case_id : id, res);
+        rc = EXIT_OK;
+    }
+    if (fflush(app->out) != 0 || ferror(app->out)) {
+        app_error(app, "recommend", "cannot write the output");
+        rc = EXIT_FAIL;
+    }
+    free(res);
+    imt_case_clear(&c);
+    return rc;
+}

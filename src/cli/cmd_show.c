@@ -1,0 +1,250 @@
+/* cli/cmd_show.c - `imtreview show CASE_ID [--json]` (cli.md): every field of
+ * one case, grouped for reading, with the markers and the review state.
+ * Labels come from imt_fields[].label; every value from the database goes
+ * through caseout_escape. */
+#define _GNU_SOURCE
+#include "app/app.h"
+#include "io/caseout.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+        "Usage: imtreview [--db PATH] show CASE_ID [--json]\n"
+        "\n"
+        "Print every field of one case, grouped: demographics, presentation,\n"
+        "imaging, histology, markers (immunohistochemistry and molecular tests,\n"
+        "with the derived ALK status), treatment, follow-up, review state, notes.\n"
+        "An unknown value reads \"not recorded\" (\"not done\" for a marker).  Text\n"
+        "from the database is escaped (\\t, \\r, \\xNN, \\uNNNN) so that it cannot\n"
+        "act on the terminal; notes keep their line breaks.\n"
+        "\n"
+        "  --json    one JSON object keyed by the data-dictionary column names, as\n"
+        "            in `list --json`, plus \"alk_discordant\" (IHC disagrees with a\n"
+        "            molecular result)\n"
+        "  --help    this help\n"
+        "\n"
+        "Exit status: 0 shown, 1 no such case or database error, 2 usage error.\n");
+}
+
+/* Field groups in reading order; fusion_method is written with fusion
+ * and notes get their own block, so neither is listed here. */
+typedef struct {
+    const char *title;
+    bool markers;          /* unknown reads "not done" */
+    int fields[16];        /* IMT_F_*, terminated by -1 */
+} group;
+
+static const group groups[] = {
+    { "Demographics", false,
+      { IMT_F_age_years, IMT_F_sex, IMT_F_diagnosis_date, -1 } },
+    { "Presentation", false,
+      { IMT_F_site, IMT_F_site_detail, IMT_F_size_cm, IMT_F_multifocal,
+        IMT_F_metastatic, IMT_F_invasive_growth, IMT_F_nlr, -1 } },
+    { "Imaging", false,
+      { IMT_F_imaging, IMT_F_suv_max, -1 } },
+    { "Histology", false,
+      { IMT_F_histology, IMT_F_necrosis, IMT_F_mitoses_10hpf, -1 } },
+    { "Markers", true,
+      { IMT_F_alk_ihc, IMT_F_alk_ihc_pattern, IMT_F_alk_fish, IMT_F_fusion,
+        IMT_F_ros1_ihc, IMT_F_pdl1_tps, IMT_F_ki67_pct, IMT_F_sma, IMT_F_desmin,
+        IMT_F_cytokeratin, IMT_F_s100, IMT_F_cd117, IMT_F_dog1,
+        IMT_F_igg4_igg_ratio, IMT_F_igg4_per_hpf, -1 } },
+    { "Treatment", false,
+      { IMT_F_resectable, IMT_F_surgery, IMT_F_radiotherapy_gy,
+        IMT_F_chemotherapy, IMT_F_steroids, IMT_F_nsaid, IMT_F_targeted,
+        IMT_F_immunotherapy, -1 } },
+    { "Follow-up", false,
+      { IMT_F_recurrence, IMT_F_recurrence_months, IMT_F_outcome,
+        IMT_F_followup_months, -1 } },
+    { "Review", false,
+      { IMT_F_review_status, IMT_F_reviewer, IMT_F_reviewed_at, -1 } },
+};
+
+/* Plain words for the coded outcomes (data dictionary, outcome). */
+static const char *const outcome_words[] = {
+    "no evidence of disease", "alive with disease", "died of disease",
+    "died of other cause", "lost to follow-up" };
+
+#define LABEL_W 21
+
+typedef struct {
+    FILE *fp;
+    int err;
+} out;
+
+static void w(out *o, const char *s)
+{
+    if (fputs(s, o->fp) == EOF)
+        o->err = 1;
+}
+
+static void wesc(out *o, const char *s)
+{
+    if (caseout_escape(o->fp, s, strlen(s), 0) != 0)
+        o->err = 1;
+}
+
+static void label(out *o, const char *text)
+{
+    if (fprintf(o->fp, "  %-*s", LABEL_W, text) < 0)
+        o->err = 1;
+}
+
+static void value_line(out *o, const imt_case *c, int f, bool marker)
+{
+    label(o, imt_fields[f].label);
+    if (!imt_field_is_known(c, f)) {
+        w(o, marker ? "not done\n" : "not recorded\n");
+        return;
+    }
+    char buf[128];
+    const imt_field *fd = &imt_fields[f];
+    if (fd->type == FT_TEXT || fd->type == FT_ID || fd->type == FT_FUSION ||
+        fd->type == FT_DATE || fd->type == FT_TIMESTAMP)
+        wesc(o, *(const char *const *)(const void *)((const char *)c + fd->offset));
+    else
+        wesc(o, imt_field_format(c, f, buf, sizeof buf));
+
+    if (f == IMT_F_fusion) {
+        /* The method belongs to the result it produced. */
+        if (c->fusion_method != IMT_UNKNOWN) {
+            w(o, " (by ");
+            w(o, imt_fields[IMT_F_fusion_method].values[c->fusion_method]);
+            w(o, ")");
+        }
+        if (strcmp(c->fusion, "none") == 0)
+            w(o, " = tested, no fusion found");
+    } else if (f == IMT_F_outcome) {
+        w(o, " (");
+        w(o, outcome_words[c->outcome]);
+        w(o, ")");
+    }
+    w(o, "\n");
+}
+
+/* Notes keep their line breaks (each line indented); everything else in
+ * them is escaped. */
+static void notes_block(out *o, const char *notes)
+{
+    w(o, "Notes\n");
+    if (!notes) {
+        w(o, "  (none)\n");
+        return;
+    }
+    const char *p = notes;
+    for (;;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        w(o, "  ");
+        if (caseout_escape(o->fp, p, n, 0) != 0)
+            o->err = 1;
+        w(o, "\n");
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+}
+
+static int show_text(FILE *fp, const imt_case *c)
+{
+    out o = { fp, 0 };
+    w(&o, "Case ");
+    wesc(&o, c->case_id);
+    w(&o, "\n");
+    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+        w(&o, groups[g].title);
+        w(&o, "\n");
+        for (int i = 0; groups[g].fields[i] >= 0; i++)
+            value_line(&o, c, groups[g].fields[i], groups[g].markers);
+        if (groups[g].markers) {
+            /* The derived ALK status and how it was reached
+             * (data-dictionary.md, Derived fields). */
+            label(&o, imt_fields[IMT_F_alk_status].label);
+            w(&o, imt_alk_values[c->alk_status]);
+            if (c->alk_status == ALK_POSITIVE)
+                w(&o, c->alk_confirmed ? " (confirmed by FISH or fusion)"
+                                       : " (IHC only, not confirmed)");
+            if (c->alk_discordant)
+                w(&o, "; discordant: IHC disagrees with a molecular result");
+            w(&o, "\n");
+        }
+    }
+    notes_block(&o, c->notes);
+    return o.err ? -1 : 0;
+}
+
+int cmd_show(imt_app *app, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "json", 0, NULL, 'j' },
+        { "help", 0, NULL, 'h' },
+        APP_GLOBAL_OPTIONS,
+        { NULL, 0, NULL, 0 }
+    };
+    bool json = false;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'j': json = true; break;
+        case 'h': usage(app->out); return EXIT_OK;
+        default:
+            if (app_global_option(app, ch, optarg)) break;
+            usage(app->err); return EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 1) {
+        app_error(app, "show", "%s", argc - optind ? "exactly one CASE_ID, please"
+                                                   : "missing CASE_ID");
+        usage(app->err);
+        return EXIT_USAGE;
+    }
+    const char *id = argv[optind];
+    if (app_open_store(app) != EXIT_OK)
+        return EXIT_FAIL;
+
+    imt_case c;
+    imt_case_init(&c);
+    int rc = store_get(app->store, id, &c);
+    if (rc != STORE_OK) {
+        char *safe = caseout_escape_str(id);
+        if (rc == STORE_NOTFOUND)
+            app_error(app, "show", "no case '%s'", safe ? safe : "?");
+        else
+            app_error(app, "show", "database error: %s", store_errmsg(app->store));
+        free(safe);
+        imt_case_clear(&c);
+        return EXIT_FAIL;
+    }
+    /* alk_discordant is not stored; compute all three from the record. */
+    imt_case_derive(&c);
+
+    errno = 0;
+    int werr;
+    if (json) {
+        json_t *o = caseout_json(&c, true);
+        if (!o) {
+            imt_case_clear(&c);
+            app_error(app, "show", "out of memory");
+            return EXIT_FAIL;
+        }
+        werr = json_dumpf(o, app->out, caseout_json_flags(&c)) != 0 ||
+               fputc('\n', app->out) == EOF;
+        json_decref(o);
+    } else {
+        werr = show_text(app->out, &c) != 0;
+    }
+    imt_case_clear(&c);
+    if (!werr && fflush(app->out) != 0)
+        werr = 1;
+    if (werr) {
+        app_error(app, "show", "cannot write the output: %s", strerror(errno ? errno : EIO));
+        return EXIT_FAIL;
+    }
+    return EXIT_OK;
+}
