@@ -1,6 +1,8 @@
-/* store/store.h - the case store.  Every SQL statement of the program lives
- * behind this interface (src/store/sqlite.c, SQLite); nothing outside may depend
- * on SQLite, so another backend can be added later.
+/* store/store.h - the case store, in the application's own words.  Every
+ * SQL statement of the program lives behind this interface, in one of its
+ * engines (store/backend.h): SQLite (src/store/sqlite.c), the embedded
+ * default, or PostgreSQL (src/store/pg.c).  Nothing outside src/store/
+ * depends on either.
  *
  * Reading is paged (keyset pagination on the sort key and case_id):
  * memory never grows with the number of cases. */
@@ -41,6 +43,12 @@ typedef struct {
 
 const char *store_sort_name(imt_sort_key k);   /* "case_id", "age", ... */
 
+/* The engine a database locator names: a path is an SQLite file; a
+ * postgresql:// or postgres:// URI, or a libpq connection string
+ * ("service=NAME", "host=H dbname=D"), is PostgreSQL. */
+typedef enum { STORE_ENGINE_SQLITE, STORE_ENGINE_PG } store_engine_kind;
+store_engine_kind store_locator_engine(const char *locator);
+
 /* Open (creating with mode 0600 when missing, keeping an existing file's
  * mode), set WAL and a busy timeout, create or migrate the schema in a
  * transaction; a newer schema is refused.  user is the login name written
@@ -48,6 +56,9 @@ const char *store_sort_name(imt_sort_key k);   /* "case_id", "age", ... */
 imt_store *store_open(const char *path, unsigned flags, const char *user,
                       char *err, size_t errn);
 void store_close(imt_store *st);
+/* The engine's name ("SQLite", "PostgreSQL") for the status line and
+ * `check`. */
+const char *store_engine(const imt_store *st);
 /* Remove the database file at path and the files the backend keeps beside
  * it (SQLite's -wal, -shm, -journal); for a database this run created and
  * must not leave behind.  Closed first by the caller. */
@@ -86,6 +97,10 @@ int store_rollback(imt_store *st);
  * this connection's own changes leave it alone.  Cheap (no table is
  * read): the interface asks once a second while it waits for a key. */
 int store_data_version(imt_store *st, long long *v);
+/* A descriptor that becomes readable when another session may have
+ * changed the data (then ask store_data_version), or -1 when the engine
+ * has none and store_data_version must be asked now and then. */
+int store_notify_fd(imt_store *st);
 
 /* One case by id.  out is initialised by the call (free with
  * imt_case_clear). */

@@ -1,5 +1,6 @@
-/* store/sqlite.c - the case store on SQLite.  The only file that includes
- * sqlite3.h (store/store.h explains why).
+/* store/sqlite.c - the SQLite engine of the case store (store/backend.h):
+ * static functions behind imt_sqlite_ops.  The only file that includes
+ * sqlite3.h.
  *
  * Design notes
  * - One file, WAL mode, busy timeout: several readers and one writer at a
@@ -27,7 +28,7 @@
  *   the old row without firing DELETE triggers; schema version 2).
  */
 #define _GNU_SOURCE
-#include "store/store.h"
+#include "store/backend.h"
 #include "core/utf8.h"
 
 #include <sqlite3.h>
@@ -105,12 +106,12 @@ enum {
     Q_N
 };
 
-struct imt_store {
+struct imt_backend {
     sqlite3 *db;
     char *user;
     bool readonly;        /* asked for with STORE_OPEN_READONLY          */
     bool file_readonly;   /* the file itself is not writable for us      */
-    bool in_tx;           /* store_begin() active                        */
+    bool in_tx;           /* sq_begin() active                        */
     bool bulk_checked;    /* first insert of this transaction seen       */
     bool bulk;            /* indexes dropped, to be built at commit      */
     int version;
@@ -128,41 +129,17 @@ struct imt_store {
     char err[768];
 };
 
-/* The sortable list columns (ui.md) and the dictionary field behind each. */
-static const struct {
-    const char *name;
-    int field;
-} sort_keys[SORT_NKEYS] = {
-    [SORT_CASE_ID]  = { "case_id",  IMT_F_case_id },
-    [SORT_AGE]      = { "age",      IMT_F_age_years },
-    [SORT_SEX]      = { "sex",      IMT_F_sex },
-    [SORT_SITE]     = { "site",     IMT_F_site },
-    [SORT_SIZE]     = { "size",     IMT_F_size_cm },
-    [SORT_ALK]      = { "alk",      IMT_F_alk_status },
-    [SORT_SURGERY]  = { "surgery",  IMT_F_surgery },
-    [SORT_OUTCOME]  = { "outcome",  IMT_F_outcome },
-    [SORT_FOLLOWUP] = { "followup", IMT_F_followup_months },
-    [SORT_REVIEW]   = { "review",   IMT_F_review_status },
-};
-
-const char *store_sort_name(imt_sort_key k)
-{
-    if ((int)k < 0 || k >= SORT_NKEYS)
-        return "?";
-    return sort_keys[k].name;
-}
-
 /* The column ORDER BY uses for key k (sort_<name>, or case_id itself). */
 static const char *sort_col(imt_sort_key k, char *buf, size_t n)
 {
     if (k == SORT_CASE_ID)
         return "case_id";
-    snprintf(buf, n, "sort_%s", sort_keys[k].name);
+    snprintf(buf, n, "sort_%s", store_sort_cols[k].name);
     return buf;
 }
 
-static int set_err(imt_store *st, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int set_err(imt_store *st, int code, const char *fmt, ...)
+static int set_err(imt_backend *st, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int set_err(imt_backend *st, int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -172,7 +149,7 @@ static int set_err(imt_store *st, int code, const char *fmt, ...)
 }
 
 /* Map an SQLite failure to a STORE_ code with a message a user can act on. */
-static int db_fail(imt_store *st, int rc, const char *what)
+static int db_fail(imt_backend *st, int rc, const char *what)
 {
     int prim = rc & 0xff;
     st->last_rc = rc;
@@ -194,17 +171,17 @@ static int db_fail(imt_store *st, int rc, const char *what)
     return set_err(st, STORE_ERROR, "%s: %s", what, msg);
 }
 
-const char *store_errmsg(const imt_store *st)
+static const char *sq_errmsg(const imt_backend *st)
 {
     return st ? st->err : "no database";
 }
 
-bool store_is_readonly(const imt_store *st)
+static bool sq_is_readonly(const imt_backend *st)
 {
     return st->readonly || st->file_readonly;
 }
 
-int store_schema_version(const imt_store *st)
+static int sq_schema_version(const imt_backend *st)
 {
     return st->version;
 }
@@ -214,7 +191,7 @@ int store_schema_version(const imt_store *st)
  * and gives up at once when the user has asked the program to stop. */
 static int on_busy(void *vst, int count)
 {
-    imt_store *st = vst;
+    imt_backend *st = vst;
     static const int step[] = { 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50 };
     enum { NSTEP = sizeof step / sizeof step[0] };
     if (st->interrupt && st->interrupt(st->interrupt_ctx))
@@ -236,7 +213,7 @@ static int on_busy(void *vst, int count)
  * statement, and its transaction is rolled back). */
 static int on_progress(void *vst)
 {
-    imt_store *st = vst;
+    imt_backend *st = vst;
     if (st->interrupt && st->interrupt(st->interrupt_ctx))
         return 1;
     return st->progress ? st->progress(st->progress_ctx) : 0;
@@ -247,11 +224,11 @@ static int on_progress(void *vst)
  * after it saved.  Once the commit has begun it completes. */
 static int on_commit(void *vst)
 {
-    imt_store *st = vst;
+    imt_backend *st = vst;
     return st->interrupt && st->interrupt(st->interrupt_ctx) ? 1 : 0;
 }
 
-static void install_handlers(imt_store *st)
+static void install_handlers(imt_backend *st)
 {
     sqlite3_busy_handler(st->db, on_busy, st);
     bool any = st->progress || st->interrupt;
@@ -259,26 +236,26 @@ static void install_handlers(imt_store *st)
     sqlite3_commit_hook(st->db, st->interrupt ? on_commit : NULL, st);
 }
 
-void store_set_busy_timeout(imt_store *st, int ms)
+static void sq_set_busy_timeout(imt_backend *st, int ms)
 {
     st->busy_ms = ms < 0 ? 0 : ms;
 }
 
-void store_set_progress(imt_store *st, int (*cb)(void *ctx), void *ctx)
+static void sq_set_progress(imt_backend *st, int (*cb)(void *ctx), void *ctx)
 {
     st->progress = cb;
     st->progress_ctx = ctx;
     install_handlers(st);
 }
 
-void store_set_interrupt(imt_store *st, int (*cb)(void *ctx), void *ctx)
+static void sq_set_interrupt(imt_backend *st, int (*cb)(void *ctx), void *ctx)
 {
     st->interrupt = cb;
     st->interrupt_ctx = ctx;
     install_handlers(st);
 }
 
-static const char *now_utc(imt_store *st)
+static const char *now_utc(imt_backend *st)
 {
     time_t t = time(NULL);
     if (t != st->now_t || !st->now[0]) {
@@ -291,7 +268,7 @@ static const char *now_utc(imt_store *st)
 }
 
 /* Run one statement, expecting no rows of interest. */
-static int exec1(imt_store *st, sqlite3_stmt *s, const char *what)
+static int exec1(imt_backend *st, sqlite3_stmt *s, const char *what)
 {
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
@@ -300,7 +277,7 @@ static int exec1(imt_store *st, sqlite3_stmt *s, const char *what)
     return db_fail(st, rc, what);
 }
 
-static int exec_sql(imt_store *st, const char *sql, const char *what)
+static int exec_sql(imt_backend *st, const char *sql, const char *what)
 {
     char *msg = NULL;
     int rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
@@ -406,9 +383,9 @@ static void column_def(sbuf *b, int f)
 /* The generated sort key of list column k (see the design notes). */
 static void sort_column_def(sbuf *b, imt_sort_key k)
 {
-    const imt_field *fd = &imt_fields[sort_keys[k].field];
+    const imt_field *fd = &imt_fields[store_sort_cols[k].field];
     if (fd->type == FT_ENUM) {
-        sb_add(b, "  sort_%s INTEGER GENERATED ALWAYS AS (CASE %s", sort_keys[k].name, fd->name);
+        sb_add(b, "  sort_%s INTEGER GENERATED ALWAYS AS (CASE %s", store_sort_cols[k].name, fd->name);
         int i = 0;
         for (; fd->values[i]; i++)
             sb_add(b, " WHEN '%s' THEN %d", fd->values[i], i);
@@ -416,7 +393,7 @@ static void sort_column_def(sbuf *b, imt_sort_key k)
     } else {
         /* 9e999 is +Inf in SQLite: after every real value. */
         sb_add(b, "  sort_%s REAL GENERATED ALWAYS AS (coalesce(%s, 9e999)) VIRTUAL",
-               sort_keys[k].name, fd->name);
+               store_sort_cols[k].name, fd->name);
     }
 }
 
@@ -427,9 +404,9 @@ static void index_ddl(sbuf *b, const char *verb)
 {
     bool create = strcmp(verb, "CREATE INDEX") == 0;
     for (int k = 1; k < SORT_NKEYS; k++) {
-        sb_add(b, "%s cases_sort_%s", verb, sort_keys[k].name);
+        sb_add(b, "%s cases_sort_%s", verb, store_sort_cols[k].name);
         if (create)
-            sb_add(b, " ON cases(sort_%s, case_id)", sort_keys[k].name);
+            sb_add(b, " ON cases(sort_%s, case_id)", store_sort_cols[k].name);
         sb_add(b, ";\n");
     }
     sb_add(b, "%s audit_case%s;\n", verb, create ? " ON audit(case_id)" : "");
@@ -516,7 +493,7 @@ static int random_bytes(unsigned char *buf, size_t n)
 }
 
 /* Version 1: cases, audit, meta and the random secret. */
-static int migrate_v1(imt_store *st)
+static int migrate_v1(imt_backend *st)
 {
     char *ddl = cases_ddl();
     if (!ddl)
@@ -566,7 +543,7 @@ static const char audit_no_replace_ddl[] =
     "  SELECT RAISE(ABORT, 'the audit trail is append-only: its rows cannot be replaced');\n"
     "END;\n";
 
-static int migrate_v2(imt_store *st)
+static int migrate_v2(imt_backend *st)
 {
     return exec_sql(st, audit_no_replace_ddl, "protecting the audit trail");
 }
@@ -578,13 +555,13 @@ static int migrate_v2(imt_store *st)
  * column in the v2 step. */
 static const struct {
     int version;
-    int (*apply)(imt_store *st);
+    int (*apply)(imt_backend *st);
 } migrations[] = {
     { 1, migrate_v1 },
     { 2, migrate_v2 },
 };
 
-static int read_user_version(imt_store *st, int *v)
+static int read_user_version(imt_backend *st, int *v)
 {
     sqlite3_stmt *s;
     int rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL);
@@ -599,7 +576,7 @@ static int read_user_version(imt_store *st, int *v)
     return STORE_OK;
 }
 
-static int count_objects(imt_store *st, long *n)
+static int count_objects(imt_backend *st, long *n)
 {
     sqlite3_stmt *s;
     int rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master", -1, &s, NULL);
@@ -614,7 +591,7 @@ static int count_objects(imt_store *st, long *n)
     return STORE_OK;
 }
 
-static int migrate(imt_store *st, const char *path)
+static int migrate(imt_backend *st, const char *path)
 {
     int v = 0;
     int rc = read_user_version(st, &v);
@@ -628,7 +605,7 @@ static int migrate(imt_store *st, const char *path)
         st->version = v;
         return STORE_OK;
     }
-    if (store_is_readonly(st)) {
+    if (sq_is_readonly(st)) {
         if (v == 0)
             return set_err(st, STORE_ERROR,
                            "%s is not an imtreview database yet; open it once without "
@@ -684,13 +661,13 @@ static void sql_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
 /* ---- open / close ---------------------------------------------------------- */
 
-static int prepare(imt_store *st, sqlite3_stmt **s, const char *sql)
+static int prepare(imt_backend *st, sqlite3_stmt **s, const char *sql)
 {
     int rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, s, NULL);
     return rc == SQLITE_OK ? STORE_OK : db_fail(st, rc, "preparing a statement");
 }
 
-static int prepare_all(imt_store *st)
+static int prepare_all(imt_backend *st)
 {
     sbuf b = { 0 };
     for (int f = 0; f < IMT_F_COUNT; f++)
@@ -761,7 +738,7 @@ out:
     return rc;
 }
 
-static void store_free(imt_store *st)
+static void sq_free(imt_backend *st)
 {
     if (!st)
         return;
@@ -801,7 +778,7 @@ static char *file_uri(const char *path, const char *query)
  * cannot write gets neither; when no -wal file exists (nobody is in the
  * middle of writing, the file is complete) it is read as immutable, in
  * read-only mode. */
-static int reopen_immutable(imt_store *st, const char *path)
+static int reopen_immutable(imt_backend *st, const char *path)
 {
     int prim = st->last_rc & 0xff;
     if (prim != SQLITE_READONLY && prim != SQLITE_CANTOPEN)
@@ -916,7 +893,7 @@ static void side_files_fix(const char *path)
     }
 }
 
-imt_store *store_open(const char *path, unsigned flags, const char *user,
+static imt_backend *sq_open(const char *path, unsigned flags, const char *user,
                       char *err, size_t errn)
 {
     if (errn)
@@ -925,7 +902,7 @@ imt_store *store_open(const char *path, unsigned flags, const char *user,
         snprintf(err, errn, "no database path given");
         return NULL;
     }
-    imt_store *st = calloc(1, sizeof *st);
+    imt_backend *st = calloc(1, sizeof *st);
     if (!st || !(st->user = strdup(user && *user ? user : "unknown"))) {
         free(st);
         snprintf(err, errn, "out of memory");
@@ -987,7 +964,7 @@ imt_store *store_open(const char *path, unsigned flags, const char *user,
         snprintf(err, errn, "cannot open database %s: %s", path, st->err);
         goto fail;
     }
-    const char *pragmas = store_is_readonly(st)
+    const char *pragmas = sq_is_readonly(st)
         ? "PRAGMA foreign_keys = ON; PRAGMA query_only = ON;"
         : "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; "
           "PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -8000;";
@@ -995,7 +972,7 @@ imt_store *store_open(const char *path, unsigned flags, const char *user,
         snprintf(err, errn, "%s: %s", path, st->err);
         goto fail;
     }
-    if (!store_is_readonly(st)) {
+    if (!sq_is_readonly(st)) {
         sqlite3_stmt *s;
         rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL);
         if (rc == SQLITE_OK) {
@@ -1034,7 +1011,7 @@ imt_store *store_open(const char *path, unsigned flags, const char *user,
     return st;
 
 fail:
-    store_free(st);
+    sq_free(st);
     if (created) {
         /* Leave things as they were: no empty file behind a failure. */
         char side[4096];
@@ -1047,7 +1024,7 @@ fail:
     return NULL;
 }
 
-void store_remove_files(const char *path)
+static void sq_remove_files(const char *path)
 {
     static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
     for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
@@ -1057,20 +1034,20 @@ void store_remove_files(const char *path)
     }
 }
 
-void store_close(imt_store *st)
+static void sq_close(imt_backend *st)
 {
     if (!st)
         return;
     if (st->in_tx)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-    if (!store_is_readonly(st))
+    if (!sq_is_readonly(st))
         sqlite3_exec(st->db, "PRAGMA optimize", NULL, NULL, NULL);
-    store_free(st);
+    sq_free(st);
 }
 
 /* ---- transactions ------------------------------------------------------- */
 
-static int refuse_readonly(imt_store *st)
+static int refuse_readonly(imt_backend *st)
 {
     if (st->readonly)
         return set_err(st, STORE_READONLY,
@@ -1079,9 +1056,9 @@ static int refuse_readonly(imt_store *st)
                    "the database file is not writable for you: edits are refused");
 }
 
-int store_begin(imt_store *st)
+static int sq_begin(imt_backend *st)
 {
-    if (store_is_readonly(st))
+    if (sq_is_readonly(st))
         return refuse_readonly(st);
     if (st->in_tx)
         return set_err(st, STORE_ERROR, "a transaction is already active");
@@ -1100,7 +1077,7 @@ int store_begin(imt_store *st)
  * time in the table, not in ten random-order B-tree inserts per row.  The
  * DDL is part of the transaction, so a rollback restores them, and other
  * connections never see the database without them. */
-static int bulk_start(imt_store *st)
+static int bulk_start(imt_backend *st)
 {
     st->bulk_checked = true;
     sqlite3_stmt *q = st->q[Q_ANY];
@@ -1122,7 +1099,7 @@ static int bulk_start(imt_store *st)
     return rc;
 }
 
-static int bulk_finish(imt_store *st)
+static int bulk_finish(imt_backend *st)
 {
     if (!st->bulk)
         return STORE_OK;
@@ -1142,7 +1119,7 @@ static int bulk_finish(imt_store *st)
     return rc;
 }
 
-int store_commit(imt_store *st)
+static int sq_commit(imt_backend *st)
 {
     if (!st->in_tx)
         return set_err(st, STORE_ERROR, "no transaction is active");
@@ -1161,7 +1138,7 @@ int store_commit(imt_store *st)
     return rc;
 }
 
-int store_rollback(imt_store *st)
+static int sq_rollback(imt_backend *st)
 {
     if (!st->in_tx)
         return STORE_OK;
@@ -1174,9 +1151,9 @@ int store_rollback(imt_store *st)
 
 /* Every edit is atomic: its own transaction, or a savepoint inside the
  * caller's. */
-static int edit_begin(imt_store *st)
+static int edit_begin(imt_backend *st)
 {
-    if (store_is_readonly(st))
+    if (sq_is_readonly(st))
         return refuse_readonly(st);
     if (st->in_tx) {
         if (sqlite3_get_autocommit(st->db))
@@ -1187,7 +1164,7 @@ static int edit_begin(imt_store *st)
     return exec1(st, st->q[Q_BEGIN], "starting an edit");
 }
 
-static int edit_end(imt_store *st, int rc)
+static int edit_end(imt_backend *st, int rc)
 {
     if (st->in_tx) {
         if (sqlite3_get_autocommit(st->db))
@@ -1223,7 +1200,7 @@ static bool is_text(imt_ftype t)
 
 /* Parameter ?i+1 is column i (case_id is ?1); INSERT and UPDATE use the
  * same numbering, so one binder serves both. */
-static int bind_case(imt_store *st, sqlite3_stmt *s, const imt_case *c)
+static int bind_case(imt_backend *st, sqlite3_stmt *s, const imt_case *c)
 {
     for (int f = 0; f < IMT_F_COUNT; f++) {
         const imt_field *fd = &imt_fields[f];
@@ -1402,7 +1379,7 @@ static void normalise(imt_case *c)
     imt_case_derive(c);
 }
 
-static int audit_add(imt_store *st, const char *case_id, const char *field,
+static int audit_add(imt_backend *st, const char *case_id, const char *field,
                      const char *oldv, const char *newv, const char *source,
                      const char *comment, const char *ruleset)
 {
@@ -1429,7 +1406,7 @@ static bool valid_id(const char *id)
     return id && *id;
 }
 
-int store_data_version(imt_store *st, long long *v)
+static int sq_data_version(imt_backend *st, long long *v)
 {
     sqlite3_stmt *q = st->q[Q_DATA_VERSION];
     int rc = sqlite3_step(q);
@@ -1439,7 +1416,7 @@ int store_data_version(imt_store *st, long long *v)
     return rc == SQLITE_ROW ? STORE_OK : db_fail(st, rc, "asking whether the data changed");
 }
 
-int store_get(imt_store *st, const char *case_id, imt_case *out)
+static int sq_get(imt_backend *st, const char *case_id, imt_case *out)
 {
     imt_case_init(out);
     if (!valid_id(case_id))
@@ -1458,7 +1435,7 @@ int store_get(imt_store *st, const char *case_id, imt_case *out)
     return ret;
 }
 
-bool store_exists(imt_store *st, const char *case_id)
+static bool sq_exists(imt_backend *st, const char *case_id)
 {
     if (!valid_id(case_id))
         return false;
@@ -1472,9 +1449,9 @@ bool store_exists(imt_store *st, const char *case_id)
     return rc == SQLITE_ROW;
 }
 
-int store_insert(imt_store *st, imt_case *c, const char *source)
+static int sq_insert(imt_backend *st, imt_case *c, const char *source)
 {
-    if (store_is_readonly(st))
+    if (sq_is_readonly(st))
         return refuse_readonly(st);
     if (!valid_id(c->case_id))
         return set_err(st, STORE_ERROR, "a case needs a case_id");
@@ -1486,7 +1463,7 @@ int store_insert(imt_store *st, imt_case *c, const char *source)
     int rc = STORE_OK;
     if (!st->in_tx)
         rc = edit_begin(st);
-    else if (store_is_readonly(st))
+    else if (sq_is_readonly(st))
         rc = refuse_readonly(st);
     else if (sqlite3_get_autocommit(st->db))
         rc = set_err(st, STORE_ERROR, "the transaction was rolled back after a database error");
@@ -1532,7 +1509,7 @@ static const char *audit_text(const imt_case *c, int f, char *buf, size_t n)
 
 /* Write c over the stored old: each changed field is updated and audited.
  * Inside the caller's edit transaction. */
-static int write_changes(imt_store *st, const imt_case *old, imt_case *c,
+static int write_changes(imt_backend *st, const imt_case *old, imt_case *c,
                          const char *source, int *nchanged)
 {
     int changed[IMT_F_COUNT], n = 0, rc = STORE_OK;
@@ -1561,11 +1538,11 @@ static int write_changes(imt_store *st, const imt_case *old, imt_case *c,
     return rc;
 }
 
-int store_update(imt_store *st, imt_case *c, const char *source, int *nchanged)
+static int sq_update(imt_backend *st, imt_case *c, const char *source, int *nchanged)
 {
     if (nchanged)
         *nchanged = 0;
-    if (store_is_readonly(st))
+    if (sq_is_readonly(st))
         return refuse_readonly(st);
     if (!valid_id(c->case_id))
         return set_err(st, STORE_ERROR, "a case needs a case_id");
@@ -1574,7 +1551,7 @@ int store_update(imt_store *st, imt_case *c, const char *source, int *nchanged)
     if (rc != STORE_OK)
         return rc;
     imt_case old;
-    rc = store_get(st, c->case_id, &old);
+    rc = sq_get(st, c->case_id, &old);
     if (rc != STORE_OK)
         return edit_end(st, rc);
     int n = 0;
@@ -1586,12 +1563,12 @@ int store_update(imt_store *st, imt_case *c, const char *source, int *nchanged)
     return rc;
 }
 
-int store_update_fields(imt_store *st, const imt_case *c, const int *fields, int nf,
+static int sq_update_fields(imt_backend *st, const imt_case *c, const int *fields, int nf,
                         const char *source, int *nchanged)
 {
     if (nchanged)
         *nchanged = 0;
-    if (store_is_readonly(st))
+    if (sq_is_readonly(st))
         return refuse_readonly(st);
     if (!valid_id(c->case_id))
         return set_err(st, STORE_ERROR, "a case needs a case_id");
@@ -1600,7 +1577,7 @@ int store_update_fields(imt_store *st, const imt_case *c, const int *fields, int
         return rc;
     imt_case old, nw;
     imt_case_init(&nw);
-    rc = store_get(st, c->case_id, &old);
+    rc = sq_get(st, c->case_id, &old);
     if (rc != STORE_OK)
         return edit_end(st, rc);
     if (imt_case_copy(&nw, &old) != 0)
@@ -1630,10 +1607,10 @@ int store_update_fields(imt_store *st, const imt_case *c, const int *fields, int
     return rc;
 }
 
-int store_set_review(imt_store *st, const char *case_id, int status,
+static int sq_set_review(imt_backend *st, const char *case_id, int status,
                      const char *comment, const char *ruleset)
 {
-    if (store_is_readonly(st))
+    if (sq_is_readonly(st))
         return refuse_readonly(st);
     if (status < 0 || status >= REV_N)
         return set_err(st, STORE_ERROR, "invalid review state %d", status);
@@ -1641,7 +1618,7 @@ int store_set_review(imt_store *st, const char *case_id, int status,
     if (rc != STORE_OK)
         return rc;
     imt_case old;
-    rc = store_get(st, case_id, &old);
+    rc = sq_get(st, case_id, &old);
     if (rc != STORE_OK)
         return edit_end(st, rc);
     const char *who = status == REV_SIGNED_OUT ? st->user : NULL;
@@ -1692,7 +1669,7 @@ static void filter_sql(sbuf *b, const imt_filter *f)
         unsigned mask = *filter_mask((imt_filter *)f, (imt_filter_kind)k);
         if (!mask)
             continue;
-        sb_add(b, " AND sort_%s IN (", sort_keys[kinds[k].key].name);
+        sb_add(b, " AND sort_%s IN (", store_sort_cols[kinds[k].key].name);
         int any = 0;
         for (int i = 0; i < kinds[k].n; i++)
             if (mask & (1u << i))
@@ -1785,7 +1762,7 @@ static void sql_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 }
 
 /* Prepare sql and bind :search for the filter. */
-static int prepare_filtered(imt_store *st, sbuf *b, const imt_filter *f,
+static int prepare_filtered(imt_backend *st, sbuf *b, const imt_filter *f,
                             sqlite3_stmt **s)
 {
     *s = NULL;
@@ -1800,7 +1777,7 @@ static int prepare_filtered(imt_store *st, sbuf *b, const imt_filter *f,
     return STORE_OK;
 }
 
-long store_count(imt_store *st, const imt_filter *f)
+static long sq_count(imt_backend *st, const imt_filter *f)
 {
     sbuf b = { 0 };
     sb_add(&b, "SELECT count(*) FROM cases WHERE 1");
@@ -1820,7 +1797,7 @@ long store_count(imt_store *st, const imt_filter *f)
     return n;
 }
 
-bool store_passes(imt_store *st, const imt_filter *f, const char *case_id)
+static bool sq_passes(imt_backend *st, const imt_filter *f, const char *case_id)
 {
     if (!valid_id(case_id))
         return false;
@@ -1843,7 +1820,7 @@ bool store_passes(imt_store *st, const imt_filter *f, const char *case_id)
 
 /* The sort key value of the anchor case into *k (a copy, freed by the
  * caller with sqlite3_value_free). */
-static int anchor_key(imt_store *st, imt_sort_key key, const char *id, sqlite3_value **k)
+static int anchor_key(imt_backend *st, imt_sort_key key, const char *id, sqlite3_value **k)
 {
     sqlite3_stmt *s = st->anchor[key];
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
@@ -1889,13 +1866,13 @@ static bool valid_sort(imt_sort s)
     return (int)s.key >= 0 && s.key < SORT_NKEYS;
 }
 
-long store_rank(imt_store *st, const imt_filter *f, imt_sort s, const char *case_id)
+static long sq_rank(imt_backend *st, const imt_filter *f, imt_sort s, const char *case_id)
 {
     if (!valid_sort(s)) {
         set_err(st, STORE_ERROR, "invalid sort key");
         return -1;
     }
-    if (!store_passes(st, f, case_id))
+    if (!sq_passes(st, f, case_id))
         return -1;
     sqlite3_value *k = NULL;
     if (s.key != SORT_CASE_ID && anchor_key(st, s.key, case_id, &k) != STORE_OK)
@@ -1930,7 +1907,7 @@ long store_rank(imt_store *st, const imt_filter *f, imt_sort s, const char *case
     return n;
 }
 
-int store_page(imt_store *st, const imt_filter *f, imt_sort s,
+static int sq_page(imt_backend *st, const imt_filter *f, imt_sort s,
                const char *anchor, int dir, int n, imt_case *out)
 {
     if (!valid_sort(s))
@@ -1998,7 +1975,7 @@ int store_page(imt_store *st, const imt_filter *f, imt_sort s,
 
 /* Step q to the end, handing each case to cb (which stops the walk by
  * returning non-zero, its value returned); finalizes q. */
-static int each_case(imt_store *st, sqlite3_stmt *q,
+static int each_case(imt_backend *st, sqlite3_stmt *q,
                      int (*cb)(void *ctx, const imt_case *c), void *ctx)
 {
     int rc, ret = 0;
@@ -2019,7 +1996,7 @@ static int each_case(imt_store *st, sqlite3_stmt *q,
     return ret;
 }
 
-int store_foreach(imt_store *st, const imt_filter *f, imt_sort s,
+static int sq_foreach(imt_backend *st, const imt_filter *f, imt_sort s,
                   int (*cb)(void *ctx, const imt_case *c), void *ctx)
 {
     if (!valid_sort(s))
@@ -2061,7 +2038,7 @@ static void sql_case_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
 }
 
-int store_foreach_by_key(imt_store *st, const imt_filter *f,
+static int sq_foreach_by_key(imt_backend *st, const imt_filter *f,
                          void (*key)(void *kctx, const imt_case *c, char *out, size_t n),
                          void *kctx, int (*cb)(void *ctx, const imt_case *c), void *ctx)
 {
@@ -2090,7 +2067,7 @@ static const char *col_text(sqlite3_stmt *s, int i)
     return (const char *)sqlite3_column_text(s, i);
 }
 
-int store_audit_foreach(imt_store *st, const char *case_id,
+static int sq_audit_foreach(imt_backend *st, const char *case_id,
                         int (*cb)(void *ctx, const imt_audit *a), void *ctx)
 {
     sqlite3_stmt *q;
@@ -2122,7 +2099,7 @@ int store_audit_foreach(imt_store *st, const char *case_id,
     return ret;
 }
 
-int store_secret(imt_store *st, unsigned char key[32])
+static int sq_secret(imt_backend *st, unsigned char key[32])
 {
     sqlite3_stmt *q;
     int rc = sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'secret'", -1,
@@ -2269,7 +2246,7 @@ static void cross_report(void *vctx, int field, const char *msg)
     problem(x->ck, "case '%s': column '%s' %s", x->id, imt_fields[field].name, msg);
 }
 
-static int check_rows(imt_store *st, checker *ck)
+static int check_rows(imt_backend *st, checker *ck)
 {
     sbuf b = { 0 };
     sb_add(&b, "SELECT %s FROM cases ORDER BY id", st->cols);
@@ -2324,7 +2301,7 @@ static int check_rows(imt_store *st, checker *ck)
 }
 
 /* Rows of a PRAGMA or query: each row's first column is passed to fn. */
-static int each_row(imt_store *st, const char *sql, void (*fn)(checker *, sqlite3_stmt *),
+static int each_row(imt_backend *st, const char *sql, void (*fn)(checker *, sqlite3_stmt *),
                     checker *ck)
 {
     sqlite3_stmt *q;
@@ -2370,7 +2347,7 @@ static void audit_time_row(checker *ck, sqlite3_stmt *q)
     problem(ck, "audit row %lld has a malformed time", (long long)sqlite3_column_int64(q, 0));
 }
 
-int store_check(imt_store *st, void (*report)(void *ctx, const char *msg), void *ctx)
+static int sq_check(imt_backend *st, void (*report)(void *ctx, const char *msg), void *ctx)
 {
     checker ck = { report, ctx, 0, 0 };
     int rc = each_row(st, "PRAGMA integrity_check(100)", integrity_row, &ck);
@@ -2414,7 +2391,7 @@ int store_check(imt_store *st, void (*report)(void *ctx, const char *msg), void 
     if (v != STORE_SCHEMA_VERSION)
         problem(&ck, "schema version is %d, expected %d", v, STORE_SCHEMA_VERSION);
     unsigned char key[32];
-    if (store_secret(st, key) != STORE_OK)
+    if (sq_secret(st, key) != STORE_OK)
         problem(&ck, "%s", st->err);
     memset(key, 0, sizeof key);
     long before = ck.n;
@@ -2431,3 +2408,44 @@ int store_check(imt_store *st, void (*report)(void *ctx, const char *msg), void 
     }
     return ck.n > INT32_MAX ? INT32_MAX : (int)ck.n;
 }
+
+/* ---- the engine ------------------------------------------------------------ */
+
+static int sq_notify_fd(imt_backend *st)
+{
+    (void)st;
+    return -1;     /* no descriptor: the interface asks sq_data_version */
+}
+
+const imt_store_ops imt_sqlite_ops = {
+    .name = "SQLite",
+    .open = sq_open,
+    .close = sq_close,
+    .remove_files = sq_remove_files,
+    .errmsg = sq_errmsg,
+    .is_readonly = sq_is_readonly,
+    .schema_version = sq_schema_version,
+    .set_busy_timeout = sq_set_busy_timeout,
+    .set_interrupt = sq_set_interrupt,
+    .set_progress = sq_set_progress,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .data_version = sq_data_version,
+    .notify_fd = sq_notify_fd,
+    .get = sq_get,
+    .exists = sq_exists,
+    .insert = sq_insert,
+    .update = sq_update,
+    .update_fields = sq_update_fields,
+    .set_review = sq_set_review,
+    .count = sq_count,
+    .passes = sq_passes,
+    .rank = sq_rank,
+    .page = sq_page,
+    .foreach = sq_foreach,
+    .foreach_by_key = sq_foreach_by_key,
+    .audit_foreach = sq_audit_foreach,
+    .secret = sq_secret,
+    .check = sq_check,
+};

@@ -1,0 +1,72 @@
+/* store/backend.h - what a storage engine provides behind store/store.h.
+ *
+ * store.h is the application's view of the case store; src/store/store.c
+ * implements it by choosing an engine from the database locator (a path:
+ * SQLite; a postgresql:// or postgres:// URI or a libpq connection string
+ * such as "service=NAME": PostgreSQL) and forwarding every call through
+ * the engine's table of operations below.  Each engine lives in its own
+ * file(s) (src/store/sqlite.c, src/store/pg.c) and keeps its state in its
+ * own struct imt_backend, which no other file sees.  Only store.c and the
+ * engines include this header.
+ *
+ * Every operation has the meaning of the store.h function of the same
+ * name (store_get -> get, ...), with the engine's state in place of the
+ * store.  An engine that cannot do an operation returns STORE_ERROR with
+ * a message naming it; it never pretends to succeed. */
+#ifndef IMT_STORE_BACKEND_H
+#define IMT_STORE_BACKEND_H
+
+#include "store/store.h"
+
+typedef struct imt_backend imt_backend;
+
+typedef struct {
+    const char *name;     /* engine name for the status line and `check` */
+    imt_backend *(*open)(const char *locator, unsigned flags, const char *user,
+                         char *err, size_t errn);
+    void (*close)(imt_backend *b);
+    void (*remove_files)(const char *locator);
+    const char *(*errmsg)(const imt_backend *b);
+    bool (*is_readonly)(const imt_backend *b);
+    int  (*schema_version)(const imt_backend *b);
+    void (*set_busy_timeout)(imt_backend *b, int ms);
+    void (*set_interrupt)(imt_backend *b, int (*cb)(void *ctx), void *ctx);
+    void (*set_progress)(imt_backend *b, int (*cb)(void *ctx), void *ctx);
+    int  (*begin)(imt_backend *b);
+    int  (*commit)(imt_backend *b);
+    int  (*rollback)(imt_backend *b);
+    int  (*data_version)(imt_backend *b, long long *v);
+    int  (*notify_fd)(imt_backend *b);
+    int  (*get)(imt_backend *b, const char *case_id, imt_case *out);
+    bool (*exists)(imt_backend *b, const char *case_id);
+    int  (*insert)(imt_backend *b, imt_case *c, const char *source);
+    int  (*update)(imt_backend *b, imt_case *c, const char *source, int *nchanged);
+    int  (*update_fields)(imt_backend *b, const imt_case *c, const int *fields, int nf,
+                          const char *source, int *nchanged);
+    int  (*set_review)(imt_backend *b, const char *case_id, int status,
+                       const char *comment, const char *ruleset);
+    long (*count)(imt_backend *b, const imt_filter *f);
+    bool (*passes)(imt_backend *b, const imt_filter *f, const char *case_id);
+    long (*rank)(imt_backend *b, const imt_filter *f, imt_sort s, const char *case_id);
+    int  (*page)(imt_backend *b, const imt_filter *f, imt_sort s,
+                 const char *anchor, int dir, int n, imt_case *out);
+    int  (*foreach)(imt_backend *b, const imt_filter *f, imt_sort s,
+                    int (*cb)(void *ctx, const imt_case *c), void *ctx);
+    int  (*foreach_by_key)(imt_backend *b, const imt_filter *f,
+                           void (*key)(void *kctx, const imt_case *c, char *out, size_t n),
+                           void *kctx, int (*cb)(void *ctx, const imt_case *c), void *ctx);
+    int  (*audit_foreach)(imt_backend *b, const char *case_id,
+                          int (*cb)(void *ctx, const imt_audit *a), void *ctx);
+    int  (*secret)(imt_backend *b, unsigned char key[32]);
+    int  (*check)(imt_backend *b, void (*report)(void *ctx, const char *msg), void *ctx);
+} imt_store_ops;
+
+/* The sortable list columns (ui.md) and the dictionary field behind
+ * each, shared by the engines (store.c). */
+typedef struct {
+    const char *name;
+    int field;
+} imt_sort_col;
+extern const imt_sort_col store_sort_cols[SORT_NKEYS];
+
+#endif
