@@ -1,10 +1,13 @@
-/* app/app.h - the program context passed to every command.  No globals: a
- * test builds its own imt_app around a temporary database. */
+/* app/app.h - the application context, below both front ends (cli/ and
+ * tui/): the open store, the settings and the rule set a command or the
+ * interface works with.  No globals but the stop flag of a writing
+ * command: a test builds its own imt_app around a temporary database. */
 #ifndef IMT_APP_H
 #define IMT_APP_H
 
 #include <stdbool.h>
 #include <stdio.h>
+#include "core/rules.h"
 #include "store/store.h"
 
 typedef struct imt_app {
@@ -47,49 +50,28 @@ enum { APP_OPT_DB = 0x100, APP_OPT_READONLY };
     { "db", 1, NULL, APP_OPT_DB }, { "readonly", 0, NULL, APP_OPT_READONLY }
 bool app_global_option(imt_app *app, int ch, const char *arg);
 
-/* A subcommand: argv[0] is the subcommand name; getopt-style parsing is
- * the command's own.  Returns an exit status. */
-typedef struct {
-    const char *name;
-    int (*run)(imt_app *app, int argc, char **argv);
-    const char *synopsis;   /* one line for `imtreview --help` */
-} imt_command;
-
-/* Commands, each in its own src/cmd_*.c. */
-int cmd_import(imt_app *app, int argc, char **argv);
-int cmd_export(imt_app *app, int argc, char **argv);
-int cmd_list(imt_app *app, int argc, char **argv);
-int cmd_show(imt_app *app, int argc, char **argv);
-int cmd_recommend(imt_app *app, int argc, char **argv);
-int cmd_rules(imt_app *app, int argc, char **argv);
-int cmd_stats(imt_app *app, int argc, char **argv);
-int cmd_review(imt_app *app, int argc, char **argv);
-int cmd_audit(imt_app *app, int argc, char **argv);
-int cmd_check(imt_app *app, int argc, char **argv);
-int cmd_tui(imt_app *app, int argc, char **argv);    /* no subcommand */
-
-/* Shared option handling for FILTERS (cli.md).  If opt is one of the
- * filter option names ("site", "alk", "outcome", "status", "search"),
- * applies value to f and returns 1; returns 0 when opt is not a filter
- * option; on a bad value prints a usage error and returns -1. */
-int cli_filter_option(imt_app *app, imt_filter *f, const char *opt,
-                      const char *value);
-/* The getopt_long entries for FILTERS, to splice into a command's table;
- * long option names only, val = 0. */
-#define CLI_FILTER_LONGOPTS \
-    { "site", 1, NULL, 0 }, { "alk", 1, NULL, 0 }, { "outcome", 1, NULL, 0 }, \
-    { "status", 1, NULL, 0 }, { "search", 1, NULL, 0 }
-#define CLI_FILTER_HELP \
-    "  --site LIST        site group(s): lung, head_neck, abdomen_pelvis,\n" \
-    "                     retroperitoneum, genitourinary, trunk_limbs,\n" \
-    "                     thorax_other, cns, other\n" \
-    "  --alk LIST         ALK status: positive, negative, unknown\n" \
-    "  --outcome LIST     NED, AWD, DOD, DOC, LOST\n" \
-    "  --status LIST      review state: unreviewed, in_review, signed_out\n" \
-    "  --search TEXT      case-insensitive substring of case id, site detail, notes\n"
-
 /* Print "imtreview CMD: message" to app->err (printf-style). */
 void app_error(imt_app *app, const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* The database location when no --db is given: $IMTREVIEW_DB, else
+ * $XDG_DATA_HOME/imtreview/cases.db, else ~/.local/share/imtreview/cases.db.
+ * Returns a malloc'd string, NULL when out of memory. */
+char *app_default_db_path(void);
+/* The login name recorded in the audit trail. */
+const char *app_login_name(void);
+
+/* A writing command: SIGINT, SIGTERM, SIGHUP and SIGQUIT only set a flag
+ * that the store reads (store_set_interrupt) to roll the write back;
+ * SIGPIPE is ignored.  Call before app_open_store. */
+void app_catch_stop_signals(void);
+
+/* The rules configuration for a command or the interface: defaults, then
+ * the settings file's mitoses_cutoff (a bad value is warned about and
+ * ignored), then the --mitoses-cutoff option text opt (NULL = none; a bad
+ * value is a usage error).  Messages name cmd.  Returns EXIT_OK or
+ * EXIT_USAGE. */
+int app_rules_config(imt_app *app, const char *cmd, rules_config *cfg,
+                     const char *opt);
 
 #endif

@@ -7,7 +7,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
 #include "core/imtcase.h"
 
 #define RULESET_NAME    "imt-consensus-2025"
@@ -81,20 +80,5 @@ const rule_card *rules_card(int i);
 int rules_not_suitable(const imt_case *c);
 const char *rules_unsuitable_text(void);
 
-/* Text output of the recommend and rules commands (src/cli/cmd_recommend.c):
- * text sanitised for the terminal (textw; ascii = the terminal is not
- * UTF-8, then "§" is written "sec. "), wrapped to width columns, prefix
- * on the first line and four spaces before each further line. */
-void rules_fprint_wrapped(FILE *fp, const char *prefix, const char *text,
-                          int width, bool ascii);
-/* The rules configuration for a command: defaults, then the settings
- * file's mitoses_cutoff (a bad value is warned about and ignored), then
- * the --mitoses-cutoff option text opt (NULL = none; a bad value is a
- * usage error).  Returns EXIT_OK or EXIT_USAGE. */
-struct imt_app;
-int rules_load_config(struct imt_app *app, const char *cmd, rules_config *cfg,
-                      const char *opt);
-/* Whether stdout's locale (LC_CTYPE) is UTF-8. */
-bool rules_utf8_locale(void);
 
 #endif

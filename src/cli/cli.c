@@ -1,5 +1,6 @@
-/* cli/cli.c - global options, the command table and the shared helpers of
- * app/app.h.  Each subcommand lives in its own src/cmd_*.c. */
+/* cli/cli.c - global options, the command table and the FILTERS options
+ * the commands share.  Each subcommand lives in its own src/cli/cmd_*.c;
+ * the context they work in is app/app.h. */
 #define _GNU_SOURCE
 #include "cli/cli.h"
 #include "app/app.h"
@@ -17,7 +18,7 @@
 #include <unistd.h>
 
 /* Commands that write to the database (their exit status must tell the
- * truth about what was saved: see catch_stop_signals). */
+ * truth about what was saved: see app_catch_stop_signals). */
 static const char *const writing_commands[] = { "import", "review", NULL };
 
 static const imt_command commands[] = {
@@ -33,43 +34,6 @@ static const imt_command commands[] = {
     { "check",     cmd_check,     "check" },
 };
 
-/* A command that writes must never report failure after it committed,
- * nor success when it did not: a SIGINT, SIGTERM, SIGHUP or SIGQUIT that
- * would kill it at a random moment (perhaps just after its COMMIT) only
- * sets a flag instead.  The store reads the flag (store_set_interrupt)
- * while it waits for a lock, while a statement runs and just before the
- * commit, and rolls the write back: the command then exits 1 saying that
- * nothing was changed.  A signal arriving once the commit has begun lets
- * it finish, and the command exits 0.  A closed standard output (SIGPIPE)
- * must not kill it after the commit either: write errors are reported
- * instead.  SIGKILL cannot be caught; SQLite's journal still leaves the
- * transaction whole or absent. */
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop_signal(int sig)
-{
-    stop_signal = sig;
-}
-
-static void catch_stop_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sigemptyset(&sa.sa_mask);
-    sa.sa_handler = on_stop_signal;
-    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        sigaction(sigs[i], &sa, NULL);
-    sa.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &sa, NULL);
-}
-
-static int stop_requested(void *ctx)
-{
-    (void)ctx;
-    return stop_signal != 0;
-}
-
 static bool is_writing(const char *name)
 {
     for (int i = 0; writing_commands[i]; i++)
@@ -78,15 +42,6 @@ static bool is_writing(const char *name)
     return false;
 }
 
-void app_error(imt_app *app, const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(app->err, "%s%s%s: ", app->progname, cmd ? " " : "", cmd ? cmd : "");
-    va_start(ap, fmt);
-    vfprintf(app->err, fmt, ap);
-    va_end(ap);
-    fputc('\n', app->err);
-}
 
 static void usage(FILE *fp)
 {
@@ -158,94 +113,10 @@ int cli_filter_option(imt_app *app, imt_filter *f, const char *opt,
     return 0;
 }
 
-static char *default_db_path(void)
-{
-    const char *env = getenv("IMTREVIEW_DB");
-    if (env && *env)
-        return strdup(env);
-    const char *xdg = getenv("XDG_DATA_HOME");
-    char *path = NULL;
-    if (xdg && *xdg) {
-        if (asprintf(&path, "%s/imtreview/cases.db", xdg) < 0)
-            path = NULL;
-    } else {
-        const char *home = getenv("HOME");
-        if (!home || !*home) {
-            struct passwd *pw = getpwuid(getuid());
-            home = pw ? pw->pw_dir : ".";
-        }
-        if (asprintf(&path, "%s/.local/share/imtreview/cases.db", home) < 0)
-            path = NULL;
-    }
-    return path;
-}
 
-int app_open_store(imt_app *app)
-{
-    if (app->store)
-        return EXIT_OK;
-    /* Only the default location gets its directories made: a mistyped
-     * --db or $IMTREVIEW_DB must not leave a directory tree behind. */
-    if (app->db_default && !app->readonly && af_make_parent_dirs(app->db_path) != 0) {
-        app_error(app, NULL, "cannot create the directory for %s: %s",
-                  app->db_path, strerror(errno));
-        return EXIT_FAIL;
-    }
-    char err[512];
-    bool existed = access(app->db_path, F_OK) == 0;
-    app->store = store_open(app->db_path, app->readonly ? STORE_OPEN_READONLY : 0,
-                            app->user, err, sizeof err);
-    if (!app->store) {
-        app_error(app, NULL, "%s", err);
-        return EXIT_FAIL;
-    }
-    const char *busy = getenv("IMTREVIEW_BUSY_TIMEOUT");
-    if (busy && *busy) {
-        char *end;
-        long ms = strtol(busy, &end, 10);
-        if (*end == '\0' && ms >= 0 && ms <= 3600000)
-            store_set_busy_timeout(app->store, (int)ms);
-    }
-    if (app->catch_stop)
-        store_set_interrupt(app->store, stop_requested, app);
-    /* Never silent: a mistyped --db would otherwise show an empty list as
-     * if the cohort had no cases. */
-    app->db_created = !existed && access(app->db_path, F_OK) == 0;
-    if (app->db_created && !app->fills_new)
-        app_error(app, NULL, "note: created a new, empty database at %s", app->db_path);
-    return EXIT_OK;
-}
 
-bool app_global_option(imt_app *app, int ch, const char *arg)
-{
-    switch (ch) {
-    case APP_OPT_DB:
-        app->db_path = arg;
-        app->db_default = false;
-        return true;
-    case APP_OPT_READONLY:
-        app->readonly = true;
-        return true;
-    default:
-        return false;
-    }
-}
 
-void app_close(imt_app *app)
-{
-    if (app->store)
-        store_close(app->store);
-    app->store = NULL;
-}
 
-static const char *login_name(void)
-{
-    struct passwd *pw = getpwuid(geteuid());
-    if (pw && pw->pw_name)
-        return pw->pw_name;
-    const char *u = getenv("USER");
-    return u && *u ? u : "unknown";
-}
 
 /* cli.md: a failure is exit 1 with a line on stderr.  Every command checks
  * its own output; this catches what is left (--help, --version, a
@@ -298,7 +169,7 @@ int cli_main(int argc, char **argv)
         }
     }
     if (!app.db_path) {
-        db_alloc = default_db_path();
+        db_alloc = app_default_db_path();
         if (!db_alloc) {
             app_error(&app, NULL, "out of memory");
             return EXIT_FAIL;
@@ -306,7 +177,7 @@ int cli_main(int argc, char **argv)
         app.db_path = db_alloc;
         app.db_default = !getenv("IMTREVIEW_DB") || !*getenv("IMTREVIEW_DB");
     }
-    app.user = login_name();
+    app.user = app_login_name();
 
     int rc;
     if (optind >= argc) {
@@ -331,7 +202,7 @@ int cli_main(int argc, char **argv)
             sub_argv[0] = name;
             if (is_writing(cmd->name)) {
                 app.catch_stop = true;
-                catch_stop_signals();
+                app_catch_stop_signals();
             }
             optind = 0; /* full reset of getopt for the subcommand */
             opterr = 1;

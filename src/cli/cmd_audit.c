@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/app.h"
+#include "cli/cli.h"
 #include "core/utf8.h"
 
 static const char usage[] =

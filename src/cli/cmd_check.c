@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/app.h"
+#include "cli/cli.h"
 #include "core/textw.h"
 
 static const char usage[] =

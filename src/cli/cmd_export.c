@@ -1,7 +1,7 @@
 /* cli/cmd_export.c - `imtreview export`: the filtered cases as CSV
  * (cli.md; data-dictionary.md), to stdout or atomically to -o FILE. */
 #define _GNU_SOURCE
-#include "app/app.h"
+#include "cli/cli.h"
 #include "io/atomicfile.h"
 #include "io/csvexport.h"
 #include "store/store.h"

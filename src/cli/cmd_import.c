@@ -2,7 +2,7 @@
  * it through the store in ONE transaction: all or nothing (cli.md,
  * data-dictionary.md "File format", issue 2 item 3). */
 #define _GNU_SOURCE
-#include "app/app.h"
+#include "cli/cli.h"
 #include "io/csvimport.h"
 #include "store/store.h"
 

@@ -3,7 +3,7 @@
  * Streams through store_foreach, so memory does not grow with the number
  * of cases (a JSON array of a million cases is written object by object). */
 #define _GNU_SOURCE
-#include "app/app.h"
+#include "cli/cli.h"
 #include "io/caseout.h"
 #include "store/store.h"
 

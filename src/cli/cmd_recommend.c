@@ -1,6 +1,6 @@
 /* cli/cmd_recommend.c - `imtreview recommend CASE_ID [--json]`: the
  * recommendations of rules.md for one case, most urgent first (cli.md
- * "recommend").  Also the text helpers the `rules` command shares. */
+ * "recommend"). */
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
 #include <jansson.h>
@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/app.h"
+#include "cli/cli.h"
 #include "core/rules.h"
-#include "io/settings.h"
+#include "io/rulesout.h"
 #include "core/textw.h"
 
 static const char usage[] =
@@ -30,89 +30,8 @@ static const char usage[] =
 
 #define WIDTH 78
 
-bool rules_utf8_locale(void)
-{
-    const char *cs = nl_langinfo(CODESET);
-    return cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
-}
 
-/* "§" -> "sec. " for a terminal that cannot show it. */
-static char *ascii_section(const char *s)
-{
-    size_t n = strlen(s);
-    char *t = malloc(n * 3 + 1), *o = t;
-    if (!t)
-        return NULL;
-    for (const char *p = s; *p;) {
-        if ((unsigned char)p[0] == 0xc2 && (unsigned char)p[1] == 0xa7) {
-            memcpy(o, "sec. ", 5);
-            o += 5;
-            p += 2;
-        } else {
-            *o++ = *p++;
-        }
-    }
-    *o = '\0';
-    return t;
-}
 
-void rules_fprint_wrapped(FILE *fp, const char *prefix, const char *text,
-                          int width, bool ascii)
-{
-    char *tr = ascii ? ascii_section(text) : NULL;
-    const char *src = tr ? tr : text;
-    size_t n = strlen(src);
-    char *safe = malloc(TEXTW_BUFSIZE(n));
-    if (!safe) {
-        free(tr);
-        return;
-    }
-    textw_sanitize(src, safe, TEXTW_BUFSIZE(n), ascii);
-    int pw = (int)strlen(prefix);
-    const char *p = safe;
-    bool first = true;
-    while (*p == ' ')
-        p++;
-    while (*p) {
-        int w = first ? width - pw : width - 4;
-        textw_line ln;
-        if (textw_wrap(p, w < 10 ? 10 : w, ascii, &ln, 1) < 1)
-            break;
-        if (ln.len == 0) {
-            p++;
-            continue;
-        }
-        fprintf(fp, "%s%.*s\n", first ? prefix : "    ", (int)ln.len, ln.start);
-        p = ln.start + ln.len;
-        while (*p == ' ')
-            p++;
-        first = false;
-    }
-    if (first)
-        fprintf(fp, "%s\n", prefix);
-    free(safe);
-    free(tr);
-}
-
-int rules_load_config(struct imt_app *app, const char *cmd, rules_config *cfg,
-                      const char *opt)
-{
-    char err[160];
-    rules_config_default(cfg);
-    settings st;
-    if (settings_load(&st, NULL) == 0) {
-        const char *v = settings_get(&st, "mitoses_cutoff");
-        if (v && rules_config_set_mitoses(cfg, v, err, sizeof err) != 0)
-            app_error(app, cmd, "settings: %s (using %g)", err, cfg->mitoses_cutoff);
-    }
-    if (opt && rules_config_set_mitoses(cfg, opt, err, sizeof err) != 0) {
-        char safe[TEXTW_BUFSIZE(sizeof err)];
-        textw_sanitize(err, safe, sizeof safe, true);
-        app_error(app, cmd, "--mitoses-cutoff: %s", safe);
-        return EXIT_USAGE;
-    }
-    return EXIT_OK;
-}
 
 static json_t *str_array(char (*a)[RULES_FACT_LEN], int n)
 {
@@ -212,7 +131,7 @@ int cmd_recommend(imt_app *app, int argc, char **argv)
     }
     const char *id = argv[optind];
     rules_config cfg;
-    int rc = rules_load_config(app, "recommend", &cfg, mit);
+    int rc = app_rules_config(app, "recommend", &cfg, mit);
     if (rc != EXIT_OK)
         return rc;
     if ((rc = app_open_store(app)) != EXIT_OK)

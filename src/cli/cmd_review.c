@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/app.h"
+#include "cli/cli.h"
 #include "core/rules.h"
 #include "core/textw.h"
 #include "core/utf8.h"

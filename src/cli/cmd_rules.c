@@ -8,8 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "app/app.h"
+#include "cli/cli.h"
 #include "core/rules.h"
+#include "io/rulesout.h"
 
 static const char usage[] =
     "Usage: imtreview rules [--json] [--mitoses-cutoff N]\n"
@@ -67,7 +68,7 @@ int cmd_rules(imt_app *app, int argc, char **argv)
         return EXIT_USAGE;
     }
     rules_config cfg;
-    int rc = rules_load_config(app, "rules", &cfg, mit);
+    int rc = app_rules_config(app, "rules", &cfg, mit);
     if (rc != EXIT_OK)
         return rc;
     char cut[320];

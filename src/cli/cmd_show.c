@@ -3,7 +3,7 @@
  * Labels come from imt_fields[].label; every value from the database goes
  * through caseout_escape. */
 #define _GNU_SOURCE
-#include "app/app.h"
+#include "cli/cli.h"
 #include "io/caseout.h"
 #include "store/store.h"
 

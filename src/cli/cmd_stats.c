@@ -7,7 +7,7 @@
 #include <string.h>
 #include <jansson.h>
 
-#include "app/app.h"
+#include "cli/cli.h"
 #include "core/stats.h"
 
 static const char usage[] =

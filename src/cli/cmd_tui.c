@@ -1,5 +1,5 @@
 /* cli/cmd_tui.c - `imtreview` with no subcommand: the full-screen interface. */
-#include "app/app.h"
+#include "cli/cli.h"
 #include "tui/tui.h"
 
 int cmd_tui(imt_app *app, int argc, char **argv)

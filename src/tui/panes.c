@@ -1,14 +1,17 @@
 /* tui/panes.c - drawing the case list and the three text panes (detail,
  * markers, recommendations).  Text panes are built into a tui_doc (label
  * + value lines, values wrapped to the pane width) only when the case,
- * the data or the width changed, then the visible part is drawn. */
-#include "tui/tui.h"
+ * the data or the width changed, then the visible part is drawn.  Also
+ * the screen's geometry (tui_relayout), the status line and the key hints,
+ * and tui_draw_pending, which draws whatever is marked dirty. */
+#include "tui/panes.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tui/keys.h"
 #include "tui/text.h"
 
 /* ---- the case list ---------------------------------------------------- */
@@ -605,3 +608,172 @@ void tui_draw_text_pane(tui *t, int pane)
     if (!lw_current(t->lw))
         tui_put(t, w, 1, 1, inner, "No case selected.", R_DIM);
 }
+
+/* ---- the screen: layout, status and hints ---------------------------- */
+
+static bool pane_visible(const tui *t, int p)
+{
+    if (t->lay.cls == LAYOUT_WIDE)
+        return true;
+    if (t->lay.cls == LAYOUT_NARROW)
+        return p == PANE_LIST || p == t->right;
+    return false;
+}
+
+/* ---- layout ------------------------------------------------------------ */
+
+void tui_free_windows(tui *t)
+{
+    for (int i = 0; i < PANE_N; i++) {
+        if (t->win[i])
+            delwin(t->win[i]);
+        t->win[i] = NULL;
+    }
+    if (t->status) delwin(t->status);
+    if (t->hints) delwin(t->hints);
+    t->status = t->hints = NULL;
+}
+
+void tui_relayout(tui *t)
+{
+    int rows, cols;
+    getmaxyx(stdscr, rows, cols);
+    tui_free_windows(t);
+    layout_compute(rows, cols, &t->lay);
+    /* A resize is not a keystroke: clearing once here is what makes the
+     * new geometry clean. */
+    werase(stdscr);
+    wnoutrefresh(stdscr);
+    if (t->lay.cls == LAYOUT_SMALL) {
+        t->small = true;
+        const char *m1 = "terminal too small";
+        char m2[64];
+        snprintf(m2, sizeof m2, "(need %dx%d, have %dx%d)", LAYOUT_MIN_COLS,
+                 LAYOUT_MIN_ROWS, cols, rows);
+        int y = rows / 2 - 1;
+        if (y < 0) y = 0;
+        wattrset(stdscr, A_BOLD);
+        mvwaddnstr(stdscr, y, 0, m1, cols);
+        wattrset(stdscr, A_NORMAL);
+        if (rows > 1)
+            mvwaddnstr(stdscr, y + 1, 0, m2, cols);
+        wnoutrefresh(stdscr);
+        return;
+    }
+    t->small = false;
+    for (int i = 0; i < PANE_N; i++) {
+        lrect r = t->lay.pane[i];
+        t->win[i] = newwin(r.h, r.w, r.y, r.x);
+        if (t->win[i])
+            keypad(t->win[i], TRUE);
+    }
+    t->status = newwin(1, t->lay.status.w, t->lay.status.y, 0);
+    t->hints = newwin(1, t->lay.hints.w, t->lay.hints.y, 0);
+    if (t->lay.cls == LAYOUT_NARROW && t->focus != PANE_LIST)
+        t->right = t->focus;
+    /* list: border (2) + header (1) */
+    lw_set_cap(t->lw, t->lay.pane[PANE_LIST].h - 3);
+    for (int i = 0; i < PANE_N; i++) {
+        t->dirty[i] = true;
+        t->doc_width[i] = -1;      /* rewrap */
+    }
+    t->list_gen = t->lw->gen - 1;
+    t->dirty_status = t->dirty_hints = true;
+}
+
+/* ---- status and hints ---------------------------------------------------- */
+
+void tui_draw_status(tui *t)
+{
+    WINDOW *w = t->status;
+    int width = t->lay.status.w;
+    char fbuf[512], fit[1024], line[2048];
+    filter_describe(&t->lw->filter, fbuf, sizeof fbuf);
+    const char *filt = fbuf[0] ? fbuf : "no filter";
+    char sortb[64];
+    snprintf(sortb, sizeof sortb, "sort=%s%s", store_sort_name(t->lw->sort.key),
+             t->lw->sort.desc ? (t->utf8 && !t->ascii ? "\xE2\x86\x93" : "-")
+                              : (t->utf8 && !t->ascii ? "\xE2\x86\x91" : "+"));
+    /* "N of M cases" and the read-only mark always stay on screen: when
+     * the line is too long the filter text is cut (with an ellipsis)
+     * rather than them; the database name and sort come after. */
+    char ess[96];
+    snprintf(ess, sizeof ess, "%ld of %ld cases%s", t->lw->count, t->lw->total,
+             store_is_readonly(t->app->store) ? "  [read-only]" : "");
+    int essw = tt_width(ess, t->utf8);
+    int left = width;
+    int mw = t->msg[0] ? tt_width(t->msg, t->utf8) + 1 : 0;
+    if (mw) {
+        left = width - mw;
+        int keep = essw + 16;          /* the count and ~12 of the filters */
+        if (keep > width) keep = width;
+        if (left < keep) left = keep;
+    }
+    int room = left - essw - 4;        /* " " before, "  " after, and a cut mark */
+    if (room < 1) room = 1;
+    int fw = tt_width(filt, t->utf8);
+    tt_fit(filt, fw < room ? fw : room, false, t->utf8, fit, sizeof fit);
+    snprintf(line, sizeof line, " %s  %s  %s  %s", fit, ess, t->dbname, sortb);
+    tui_put(t, w, 0, 0, left, line, R_STATUS);
+    if (mw && left < width)
+        tui_put(t, w, 0, left, width - left, t->msg, t->msg_error ? R_ERROR : R_STATUS);
+    wnoutrefresh(w);
+}
+
+static void draw_hints(tui *t)
+{
+    WINDOW *w = t->hints;
+    int width = t->lay.hints.w;
+    wattrset(w, tui_attr(t, R_HINT));
+    wmove(w, 0, 0);
+    /* htop style: key names stand out from their labels; which hints
+     * fit is the key table's choice (help and quit always first). */
+    bool show[256];
+    keys_hint_pick(width, show, (int)(sizeof show / sizeof show[0]));
+    int x = 0;
+    for (int i = 0; i < key_table_n && i < 256; i++) {
+        const key_binding *b = &key_table[i];
+        if (!show[i])
+            continue;
+        wattrset(w, tui_attr(t, R_HINT_KEY));
+        mvwaddstr(w, 0, x, b->name);
+        x += (int)strlen(b->name);
+        wattrset(w, tui_attr(t, R_HINT));
+        mvwaddch(w, 0, x++, ' ');
+        mvwaddstr(w, 0, x, b->hint);
+        x += (int)strlen(b->hint);
+        if (x < width)
+            waddch(w, ' ');
+        x++;
+    }
+    wattrset(w, tui_attr(t, R_HINT));
+    for (; x < width; x++)
+        mvwaddch(w, 0, x, ' ');
+    wattrset(w, A_NORMAL);
+    wnoutrefresh(w);
+}
+
+void tui_draw_pending(tui *t)
+{
+    if (t->small)
+        return;
+    for (int p = 0; p < PANE_N; p++) {
+        if (!t->dirty[p] || !pane_visible(t, p) || !t->win[p])
+            continue;
+        if (p == PANE_LIST)
+            tui_draw_list(t);
+        else
+            tui_draw_text_pane(t, p);
+        wnoutrefresh(t->win[p]);
+        t->dirty[p] = false;
+    }
+    if (t->dirty_status) {
+        tui_draw_status(t);
+        t->dirty_status = false;
+    }
+    if (t->dirty_hints) {
+        draw_hints(t);
+        t->dirty_hints = false;
+    }
+}
+

@@ -6,6 +6,9 @@
  * curses transmits only the changed cells.  The screen is never cleared
  * on a keystroke.  getch blocks (no timeout): idle means no CPU. */
 #include "tui/tui.h"
+#include "tui/actions.h"
+#include "tui/dialogs.h"
+#include "tui/panes.h"
 
 #include <errno.h>
 #include <langinfo.h>
@@ -25,35 +28,6 @@
 #include "tui/statsview.h"
 #include "tui/text.h"
 
-/* The one global: set by SIGTERM/SIGHUP/SIGINT, read by the loop.  The
- * handler is installed without SA_RESTART so a blocked getch returns and
- * the loop restores the terminal itself (endwin is not signal-safe). */
-static volatile sig_atomic_t tui_signalled;
-
-static void on_signal(int sig)
-{
-    tui_signalled = sig;
-}
-
-static void install_signals(struct sigaction *old)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = 0;                 /* no SA_RESTART: interrupt getch */
-    sigaction(SIGTERM, &sa, &old[0]);
-    sigaction(SIGHUP, &sa, &old[1]);
-    sigaction(SIGINT, &sa, &old[2]);
-}
-
-static void restore_signals(const struct sigaction *old)
-{
-    sigaction(SIGTERM, &old[0], NULL);
-    sigaction(SIGHUP, &old[1], NULL);
-    sigaction(SIGINT, &old[2], NULL);
-}
-
 /* ncurses' panel library allocates a pseudo panel for stdscr on the first
  * new_panel and frees it only in its debug builds (_nc_freeall): one
  * 32-byte block per process, not ours to free.  Tell LeakSanitizer, so
@@ -64,334 +38,19 @@ const char *__lsan_default_suppressions(void)
     return "leak:new_panel\n";
 }
 
-/* ---- attributes ------------------------------------------------------ */
-
-/* Interface roles onto the theme module's roles (tui/theme.h). */
-static const theme_role role_map[R_N] = {
-    [R_NORMAL] = TR_NORMAL, [R_BORDER] = TR_PANE_BORDER,
-    [R_BORDER_FOCUS] = TR_PANE_TITLE_ACTIVE, [R_TITLE] = TR_PANE_TITLE,
-    [R_HEADER] = TR_HEADER, [R_CURSOR] = TR_LIST_CURSOR,
-    [R_CURSOR_DIM] = TR_LIST_CURSOR_INACTIVE, [R_LABEL] = TR_LABEL,
-    [R_DIM] = TR_NOTDONE, [R_POS] = TR_POSITIVE, [R_NEG] = TR_NEGATIVE,
-    [R_EQUIV] = TR_EQUIVOCAL, [R_CRIT] = TR_LEVEL_CRITICAL,
-    [R_WARN] = TR_LEVEL_WARNING, [R_INFO] = TR_LEVEL_INFO,
-    [R_SUGG] = TR_LEVEL_SUGGESTION, [R_STATUS] = TR_STATUS,
-    [R_HINT] = TR_KEYBAR_LABEL, [R_HINT_KEY] = TR_KEYBAR_KEY,
-    [R_ERROR] = TR_ERROR, [R_ALK_POS] = TR_ALK_POSITIVE,
-    [R_ALK_NEG] = TR_ALK_NEGATIVE, [R_ALK_UNK] = TR_ALK_UNKNOWN,
-    [R_AXIS] = TR_PLOT_AXIS, [R_CURVE1] = TR_PLOT_CURVE_1,
-    [R_CURVE2] = TR_PLOT_CURVE_2, [R_CURVE3] = TR_PLOT_CURVE_3,
-    [R_CURVE4] = TR_PLOT_CURVE_4,
-};
-
-/* T cycles through the themes issue 3 requires to exist. */
-static const char *const theme_cycle[] = { "default", "light", "high-contrast",
-                                           "monochrome" };
-#define NTHEMES ((int)(sizeof theme_cycle / sizeof theme_cycle[0]))
-
-/* Load theme name (the theme module always leaves a usable theme and
- * says why in msg when it had to fall back) and map its roles. */
-static void set_theme(tui *t, const char *name)
-{
-    char msg[400] = "";
-    theme th;
-    bool no_color = !t->color;
-    theme_load(&th, name, no_color, msg, sizeof msg);
-    unsigned long attr[TR_N];
-    theme_apply(&th, t->color, t->color ? COLORS : 0, 1, attr);
-    for (int r = 0; r < R_N; r++)
-        t->attr[r] = (attr_t)attr[role_map[r]];
-    snprintf(t->theme_name, sizeof t->theme_name, "%s", name ? name : "default");
-    if (msg[0])
-        tui_message(t, true, "%s", msg);
-}
-
-attr_t tui_attr(const tui *t, tui_role r)
-{
-    return t->attr[r];
-}
-
-static int sv_attr(void *ctx, int role)
-{
-    tui *t = ctx;
-    switch (role) {
-    case SV_ROLE_TITLE: return (int)t->attr[R_TITLE];
-    /* the theme file's plot_* roles */
-    case SV_ROLE_AXIS: return (int)t->attr[R_AXIS];
-    case SV_ROLE_CURVE0: return (int)t->attr[R_CURVE1];
-    case SV_ROLE_CURVE1: return (int)t->attr[R_CURVE2];
-    case SV_ROLE_CURVE2: return (int)t->attr[R_CURVE3];
-    case SV_ROLE_CURVE3: return (int)t->attr[R_CURVE4];
-    case SV_ROLE_WARN: return (int)t->attr[R_WARN];
-    case SV_ROLE_STATUS: return (int)t->attr[R_STATUS];
-    default: return (int)t->attr[R_NORMAL];
-    }
-}
-
-/* ---- shared helpers ---------------------------------------------------- */
-
-void tui_message(tui *t, bool error, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(t->msg, sizeof t->msg, fmt, ap);
-    va_end(ap);
-    t->msg_error = error;
-    t->dirty_status = true;
-}
-
-void tui_put(tui *t, WINDOW *w, int y, int x, int width, const char *s,
-             tui_role r)
-{
-    char buf[2048];
-    if (width <= 0)
-        return;
-    if (width > 500)
-        width = 500;
-    tt_fit(s ? s : "", width, true, t->utf8, buf, sizeof buf);
-    wattrset(w, tui_attr(t, r));
-    mvwaddstr(w, y, x, buf);
-    wattrset(w, A_NORMAL);
-}
-
-void tui_draw_box(tui *t, WINDOW *w, bool focus, const char *title)
-{
-    wattrset(w, tui_attr(t, focus ? R_BORDER_FOCUS : R_BORDER));
-    if (t->ascii) {
-        wborder(w, '|', '|', '-', '-', '+', '+', '+', '+');
-    } else if (t->utf8) {
-        /* Unicode light box drawing, sent as characters: ACS switching is
-         * what breaks on terminals that mangle the alternate charset. */
-        cchar_t v, hz, tl, tr, bl, br;
-        setcchar(&v, L"\u2502", 0, 0, NULL);
-        setcchar(&hz, L"\u2500", 0, 0, NULL);
-        setcchar(&tl, L"\u250c", 0, 0, NULL);
-        setcchar(&tr, L"\u2510", 0, 0, NULL);
-        setcchar(&bl, L"\u2514", 0, 0, NULL);
-        setcchar(&br, L"\u2518", 0, 0, NULL);
-        wborder_set(w, &v, &v, &hz, &hz, &tl, &tr, &bl, &br);
-    } else {
-        box(w, 0, 0);
-    }
-    wattrset(w, A_NORMAL);
-    int h, wd;
-    getmaxyx(w, h, wd);
-    (void)h;
-    if (title && wd > 6) {
-        char tb[256];
-        snprintf(tb, sizeof tb, " %s ", title);
-        int tw = tt_width(tb, t->utf8);
-        if (tw > wd - 4)
-            tw = wd - 4;
-        tui_put(t, w, 0, 2, tw, tb, focus ? R_BORDER_FOCUS : R_TITLE);
-    }
-}
-
-void tui_touch_all(tui *t)
-{
-    for (int i = 0; i < PANE_N; i++)
-        t->dirty[i] = true;
-    t->dirty_status = t->dirty_hints = true;
-    if (t->small)
-        return;
-    for (int i = 0; i < PANE_N; i++)
-        if (t->win[i])
-            touchwin(t->win[i]);
-    if (t->status) touchwin(t->status);
-    if (t->hints) touchwin(t->hints);
-}
-
-static bool pane_visible(const tui *t, int p)
-{
-    if (t->lay.cls == LAYOUT_WIDE)
-        return true;
-    if (t->lay.cls == LAYOUT_NARROW)
-        return p == PANE_LIST || p == t->right;
-    return false;
-}
-
-/* ---- layout ------------------------------------------------------------ */
-
-static void free_windows(tui *t)
-{
-    for (int i = 0; i < PANE_N; i++) {
-        if (t->win[i])
-            delwin(t->win[i]);
-        t->win[i] = NULL;
-    }
-    if (t->status) delwin(t->status);
-    if (t->hints) delwin(t->hints);
-    t->status = t->hints = NULL;
-}
-
-void tui_relayout(tui *t)
-{
-    int rows, cols;
-    getmaxyx(stdscr, rows, cols);
-    free_windows(t);
-    layout_compute(rows, cols, &t->lay);
-    /* A resize is not a keystroke: clearing once here is what makes the
-     * new geometry clean. */
-    werase(stdscr);
-    wnoutrefresh(stdscr);
-    if (t->lay.cls == LAYOUT_SMALL) {
-        t->small = true;
-        const char *m1 = "terminal too small";
-        char m2[64];
-        snprintf(m2, sizeof m2, "(need %dx%d, have %dx%d)", LAYOUT_MIN_COLS,
-                 LAYOUT_MIN_ROWS, cols, rows);
-        int y = rows / 2 - 1;
-        if (y < 0) y = 0;
-        wattrset(stdscr, A_BOLD);
-        mvwaddnstr(stdscr, y, 0, m1, cols);
-        wattrset(stdscr, A_NORMAL);
-        if (rows > 1)
-            mvwaddnstr(stdscr, y + 1, 0, m2, cols);
-        wnoutrefresh(stdscr);
-        return;
-    }
-    t->small = false;
-    for (int i = 0; i < PANE_N; i++) {
-        lrect r = t->lay.pane[i];
-        t->win[i] = newwin(r.h, r.w, r.y, r.x);
-        if (t->win[i])
-            keypad(t->win[i], TRUE);
-    }
-    t->status = newwin(1, t->lay.status.w, t->lay.status.y, 0);
-    t->hints = newwin(1, t->lay.hints.w, t->lay.hints.y, 0);
-    if (t->lay.cls == LAYOUT_NARROW && t->focus != PANE_LIST)
-        t->right = t->focus;
-    /* list: border (2) + header (1) */
-    lw_set_cap(t->lw, t->lay.pane[PANE_LIST].h - 3);
-    for (int i = 0; i < PANE_N; i++) {
-        t->dirty[i] = true;
-        t->doc_width[i] = -1;      /* rewrap */
-    }
-    t->list_gen = t->lw->gen - 1;
-    t->dirty_status = t->dirty_hints = true;
-}
-
-/* ---- status and hints ---------------------------------------------------- */
-
-static void draw_status(tui *t)
-{
-    WINDOW *w = t->status;
-    int width = t->lay.status.w;
-    char fbuf[512], fit[1024], line[2048];
-    filter_describe(&t->lw->filter, fbuf, sizeof fbuf);
-    const char *filt = fbuf[0] ? fbuf : "no filter";
-    char sortb[64];
-    snprintf(sortb, sizeof sortb, "sort=%s%s", store_sort_name(t->lw->sort.key),
-             t->lw->sort.desc ? (t->utf8 && !t->ascii ? "\xE2\x86\x93" : "-")
-                              : (t->utf8 && !t->ascii ? "\xE2\x86\x91" : "+"));
-    /* "N of M cases" and the read-only mark always stay on screen: when
-     * the line is too long the filter text is cut (with an ellipsis)
-     * rather than them; the database name and sort come after. */
-    char ess[96];
-    snprintf(ess, sizeof ess, "%ld of %ld cases%s", t->lw->count, t->lw->total,
-             store_is_readonly(t->app->store) ? "  [read-only]" : "");
-    int essw = tt_width(ess, t->utf8);
-    int left = width;
-    int mw = t->msg[0] ? tt_width(t->msg, t->utf8) + 1 : 0;
-    if (mw) {
-        left = width - mw;
-        int keep = essw + 16;          /* the count and ~12 of the filters */
-        if (keep > width) keep = width;
-        if (left < keep) left = keep;
-    }
-    int room = left - essw - 4;        /* " " before, "  " after, and a cut mark */
-    if (room < 1) room = 1;
-    int fw = tt_width(filt, t->utf8);
-    tt_fit(filt, fw < room ? fw : room, false, t->utf8, fit, sizeof fit);
-    snprintf(line, sizeof line, " %s  %s  %s  %s", fit, ess, t->dbname, sortb);
-    tui_put(t, w, 0, 0, left, line, R_STATUS);
-    if (mw && left < width)
-        tui_put(t, w, 0, left, width - left, t->msg, t->msg_error ? R_ERROR : R_STATUS);
-    wnoutrefresh(w);
-}
-
-static void draw_hints(tui *t)
-{
-    WINDOW *w = t->hints;
-    int width = t->lay.hints.w;
-    wattrset(w, tui_attr(t, R_HINT));
-    wmove(w, 0, 0);
-    /* htop style: key names stand out from their labels; which hints
-     * fit is the key table's choice (help and quit always first). */
-    bool show[256];
-    keys_hint_pick(width, show, (int)(sizeof show / sizeof show[0]));
-    int x = 0;
-    for (int i = 0; i < key_table_n && i < 256; i++) {
-        const key_binding *b = &key_table[i];
-        if (!show[i])
-            continue;
-        wattrset(w, tui_attr(t, R_HINT_KEY));
-        mvwaddstr(w, 0, x, b->name);
-        x += (int)strlen(b->name);
-        wattrset(w, tui_attr(t, R_HINT));
-        mvwaddch(w, 0, x++, ' ');
-        mvwaddstr(w, 0, x, b->hint);
-        x += (int)strlen(b->hint);
-        if (x < width)
-            waddch(w, ' ');
-        x++;
-    }
-    wattrset(w, tui_attr(t, R_HINT));
-    for (; x < width; x++)
-        mvwaddch(w, 0, x, ' ');
-    wattrset(w, A_NORMAL);
-    wnoutrefresh(w);
-}
-
-void tui_draw_pending(tui *t)
-{
-    if (t->small)
-        return;
-    for (int p = 0; p < PANE_N; p++) {
-        if (!t->dirty[p] || !pane_visible(t, p) || !t->win[p])
-            continue;
-        if (p == PANE_LIST)
-            tui_draw_list(t);
-        else
-            tui_draw_text_pane(t, p);
-        wnoutrefresh(t->win[p]);
-        t->dirty[p] = false;
-    }
-    if (t->dirty_status) {
-        draw_status(t);
-        t->dirty_status = false;
-    }
-    if (t->dirty_hints) {
-        draw_hints(t);
-        t->dirty_hints = false;
-    }
-}
-
 static void draw(tui *t)
 {
     tui_draw_pending(t);
     doupdate();
 }
 
-bool tui_interrupted(void)
-{
-    return tui_signalled != 0;
-}
+
+/* T cycles through the themes issue 3 requires to exist. */
+static const char *const theme_cycle[] = { "default", "light", "high-contrast",
+                                           "monochrome" };
+#define NTHEMES ((int)(sizeof theme_cycle / sizeof theme_cycle[0]))
 
 /* ---- actions --------------------------------------------------------------- */
-
-/* The case changed: the right panes follow. */
-void tui_case_changed(tui *t)
-{
-    t->dirty[PANE_LIST] = true;
-    for (int p = PANE_DETAIL; p < PANE_N; p++) {
-        t->dirty[p] = true;
-        t->scroll[p] = 0;
-    }
-    t->rec_sel = 0;
-    memset(t->rec_open, 0, sizeof t->rec_open);
-    t->dirty_status = true;
-}
 
 /* Feedback for a slow query (a count or a sort over a million cases):
  * after BUSY_MS the status line says what is going on, so the screen
@@ -420,7 +79,7 @@ static int busy_tick(void *ctx)
              b->t->utf8 && !b->t->ascii ? "\xE2\x80\xA6" : "...");
     b->t->msg_error = false;
     if (!b->t->small) {
-        draw_status(b->t);       /* no store access in here */
+        tui_draw_status(b->t);       /* no store access in here */
         doupdate();
     }
     return 0;
@@ -444,7 +103,7 @@ static void busy_end(tui *t, busy_ctx *b)
     }
 }
 
-int tui_apply_filter(tui *t, const imt_filter *f)
+static int tui_apply_filter(tui *t, const imt_filter *f)
 {
     const imt_case *before = lw_current(t->lw);
     char id[64] = "";
@@ -596,7 +255,7 @@ static void stats_view(tui *t)
     env.store = t->app->store;
     env.filter = &t->lw->filter;
     env.utf8 = t->utf8 && !t->ascii;
-    env.attr = sv_attr;
+    env.attr = tui_sv_attr;
     env.attr_ctx = t;
     env.export_dir = NULL;
     env.stop = &tui_signalled;
@@ -613,7 +272,7 @@ static void theme_next(tui *t)
         i++;
     const char *name = theme_cycle[i < NTHEMES ? (i + 1) % NTHEMES : 0];
     t->msg[0] = '\0';
-    set_theme(t, name);
+    tui_set_theme(t, name);
     if (!t->msg[0]) {
         /* Remember it (io/settings.h writes atomically). */
         settings st;
@@ -820,7 +479,7 @@ int tui_run(imt_app *app)
     t->app = app;
     t->lw = lw;
     t->recs = recs;
-    rules_load_config(app, "tui", &t->rcfg, NULL);  /* as `recommend` */
+    app_rules_config(app, "tui", &t->rcfg, NULL);  /* as `recommend` */
     base_name(app->db_path ? app->db_path : "", t->dbname, sizeof t->dbname);
     const char *cs = nl_langinfo(CODESET);
     /* --ascii: nothing but ASCII reaches the terminal, database and rule
@@ -850,13 +509,13 @@ int tui_run(imt_app *app)
     }
 
     struct sigaction old[3];
-    install_signals(old);
+    tui_install_signals(old);
     /* Esc must feel instant over SSH; 25 ms still joins the bytes of an
      * arrow key sent in one packet. */
     set_escdelay(25);
     SCREEN *scr = newterm(NULL, stdout, stdin);
     if (!scr) {
-        restore_signals(old);
+        tui_restore_signals(old);
         fprintf(app->err, "%s: the interface needs a terminal (TERM=%s); use "
                 "the subcommands, see %s --help\n", app->progname,
                 getenv("TERM") ? getenv("TERM") : "(unset)", app->progname);
@@ -895,7 +554,7 @@ int tui_run(imt_app *app)
         if (mit && rules_config_set_mitoses(&t->rcfg, mit, err, sizeof err) != 0)
             snprintf(msg, sizeof msg, "settings: mitoses_cutoff: %s (using %g)", err,
                      t->rcfg.mitoses_cutoff);
-        set_theme(t, name ? name : "default");
+        tui_set_theme(t, name ? name : "default");
         if (msg[0] && !t->msg[0])
             tui_message(t, true, "%s", msg);
     }
@@ -931,7 +590,7 @@ int tui_run(imt_app *app)
     }
     int sig = tui_signalled;
 
-    free_windows(t);
+    tui_free_windows(t);
     endwin();
     delscreen(scr);
     /* Our handlers stay until the place is saved: a hangup (an SSH link
@@ -946,7 +605,7 @@ int tui_run(imt_app *app)
             fprintf(app->err, "%s: cannot remember the place in %s: %s\n",
                     app->progname, place_path, strerror(errno));
     }
-    restore_signals(old);
+    tui_restore_signals(old);
     for (int p = 0; p < PANE_N; p++)
         tui_doc_free(&t->doc[p]);
     lw_free(lw);

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "app/app.h"
+#include "cli/cli.h"
 #include "io/csvexport.h"
 #include "io/csvimport.h"
 #include "core/imtcase.h"

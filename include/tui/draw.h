@@ -1,0 +1,106 @@
+/* tui/draw.h - the drawing layer of the interface: the context every part
+ * of it receives (struct tui), the display roles and the primitives the
+ * panes and the dialogs draw with (src/tui/draw.c).  No globals: the one
+ * exception is the signal flag (a volatile sig_atomic_t, as signal
+ * handlers need). */
+#ifndef IMT_TUI_DRAW_H
+#define IMT_TUI_DRAW_H
+
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <curses.h>
+#include <panel.h>
+#include <signal.h>
+#include <stdbool.h>
+
+#include "app/app.h"
+#include "tui/layout.h"
+#include "tui/listwin.h"
+#include "core/rules.h"
+
+/* Display roles; tui_attr() maps them to curses attributes. */
+typedef enum {
+    R_NORMAL, R_BORDER, R_BORDER_FOCUS, R_TITLE, R_HEADER, R_CURSOR,
+    R_CURSOR_DIM, R_LABEL, R_DIM, R_POS, R_NEG, R_EQUIV, R_CRIT, R_WARN,
+    R_INFO, R_SUGG, R_STATUS, R_HINT, R_HINT_KEY, R_ERROR,
+    R_ALK_POS, R_ALK_NEG, R_ALK_UNK, R_AXIS, R_CURVE1, R_CURVE2, R_CURVE3,
+    R_CURVE4, R_N
+} tui_role;
+
+/* One line of a text pane (detail, markers, recommendations). */
+typedef struct {
+    char     label[32];    /* ours, ASCII                                 */
+    char    *value;        /* may hold database text: drawn via tuitext   */
+    tui_role lrole, vrole;
+    int      rec;          /* recommendation index the line belongs to, -1 */
+    int      lw;           /* label column width of this line          */
+} tui_line;
+
+typedef struct {
+    tui_line *v;
+    int n, cap;
+    int labelw;            /* label column width                          */
+} tui_doc;
+
+typedef struct tui {
+    imt_app    *app;
+    listwin    *lw;
+    layout      lay;
+    WINDOW     *win[PANE_N];
+    WINDOW     *status, *hints;
+    bool        small;          /* "terminal too small" on screen          */
+    int         focus;          /* pane with the keyboard (PANE_*)         */
+    int         right;          /* narrow layout: pane shown on the right  */
+    int         scroll[PANE_N]; /* first line shown in the text panes      */
+    bool        dirty[PANE_N];
+    bool        dirty_status, dirty_hints;
+    bool        utf8;           /* the locale's charset is UTF-8           */
+    bool        ascii;          /* draw boxes in ASCII (--ascii, or no UTF-8) */
+    bool        color;
+    char        theme_name[64]; /* current theme (tui/theme.h)                 */
+    attr_t      attr[R_N];
+    /* recommendation pane */
+    rules_config rcfg;
+    rules_result *recs;
+    char        rec_case[64];   /* case the recs were computed for         */
+    unsigned    rec_gen;        /* data generation they belong to          */
+    unsigned    data_gen;       /* bumped by every saved edit              */
+    int         rec_sel;
+    bool        rec_all;        /* every recommendation expanded           */
+    bool        rec_open[RULES_MAX_RESULTS];
+    tui_doc     doc[PANE_N];    /* built text of the text panes            */
+    char        doc_case[PANE_N][64];
+    unsigned    doc_gen[PANE_N];
+    int         doc_width[PANE_N];
+    /* list */
+    unsigned    list_gen;       /* lw->gen last drawn                      */
+    int         list_cur;       /* cursor row last drawn                   */
+    char        msg[256];       /* one-shot message for the status line    */
+    bool        msg_error;
+    bool        unsaved;        /* an edit is open and not saved           */
+    bool        quit;
+    char        dbname[128];
+} tui;
+
+/* Set by SIGTERM/SIGHUP/SIGINT once tui_install_signals ran (without
+ * SA_RESTART, so a blocked getch returns and the loop restores the
+ * terminal itself: endwin is not signal-safe). */
+extern volatile sig_atomic_t tui_signalled;
+void   tui_install_signals(struct sigaction *old);      /* old[3] */
+void   tui_restore_signals(const struct sigaction *old);
+bool   tui_interrupted(void);     /* SIGTERM/SIGHUP/SIGINT arrived       */
+
+/* Load theme name (the theme module always leaves a usable theme and
+ * says why in the status message when it had to fall back) and map its
+ * roles onto t->attr. */
+void   tui_set_theme(tui *t, const char *name);
+attr_t tui_attr(const tui *t, tui_role r);
+int    tui_sv_attr(void *ctx, int role);   /* the statistics view's roles */
+void   tui_message(tui *t, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void   tui_touch_all(tui *t);     /* after an overlay closes             */
+void   tui_draw_box(tui *t, WINDOW *w, bool focus, const char *title);
+void   tui_put(tui *t, WINDOW *w, int y, int x, int width, const char *s,
+               tui_role r);       /* database-safe text, padded          */
+void   tui_case_changed(tui *t);  /* the case under the cursor changed   */
+
+#endif

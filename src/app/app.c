@@ -1,0 +1,174 @@
+/* app/app.c - the application context below the command line and the
+ * interface (app/app.h): opening the store, the database location, the
+ * login name, the rules configuration and the signals a writing command
+ * catches.  Nothing here prints to the terminal except app_error(). */
+#define _GNU_SOURCE
+#include "app/app.h"
+#include "io/atomicfile.h"
+#include "io/settings.h"
+#include "core/textw.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A command that writes must never report failure after it committed,
+ * nor success when it did not: a SIGINT, SIGTERM, SIGHUP or SIGQUIT that
+ * would kill it at a random moment (perhaps just after its COMMIT) only
+ * sets a flag instead.  The store reads the flag (store_set_interrupt)
+ * while it waits for a lock, while a statement runs and just before the
+ * commit, and rolls the write back: the command then exits 1 saying that
+ * nothing was changed.  A signal arriving once the commit has begun lets
+ * it finish, and the command exits 0.  A closed standard output (SIGPIPE)
+ * must not kill it after the commit either: write errors are reported
+ * instead.  SIGKILL cannot be caught; SQLite's journal still leaves the
+ * transaction whole or absent. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+void app_catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_stop_signal;
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaction(sigs[i], &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+static int stop_requested(void *ctx)
+{
+    (void)ctx;
+    return stop_signal != 0;
+}
+
+void app_error(imt_app *app, const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(app->err, "%s%s%s: ", app->progname, cmd ? " " : "", cmd ? cmd : "");
+    va_start(ap, fmt);
+    vfprintf(app->err, fmt, ap);
+    va_end(ap);
+    fputc('\n', app->err);
+}
+
+char *app_default_db_path(void)
+{
+    const char *env = getenv("IMTREVIEW_DB");
+    if (env && *env)
+        return strdup(env);
+    const char *xdg = getenv("XDG_DATA_HOME");
+    char *path = NULL;
+    if (xdg && *xdg) {
+        if (asprintf(&path, "%s/imtreview/cases.db", xdg) < 0)
+            path = NULL;
+    } else {
+        const char *home = getenv("HOME");
+        if (!home || !*home) {
+            struct passwd *pw = getpwuid(getuid());
+            home = pw ? pw->pw_dir : ".";
+        }
+        if (asprintf(&path, "%s/.local/share/imtreview/cases.db", home) < 0)
+            path = NULL;
+    }
+    return path;
+}
+
+int app_open_store(imt_app *app)
+{
+    if (app->store)
+        return EXIT_OK;
+    /* Only the default location gets its directories made: a mistyped
+     * --db or $IMTREVIEW_DB must not leave a directory tree behind. */
+    if (app->db_default && !app->readonly && af_make_parent_dirs(app->db_path) != 0) {
+        app_error(app, NULL, "cannot create the directory for %s: %s",
+                  app->db_path, strerror(errno));
+        return EXIT_FAIL;
+    }
+    char err[512];
+    bool existed = access(app->db_path, F_OK) == 0;
+    app->store = store_open(app->db_path, app->readonly ? STORE_OPEN_READONLY : 0,
+                            app->user, err, sizeof err);
+    if (!app->store) {
+        app_error(app, NULL, "%s", err);
+        return EXIT_FAIL;
+    }
+    const char *busy = getenv("IMTREVIEW_BUSY_TIMEOUT");
+    if (busy && *busy) {
+        char *end;
+        long ms = strtol(busy, &end, 10);
+        if (*end == '\0' && ms >= 0 && ms <= 3600000)
+            store_set_busy_timeout(app->store, (int)ms);
+    }
+    if (app->catch_stop)
+        store_set_interrupt(app->store, stop_requested, app);
+    /* Never silent: a mistyped --db would otherwise show an empty list as
+     * if the cohort had no cases. */
+    app->db_created = !existed && access(app->db_path, F_OK) == 0;
+    if (app->db_created && !app->fills_new)
+        app_error(app, NULL, "note: created a new, empty database at %s", app->db_path);
+    return EXIT_OK;
+}
+
+bool app_global_option(imt_app *app, int ch, const char *arg)
+{
+    switch (ch) {
+    case APP_OPT_DB:
+        app->db_path = arg;
+        app->db_default = false;
+        return true;
+    case APP_OPT_READONLY:
+        app->readonly = true;
+        return true;
+    default:
+        return false;
+    }
+}
+
+void app_close(imt_app *app)
+{
+    if (app->store)
+        store_close(app->store);
+    app->store = NULL;
+}
+
+const char *app_login_name(void)
+{
+    struct passwd *pw = getpwuid(geteuid());
+    if (pw && pw->pw_name)
+        return pw->pw_name;
+    const char *u = getenv("USER");
+    return u && *u ? u : "unknown";
+}
+
+int app_rules_config(imt_app *app, const char *cmd, rules_config *cfg,
+                      const char *opt)
+{
+    char err[160];
+    rules_config_default(cfg);
+    settings st;
+    if (settings_load(&st, NULL) == 0) {
+        const char *v = settings_get(&st, "mitoses_cutoff");
+        if (v && rules_config_set_mitoses(cfg, v, err, sizeof err) != 0)
+            app_error(app, cmd, "settings: %s (using %g)", err, cfg->mitoses_cutoff);
+    }
+    if (opt && rules_config_set_mitoses(cfg, opt, err, sizeof err) != 0) {
+        char safe[TEXTW_BUFSIZE(sizeof err)];
+        textw_sanitize(err, safe, sizeof safe, true);
+        app_error(app, cmd, "--mitoses-cutoff: %s", safe);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}

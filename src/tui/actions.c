@@ -1,0 +1,311 @@
+/* tui/actions.c - what the interface changes or writes: the review state,
+ * an edited field, an export of the filtered cases.  Each asks through the
+ * dialogs (tui/dialogs.h) and writes through the store. */
+#include "tui/actions.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "io/atomicfile.h"
+#include "io/csvexport.h"
+#include "tui/dialogs.h"
+
+/* ---- review state ------------------------------------------------------ */
+
+static bool refuse_readonly(tui *t, const char *what)
+{
+    if (!store_is_readonly(t->app->store))
+        return false;
+    tui_message(t, true, "read-only (--readonly): cannot %s", what);
+    return true;
+}
+
+/* After a saved change: the row may move in the sort order, the panes
+ * show the new values. */
+static void after_save(tui *t, const char *id)
+{
+    t->data_gen++;
+    lw_recount(t->lw);
+    lw_reload(t->lw, id);
+    tui_case_changed(t);
+    t->dirty[PANE_LIST] = true;
+    t->list_gen = t->lw->gen - 1;
+}
+
+void tui_review(tui *t)
+{
+    if (refuse_readonly(t, "set the review state"))
+        return;
+    const imt_case *c = lw_current(t->lw);
+    if (!c) {
+        tui_message(t, true, "no case under the cursor");
+        return;
+    }
+    char id[64], title[600];
+    snprintf(id, sizeof id, "%s", c->case_id);
+    snprintf(title, sizeof title, "Review state of %s", id);
+    int st = tui_choose(t, title, imt_review_values, REV_N, c->review_status);
+    if (st < 0)
+        return;
+    char comment[512];
+    snprintf(title, sizeof title, "Comment for %s -> %s (may be empty)", id,
+             imt_review_values[st]);
+    t->unsaved = true;
+    int ok = tui_prompt(t, title, "", comment, sizeof comment, NULL, NULL);
+    t->unsaved = false;
+    if (ok != 1)
+        return;
+    int rc = store_set_review(t->app->store, id, st, comment[0] ? comment : NULL,
+                              RULESET_VERSION);
+    if (rc != STORE_OK) {
+        tui_message(t, true, "review not saved: %s", store_errmsg(t->app->store));
+        return;
+    }
+    after_save(t, id);
+    tui_message(t, false, "%s: %s (audited, rule set %s)", id, imt_review_values[st],
+                RULESET_VERSION);
+}
+
+/* ---- edit one field ------------------------------------------------------ */
+
+/* An edit starts from the case as stored now (not the list's copy, which
+ * may be older than someone else's change), checks the typed value as
+ * import checks a cell, and saves only the fields edited
+ * (store_update_fields), so a concurrent change to another field is
+ * never written back.  When the value breaks a cross-field rule through
+ * another field (a fusion needs its method, a cleared fusion needs its
+ * method cleared, DOD needs a follow-up time...), that field is asked
+ * for next and both are saved together; Esc at any step writes nothing. */
+#define EDIT_CHAIN 4
+
+typedef struct {
+    tui *t;
+    const imt_case *base;    /* as stored when the edit began */
+    imt_case *work;          /* base with the values accepted so far */
+    int chain[EDIT_CHAIN];   /* the fields edited, in order */
+    int nchain;
+    int field;               /* the field being typed */
+    int next;                /* another field the rules need, or -1 */
+    char why[300];           /* the rule that needs it */
+    int nchanged;
+} edit_ctx;
+
+static bool editable(int f)
+{
+    return f != IMT_F_case_id && f != IMT_F_review_status && f != IMT_F_reviewer &&
+           f != IMT_F_reviewed_at && !(imt_fields[f].flags & FF_DERIVED);
+}
+
+static int edit_check(void *ctx, const char *text, char *err, size_t errn)
+{
+    edit_ctx *e = ctx;
+    imt_case c;
+    imt_case_init(&c);
+    if (imt_case_copy(&c, e->work) != 0) {
+        snprintf(err, errn, "out of memory");
+        return -1;
+    }
+    if (imt_field_parse_cell(&c, e->field, text, err, errn) != 0) {
+        imt_case_clear(&c);
+        return -1;
+    }
+    imt_case_derive(&c);
+    int bad = -1;
+    char msg[300];
+    if (imt_case_crosscheck_new(e->base, &c, &bad, msg, sizeof msg)) {
+        bool in_chain = bad == e->field;
+        for (int i = 0; i < e->nchain; i++)
+            in_chain = in_chain || e->chain[i] == bad;
+        if (in_chain || !editable(bad) || e->nchain + 1 >= EDIT_CHAIN) {
+            snprintf(err, errn, "%s", msg);
+            imt_case_clear(&c);
+            return -1;
+        }
+        /* accepted for now: the other field is asked for next */
+        e->next = bad;
+        snprintf(e->why, sizeof e->why, "%s", msg);
+        e->chain[e->nchain++] = e->field;
+        imt_case_clear(e->work);
+        *e->work = c;
+        return 0;
+    }
+    e->chain[e->nchain++] = e->field;
+    int rc = store_update_fields(e->t->app->store, &c, e->chain, e->nchain, "edit",
+                                 &e->nchanged);
+    imt_case_clear(&c);
+    if (rc != STORE_OK) {
+        e->nchain--;
+        snprintf(err, errn, "not saved: %s", store_errmsg(e->t->app->store));
+        return -1;
+    }
+    e->next = -1;
+    return 0;
+}
+
+void tui_edit(tui *t)
+{
+    if (refuse_readonly(t, "edit cases"))
+        return;
+    const imt_case *c = lw_current(t->lw);
+    if (!c) {
+        tui_message(t, true, "no case under the cursor");
+        return;
+    }
+    /* Editable: everything but the id, the derived fields and the review
+     * fields (R sets those, with a comment). */
+    const char *labels[IMT_F_COUNT];
+    int idx[IMT_F_COUNT];
+    char lbuf[IMT_F_COUNT][64];
+    int n = 0;
+    for (int f = 0; f < imt_nfields && f < IMT_F_COUNT; f++) {
+        if (!editable(f))
+            continue;
+        snprintf(lbuf[n], sizeof lbuf[n], "%-22s %s", imt_fields[f].label,
+                 imt_fields[f].name);
+        labels[n] = lbuf[n];
+        idx[n++] = f;
+    }
+    char id[64];
+    snprintf(id, sizeof id, "%s", c->case_id);
+    imt_case base, work;
+    if (store_get(t->app->store, id, &base) != STORE_OK) {
+        tui_message(t, true, "cannot edit %s: %s", id, store_errmsg(t->app->store));
+        return;
+    }
+    imt_case_init(&work);
+    if (imt_case_copy(&work, &base) != 0) {
+        imt_case_clear(&base);
+        tui_message(t, true, "out of memory");
+        return;
+    }
+    char title[1400];
+    snprintf(title, sizeof title, "Edit %s: which field?", id);
+    int k = tui_choose(t, title, labels, n, 0);
+    edit_ctx e;
+    memset(&e, 0, sizeof e);
+    e.t = t;
+    e.base = &base;
+    e.work = &work;
+    e.next = k < 0 ? -1 : idx[k];
+    int ok = 0;
+    t->unsaved = true;
+    while (e.next >= 0) {
+        int f = e.field = e.next;
+        e.next = -1;
+        char cur[4096], out[4096];
+        imt_field_format(&work, f, cur, sizeof cur);
+        const char *const *vals = imt_fields[f].values;
+        char allowed[512] = "";
+        if (vals) {
+            size_t l = 0;
+            for (int i = 0; vals[i] && l + 32 < sizeof allowed; i++)
+                l += (size_t)snprintf(allowed + l, sizeof allowed - l, "%s%s",
+                                      i ? "/" : "", vals[i]);
+        }
+        if (e.nchain == 0)
+            snprintf(title, sizeof title, "%s: %s%s%s (empty = unknown)", id,
+                     imt_fields[f].name, allowed[0] ? " " : "", allowed);
+        else
+            snprintf(title, sizeof title, "%s: now %s%s%s, as the new %s needs (%s)", id,
+                     imt_fields[f].name, allowed[0] ? " " : "", allowed,
+                     imt_fields[e.chain[e.nchain - 1]].name, e.why);
+        ok = tui_prompt(t, title, cur, out, sizeof out, edit_check, &e);
+        if (ok != 1)
+            break;
+    }
+    t->unsaved = false;
+    if (ok == 1) {
+        after_save(t, id);
+        char names[200] = "";
+        size_t l = 0;
+        for (int i = 0; i < e.nchain && l < sizeof names - 40; i++)
+            l += (size_t)snprintf(names + l, sizeof names - l, "%s%s", i ? ", " : "",
+                                  imt_fields[e.chain[i]].name);
+        if (e.nchanged)
+            tui_message(t, false, "%s: %s saved (audited)", id, names);
+        else
+            tui_message(t, false, "%s: %s unchanged", id, names);
+    } else if (e.nchain > 0) {
+        tui_message(t, false, "%s: edit cancelled; nothing saved", id);
+    }
+    imt_case_clear(&work);
+    imt_case_clear(&base);
+}
+
+/* ---- export ---------------------------------------------------------------- */
+
+/* The filtered cases, in the list's order, through the one CSV writer
+ * (io/csvexport.h: the same columns, quoting and line ends as `imtreview
+ * export`).  Written to a temporary file next to the target, flushed to
+ * disk and renamed over it, so a failed export never leaves half a file
+ * under the chosen name; a new file gets mode 0600, a replaced one keeps
+ * its mode. */
+typedef struct { FILE *f; const csvexp_opts *o; long n; } exp_ctx;
+
+static int exp_row(void *ctx, const imt_case *c)
+{
+    exp_ctx *e = ctx;
+    if (csvexp_row(e->f, c, e->o) != 0)
+        return 1;
+    e->n++;
+    return 0;
+}
+
+/* Write the export into path atomically (io/atomicfile.h).  Returns the
+ * number of cases, or -1 with a reason in err. */
+static long export_file(tui *t, const char *path, char *err, size_t errn)
+{
+    atomic_file af;
+    if (af_open(&af, path) != 0) {
+        snprintf(err, errn, "cannot create a temporary file beside it: %s",
+                 strerror(errno));
+        return -1;
+    }
+    csvexp_opts o;
+    memset(&o, 0, sizeof o);
+    exp_ctx e = { af.f, &o, 0 };
+    errno = 0;
+    int rc = csvexp_header(af.f, &o) != 0 ? 1
+           : store_foreach(t->app->store, &t->lw->filter, t->lw->sort, exp_row, &e);
+    if (rc != 0) {
+        int werr = errno;
+        af_abort(&af);
+        if (rc < 0)
+            snprintf(err, errn, "database error: %s", store_errmsg(t->app->store));
+        else
+            snprintf(err, errn, "%s", strerror(werr ? werr : EIO));
+        return -1;
+    }
+    if (af_commit(&af) != 0) {
+        snprintf(err, errn, "%s", strerror(errno));
+        return -1;
+    }
+    return e.n;
+}
+
+void tui_export(tui *t)
+{
+    char name[1024];
+    if (tui_prompt(t, "Export the filtered cases to CSV file", "imtreview-export.csv",
+                   name, sizeof name, NULL, NULL) != 1 || !name[0])
+        return;
+    struct stat st;
+    bool existed = stat(name, &st) == 0;
+    if (existed && !S_ISREG(st.st_mode)) {
+        tui_message(t, true, "export: %s is not a regular file; nothing written", name);
+        return;
+    }
+    if (existed && !tui_confirm(t, "The file exists. Replace it?"))
+        return;
+    char err[512] = "";
+    long n = export_file(t, name, err, sizeof err);
+    if (n < 0) {
+        tui_message(t, true, "export to %s failed: %s; %s", name, err,
+                    existed ? "the file is unchanged" : "no file was written");
+        return;
+    }
+    tui_message(t, false, "exported %ld case%s to %s", n, n == 1 ? "" : "s", name);
+}

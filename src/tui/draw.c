@@ -1,0 +1,193 @@
+/* tui/draw.c - the drawing layer under the panes and the dialogs
+ * (tui/draw.h): the roles' attributes from the theme, the status message,
+ * database-safe text, boxes, dirty marks and the signal flag. */
+#include "tui/draw.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tui/statsview.h"
+#include "tui/text.h"
+#include "tui/theme.h"
+
+/* The one global: set by SIGTERM/SIGHUP/SIGINT, read by the loop.  The
+ * handler is installed without SA_RESTART so a blocked getch returns and
+ * the loop restores the terminal itself (endwin is not signal-safe). */
+volatile sig_atomic_t tui_signalled;
+
+static void on_signal(int sig)
+{
+    tui_signalled = sig;
+}
+
+void tui_install_signals(struct sigaction *old)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;                 /* no SA_RESTART: interrupt getch */
+    sigaction(SIGTERM, &sa, &old[0]);
+    sigaction(SIGHUP, &sa, &old[1]);
+    sigaction(SIGINT, &sa, &old[2]);
+}
+
+void tui_restore_signals(const struct sigaction *old)
+{
+    sigaction(SIGTERM, &old[0], NULL);
+    sigaction(SIGHUP, &old[1], NULL);
+    sigaction(SIGINT, &old[2], NULL);
+}
+
+/* ---- attributes ------------------------------------------------------ */
+
+/* Interface roles onto the theme module's roles (tui/theme.h). */
+static const theme_role role_map[R_N] = {
+    [R_NORMAL] = TR_NORMAL, [R_BORDER] = TR_PANE_BORDER,
+    [R_BORDER_FOCUS] = TR_PANE_TITLE_ACTIVE, [R_TITLE] = TR_PANE_TITLE,
+    [R_HEADER] = TR_HEADER, [R_CURSOR] = TR_LIST_CURSOR,
+    [R_CURSOR_DIM] = TR_LIST_CURSOR_INACTIVE, [R_LABEL] = TR_LABEL,
+    [R_DIM] = TR_NOTDONE, [R_POS] = TR_POSITIVE, [R_NEG] = TR_NEGATIVE,
+    [R_EQUIV] = TR_EQUIVOCAL, [R_CRIT] = TR_LEVEL_CRITICAL,
+    [R_WARN] = TR_LEVEL_WARNING, [R_INFO] = TR_LEVEL_INFO,
+    [R_SUGG] = TR_LEVEL_SUGGESTION, [R_STATUS] = TR_STATUS,
+    [R_HINT] = TR_KEYBAR_LABEL, [R_HINT_KEY] = TR_KEYBAR_KEY,
+    [R_ERROR] = TR_ERROR, [R_ALK_POS] = TR_ALK_POSITIVE,
+    [R_ALK_NEG] = TR_ALK_NEGATIVE, [R_ALK_UNK] = TR_ALK_UNKNOWN,
+    [R_AXIS] = TR_PLOT_AXIS, [R_CURVE1] = TR_PLOT_CURVE_1,
+    [R_CURVE2] = TR_PLOT_CURVE_2, [R_CURVE3] = TR_PLOT_CURVE_3,
+    [R_CURVE4] = TR_PLOT_CURVE_4,
+};
+
+
+/* Load theme name (the theme module always leaves a usable theme and
+ * says why in msg when it had to fall back) and map its roles. */
+void tui_set_theme(tui *t, const char *name)
+{
+    char msg[400] = "";
+    theme th;
+    bool no_color = !t->color;
+    theme_load(&th, name, no_color, msg, sizeof msg);
+    unsigned long attr[TR_N];
+    theme_apply(&th, t->color, t->color ? COLORS : 0, 1, attr);
+    for (int r = 0; r < R_N; r++)
+        t->attr[r] = (attr_t)attr[role_map[r]];
+    snprintf(t->theme_name, sizeof t->theme_name, "%s", name ? name : "default");
+    if (msg[0])
+        tui_message(t, true, "%s", msg);
+}
+
+attr_t tui_attr(const tui *t, tui_role r)
+{
+    return t->attr[r];
+}
+
+int tui_sv_attr(void *ctx, int role)
+{
+    tui *t = ctx;
+    switch (role) {
+    case SV_ROLE_TITLE: return (int)t->attr[R_TITLE];
+    /* the theme file's plot_* roles */
+    case SV_ROLE_AXIS: return (int)t->attr[R_AXIS];
+    case SV_ROLE_CURVE0: return (int)t->attr[R_CURVE1];
+    case SV_ROLE_CURVE1: return (int)t->attr[R_CURVE2];
+    case SV_ROLE_CURVE2: return (int)t->attr[R_CURVE3];
+    case SV_ROLE_CURVE3: return (int)t->attr[R_CURVE4];
+    case SV_ROLE_WARN: return (int)t->attr[R_WARN];
+    case SV_ROLE_STATUS: return (int)t->attr[R_STATUS];
+    default: return (int)t->attr[R_NORMAL];
+    }
+}
+
+/* ---- shared helpers ---------------------------------------------------- */
+
+void tui_message(tui *t, bool error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->msg, sizeof t->msg, fmt, ap);
+    va_end(ap);
+    t->msg_error = error;
+    t->dirty_status = true;
+}
+
+void tui_put(tui *t, WINDOW *w, int y, int x, int width, const char *s,
+             tui_role r)
+{
+    char buf[2048];
+    if (width <= 0)
+        return;
+    if (width > 500)
+        width = 500;
+    tt_fit(s ? s : "", width, true, t->utf8, buf, sizeof buf);
+    wattrset(w, tui_attr(t, r));
+    mvwaddstr(w, y, x, buf);
+    wattrset(w, A_NORMAL);
+}
+
+void tui_draw_box(tui *t, WINDOW *w, bool focus, const char *title)
+{
+    wattrset(w, tui_attr(t, focus ? R_BORDER_FOCUS : R_BORDER));
+    if (t->ascii) {
+        wborder(w, '|', '|', '-', '-', '+', '+', '+', '+');
+    } else if (t->utf8) {
+        /* Unicode light box drawing, sent as characters: ACS switching is
+         * what breaks on terminals that mangle the alternate charset. */
+        cchar_t v, hz, tl, tr, bl, br;
+        setcchar(&v, L"\u2502", 0, 0, NULL);
+        setcchar(&hz, L"\u2500", 0, 0, NULL);
+        setcchar(&tl, L"\u250c", 0, 0, NULL);
+        setcchar(&tr, L"\u2510", 0, 0, NULL);
+        setcchar(&bl, L"\u2514", 0, 0, NULL);
+        setcchar(&br, L"\u2518", 0, 0, NULL);
+        wborder_set(w, &v, &v, &hz, &hz, &tl, &tr, &bl, &br);
+    } else {
+        box(w, 0, 0);
+    }
+    wattrset(w, A_NORMAL);
+    int h, wd;
+    getmaxyx(w, h, wd);
+    (void)h;
+    if (title && wd > 6) {
+        char tb[256];
+        snprintf(tb, sizeof tb, " %s ", title);
+        int tw = tt_width(tb, t->utf8);
+        if (tw > wd - 4)
+            tw = wd - 4;
+        tui_put(t, w, 0, 2, tw, tb, focus ? R_BORDER_FOCUS : R_TITLE);
+    }
+}
+
+void tui_touch_all(tui *t)
+{
+    for (int i = 0; i < PANE_N; i++)
+        t->dirty[i] = true;
+    t->dirty_status = t->dirty_hints = true;
+    if (t->small)
+        return;
+    for (int i = 0; i < PANE_N; i++)
+        if (t->win[i])
+            touchwin(t->win[i]);
+    if (t->status) touchwin(t->status);
+    if (t->hints) touchwin(t->hints);
+}
+
+/* The case changed: the right panes follow. */
+void tui_case_changed(tui *t)
+{
+    t->dirty[PANE_LIST] = true;
+    for (int p = PANE_DETAIL; p < PANE_N; p++) {
+        t->dirty[p] = true;
+        t->scroll[p] = 0;
+    }
+    t->rec_sel = 0;
+    memset(t->rec_open, 0, sizeof t->rec_open);
+    t->dirty_status = true;
+}
+
+bool tui_interrupted(void)
+{
+    return tui_signalled != 0;
+}
