@@ -59,6 +59,10 @@ typedef struct {
                           int (*cb)(void *ctx, const imt_audit *a), void *ctx);
     int  (*secret)(imt_backend *b, unsigned char key[32]);
     int  (*check)(imt_backend *b, void (*report)(void *ctx, const char *msg), void *ctx);
+    /* check that also gives the audit chain's head; NULL: the engine has
+     * no chain (store_check_head then reports that as a problem). */
+    int  (*check_head)(imt_backend *b, void (*report)(void *ctx, const char *msg), void *ctx,
+                       store_audit_head *head);
 } imt_store_ops;
 
 /* The sortable list columns (ui.md) and the dictionary field behind

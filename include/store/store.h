@@ -187,10 +187,28 @@ int store_audit_foreach(imt_store *st, const char *case_id,
 int store_secret(imt_store *st, unsigned char key[32]);
 
 /* SQLite's integrity check plus the store's own checks (derived fields
- * match, values within the dictionary, audit triggers present).  Each
+ * match, values within the dictionary, audit triggers present, the
+ * audit hash chain recomputed row by row, and each case's history
+ * replayed against its stored values).  Each
  * problem is passed to report; returns the number of problems, or a
  * negative STORE_ code. */
 int store_check(imt_store *st, void (*report)(void *ctx, const char *msg),
                 void *ctx);
+
+/* The audit trail's hash chain as store_check found it: rows, the last
+ * row's seq and stored hash (64 hex digits; "" when it has none), and
+ * whether every row fitted the chain.  A site records the head elsewhere
+ * (check --json): any change before it, made by whatever means, changes
+ * the chain so that check names the first row that no longer fits. */
+typedef struct {
+    long long rows;
+    long long seq;
+    char hash[65];
+    bool ok;
+} store_audit_head;
+
+/* store_check that also gives the chain's head (head may be NULL). */
+int store_check_head(imt_store *st, void (*report)(void *ctx, const char *msg),
+                     void *ctx, store_audit_head *head);
 
 #endif

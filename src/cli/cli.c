@@ -31,7 +31,7 @@ static const imt_command commands[] = {
     { "stats",     cmd_stats,     "stats [FILTERS] [--endpoint os|dss|rfs] [--by FIELD] [--json]" },
     { "review",    cmd_review,    "review CASE_ID --status unreviewed|in_review|signed_out [--comment TEXT]" },
     { "audit",     cmd_audit,     "audit [CASE_ID] [--json]" },
-    { "check",     cmd_check,     "check" },
+    { "check",     cmd_check,     "check [--json]" },
 };
 
 static bool is_writing(const char *name)

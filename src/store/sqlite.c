@@ -32,8 +32,10 @@
 #include "core/utf8.h"
 
 #include <sqlite3.h>
+#include <sha256.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <locale.h>
 #include <math.h>
@@ -47,7 +49,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_BUSY_MS 5000
 #define NCOLS (IMT_F_COUNT + 1)     /* dictionary columns + alk_discordant */
 #define CHECK_REPORT_CAP 1000
@@ -548,6 +550,410 @@ static int migrate_v2(imt_backend *st)
     return exec_sql(st, audit_no_replace_ddl, "protecting the audit trail");
 }
 
+/* ---- the audit hash chain ---------------------------------------------------
+ * Every audit row carries two SHA-256 digests (hex):
+ *   row_hash = SHA-256 of the row's own values: every column except seq,
+ *              row_hash and hash, in the order of their names, NULLs left
+ *              out (so a column added later, NULL in old rows, does not
+ *              change the old rows' digests); each value as its name, its
+ *              type and its bytes, lengths as 8-byte big-endian numbers;
+ *   hash     = SHA-256 of the previous row's hash (32 zero bytes for the
+ *              first row) followed by this row's row_hash.
+ * The position (seq) is covered by the chain, not by row_hash, so that a
+ * reordering can be told from a change.  The hashes are written by a
+ * TEMP trigger of the program's own connection (store_open), generated
+ * from the table's columns, so a row another program inserts has none;
+ * store_check recomputes both and names the first row that does not fit.
+ * The head (the last row's hash) is what a site records elsewhere: any
+ * change before it changes it. */
+
+static const char chain_row_tag[] = "imtreview audit row v1";
+
+static void hex32(const unsigned char d[32], char out[65])
+{
+    static const char hx[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = hx[d[i] >> 4];
+        out[2 * i + 1] = hx[d[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+static int unhex32(const char *s, unsigned char d[32])
+{
+    if (!s || strlen(s) != 64)
+        return -1;
+    for (int i = 0; i < 64; i++) {
+        int c = s[i], v;
+        if (c >= '0' && c <= '9')
+            v = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            v = c - 'a' + 10;
+        else
+            return -1;
+        if (i & 1)
+            d[i / 2] = (unsigned char)(d[i / 2] | v);
+        else
+            d[i / 2] = (unsigned char)(v << 4);
+    }
+    return 0;
+}
+
+static void sha_u64(SHA2_CTX *c, uint64_t v)
+{
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)(v >> (56 - 8 * i));
+    SHA256Update(c, b, 8);
+}
+
+static void sha_bytes(SHA2_CTX *c, const void *p, size_t n)
+{
+    sha_u64(c, n);
+    if (n)
+        SHA256Update(c, p, n);
+}
+
+typedef struct {
+    const char *name;
+    sqlite3_value *v;
+} chain_col;
+
+static int chain_col_cmp(const void *a, const void *b)
+{
+    return strcmp(((const chain_col *)a)->name, ((const chain_col *)b)->name);
+}
+
+static bool chain_own_column(const char *name)
+{
+    return strcmp(name, "seq") == 0 || strcmp(name, "row_hash") == 0 ||
+           strcmp(name, "hash") == 0;
+}
+
+/* row_hash of n columns (sorted here, in place). */
+static void chain_row_hash(chain_col *cols, int n, unsigned char out[32])
+{
+    qsort(cols, (size_t)n, sizeof *cols, chain_col_cmp);
+    SHA2_CTX c;
+    SHA256Init(&c);
+    SHA256Update(&c, (const unsigned char *)chain_row_tag, sizeof chain_row_tag);
+    for (int i = 0; i < n; i++) {
+        sqlite3_value *v = cols[i].v;
+        int t = sqlite3_value_type(v);
+        if (chain_own_column(cols[i].name) || t == SQLITE_NULL)
+            continue;
+        sha_bytes(&c, cols[i].name, strlen(cols[i].name));
+        if (t == SQLITE_INTEGER) {
+            SHA256Update(&c, (const unsigned char *)"i", 1);
+            sha_u64(&c, (uint64_t)sqlite3_value_int64(v));
+        } else if (t == SQLITE_FLOAT) {
+            double d = sqlite3_value_double(v);
+            uint64_t u;
+            memcpy(&u, &d, sizeof u);
+            SHA256Update(&c, (const unsigned char *)"r", 1);
+            sha_u64(&c, u);
+        } else if (t == SQLITE_TEXT) {
+            const unsigned char *s = sqlite3_value_text(v);
+            SHA256Update(&c, (const unsigned char *)"t", 1);
+            sha_bytes(&c, s, (size_t)sqlite3_value_bytes(v));
+        } else {
+            const void *s = sqlite3_value_blob(v);
+            SHA256Update(&c, (const unsigned char *)"b", 1);
+            sha_bytes(&c, s, (size_t)sqlite3_value_bytes(v));
+        }
+    }
+    SHA256Final(out, &c);
+}
+
+/* hash = SHA-256(prev || row_hash); prev NULL = the first row. */
+static void chain_link(const unsigned char *prev, const unsigned char rh[32],
+                       unsigned char out[32])
+{
+    static const unsigned char zero[32];
+    SHA2_CTX c;
+    SHA256Init(&c);
+    SHA256Update(&c, prev ? prev : zero, 32);
+    SHA256Update(&c, rh, 32);
+    SHA256Final(out, &c);
+}
+
+/* SQL imt_audit_row_hash('name1', value1, 'name2', value2, ...) */
+static void sql_row_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    if (argc % 2 || argc > 256) {
+        sqlite3_result_error(ctx, "imt_audit_row_hash: name, value pairs", -1);
+        return;
+    }
+    chain_col cols[128];
+    int n = 0;
+    for (int i = 0; i < argc; i += 2) {
+        const char *name = (const char *)sqlite3_value_text(argv[i]);
+        if (!name) {
+            sqlite3_result_error(ctx, "imt_audit_row_hash: a column without a name", -1);
+            return;
+        }
+        cols[n].name = name;
+        cols[n++].v = argv[i + 1];
+    }
+    unsigned char d[32];
+    char hex[65];
+    chain_row_hash(cols, n, d);
+    hex32(d, hex);
+    sqlite3_result_text(ctx, hex, 64, SQLITE_TRANSIENT);
+}
+
+/* SQL imt_audit_chain(previous hash or NULL, row_hash) */
+static void sql_chain(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    unsigned char prev[32], rh[32], d[32];
+    bool first = sqlite3_value_type(argv[0]) == SQLITE_NULL;
+    if ((!first && unhex32((const char *)sqlite3_value_text(argv[0]), prev) != 0) ||
+        unhex32((const char *)sqlite3_value_text(argv[1]), rh) != 0) {
+        sqlite3_result_error(ctx, "imt_audit_chain: not a SHA-256 digest", -1);
+        return;
+    }
+    char hex[65];
+    chain_link(first ? NULL : prev, rh, d);
+    hex32(d, hex);
+    sqlite3_result_text(ctx, hex, 64, SQLITE_TRANSIENT);
+}
+
+/* The column names of the audit table, in table order; *n of them.
+ * Freed with sqlite3_free on each and free on the array. */
+static int audit_columns(imt_backend *st, char ***names, int *n)
+{
+    sqlite3_stmt *q;
+    *names = NULL;
+    *n = 0;
+    int rc = sqlite3_prepare_v2(st->db, "SELECT name FROM pragma_table_info('audit')", -1, &q,
+                                NULL);
+    if (rc != SQLITE_OK)
+        return db_fail(st, rc, "reading the audit table's columns");
+    int cap = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            char **nn = realloc(*names, (size_t)cap * sizeof *nn);
+            if (!nn)
+                break;
+            *names = nn;
+        }
+        (*names)[*n] = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(q, 0));
+        if (!(*names)[*n])
+            break;
+        (*n)++;
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) {
+        for (int i = 0; i < *n; i++)
+            sqlite3_free((*names)[i]);
+        free(*names);
+        *names = NULL;
+        *n = 0;
+        return rc == SQLITE_ROW ? set_err(st, STORE_ERROR, "out of memory")
+                                : db_fail(st, rc, "reading the audit table's columns");
+    }
+    return STORE_OK;
+}
+
+static void free_columns(char **names, int n)
+{
+    for (int i = 0; i < n; i++)
+        sqlite3_free(names[i]);
+    free(names);
+}
+
+/* "imt_audit_row_hash('time', <p>"time", ...)" over every column of the
+ * audit table but the chain's own; p is "NEW." or "". */
+static int row_hash_call(imt_backend *st, sbuf *b, const char *p)
+{
+    char **names;
+    int n, rc = audit_columns(st, &names, &n);
+    if (rc != STORE_OK)
+        return rc;
+    sb_add(b, "imt_audit_row_hash(");
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (chain_own_column(names[i]))
+            continue;
+        char *lit = sqlite3_mprintf("%s%Q, %s\"%w\"", k++ ? ", " : "", names[i], p, names[i]);
+        if (!lit) {
+            b->oom = true;
+            break;
+        }
+        sb_add(b, "%s", lit);
+        sqlite3_free(lit);
+    }
+    sb_add(b, ")");
+    free_columns(names, n);
+    return b->oom ? set_err(st, STORE_ERROR, "out of memory") : STORE_OK;
+}
+
+/* The TEMP trigger that hashes every audit row this connection inserts
+ * (created at each open, after the migrations, from the current columns,
+ * so columns added by later versions are covered without a change here). */
+static int chain_trigger(imt_backend *st)
+{
+    sbuf b = { 0 };
+    sb_add(&b, "DROP TRIGGER IF EXISTS temp.imt_audit_chain;\n"
+               "CREATE TEMP TRIGGER imt_audit_chain AFTER INSERT ON audit "
+               "WHEN NEW.hash IS NULL BEGIN\n  UPDATE audit SET row_hash = ");
+    int rc = row_hash_call(st, &b, "NEW.");
+    sb_add(&b, " WHERE seq = NEW.seq;\n"
+               "  UPDATE audit SET hash = imt_audit_chain((SELECT hash FROM audit "
+               "WHERE seq < NEW.seq ORDER BY seq DESC LIMIT 1), row_hash) WHERE seq = NEW.seq;\n"
+               "END;\n");
+    if (rc == STORE_OK)
+        rc = b.oom ? set_err(st, STORE_ERROR, "out of memory")
+                   : exec_sql(st, b.s, "setting up the audit hash chain");
+    sb_free(&b);
+    return rc;
+}
+
+/* Hash every audit row that has no hash yet, in order (the upgrade to
+ * the chain: the rows written before it get hashed as they are). */
+static int chain_fill(imt_backend *st)
+{
+    sbuf b = { 0 };
+    sb_add(&b, "UPDATE audit SET row_hash = ");
+    int rc = row_hash_call(st, &b, "");
+    sb_add(&b, " WHERE hash IS NULL");
+    if (rc == STORE_OK)
+        rc = b.oom ? set_err(st, STORE_ERROR, "out of memory")
+                   : exec_sql(st, b.s, "hashing the audit trail");
+    sb_free(&b);
+    if (rc != STORE_OK)
+        return rc;
+    sqlite3_stmt *rd, *wr;
+    rc = sqlite3_prepare_v2(st->db, "SELECT seq, row_hash, hash FROM audit WHERE seq > ?1 "
+                                    "ORDER BY seq LIMIT 512", -1, &rd, NULL);
+    if (rc != SQLITE_OK)
+        return db_fail(st, rc, "hashing the audit trail");
+    rc = sqlite3_prepare_v2(st->db, "UPDATE audit SET hash = ?2 WHERE seq = ?1", -1, &wr, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(rd);
+        return db_fail(st, rc, "hashing the audit trail");
+    }
+    enum { BATCH = 512 };
+    long long seqs[BATCH];
+    unsigned char rhs[BATCH][32], hs[BATCH][32];
+    bool has[BATCH];
+    unsigned char prev[32];
+    bool first = true;
+    long long after = LLONG_MIN;
+    int ret = STORE_OK;
+    for (;;) {
+        int n = 0;
+        sqlite3_bind_int64(rd, 1, after);
+        while ((rc = sqlite3_step(rd)) == SQLITE_ROW && n < BATCH) {
+            seqs[n] = sqlite3_column_int64(rd, 0);
+            has[n] = sqlite3_column_type(rd, 2) != SQLITE_NULL &&
+                     unhex32((const char *)sqlite3_column_text(rd, 2), hs[n]) == 0;
+            if (unhex32((const char *)sqlite3_column_text(rd, 1), rhs[n]) != 0 && !has[n]) {
+                ret = set_err(st, STORE_ERROR, "audit row %lld has no row hash", seqs[n]);
+                break;
+            }
+            n++;
+        }
+        sqlite3_reset(rd);
+        if (ret != STORE_OK)
+            break;
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+            ret = db_fail(st, rc, "hashing the audit trail");
+            break;
+        }
+        for (int i = 0; i < n && ret == STORE_OK; i++) {
+            if (!has[i]) {
+                char hex[65];
+                chain_link(first ? NULL : prev, rhs[i], hs[i]);
+                hex32(hs[i], hex);
+                sqlite3_bind_int64(wr, 1, seqs[i]);
+                sqlite3_bind_text(wr, 2, hex, 64, SQLITE_TRANSIENT);
+                ret = exec1(st, wr, "hashing the audit trail");
+            }
+            memcpy(prev, hs[i], 32);
+            first = false;
+            after = seqs[i];
+        }
+        if (n < BATCH || ret != STORE_OK)
+            break;
+    }
+    sqlite3_finalize(rd);
+    sqlite3_finalize(wr);
+    return ret;
+}
+
+static char *case_snapshot(const imt_case *c);
+static int load_case(sqlite3_stmt *s, int base, imt_case *c);
+
+/* Version 3: the hash chain.  The audit rows gain snapshot (the values a
+ * case was created with, as a JSON object, so that its history can be
+ * replayed), row_hash and hash.  audit_no_update now lets a row be
+ * changed only while it has no hash (the chain's own trigger fills it in
+ * the statement that inserts the row).  Each existing case gets a
+ * "baseline" row with its values as found, since the rows written before
+ * did not record the values a case was created with; then every row is
+ * hashed in order. */
+static int migrate_v3(imt_backend *st)
+{
+    static const char ddl[] =
+        "ALTER TABLE audit ADD COLUMN snapshot TEXT;\n"
+        "ALTER TABLE audit ADD COLUMN row_hash TEXT;\n"
+        "ALTER TABLE audit ADD COLUMN hash TEXT;\n"
+        "DROP TRIGGER audit_no_update;\n"
+        "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit WHEN OLD.hash IS NOT NULL BEGIN\n"
+        "  SELECT RAISE(ABORT, 'the audit trail is append-only: its rows cannot be changed');\n"
+        "END;\n";
+    int rc = exec_sql(st, ddl, "adding the audit hash chain");
+    if (rc != STORE_OK)
+        return rc;
+    sbuf b = { 0 };
+    sb_add(&b, "SELECT ");
+    for (int f = 0; f < IMT_F_COUNT; f++)
+        sb_add(&b, "%s, ", imt_fields[f].name);
+    sb_add(&b, "alk_discordant FROM cases ORDER BY id");
+    if (b.oom) {
+        sb_free(&b);
+        return set_err(st, STORE_ERROR, "out of memory");
+    }
+    sqlite3_stmt *rd, *wr;
+    rc = sqlite3_prepare_v2(st->db, b.s, -1, &rd, NULL);
+    sb_free(&b);
+    if (rc != SQLITE_OK)
+        return db_fail(st, rc, "recording the cases' values");
+    rc = sqlite3_prepare_v2(st->db,
+        "INSERT INTO audit (time, user, case_id, field, new_value, source, snapshot) "
+        "VALUES (?1, ?2, ?3, '*', 'baseline', 'schema upgrade: values as found', ?4)",
+        -1, &wr, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(rd);
+        return db_fail(st, rc, "recording the cases' values");
+    }
+    int ret = STORE_OK;
+    while (ret == STORE_OK && (rc = sqlite3_step(rd)) == SQLITE_ROW) {
+        imt_case c;
+        char *snap = NULL;
+        if (load_case(rd, 0, &c) != 0 || !(snap = case_snapshot(&c))) {
+            imt_case_clear(&c);
+            ret = set_err(st, STORE_ERROR, "out of memory");
+            break;
+        }
+        sqlite3_bind_text(wr, 1, now_utc(st), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(wr, 2, st->user, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(wr, 3, c.case_id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(wr, 4, snap, -1, SQLITE_TRANSIENT);
+        ret = exec1(st, wr, "recording the cases' values");
+        free(snap);
+        imt_case_clear(&c);
+    }
+    if (ret == STORE_OK && rc != SQLITE_DONE)
+        ret = db_fail(st, rc, "recording the cases' values");
+    sqlite3_finalize(rd);
+    sqlite3_finalize(wr);
+    return ret == STORE_OK ? chain_fill(st) : ret;
+}
+
 /* One entry per schema version.  A change for version 2 is one more line
  * here (and STORE_SCHEMA_VERSION 2).  Note: migrate_v1 generates the
  * cases table from imt_fields[]; when the dictionary gains a column, freeze
@@ -559,6 +965,7 @@ static const struct {
 } migrations[] = {
     { 1, migrate_v1 },
     { 2, migrate_v2 },
+    { 3, migrate_v3 },
 };
 
 static int read_user_version(imt_backend *st, int *v)
@@ -705,7 +1112,8 @@ static int prepare_all(imt_backend *st)
 
     static const struct { int id; const char *sql; } fixed[] = {
         { Q_AUDIT, "INSERT INTO audit (time, user, case_id, field, old_value, new_value, "
-                   "source, comment, ruleset) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)" },
+                   "source, comment, ruleset, snapshot) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" },
         { Q_EXISTS, "SELECT 1 FROM cases WHERE case_id = ?1" },
         { Q_REVIEW, "UPDATE cases SET review_status = ?2, reviewer = ?3, reviewed_at = ?4 "
                     "WHERE case_id = ?1" },
@@ -1003,7 +1411,19 @@ static imt_backend *sq_open(const char *path, unsigned flags, const char *user,
         snprintf(err, errn, "%s: %s", path, st->err);
         goto fail;
     }
-    if (migrate(st, path) != STORE_OK || prepare_all(st) != STORE_OK) {
+    if (sqlite3_create_function_v2(st->db, "imt_audit_row_hash", -1,
+                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_row_hash,
+                                   NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_create_function_v2(st->db, "imt_audit_chain", 2,
+                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_chain,
+                                   NULL, NULL, NULL) != SQLITE_OK) {
+        db_fail(st, sqlite3_errcode(st->db), "registering the audit hash functions");
+        snprintf(err, errn, "%s: %s", path, st->err);
+        goto fail;
+    }
+    if (migrate(st, path) != STORE_OK ||
+        (!sq_is_readonly(st) && chain_trigger(st) != STORE_OK) ||
+        prepare_all(st) != STORE_OK) {
         snprintf(err, errn, "%s", st->err);
         goto fail;
     }
@@ -1379,11 +1799,15 @@ static void normalise(imt_case *c)
     imt_case_derive(c);
 }
 
-static int audit_add(imt_backend *st, const char *case_id, const char *field,
-                     const char *oldv, const char *newv, const char *source,
-                     const char *comment, const char *ruleset)
+/* An audit row; snapshot (NULL for most rows) is the JSON object of a
+ * new case's values (case_snapshot).  Its hashes are filled in by the
+ * chain's trigger. */
+static int audit_add_snap(imt_backend *st, const char *case_id, const char *field,
+                          const char *oldv, const char *newv, const char *source,
+                          const char *comment, const char *ruleset, const char *snapshot)
 {
     sqlite3_stmt *s = st->q[Q_AUDIT];
+    sqlite3_bind_text(s, 10, snapshot, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 1, now_utc(st), -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, st->user, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, case_id, -1, SQLITE_STATIC);
@@ -1397,6 +1821,13 @@ static int audit_add(imt_backend *st, const char *case_id, const char *field,
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     return rc == SQLITE_DONE ? STORE_OK : db_fail(st, rc, "writing the audit trail");
+}
+
+static int audit_add(imt_backend *st, const char *case_id, const char *field,
+                     const char *oldv, const char *newv, const char *source,
+                     const char *comment, const char *ruleset)
+{
+    return audit_add_snap(st, case_id, field, oldv, newv, source, comment, ruleset, NULL);
 }
 
 /* ---- single cases -------------------------------------------------------- */
@@ -1486,7 +1917,10 @@ static int sq_insert(imt_backend *st, imt_case *c, const char *source)
     sqlite3_clear_bindings(s);
     if (rc == STORE_OK) {
         sqlite3_int64 rowid = sqlite3_last_insert_rowid(st->db);
-        rc = audit_add(st, c->case_id, "*", NULL, "created", source, NULL, NULL);
+        char *snap = case_snapshot(c);
+        rc = snap ? audit_add_snap(st, c->case_id, "*", NULL, "created", source, NULL, NULL, snap)
+                  : set_err(st, STORE_ERROR, "out of memory");
+        free(snap);
         if (rc != STORE_OK && st->in_tx && !sqlite3_get_autocommit(st->db)) {
             sqlite3_bind_int64(st->q[Q_UNINSERT], 1, rowid);
             sqlite3_step(st->q[Q_UNINSERT]);
@@ -1505,6 +1939,44 @@ static const char *audit_text(const imt_case *c, int f, char *buf, size_t n)
     if (is_text(imt_fields[f].type))
         return *FCPTR(c, f, char *);
     return imt_field_format(c, f, buf, n);
+}
+
+/* The values of a case as the audit trail records them at its creation:
+ * a JSON object of every field the store does not derive, by column
+ * name, each its canonical text (audit_text) or null.  Control bytes are
+ * escaped; other bytes are kept as they are.  NULL when out of memory. */
+static char *case_snapshot(const imt_case *c)
+{
+    sbuf b = { 0 };
+    sb_add(&b, "{");
+    int k = 0;
+    for (int f = 0; f < IMT_F_COUNT; f++) {
+        if (imt_fields[f].flags & FF_DERIVED)
+            continue;
+        char buf[64];
+        const char *t = audit_text(c, f, buf, sizeof buf);
+        sb_add(&b, "%s\"%s\":", k++ ? "," : "", imt_fields[f].name);
+        if (!t) {
+            sb_add(&b, "null");
+            continue;
+        }
+        sb_add(&b, "\"");
+        for (const unsigned char *p = (const unsigned char *)t; *p; p++) {
+            if (*p == '"' || *p == '\\')
+                sb_add(&b, "\\%c", *p);
+            else if (*p < 0x20 || *p == 0x7f)
+                sb_add(&b, "\\u%04x", *p);
+            else
+                sb_add(&b, "%c", *p);
+        }
+        sb_add(&b, "\"");
+    }
+    sb_add(&b, "}");
+    if (b.oom) {
+        sb_free(&b);
+        return NULL;
+    }
+    return b.s;
 }
 
 /* Write c over the stored old: each changed field is updated and audited.
@@ -2347,9 +2819,303 @@ static void audit_time_row(checker *ck, sqlite3_stmt *q)
     problem(ck, "audit row %lld has a malformed time", (long long)sqlite3_column_int64(q, 0));
 }
 
+
+/* ---- check: the hash chain and the replay of the history ------------------- */
+
+/* The row hash of the current row of q (a SELECT * FROM audit), computed
+ * from its columns; *seq, and the stored row_hash and hash (NULL when
+ * missing) too. */
+typedef struct {
+    int ncol, iseq, irh, ih;
+    chain_col cols[128];
+} chain_reader;
+
+static int chain_reader_init(imt_backend *st, chain_reader *r, sqlite3_stmt *q)
+{
+    memset(r, 0, sizeof *r);
+    r->ncol = sqlite3_column_count(q);
+    r->iseq = r->irh = r->ih = -1;
+    if (r->ncol > 128)
+        return set_err(st, STORE_ERROR, "the audit table has too many columns");
+    for (int i = 0; i < r->ncol; i++) {
+        const char *n = sqlite3_column_name(q, i);
+        if (strcmp(n, "seq") == 0)
+            r->iseq = i;
+        else if (strcmp(n, "row_hash") == 0)
+            r->irh = i;
+        else if (strcmp(n, "hash") == 0)
+            r->ih = i;
+    }
+    return STORE_OK;
+}
+
+static void chain_read(chain_reader *r, sqlite3_stmt *q, long long *seq, unsigned char rh[32])
+{
+    int n = 0;
+    *seq = sqlite3_column_int64(q, r->iseq);
+    for (int i = 0; i < r->ncol; i++) {
+        r->cols[n].name = sqlite3_column_name(q, i);
+        r->cols[n++].v = sqlite3_column_value(q, i);
+    }
+    chain_row_hash(r->cols, n, rh);
+}
+
+/* Where row `seq` (row hash rh, stored hash h) was written: the seq of the
+ * row whose stored hash it chains from (0: it chains as the first row;
+ * -1: from no row there is). */
+static long long chain_find_prev(imt_backend *st, const unsigned char rh[32],
+                                 const unsigned char h[32], long long self)
+{
+    unsigned char d[32];
+    chain_link(NULL, rh, d);
+    if (memcmp(d, h, 32) == 0)
+        return 0;
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(st->db, "SELECT seq, hash FROM audit ORDER BY seq", -1, &q, NULL) !=
+        SQLITE_OK)
+        return -1;
+    long long found = -1;
+    while (found < 0 && sqlite3_step(q) == SQLITE_ROW) {
+        unsigned char p[32];
+        long long s = sqlite3_column_int64(q, 0);
+        if (s == self || unhex32((const char *)sqlite3_column_text(q, 1), p) != 0)
+            continue;
+        chain_link(p, rh, d);
+        if (memcmp(d, h, 32) == 0)
+            found = s;
+    }
+    sqlite3_finalize(q);
+    return found;
+}
+
+/* Walk the audit trail in order and recompute each row's hashes; name the
+ * first row that does not fit and why.  head gets the last row's stored
+ * hash. */
+static int check_chain(imt_backend *st, checker *ck, store_audit_head *head)
+{
+    sqlite3_stmt *q;
+    memset(head, 0, sizeof *head);
+    int rc = sqlite3_prepare_v2(st->db, "SELECT * FROM audit ORDER BY seq", -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return db_fail(st, rc, "checking the audit trail");
+    chain_reader *r = malloc(sizeof *r);
+    if (!r) {
+        sqlite3_finalize(q);
+        return set_err(st, STORE_ERROR, "out of memory");
+    }
+    if ((rc = chain_reader_init(st, r, q)) != STORE_OK)
+        goto out;
+    if (r->iseq < 0 || r->irh < 0 || r->ih < 0) {
+        problem(ck, "the audit trail has no hash chain (columns row_hash and hash)");
+        goto out;
+    }
+    unsigned char prev[32];
+    bool have_prev = false, broken = false;
+    long long prev_seq = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        long long seq;
+        unsigned char rh[32], srh[32], sh[32], d[32];
+        chain_read(r, q, &seq, rh);
+        const char *hs = (const char *)sqlite3_column_text(q, r->ih);
+        bool hash_ok = unhex32(hs, sh) == 0;
+        head->rows++;
+        head->seq = seq;
+        snprintf(head->hash, sizeof head->hash, "%s", hash_ok ? hs : "");
+        if (broken) {
+            if (hash_ok) {
+                memcpy(prev, sh, 32);
+                have_prev = true;
+            }
+            continue;
+        }
+        bool gap = head->rows > 1 ? seq != prev_seq + 1 : false;
+        if (!hash_ok) {
+            problem(ck, "audit row %lld has no valid hash: it was added or rewritten behind "
+                        "imtreview's back (the hash chain breaks here)", seq);
+            broken = true;
+        } else if (unhex32((const char *)sqlite3_column_text(q, r->irh), srh) != 0 ||
+                   memcmp(srh, rh, 32) != 0) {
+            problem(ck, "audit row %lld was changed after it was written: its values do not "
+                        "match its hash (the hash chain breaks here)", seq);
+            broken = true;
+        } else {
+            chain_link(have_prev ? prev : NULL, rh, d);
+            if (memcmp(d, sh, 32) != 0) {
+                broken = true;
+                long long from = chain_find_prev(st, rh, sh, seq);
+                if (gap && seq - prev_seq == 2)
+                    problem(ck, "audit row %lld was removed: row %lld does not follow row %lld "
+                                "in the hash chain", prev_seq + 1, seq, prev_seq);
+                else if (gap)
+                    problem(ck, "audit rows %lld to %lld were removed: row %lld does not follow "
+                                "row %lld in the hash chain", prev_seq + 1, seq - 1, seq,
+                            prev_seq);
+                else if (from > seq)
+                    problem(ck, "audit row %lld is out of order: it was written after the row "
+                                "now numbered %lld (the audit trail was reordered)", seq, from);
+                else if (from == 0 && head->rows > 1)
+                    problem(ck, "audit rows up to %lld were inserted behind imtreview's back: "
+                                "row %lld was written as the first row", prev_seq, seq);
+                else if (from > 0 && from == prev_seq - 1)
+                    problem(ck, "audit row %lld was inserted behind imtreview's back: row %lld "
+                                "was written right after row %lld", prev_seq, seq, from);
+                else if (from > 0 && from < prev_seq)
+                    problem(ck, "audit rows %lld to %lld were inserted behind imtreview's "
+                                "back: row %lld was written right after row %lld",
+                            from + 1, prev_seq, seq, from);
+                else if (head->rows == 1)
+                    problem(ck, "audit row %lld is not the first row written: the rows before "
+                                "it were removed", seq);
+                else
+                    problem(ck, "audit row %lld does not follow row %lld in the hash chain: "
+                                "rows between them were removed, or its hash was rewritten",
+                            seq, prev_seq);
+            }
+        }
+        if (!broken && gap)
+            problem(ck, "audit rows %lld to %lld are missing (renumbered behind imtreview's "
+                        "back)", prev_seq + 1, seq - 1);
+        if (hash_ok) {
+            memcpy(prev, sh, 32);
+            have_prev = true;
+        }
+        prev_seq = seq;
+    }
+    rc = rc == SQLITE_DONE ? STORE_OK : db_fail(st, rc, "checking the audit trail");
+    head->ok = !broken;
+out:
+    free(r);
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* Replay each case's history (its creation snapshot, then every change of
+ * a field) and compare the result with the stored values. */
+static int check_replay(imt_backend *st, checker *ck)
+{
+    sbuf b = { 0 };
+    sb_add(&b, "SELECT %s FROM cases ORDER BY case_id", st->cols);
+    if (b.oom)
+        return set_err(st, STORE_ERROR, "out of memory");
+    sqlite3_stmt *qc = NULL, *qh = NULL, *qj = NULL;
+    int rc = sqlite3_prepare_v2(st->db, b.s, -1, &qc, NULL);
+    sb_free(&b);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(st->db, "SELECT seq, field, new_value, snapshot FROM audit "
+                                        "WHERE case_id = ?1 ORDER BY seq", -1, &qh, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(st->db, "SELECT key, value FROM json_each(?1)", -1, &qj, NULL);
+    if (rc != SQLITE_OK) {
+        rc = db_fail(st, rc, "checking the history");
+        goto out;
+    }
+    char *state[IMT_F_COUNT] = { 0 };
+    bool known[IMT_F_COUNT];
+    int ret = STORE_OK;
+    while (ret == STORE_OK && (rc = sqlite3_step(qc)) == SQLITE_ROW) {
+        imt_case c;
+        if (load_case(qc, 0, &c) != 0) {
+            ret = set_err(st, STORE_ERROR, "out of memory");
+            break;
+        }
+        char idb[160];
+        const char *id = safe(c.case_id, idb, sizeof idb);
+        bool base = false;
+        for (int f = 0; f < IMT_F_COUNT; f++) {
+            free(state[f]);
+            state[f] = NULL;
+            known[f] = false;
+        }
+        sqlite3_bind_text(qh, 1, c.case_id, -1, SQLITE_STATIC);
+        while ((rc = sqlite3_step(qh)) == SQLITE_ROW) {
+            const char *field = (const char *)sqlite3_column_text(qh, 1);
+            if (sqlite3_column_type(qh, 3) != SQLITE_NULL) {
+                for (int f = 0; f < IMT_F_COUNT; f++) {
+                    free(state[f]);
+                    state[f] = NULL;
+                    known[f] = false;
+                }
+                base = true;
+                sqlite3_bind_value(qj, 1, sqlite3_column_value(qh, 3));
+                int jr;
+                while ((jr = sqlite3_step(qj)) == SQLITE_ROW) {
+                    int f = imt_field_find((const char *)sqlite3_column_text(qj, 0));
+                    if (f < 0 || (imt_fields[f].flags & FF_DERIVED))
+                        continue;
+                    const char *v = (const char *)sqlite3_column_text(qj, 1);
+                    free(state[f]);
+                    state[f] = v ? strdup(v) : NULL;
+                    known[f] = true;
+                }
+                if (jr != SQLITE_DONE)
+                    problem(ck, "audit row %lld: the values case '%s' was created with are "
+                                "not readable", (long long)sqlite3_column_int64(qh, 0), id);
+                sqlite3_reset(qj);
+                continue;
+            }
+            int f = field ? imt_field_find(field) : -1;
+            if (f < 0 || (imt_fields[f].flags & FF_DERIVED) || !base)
+                continue;
+            const char *v = (const char *)sqlite3_column_text(qh, 2);
+            free(state[f]);
+            state[f] = v ? strdup(v) : NULL;
+            known[f] = true;
+        }
+        sqlite3_reset(qh);
+        if (rc != SQLITE_DONE) {
+            imt_case_clear(&c);
+            ret = db_fail(st, rc, "checking the history");
+            break;
+        }
+        if (!base) {
+            problem(ck, "case '%s' has no record of its creation in the audit trail: its "
+                        "history was removed, or it was added behind imtreview's back", id);
+        } else {
+            for (int f = 0; f < IMT_F_COUNT; f++) {
+                if (!known[f])
+                    continue;
+                char buf[64], b1[160], b2[160];
+                const char *cur = audit_text(&c, f, buf, sizeof buf);
+                if ((cur == NULL) != (state[f] == NULL) ||
+                    (cur && strcmp(cur, state[f]) != 0))
+                    problem(ck, "case '%s': %s is %s%s%s but its history says %s%s%s "
+                                "(changed behind imtreview's back)", id, imt_fields[f].name,
+                            cur ? "'" : "", cur ? safe(cur, b1, sizeof b1) : "unknown",
+                            cur ? "'" : "", state[f] ? "'" : "",
+                            state[f] ? safe(state[f], b2, sizeof b2) : "unknown",
+                            state[f] ? "'" : "");
+            }
+        }
+        imt_case_clear(&c);
+    }
+    for (int f = 0; f < IMT_F_COUNT; f++)
+        free(state[f]);
+    if (ret == STORE_OK && rc != SQLITE_DONE)
+        ret = db_fail(st, rc, "checking the history");
+    rc = ret;
+out:
+    sqlite3_finalize(qc);
+    sqlite3_finalize(qh);
+    sqlite3_finalize(qj);
+    return rc;
+}
+
+static int sq_check_head(imt_backend *st, void (*report)(void *ctx, const char *msg),
+                         void *ctx, store_audit_head *head);
+
 static int sq_check(imt_backend *st, void (*report)(void *ctx, const char *msg), void *ctx)
 {
+    return sq_check_head(st, report, ctx, NULL);
+}
+
+static int sq_check_head(imt_backend *st, void (*report)(void *ctx, const char *msg),
+                         void *ctx, store_audit_head *head)
+{
     checker ck = { report, ctx, 0, 0 };
+    store_audit_head hd;
+    if (!head)
+        head = &hd;
+    memset(head, 0, sizeof *head);
     int rc = each_row(st, "PRAGMA integrity_check(100)", integrity_row, &ck);
     if (rc != STORE_OK)
         return rc;
@@ -2396,6 +3162,10 @@ static int sq_check(imt_backend *st, void (*report)(void *ctx, const char *msg),
     memset(key, 0, sizeof key);
     long before = ck.n;
     if ((rc = check_rows(st, &ck)) != STORE_OK)
+        return rc;
+    if ((rc = check_chain(st, &ck, head)) != STORE_OK)
+        return rc;
+    if ((rc = check_replay(st, &ck)) != STORE_OK)
         return rc;
     if (ck.held && ck.n == before)
         problem(&ck, "SQLite integrity check: %ld value%s break%s a constraint of the schema",
@@ -2448,4 +3218,5 @@ const imt_store_ops imt_sqlite_ops = {
     .audit_foreach = sq_audit_foreach,
     .secret = sq_secret,
     .check = sq_check,
+    .check_head = sq_check_head,
 };

@@ -255,3 +255,17 @@ int store_check(imt_store *st, void (*report)(void *ctx, const char *msg), void 
 {
     return st->ops->check(st->b, report, ctx);
 }
+
+int store_check_head(imt_store *st, void (*report)(void *ctx, const char *msg), void *ctx,
+                     store_audit_head *head)
+{
+    if (st->ops->check_head)
+        return st->ops->check_head(st->b, report, ctx, head);
+    memset(head, 0, sizeof *head);
+    int rc = st->ops->check(st->b, report, ctx);
+    if (rc < 0)
+        return rc;
+    if (report)
+        report(ctx, "this engine keeps no audit hash chain");
+    return rc + 1;
+}

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include <sqlite3.h>
+#include <sha256.h>
 
 #include "core/filter.h"
 #include "core/imtcase.h"
@@ -197,7 +198,7 @@ static void test_create_mode_0600_and_reopen(void **state)
     struct stat sb;
     assert_int_equal(stat(f->path, &sb), 0);
     assert_int_equal(sb.st_mode & 07777, 0600);
-    assert_int_equal(store_schema_version(f->st), 2);
+    assert_int_equal(store_schema_version(f->st), 3);
     assert_false(store_is_readonly(f->st));
     unsigned char k1[32], k2[32], zero[32] = { 0 };
     assert_int_equal(store_secret(f->st, k1), STORE_OK);
@@ -206,7 +207,7 @@ static void test_create_mode_0600_and_reopen(void **state)
     store_close(f->st);
 
     f->st = open_rw(f);
-    assert_int_equal(store_schema_version(f->st), 2);
+    assert_int_equal(store_schema_version(f->st), 3);
     assert_true(store_exists(f->st, "A-1"));
     assert_int_equal(store_secret(f->st, k2), STORE_OK);
     assert_memory_equal(k1, k2, 32);         /* the key is kept, not remade */
@@ -216,7 +217,7 @@ static void test_create_mode_0600_and_reopen(void **state)
     char mode[32];
     raw_text(db, "PRAGMA journal_mode", mode, sizeof mode);
     assert_string_equal(mode, "wal");
-    assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
     sqlite3_close(db);
 }
 
@@ -275,7 +276,7 @@ static void test_newer_schema_refused(void **state)
     char err[512];
     imt_store *st = store_open(f->path, 0, "tester", err, sizeof err);
     assert_null(st);
-    assert_string_equal(err, "database schema version 99 is newer than this imtreview (2); "
+    assert_string_equal(err, "database schema version 99 is newer than this imtreview (3); "
                              "upgrade imtreview");
     st = store_open(f->path, STORE_OPEN_READONLY, "tester", err, sizeof err);
     assert_null(st);
@@ -770,21 +771,34 @@ static void test_migrate_v1(void **state)
     store_close(f->st);
     f->st = NULL;
     sqlite3 *db = raw(f);
-    raw_exec(db, "DROP TRIGGER audit_no_replace; PRAGMA user_version = 1");
+    /* (what version 1 was: without audit_no_replace and without the hash
+     * chain of version 3) */
+    raw_exec(db, "DROP TRIGGER audit_no_replace; DROP TRIGGER audit_no_update; "
+                 "ALTER TABLE audit DROP COLUMN snapshot; ALTER TABLE audit DROP COLUMN row_hash; "
+                 "ALTER TABLE audit DROP COLUMN hash; "
+                 "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, "
+                 "'the audit trail is append-only: its rows cannot be changed'); END; "
+                 "PRAGMA user_version = 1");
     sqlite3_close(db);
 
     char err[512];
     imt_store *st = store_open(f->path, STORE_OPEN_READONLY, "tester", err, sizeof err);
     assert_null(st);
-    assert_non_null(strstr(err, "schema version 1 is older than this imtreview (2)"));
+    assert_non_null(strstr(err, "schema version 1 is older than this imtreview (3)"));
 
     f->st = open_rw(f);
-    assert_int_equal(store_schema_version(f->st), 2);
+    assert_int_equal(store_schema_version(f->st), 3);
     assert_true(store_exists(f->st, "A-1"));
     assert_int_equal(store_secret(f->st, k2), STORE_OK);
     assert_memory_equal(k1, k2, 32);
+    /* The upgrade to the chain: a baseline row per case, every row hashed. */
+    assert_int_equal(store_check(f->st, NULL, NULL), 0);
     db = raw(f);
-    assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM audit WHERE new_value = 'baseline' "
+                                 "AND case_id = 'A-1' AND snapshot LIKE '%\"site\":\"lung\"%'"), 1);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM audit WHERE length(hash) = 64 AND "
+                                 "length(row_hash) = 64"), 2);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
                                  "AND name = 'audit_no_replace'"), 1);
     char msg[256];
@@ -1668,14 +1682,18 @@ static void test_check(void **state)
     int np = store_check(f->st, report_cb, &l);
     for (int i = 0; i < l.n && i < 16; i++)
         print_message("reported: %s\n", l.msgs[i]);
-    assert_int_equal(np, 2);
+    /* and the replay of the history names each change made behind its back */
+    assert_int_equal(np, 4);
     assert_true(any_msg(&l, "'age_years' holds '999"));
     assert_true(any_msg(&l, "'sex' holds 'x'"));
-    raw_exec(db, "UPDATE cases SET age_years = NULL, sex = NULL WHERE case_id = 'K-2'");
+    assert_true(any_msg(&l, "case 'K-2': notes is 'a\\x01\\x1b' but its history says unknown"));
+    raw_exec(db, "UPDATE cases SET age_years = NULL, sex = NULL, notes = NULL "
+                 "WHERE case_id = 'K-2'");
     /* A cross-field rule broken (outcome without follow-up). */
     raw_exec(db, "UPDATE cases SET followup_months = NULL WHERE case_id = 'K-1'");
     memset(&l, 0, sizeof l);
-    assert_int_equal(store_check(f->st, report_cb, &l), 1);
+    assert_int_equal(store_check(f->st, report_cb, &l), 2);
+    assert_true(any_msg(&l, "case 'K-1': followup_months is unknown but its history says '12'"));
     assert_true(any_msg(&l, "followup_months"));
     raw_exec(db, "UPDATE cases SET followup_months = 12 WHERE case_id = 'K-1'");
 
@@ -1688,6 +1706,134 @@ static void test_check(void **state)
     memset(&l, 0, sizeof l);
     assert_int_equal(store_check(f->st, report_cb, &l), 2);
     assert_true(any_msg(&l, "audit_no_replace is missing"));
+    sqlite3_close(db);
+}
+
+
+/* The hash chain: every way of rewriting history behind the store's back,
+ * triggers dropped and re-created, is named by check with its row. */
+static const char *const no_update_sql =
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit WHEN OLD.hash IS NOT NULL BEGIN "
+    "SELECT RAISE(ABORT, 'the audit trail is append-only: its rows cannot be changed'); END";
+static const char *const no_delete_sql =
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN "
+    "SELECT RAISE(ABORT, 'the audit trail is append-only: its rows cannot be deleted'); END";
+
+static void chain_fixture(fx *f)
+{
+    f->st = open_rw(f);
+    insert_simple(f->st, "C-1", "lung");    /* audit row 1 */
+    insert_simple(f->st, "C-2", "cns");     /* 2 */
+    insert_simple(f->st, "C-3", "abdomen_pelvis");   /* 3 */
+    assert_int_equal(store_set_review(f->st, "C-1", REV_IN_REVIEW, "look", "rs1"), STORE_OK); /* 4 */
+    insert_simple(f->st, "C-4", "lung");    /* 5 */
+}
+
+/* A fresh fixture for the next tampering (the last one committed). */
+static sqlite3 *chain_reset(fx *f, sqlite3 *db)
+{
+    sqlite3_close(db);
+    store_close(f->st);
+    store_remove_files(f->path);
+    chain_fixture(f);
+    return raw(f);
+}
+
+static void expect_one(fx *f, const char *needle)
+{
+    report_list l = { 0 };
+    int np = store_check(f->st, report_cb, &l);
+    for (int i = 0; i < l.n && i < 16; i++)
+        print_message("reported: %s\n", l.msgs[i]);
+    assert_true(np >= 1);
+    assert_true(any_msg(&l, needle));
+}
+
+static void test_chain(void **state)
+{
+    fx *f = *state;
+    chain_fixture(f);
+    report_list l = { 0 };
+    store_audit_head h1;
+    assert_int_equal(store_check_head(f->st, report_cb, &l, &h1), 0);
+    assert_true(h1.ok);
+    assert_int_equal(h1.rows, 5);
+    assert_int_equal(h1.seq, 5);
+    assert_int_equal(strlen(h1.hash), 64);
+    /* The head is SHA-256(row 4's hash || row 5's row_hash), recomputed
+     * here with libmd from what the file holds. */
+    sqlite3 *db = raw(f);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT hash FROM audit WHERE seq = 4), "
+                                            "row_hash FROM audit WHERE seq = 5", -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    unsigned char in[64], d[32];
+    for (int c = 0; c < 2; c++) {
+        const char *hx = (const char *)sqlite3_column_text(q, c);
+        for (int i = 0; i < 32; i++)
+            sscanf(hx + 2 * i, "%2hhx", &in[32 * c + i]);
+    }
+    sqlite3_finalize(q);
+    SHA2_CTX sc;
+    SHA256Init(&sc);
+    SHA256Update(&sc, in, 64);
+    SHA256Final(d, &sc);
+    char hex[65];
+    for (int i = 0; i < 32; i++)
+        sprintf(hex + 2 * i, "%02x", d[i]);
+    assert_string_equal(hex, h1.hash);
+
+    /* 1. triggers dropped, a user rewritten, the trigger re-created */
+    raw_exec(db, "DROP TRIGGER audit_no_update; "
+                 "UPDATE audit SET user = 'mallory' WHERE seq = 2");
+    raw_exec(db, no_update_sql);
+    expect_one(f, "audit row 2 was changed after it was written");
+    db = chain_reset(f, db);
+    /* 2. a case's whole history deleted */
+    raw_exec(db, "DROP TRIGGER audit_no_delete; "
+                 "DELETE FROM audit WHERE case_id = 'C-2'");
+    raw_exec(db, no_delete_sql);
+    expect_one(f, "audit row 2 was removed: row 3 does not follow row 1");
+    expect_one(f, "case 'C-2' has no record of its creation");
+    db = chain_reset(f, db);
+    /* 3. a case changed with no audit row */
+    raw_exec(db, "UPDATE cases SET site = 'trunk_limbs' WHERE case_id = 'C-3'");
+    expect_one(f, "case 'C-3': site is 'trunk_limbs' but its history says 'abdomen_pelvis'");
+    db = chain_reset(f, db);
+    /* 4. two rows swapped */
+    raw_exec(db, "DROP TRIGGER audit_no_update; "
+                 "UPDATE audit SET seq = -1 WHERE seq = 2; UPDATE audit SET seq = 2 WHERE seq = 3; "
+                 "UPDATE audit SET seq = 3 WHERE seq = -1");
+    raw_exec(db, no_update_sql);
+    expect_one(f, "audit row 2 is out of order: it was written after the row now numbered 3");
+    db = chain_reset(f, db);
+    /* 5. a row inserted by another program (no hash) */
+    raw_exec(db, "INSERT INTO audit (time, user, case_id, field, old_value, "
+                 "new_value, source) VALUES ('2026-01-01T00:00:00Z', 'x', 'C-3', 'site', "
+                 "'abdomen_pelvis', 'trunk_limbs', 'edit'); UPDATE cases SET site = 'trunk_limbs' WHERE case_id = 'C-3'");
+    expect_one(f, "audit row 6 has no valid hash");
+    db = chain_reset(f, db);
+    /* 6. a copy of row 2, hashes and all, inserted after it (the rows
+     * after it renumbered): the copy chains from row 1, not row 2 */
+    raw_exec(db, "DROP TRIGGER audit_no_update; "
+                 "UPDATE audit SET seq = seq + 100 WHERE seq >= 3; "
+                 "UPDATE audit SET seq = seq - 99 WHERE seq >= 100; "
+                 "INSERT INTO audit (seq, time, user, case_id, field, new_value, source, snapshot, "
+                 "row_hash, hash) SELECT 3, time, user, case_id, field, new_value, source, snapshot, "
+                 "row_hash, hash FROM audit WHERE seq = 2");
+    raw_exec(db, no_update_sql);
+    expect_one(f, "audit row 2 was inserted behind imtreview's back: row 3 was written "
+                  "right after row 1");
+    db = chain_reset(f, db);
+    memset(&l, 0, sizeof l);
+    store_audit_head h2;
+    assert_int_equal(store_check_head(f->st, report_cb, &l, &h1), 0);
+    /* A new row moves the head, and the chain goes on. */
+    insert_simple(f->st, "C-5", "lung");
+    assert_int_equal(store_check_head(f->st, report_cb, &l, &h2), 0);
+    assert_int_equal(h2.seq, 6);
+    assert_string_not_equal(h1.hash, h2.hash);
     sqlite3_close(db);
 }
 
@@ -1770,6 +1916,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_foreach, cohort_setup, cohort_teardown),
         cmocka_unit_test_setup_teardown(test_search_unicode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreach_by_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interrupt_rolls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_interrupt_ends_busy_wait, setup, teardown),
