@@ -2,8 +2,10 @@
  * (../shared/spec/data-dictionary.md; cli.md `export`).
  *
  * Columns: every field of imt_fields[] in table (= dictionary) order,
- * including the derived alk_status and alk_confirmed; --deidentify drops
- * the FF_IDENTIFY columns and replaces case_id by a keyed pseudonym.
+ * including the derived alk_status and alk_confirmed.  deidentify drops
+ * every free-text column (FT_TEXT; kept with keep_free_text, reviewer
+ * never) and every date, writes ages of 90 and over as 90 and
+ * replaces case_id by a keyed pseudonym.
  * Cells are quoted only when they must be (a comma, quote, CR or LF, or a
  * space/tab at either end); lines end with LF.  Output is deterministic:
  * the same cases give the same bytes. */
@@ -19,6 +21,7 @@
 typedef struct {
     bool deidentify;               /* drop identifying columns, pseudonymise */
     bool excel_safe;               /* neutralise formula-like cells          */
+    bool keep_free_text;           /* deidentify keeps the free-text columns */
     unsigned char key[32];         /* pseudonym key (store_secret)           */
 } csvexp_opts;
 

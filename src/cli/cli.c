@@ -23,7 +23,7 @@ static const char *const writing_commands[] = { "import", "review", NULL };
 
 static const imt_command commands[] = {
     { "import",    cmd_import,    "import [--dry-run] [--update] [--ignore-unknown-columns] FILE.csv" },
-    { "export",    cmd_export,    "export [FILTERS] [--deidentify] [--excel-safe] [-o FILE]" },
+    { "export",    cmd_export,    "export [FILTERS] [--deidentify [--keep-free-text]] [--excel-safe] [-o FILE]" },
     { "list",      cmd_list,      "list [FILTERS] [--json]" },
     { "show",      cmd_show,      "show CASE_ID [--json]" },
     { "recommend", cmd_recommend, "recommend CASE_ID [--json] [--mitoses-cutoff N]" },

@@ -16,18 +16,23 @@
 static void usage(FILE *fp)
 {
     fprintf(fp,
-        "Usage: imtreview [--db PATH] export [FILTERS] [--deidentify] [--excel-safe]\n"
-        "                 [-o FILE]\n"
+        "Usage: imtreview [--db PATH] export [FILTERS] [--deidentify [--keep-free-text]]\n"
+        "                 [--excel-safe] [-o FILE]\n"
         "\n"
         "Write the cases as CSV (every data-dictionary column in dictionary order,\n"
         "then the derived alk_status and alk_confirmed), one case per line ordered\n"
         "by case_id, LF line ends.  The output re-imports to the same data.\n"
         "\n"
         CLI_FILTER_HELP
-        "  --deidentify       drop notes, reviewer and diagnosis_date; replace\n"
-        "                     case_id by a pseudonym (P + 16 hex digits) that is the\n"
-        "                     same on every export of this database; rows are then\n"
-        "                     ordered by pseudonym\n"
+        "  --deidentify       HIPAA Safe Harbor for these fields: drop every\n"
+        "                     free-text column (site_detail, imaging, chemotherapy,\n"
+        "                     targeted, immunotherapy, notes), reviewer and the\n"
+        "                     dates (diagnosis_date, reviewed_at); write ages of 90\n"
+        "                     and over as 90; replace case_id by a pseudonym\n"
+        "                     (P + 16 hex digits) that is the same on every export\n"
+        "                     of this database; rows are then ordered by pseudonym\n"
+        "  --keep-free-text   with --deidentify: keep the free-text columns (check\n"
+        "                     them yourself: they can name a person or a place)\n"
         "  --excel-safe       put ' before any cell starting with = + - @ TAB or CR,\n"
         "                     so a spreadsheet shows it instead of running it (such\n"
         "                     a file is for spreadsheets, not for re-import)\n"
@@ -154,6 +159,7 @@ int cmd_export(imt_app *app, int argc, char **argv)
     static const struct option opts[] = {
         CLI_FILTER_LONGOPTS,
         { "deidentify", 0, NULL, 'd' },
+        { "keep-free-text", 0, NULL, 'k' },
         { "excel-safe", 0, NULL, 'x' },
         { "output", 1, NULL, 'o' },
         { "help", 0, NULL, 'h' },
@@ -176,6 +182,7 @@ int cmd_export(imt_app *app, int argc, char **argv)
         }
         case 'd': o.deidentify = true; break;
         case 'x': o.excel_safe = true; break;
+        case 'k': o.keep_free_text = true; break;
         case 'o': out = optarg; break;
         case 'h': usage(app->out); return EXIT_OK;
         default:
@@ -185,6 +192,11 @@ int cmd_export(imt_app *app, int argc, char **argv)
     }
     if (optind != argc) {
         app_error(app, "export", "unexpected argument '%s'", argv[optind]);
+        usage(app->err);
+        return EXIT_USAGE;
+    }
+    if (o.keep_free_text && !o.deidentify) {
+        app_error(app, "export", "--keep-free-text goes with --deidentify");
         usage(app->err);
         return EXIT_USAGE;
     }

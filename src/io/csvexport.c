@@ -4,6 +4,7 @@
 
 #include <csv.h>
 #include <sha2.h>
+#include <stdio.h>
 #include <string.h>
 
 static bool is_text(imt_ftype t)
@@ -12,9 +13,22 @@ static bool is_text(imt_ftype t)
            t == FT_TIMESTAMP;
 }
 
+/* --deidentify (HIPAA Safe Harbor as far as it applies to these fields):
+ * every free-text field is dropped (it can name a person, a clinic or a
+ * town) unless keep_free_text, the reviewer always; every date is
+ * dropped (diagnosis_date, reviewed_at; a year alone would not re-import
+ * as a date); ages of 90 and over become 90 (csvexp_row); case_id becomes
+ * the keyed pseudonym. */
 static bool exported(const csvexp_opts *o, int f)
 {
-    return !(o->deidentify && (imt_fields[f].flags & FF_IDENTIFY));
+    if (!o->deidentify)
+        return true;
+    if (f == IMT_F_reviewer || imt_fields[f].type == FT_DATE ||
+        imt_fields[f].type == FT_TIMESTAMP)
+        return false;
+    if (imt_fields[f].type == FT_TEXT)
+        return o->keep_free_text;
+    return true;
 }
 
 /* Quoting is needed for what RFC 4180 says (comma, quote, CR, LF) and for
@@ -90,6 +104,12 @@ int csvexp_row(FILE *fp, const imt_case *c, const csvexp_opts *o)
             char p[CSVEXP_PSEUDONYM_LEN + 1];
             csvexp_case_pseudonym(o->key, &d, p);
             if (fputs(p, fp) == EOF)
+                return -1;
+            continue;
+        }
+        if (o->deidentify && f == IMT_F_age_years && imt_field_is_known(&d, f) &&
+            d.age_years.v >= 90) {
+            if (fputs("90", fp) == EOF)   /* "90 or older" */
                 return -1;
             continue;
         }

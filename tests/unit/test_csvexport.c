@@ -179,8 +179,24 @@ static void test_header(void **state)
     assert_null(strstr(b, "notes"));
     assert_null(strstr(b, "reviewer"));
     assert_null(strstr(b, "diagnosis_date"));
+    /* Safe Harbor: every free-text column and every date dropped */
+    assert_non_null(strstr(b, "case_id,age_years,sex,site,size_cm,"));
+    assert_null(strstr(b, "site_detail"));
+    assert_null(strstr(b, "imaging"));
+    assert_null(strstr(b, "chemotherapy"));
+    assert_null(strstr(b, "immunotherapy"));
+    assert_null(strstr(b, "reviewed_at"));
+    assert_non_null(strstr(b, ",followup_months,review_status,alk_status,"));
+    free(b);
+    /* --keep-free-text: the free text back, never reviewer or a date */
+    o.keep_free_text = true;
+    m = open_memstream(&b, &n);
+    csvexp_header(m, &o);
+    fclose(m);
     assert_non_null(strstr(b, "case_id,age_years,sex,site,site_detail,size_cm,"));
-    assert_non_null(strstr(b, ",followup_months,review_status,reviewed_at,alk_status,"));
+    assert_non_null(strstr(b, ",notes,review_status,alk_status,"));
+    assert_null(strstr(b, "reviewer"));
+    assert_null(strstr(b, "diagnosis_date"));
     free(b);
 }
 
@@ -272,7 +288,23 @@ static void test_derived_and_deidentified_row(void **state)
     assert_null(strstr(out, "A-001"));
     assert_null(strstr(out, "2019-03-04"));
     assert_null(strstr(out, "plain note"));
+    assert_null(strstr(out, "right lower lobe"));
+    assert_non_null(strstr(out, "\nP9083f3ea1e53a0f8,34,F,lung,4.5,"));
+    free(out);
+    o.keep_free_text = true;
+    out = export_list(&l, &o);
     assert_non_null(strstr(out, "\nP9083f3ea1e53a0f8,34,F,lung,right lower lobe,4.5,"));
+    assert_non_null(strstr(out, "plain note"));
+    assert_null(strstr(out, "2019"));
+    free(out);
+    /* ages of 90 and over as 90 (Safe Harbor), 89.9 as it is */
+    o.keep_free_text = false;
+    l.v[0].age_years.v = 97;
+    l.v[1].age_years.v = 89.9;
+    out = export_list(&l, &o);
+    assert_non_null(strstr(out, "\nP9083f3ea1e53a0f8,90,F,lung,4.5,"));
+    assert_non_null(strstr(out, ",89.9,M,head_neck,"));
+    assert_null(strstr(out, ",97,"));
     free(out);
     free_list(&l);
 }
