@@ -3,11 +3,13 @@
  * the context they work in is app/app.h. */
 #define _GNU_SOURCE
 #include "cli/cli.h"
+#include "io/ttyout.h"
 #include "app/app.h"
 #include "io/atomicfile.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <langinfo.h>
 #include <locale.h>
 #include <pwd.h>
 #include <signal.h>
@@ -206,7 +208,27 @@ int cli_main(int argc, char **argv)
             }
             optind = 0; /* full reset of getopt for the subcommand */
             opterr = 1;
+            /* To a terminal, every command's output goes through the
+             * sanitising stream (io/ttyout.h); to a file or pipe it stays
+             * byte-faithful. */
+            bool ascii = app.ascii || strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
+            FILE *tty_out = isatty(STDOUT_FILENO) ? ttyout_open(stdout, ascii) : NULL;
+            FILE *tty_err = isatty(STDERR_FILENO) ? ttyout_open(stderr, ascii) : NULL;
+            if (tty_out)
+                app.out = tty_out;
+            if (tty_err)
+                app.err = tty_err;
             rc = cmd->run(&app, sub_argc, sub_argv);
+            if (tty_out && fclose(tty_out) != 0 && rc == EXIT_OK && !app.saved) {
+                app.out = stdout;
+                app.err = tty_err ? tty_err : stderr;
+                app_error(&app, NULL, "cannot write the output: %s", strerror(errno));
+                rc = EXIT_FAIL;
+            }
+            app.out = stdout;
+            if (tty_err)
+                fclose(tty_err);
+            app.err = stderr;
             sub_argv[0] = cmd_name;
         }
     }

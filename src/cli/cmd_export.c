@@ -4,10 +4,12 @@
 #include "cli/cli.h"
 #include "io/atomicfile.h"
 #include "io/csvexport.h"
+#include "io/ttyout.h"
 #include "store/store.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <langinfo.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -116,8 +118,15 @@ static int export_to_file(imt_app *app, const char *path, const imt_filter *flt,
             app_error(app, "export", "cannot open %s: %s", path, strerror(errno));
             return EXIT_FAIL;
         }
+        /* -o /dev/tty (or /dev/stdout on a terminal): sanitised as any
+         * output to a terminal is (io/ttyout.h). */
+        FILE *tty = isatty(fileno(fp))
+            ? ttyout_open(fp, app->ascii || strcmp(nl_langinfo(CODESET), "UTF-8") != 0)
+            : NULL;
         errno = 0;
-        int rc = write_all(app, fp, flt, o);
+        int rc = write_all(app, tty ? tty : fp, flt, o);
+        if (tty && fclose(tty) != 0 && rc == 0)
+            rc = 1;
         if (rc == 0 && fflush(fp) != 0)
             rc = 1;
         int e = errno;

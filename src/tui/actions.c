@@ -256,20 +256,36 @@ static int exp_row(void *ctx, const imt_case *c)
 
 /* Write the export into path atomically (io/atomicfile.h).  Returns the
  * number of cases, or -1 with a reason in err. */
-static long export_file(tui *t, const char *path, char *err, size_t errn)
+/* De-identified rows go out in pseudonym order, as `export --deidentify`
+ * writes them (the list's order would give the cases away). */
+static void exp_pseudonym_key(void *kctx, const imt_case *c, char *out, size_t n)
 {
+    const csvexp_opts *o = kctx;
+    char p[CSVEXP_PSEUDONYM_LEN + 1];
+    csvexp_case_pseudonym(o->key, c, p);
+    snprintf(out, n, "%s", p);
+}
+
+static long export_file(tui *t, const char *path, csvexp_opts *o, char *err, size_t errn)
+{
+    if (o->deidentify && store_secret(t->app->store, o->key) != STORE_OK) {
+        snprintf(err, errn, "cannot read the pseudonym key: %s", store_errmsg(t->app->store));
+        return -1;
+    }
     atomic_file af;
     if (af_open(&af, path) != 0) {
         snprintf(err, errn, "cannot create a temporary file beside it: %s",
                  strerror(errno));
         return -1;
     }
-    csvexp_opts o;
-    memset(&o, 0, sizeof o);
-    exp_ctx e = { af.f, &o, 0 };
+    exp_ctx e = { af.f, o, 0 };
     errno = 0;
-    int rc = csvexp_header(af.f, &o) != 0 ? 1
+    int rc = csvexp_header(af.f, o) != 0 ? 1
+           : o->deidentify
+           ? store_foreach_by_key(t->app->store, &t->lw->filter, exp_pseudonym_key, o,
+                                  exp_row, &e)
            : store_foreach(t->app->store, &t->lw->filter, t->lw->sort, exp_row, &e);
+    memset(o->key, 0, sizeof o->key);
     if (rc != 0) {
         int werr = errno;
         af_abort(&af);
@@ -288,6 +304,23 @@ static long export_file(tui *t, const char *path, char *err, size_t errn)
 
 void tui_export(tui *t)
 {
+    /* The choices of `imtreview export`: --excel-safe, --deidentify,
+     * --deidentify --keep-free-text. */
+    static const char *const kinds[] = {
+        "All columns (re-imports)",
+        "All columns, formula-safe (for spreadsheets)",
+        "De-identified: no free text, dates or case ids; ages 90+ as 90",
+        "De-identified, formula-safe",
+        "De-identified but keeping the free text (read it first)",
+    };
+    int kind = tui_choose(t, "Export as", kinds, (int)(sizeof kinds / sizeof kinds[0]), 0);
+    if (kind < 0)
+        return;
+    csvexp_opts o;
+    memset(&o, 0, sizeof o);
+    o.excel_safe = kind == 1 || kind == 3;
+    o.deidentify = kind >= 2;
+    o.keep_free_text = kind == 4;
     char name[1024];
     if (tui_prompt(t, "Export the filtered cases to CSV file", "imtreview-export.csv",
                    name, sizeof name, NULL, NULL) != 1 || !name[0])
@@ -301,11 +334,12 @@ void tui_export(tui *t)
     if (existed && !tui_confirm(t, "The file exists. Replace it?"))
         return;
     char err[512] = "";
-    long n = export_file(t, name, err, sizeof err);
+    long n = export_file(t, name, &o, err, sizeof err);
     if (n < 0) {
         tui_message(t, true, "export to %s failed: %s; %s", name, err,
                     existed ? "the file is unchanged" : "no file was written");
         return;
     }
-    tui_message(t, false, "exported %ld case%s to %s", n, n == 1 ? "" : "s", name);
+    tui_message(t, false, "exported %ld case%s to %s%s", n, n == 1 ? "" : "s", name,
+                o.deidentify ? " (de-identified)" : "");
 }

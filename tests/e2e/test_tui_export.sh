@@ -27,8 +27,12 @@ tl_run "cd '$out'"
 tl_tui
 tl_wait_re '[0-9]+ of [0-9]+ cases' 10 || { tl_notok starts "$(tl_screen | head -n 3)"; exit 1; }
 
-export_to() {   # file name typed into the prompt
+export_to() {   # file name typed into the prompt; $2: down presses in "Export as"
     tl_keys x
+    tl_wait 'Export as' 3 || return 1
+    i=0
+    while [ "$i" -lt "${2:-0}" ]; do tl_keys Down; i=$((i + 1)); done
+    tl_keys Enter
     tl_wait 'Export the filtered' 3 || return 1
     tl_keys C-u
     T send-keys -t "$TL_SESSION" -l "$1"
@@ -78,5 +82,33 @@ export_to adir
 tl_wait 'not a regular file' 3 && tl_ok directory_refused || tl_notok directory_refused "$(tl_status)"
 left=$(find "$out" -name '.*' -type f | wc -l)
 [ "$left" -eq 0 ] && tl_ok no_temp_files_left || tl_notok no_temp_files_left "$left left"
+# the command line's choices: formula-safe, de-identified (same bytes as
+# `export --excel-safe`, `--deidentify`, `--deidentify --keep-free-text`)
+export_to xs.csv 1
+tl_wait 'exported 62 cases to xs.csv' 5 || tl_notok excel_safe_message "$(tl_status)"
+"$IMTREVIEW" --db "$TL_DB" export --excel-safe >"$TL_DIR/cli-xs.csv"
+cmp -s "$out/xs.csv" "$TL_DIR/cli-xs.csv" && tl_ok excel_safe_equals_cli ||
+    tl_notok excel_safe_equals_cli
+export_to deid.csv 2
+tl_wait 'exported 62 cases to deid.csv (de-identified)' 5 || tl_notok deid_message "$(tl_status)"
+"$IMTREVIEW" --db "$TL_DB" export --deidentify >"$TL_DIR/cli-deid.csv"
+cmp -s "$out/deid.csv" "$TL_DIR/cli-deid.csv" && tl_ok deidentified_equals_cli ||
+    tl_notok deidentified_equals_cli
+export_to deidx.csv 3
+tl_wait 'exported 62 cases to deidx.csv' 5
+"$IMTREVIEW" --db "$TL_DB" export --deidentify --excel-safe >"$TL_DIR/cli-deidx.csv"
+cmp -s "$out/deidx.csv" "$TL_DIR/cli-deidx.csv" && tl_ok deid_excel_equals_cli ||
+    tl_notok deid_excel_equals_cli
+export_to deidk.csv 4
+tl_wait 'exported 62 cases to deidk.csv' 5
+"$IMTREVIEW" --db "$TL_DB" export --deidentify --keep-free-text >"$TL_DIR/cli-deidk.csv"
+cmp -s "$out/deidk.csv" "$TL_DIR/cli-deidk.csv" && tl_ok deid_keep_text_equals_cli ||
+    tl_notok deid_keep_text_equals_cli
+# Esc in "Export as" backs out
+tl_keys x
+tl_wait 'Export as' 3
+tl_keys Escape
+sleep 0.3
+tl_screen | grep -q 'Export as' && tl_notok esc_backs_out || tl_ok esc_backs_out
 tl_quit && [ "$(tl_rc)" = 0 ] && tl_ok q_exit_0 || tl_notok q_exit_0
 tl_done
