@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "core/rules.h"
+#include "core/textw.h"
 #include "store/store.h"
 
 typedef struct imt_app {
@@ -22,8 +23,9 @@ typedef struct imt_app {
     FILE       *out;        /* normally stdout                             */
     FILE       *err;        /* normally stderr                             */
     imt_store  *store;      /* opened by app_open_store()                  */
-    bool        fills_new;  /* the command fills a database it creates
-                               (import): no "created ... empty" note      */
+    bool        may_create; /* the command writes cases (import) and may
+                               create a database that does not exist;
+                               every other command refuses a missing one */
     bool        db_created; /* app_open_store made a new database file     */
     bool        catch_stop; /* a writing command: signals ask the store to
                                roll back, never kill it mid-commit       */
@@ -34,8 +36,11 @@ typedef struct imt_app {
 /* Exit statuses (cli.md). */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
-/* Open app->store (creating the database file and its directory when
- * needed).  Prints a message to app->err and returns EXIT_FAIL on error. */
+/* Open app->store.  A database that does not exist is created (with the
+ * default location's directories) only when app->may_create is set;
+ * otherwise the message says there is no database at the path and how to
+ * make one, so a mistyped --db never passes for an empty cohort.  Prints
+ * a message to app->err and returns EXIT_FAIL on error. */
 int app_open_store(imt_app *app);
 void app_close(imt_app *app);
 
@@ -49,6 +54,17 @@ enum { APP_OPT_DB = 0x100, APP_OPT_READONLY };
 #define APP_GLOBAL_OPTIONS \
     { "db", 1, NULL, APP_OPT_DB }, { "readonly", 0, NULL, APP_OPT_READONLY }
 bool app_global_option(imt_app *app, int ch, const char *arg);
+
+/* User input quoted in a message (a case id, a path, a value): made
+ * terminal-safe and cut to APP_QUOTE_MAX columns with an ellipsis, so a
+ * 100,000-character argument is never echoed whole.  buf needs
+ * TEXTW_BUFSIZE(APP_QUOTE_MAX) bytes; returns buf. */
+#define APP_QUOTE_MAX 80
+const char *app_quote(const char *s, char *buf, size_t n);
+/* The same in a buffer that lives until the end of the enclosing block,
+ * for an argument of app_error(). */
+#define APP_Q(s) app_quote((s), (char[TEXTW_BUFSIZE(APP_QUOTE_MAX)]){0}, \
+                           TEXTW_BUFSIZE(APP_QUOTE_MAX))
 
 /* Print "imtreview CMD: message" to app->err (printf-style). */
 void app_error(imt_app *app, const char *cmd, const char *fmt, ...)

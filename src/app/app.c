@@ -64,6 +64,12 @@ void app_error(imt_app *app, const char *cmd, const char *fmt, ...)
     fputc('\n', app->err);
 }
 
+const char *app_quote(const char *s, char *buf, size_t n)
+{
+    textw_fit(s ? s : "", APP_QUOTE_MAX, false, false, buf, n);
+    return buf;
+}
+
 char *app_default_db_path(void)
 {
     const char *env = getenv("IMTREVIEW_DB");
@@ -90,15 +96,23 @@ int app_open_store(imt_app *app)
 {
     if (app->store)
         return EXIT_OK;
+    bool existed = access(app->db_path, F_OK) == 0;
+    if (!existed && !app->may_create) {
+        char safe[TEXTW_BUFSIZE(APP_QUOTE_MAX)];
+        app_quote(app->db_path, safe, sizeof safe);
+        app_error(app, NULL, "there is no database at %s; create one with "
+                  "'imtreview --db %s import FILE.csv' (a header-only FILE.csv "
+                  "makes an empty one)", safe, safe);
+        return EXIT_FAIL;
+    }
     /* Only the default location gets its directories made: a mistyped
      * --db or $IMTREVIEW_DB must not leave a directory tree behind. */
-    if (app->db_default && !app->readonly && af_make_parent_dirs(app->db_path) != 0) {
+    if (!existed && app->db_default && af_make_parent_dirs(app->db_path) != 0) {
         app_error(app, NULL, "cannot create the directory for %s: %s",
                   app->db_path, strerror(errno));
         return EXIT_FAIL;
     }
     char err[512];
-    bool existed = access(app->db_path, F_OK) == 0;
     app->store = store_open(app->db_path, app->readonly ? STORE_OPEN_READONLY : 0,
                             app->user, err, sizeof err);
     if (!app->store) {
@@ -114,11 +128,7 @@ int app_open_store(imt_app *app)
     }
     if (app->catch_stop)
         store_set_interrupt(app->store, stop_requested, app);
-    /* Never silent: a mistyped --db would otherwise show an empty list as
-     * if the cohort had no cases. */
     app->db_created = !existed && access(app->db_path, F_OK) == 0;
-    if (app->db_created && !app->fills_new)
-        app_error(app, NULL, "note: created a new, empty database at %s", app->db_path);
     return EXIT_OK;
 }
 

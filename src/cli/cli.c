@@ -161,12 +161,15 @@ int cli_main(int argc, char **argv)
         case 'h': usage(stdout); return output_written(&app, EXIT_OK);
         case 'V': printf("imtreview %s\n", IMT_VERSION); return output_written(&app, EXIT_OK);
         default:
+        {
+            char q[TEXTW_BUFSIZE(APP_QUOTE_MAX)];
             if (optopt == 'd' || optopt == 't')
                 app_error(&app, NULL, "option '%s' needs a value (see imtreview --help)",
-                          argv[optind - 1]);
+                          app_quote(argv[optind - 1], q, sizeof q));
             else
                 app_error(&app, NULL, "unknown option '%s' (see imtreview --help)",
-                          argv[optind - 1]);
+                          app_quote(argv[optind - 1], q, sizeof q));
+        }
             return EXIT_USAGE;
         }
     }
@@ -190,8 +193,9 @@ int cli_main(int argc, char **argv)
             if (strcmp(argv[optind], commands[i].name) == 0)
                 cmd = &commands[i];
         if (!cmd) {
+            char q[TEXTW_BUFSIZE(APP_QUOTE_MAX)];
             app_error(&app, NULL, "unknown command '%s' (see imtreview --help)",
-                      argv[optind]);
+                      app_quote(argv[optind], q, sizeof q));
             rc = EXIT_USAGE;
         } else {
             int sub_argc = argc - optind;

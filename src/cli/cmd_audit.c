@@ -169,19 +169,10 @@ int cmd_audit(imt_app *app, int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *id = optind < argc ? argv[optind] : NULL;
-    /* Reading the trail never creates a database. */
-    if (access(app->db_path, F_OK) != 0) {
-        fputs("imtreview audit: no database at ", app->err);
-        put_escaped(app->err, app->db_path);
-        fputc('\n', app->err);
-        return EXIT_FAIL;
-    }
     if (app_open_store(app) != EXIT_OK)
         return EXIT_FAIL;
     if (id && !store_exists(app->store, id)) {
-        fputs("imtreview audit: no case '", app->err);
-        put_escaped(app->err, id);
-        fputs("'\n", app->err);
+        app_error(app, "audit", "no case '%s'", APP_Q(id));
         return EXIT_FAIL;
     }
     audit_ctx x = { app->out, json, 0, false, false };

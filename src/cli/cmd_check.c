@@ -95,13 +95,6 @@ int cmd_check(imt_app *app, int argc, char **argv)
         fputs(usage, app->err);
         return EXIT_USAGE;
     }
-    /* Checking never creates a database. */
-    if (access(app->db_path, F_OK) != 0) {
-        char safe[TEXTW_BUFSIZE(256)];
-        textw_fit(app->db_path, 200, false, false, safe, sizeof safe);
-        app_error(app, "check", "no database at %s", safe);
-        return EXIT_FAIL;
-    }
     if (app_open_store(app) != EXIT_OK)
         return EXIT_FAIL;
     check_ctx x = { app, 0, NULL };

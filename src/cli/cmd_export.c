@@ -107,7 +107,7 @@ static int export_to_file(imt_app *app, const char *path, const imt_filter *flt,
     struct stat st;
     bool existed = stat(path, &st) == 0;
     if (existed && S_ISDIR(st.st_mode)) {
-        app_error(app, "export", "%s is a directory", path);
+        app_error(app, "export", "%s is a directory", APP_Q(path));
         return EXIT_FAIL;
     }
     if (existed && !S_ISREG(st.st_mode)) {
@@ -115,7 +115,7 @@ static int export_to_file(imt_app *app, const char *path, const imt_filter *flt,
          * write into it directly. */
         FILE *fp = fopen(path, "w");
         if (!fp) {
-            app_error(app, "export", "cannot open %s: %s", path, strerror(errno));
+            app_error(app, "export", "cannot open %s: %s", APP_Q(path), strerror(errno));
             return EXIT_FAIL;
         }
         /* -o /dev/tty (or /dev/stdout on a terminal): sanitised as any
@@ -135,13 +135,13 @@ static int export_to_file(imt_app *app, const char *path, const imt_filter *flt,
             e = errno;
         }
         if (rc > 0)
-            app_error(app, "export", "cannot write %s: %s", path, strerror(e ? e : EIO));
+            app_error(app, "export", "cannot write %s: %s", APP_Q(path), strerror(e ? e : EIO));
         return rc == 0 ? EXIT_OK : EXIT_FAIL;
     }
 
     atomic_file af;
     if (af_open(&af, path) != 0) {
-        app_error(app, "export", "cannot create a temporary file beside %s: %s", path,
+        app_error(app, "export", "cannot create a temporary file beside %s: %s", APP_Q(path),
                   strerror(errno));
         return EXIT_FAIL;
     }
@@ -151,12 +151,12 @@ static int export_to_file(imt_app *app, const char *path, const imt_filter *flt,
         int e = errno;
         af_abort(&af);
         if (rc > 0)
-            app_error(app, "export", "cannot write %s: %s; %s", path, strerror(e ? e : EIO),
+            app_error(app, "export", "cannot write %s: %s; %s", APP_Q(path), strerror(e ? e : EIO),
                       existed ? "the file is unchanged" : "no file was written");
         return EXIT_FAIL;
     }
     if (af_commit(&af) != 0) {
-        app_error(app, "export", "cannot write %s: %s; %s", path, strerror(errno),
+        app_error(app, "export", "cannot write %s: %s; %s", APP_Q(path), strerror(errno),
                   existed ? "the file is unchanged" : "no file was written");
         return EXIT_FAIL;
     }
@@ -200,7 +200,8 @@ int cmd_export(imt_app *app, int argc, char **argv)
         }
     }
     if (optind != argc) {
-        app_error(app, "export", "unexpected argument '%s'", argv[optind]);
+        { char q[TEXTW_BUFSIZE(APP_QUOTE_MAX)];
+          app_error(app, "export", "unexpected argument '%s'", app_quote(argv[optind], q, sizeof q)); }
         usage(app->err);
         return EXIT_USAGE;
     }

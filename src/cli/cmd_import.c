@@ -222,12 +222,12 @@ int cmd_import(imt_app *app, int argc, char **argv)
 
     FILE *in = is_stdin ? stdin : fopen(path, "rb");
     if (!in) {
-        app_error(app, "import", "cannot open %s: %s", path, strerror(errno));
+        app_error(app, "import", "cannot open %s: %s", APP_Q(path), strerror(errno));
         return EXIT_FAIL;
     }
     struct stat sb;
     if (!is_stdin && fstat(fileno(in), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        app_error(app, "import", "%s is a directory", path);
+        app_error(app, "import", "%s is a directory", APP_Q(path));
         fclose(in);
         return EXIT_FAIL;
     }
@@ -244,7 +244,7 @@ int cmd_import(imt_app *app, int argc, char **argv)
                 goto out;
         }
     } else {
-        app->fills_new = true;
+        app->may_create = true;
         if (app_open_store(app) != EXIT_OK)
             goto out;
         if (store_is_readonly(app->store)) {

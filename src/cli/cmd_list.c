@@ -116,9 +116,8 @@ int cmd_list(imt_app *app, int argc, char **argv)
         }
     }
     if (optind != argc) {
-        char *arg = caseout_escape_str(argv[optind]);
-        app_error(app, "list", "unexpected argument '%s'", arg ? arg : "?");
-        free(arg);
+        char q[TEXTW_BUFSIZE(APP_QUOTE_MAX)];
+        app_error(app, "list", "unexpected argument '%s'", app_quote(argv[optind], q, sizeof q));
         usage(app->err);
         return EXIT_USAGE;
     }

@@ -139,8 +139,8 @@ int cmd_recommend(imt_app *app, int argc, char **argv)
     imt_case c;
     int st = store_get(app->store, id, &c);
     if (st == STORE_NOTFOUND) {
-        char safe[TEXTW_BUFSIZE(64)];
-        textw_fit(id, 48, true, false, safe, sizeof safe);
+        char safe[TEXTW_BUFSIZE(APP_QUOTE_MAX)];
+        app_quote(id, safe, sizeof safe);
         app_error(app, "recommend", "no case '%s'", safe);
         return EXIT_FAIL;
     }

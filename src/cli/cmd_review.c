@@ -28,13 +28,6 @@ static const char usage[] =
     "Exit status: 0 set, 1 no such case, read-only or database error (nothing\n"
     "changed), 2 usage error.\n";
 
-/* A name from the command line, made safe for the terminal. */
-static const char *safe_arg(const char *s, char *buf, size_t n, int cols)
-{
-    textw_fit(s, cols, false, false, buf, n);
-    return buf;
-}
-
 int cmd_review(imt_app *app, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -86,19 +79,12 @@ int cmd_review(imt_app *app, int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    /* Reviewing never creates a database as a side effect. */
-    if (access(app->db_path, F_OK) != 0) {
-        char safe[TEXTW_BUFSIZE(256)];
-        app_error(app, "review", "no database at %s",
-                  safe_arg(app->db_path, safe, sizeof safe, 200));
-        return EXIT_FAIL;
-    }
     if (app_open_store(app) != EXIT_OK)
         return EXIT_FAIL;
     int rc = store_set_review(app->store, id, status, comment, RULESET_VERSION);
     if (rc == STORE_NOTFOUND) {
-        char safe[TEXTW_BUFSIZE(64)];
-        app_error(app, "review", "no case '%s'", safe_arg(id, safe, sizeof safe, 48));
+        char safe[TEXTW_BUFSIZE(APP_QUOTE_MAX)];
+        app_error(app, "review", "no case '%s'", app_quote(id, safe, sizeof safe));
         return EXIT_FAIL;
     }
     if (rc != STORE_OK) {

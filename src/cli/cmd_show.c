@@ -212,12 +212,11 @@ int cmd_show(imt_app *app, int argc, char **argv)
     imt_case_init(&c);
     int rc = store_get(app->store, id, &c);
     if (rc != STORE_OK) {
-        char *safe = caseout_escape_str(id);
+        char safe[TEXTW_BUFSIZE(APP_QUOTE_MAX)];
         if (rc == STORE_NOTFOUND)
-            app_error(app, "show", "no case '%s'", safe ? safe : "?");
+            app_error(app, "show", "no case '%s'", app_quote(id, safe, sizeof safe));
         else
             app_error(app, "show", "database error: %s", store_errmsg(app->store));
-        free(safe);
         imt_case_clear(&c);
         return EXIT_FAIL;
     }

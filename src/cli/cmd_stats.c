@@ -273,7 +273,9 @@ int cmd_stats(imt_app *app, int argc, char **argv)
             break;
         case 'e':
             if ((ep = stats_endpoint_parse(optarg)) < 0) {
-                app_error(app, "stats", "unknown endpoint '%s' (allowed: os, dss, rfs)", optarg);
+                { char q[TEXTW_BUFSIZE(APP_QUOTE_MAX)];
+                  app_error(app, "stats", "unknown endpoint '%s' (allowed: os, dss, rfs)",
+                            app_quote(optarg, q, sizeof q)); }
                 return EXIT_USAGE;
             }
             break;
@@ -281,7 +283,7 @@ int cmd_stats(imt_app *app, int argc, char **argv)
             if ((by = stats_by_parse(optarg)) < 0) {
                 app_error(app, "stats", "unknown --by field '%s' (allowed: alk_status, site, "
                           "sex, surgery, steroids, outcome, metastatic, margin, age_group)",
-                          optarg);
+                          APP_Q(optarg));
                 return EXIT_USAGE;
             }
             break;
@@ -293,7 +295,8 @@ int cmd_stats(imt_app *app, int argc, char **argv)
         }
     }
     if (optind < argc) {
-        app_error(app, "stats", "unexpected argument '%s'", argv[optind]);
+        { char q[TEXTW_BUFSIZE(APP_QUOTE_MAX)];
+          app_error(app, "stats", "unexpected argument '%s'", app_quote(argv[optind], q, sizeof q)); }
         fputs(usage, app->err);
         return EXIT_USAGE;
     }

@@ -122,15 +122,44 @@ run --db "$db" list --site cns
 check refused_existing_db_data has "$tmp/out" 'C-2'
 
 
-# ---- a command that creates the database says so (a mistyped --db must
-# not pass for an empty cohort); an existing one, or an import, says nothing
-run --db "$tmp/typo.db" list --site lung
-check new_db_note_exit0 rc_is 0
-check new_db_note has "$tmp/err" "created a new, empty database at $tmp/typo.db"
-run --db "$tmp/typo.db" list --site lung
-check existing_db_no_note hasnt "$tmp/err" "created a new"
+# ---- only a command that writes cases creates a database (issue 13): a
+# mistyped --db is refused, says how to make one and leaves no file behind
+for cmd in "list --site lung" "show C-1" "stats" "export" "check" "audit" \
+           "recommend C-1" "review C-1 --status in_review"; do
+    cn=$(echo "$cmd" | cut -d' ' -f1)
+    run --db "$tmp/typo.db" $cmd
+    check "missing_db_${cn}_exit1" rc_is 1
+    check "missing_db_${cn}_says" has "$tmp/err" "there is no database at $tmp/typo.db"
+    check "missing_db_${cn}_how" has "$tmp/err" "import FILE.csv"
+    check "missing_db_${cn}_no_file" [ ! -e "$tmp/typo.db" ]
+done
+run --readonly --db "$tmp/typo.db" list
+check missing_db_readonly_exit1 rc_is 1
+check missing_db_readonly_no_file [ ! -e "$tmp/typo.db" ]
 run --db "$tmp/fresh.db" import "$tmp/a.csv"
-check import_new_db_no_note hasnt "$tmp/err" "created a new"
+check import_new_db_exit0 rc_is 0
+check import_new_db_no_note hasnt "$tmp/err" "no database"
+check import_new_db_made [ -s "$tmp/fresh.db" ]
+head -n 1 "$tmp/a.csv" >"$tmp/header.csv"
+run --db "$tmp/empty.db" import "$tmp/header.csv"
+check header_only_import_makes_empty_db rc_is 0
+run --db "$tmp/empty.db" list
+check empty_db_list_exit0 rc_is 0
+check empty_db_list_quiet hasnt "$tmp/err" "database"
+
+# ---- user input in a message is cut to a sane length with an ellipsis
+long=$(awk 'BEGIN { while (i++ < 100000) printf "A" }')
+for cmd in show recommend audit list; do
+    run --db "$db" $cmd "$long"
+    if [ "$cmd" = list ]; then check long_arg_list_exit2 rc_is 2
+    else check "long_arg_${cmd}_exit1" rc_is 1; fi
+    check "long_arg_${cmd}_cut" [ "$(head -c 400 "$tmp/err" | grep -c 'AAAA…')" -eq 1 ]
+    check "long_arg_${cmd}_short" [ "$(head -n 1 "$tmp/err" | wc -c)" -lt 400 ]
+done
+run --db "$db" review "$long" --status in_review
+check long_arg_review_short [ "$(head -n 1 "$tmp/err" | wc -c)" -lt 400 ]
+run "$long"
+check long_command_short [ "$(head -n 1 "$tmp/err" | wc -c)" -lt 400 ]
 
 
 # ---- getopt's own messages name the program and the command
@@ -143,6 +172,9 @@ check unknown_option_names_command has "$tmp/err" "imtreview stats: unrecognized
 
 # ---- a --db in a directory that does not exist: say what to do
 run --db "$tmp/no/such/dir/x.db" list
+check missing_dir_list_exit1 rc_is 1
+check missing_dir_list_says has "$tmp/err" "there is no database at"
+run --db "$tmp/no/such/dir/x.db" import "$tmp/a.csv"
 check missing_dir_exit1 rc_is 1
 check missing_dir_says_create has "$tmp/err" "its directory does not exist (create it first"
 check missing_dir_not_made [ ! -e "$tmp/no" ]

@@ -154,7 +154,7 @@ imt show NOPE >"$tmp/o" 2>"$tmp/err"; rc=$?
 [ $rc -eq 1 ] && grep -q "no case 'NOPE'" "$tmp/err" && [ ! -s "$tmp/o" ]
 check show_unknown_case $? "exit $rc: $(cat "$tmp/err")"
 imt show "$(printf 'X\033[2J')" >/dev/null 2>"$tmp/err"; rc=$?
-[ $rc -eq 1 ] && [ "$(raw_controls "$tmp/err")" = 0 ] && grep -qF 'X\x1b[2J' "$tmp/err"
+[ $rc -eq 1 ] && [ "$(raw_controls "$tmp/err")" = 0 ] && grep -qF 'X␛[2J' "$tmp/err"
 check show_unknown_case_escaped $?
 imt show >/dev/null 2>&1; [ $? -eq 2 ]
 check show_missing_id $?
@@ -187,6 +187,8 @@ check show_help $?
 
 # An empty database: header only; JSON [].
 rm -f "$db" "$db-wal" "$db-shm"
+printf 'case_id,site\n' >"$tmp/header.csv"
+imt import "$tmp/header.csv" >/dev/null
 [ "$(imt list | wc -l | tr -d ' ')" = 1 ] && [ "$(imt list --json)" = "[]" ]
 check list_empty_database $?
 

@@ -77,10 +77,12 @@ for size in 132x43 80x24 60x15; do
     tl_quit && [ "$(tl_rc)" = 0 ] && tl_ok "${size}_q_exit_0" ||
         tl_notok "${size}_q_exit_0" "rc=$(tl_rc)"
 done
-# An empty database (a new user's first start, or a mistyped --db) says
+# An empty database (made by importing a header-only file) says
 # so and how to fill it, not "No case matches the filters".
 tl_start 80 24 || tl_notok empty_db_start
 full_db=$TL_DB; TL_DB=$TL_DIR/empty.db
+printf 'case_id,site\n' >"$TL_DIR/header.csv"
+"$IMTREVIEW" --db "$TL_DB" import "$TL_DIR/header.csv" >/dev/null
 tl_tui
 if tl_wait '0 of 0 cases' 10; then
     tl_wait 'The database has no cases.' 3 && tl_wait 'imtreview import FILE.csv' 1 &&
@@ -94,6 +96,14 @@ if tl_wait '0 of 0 cases' 10; then
     tl_quit
 else
     tl_notok empty_db_starts "$(tl_screen | head -n 5)"
+fi
+# A database that is not there is refused (issue 13): no file is made.
+TL_DB=$TL_DIR/typo.db
+tl_tui
+if tl_wait 'there is no database at' 10 && tl_wait 'rc=1' 3 && [ ! -e "$TL_DB" ]; then
+    tl_ok missing_db_tui_refused
+else
+    tl_notok missing_db_tui_refused "$(tl_screen | head -n 5)"
 fi
 TL_DB=$full_db
 tl_done
