@@ -165,6 +165,8 @@ struct csvimp {
     bool   tail;          /* the last byte scanned was not a line feed */
     bool   pcr;           /* the last byte scanned was a CR              */
     bool   chunk_pcr;     /* pcr before the current chunk               */
+    bool   cr_out;        /* the last byte scanned was a CR outside quotes */
+    long   bare_cr;       /* first line ended by a CR alone, 0 = none    */
     size_t trec_bytes;
     long  *starts;        /* FIFO of record start lines */
     size_t qhead, qlen, qcap;
@@ -344,19 +346,25 @@ static long pop_start(csvimp *imp)
 }
 
 /* Mirror libcsv's record boundaries over n bytes (see the top comment). */
-/* A physical line ends with LF, CRLF, or a CR alone (old Mac files, which
- * libcsv reads too): a CR counts when the next byte is not an LF. */
+/* A physical line ends with LF or CRLF.  A CR alone (an old Mac file)
+ * is counted as a line end too, so that messages name the right line,
+ * but outside quotes it is refused (bare_cr): the dictionary names LF
+ * and CRLF only, and a file with CR line ends is usually one that was
+ * mangled on its way.  Inside quotes a CR is data. */
 static int track(csvimp *imp, const unsigned char *p, size_t n)
 {
-    bool tq = imp->tq, trec = imp->trec, pcr = imp->pcr;
+    bool tq = imp->tq, trec = imp->trec, pcr = imp->pcr, cr_out = imp->cr_out;
     long line = imp->line;
     size_t rb = imp->trec_bytes;
     imp->chunk_pcr = pcr;
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = p[i];
+        if (cr_out && ch != '\n' && !imp->bare_cr)
+            imp->bare_cr = line;
         if (pcr && ch != '\n')
             line++;
         pcr = ch == '\r';
+        cr_out = pcr && !tq;
         if (tq) {
             if (ch == '"')
                 tq = false;
@@ -380,6 +388,7 @@ static int track(csvimp *imp, const unsigned char *p, size_t n)
     imp->tq = tq;
     imp->trec = trec;
     imp->pcr = pcr;
+    imp->cr_out = cr_out;
     imp->line = line;
     imp->trec_bytes = rb;
     if (n)
@@ -693,6 +702,15 @@ static int current_field(const csvimp *imp)
     return imp->colfield[imp->ncells];
 }
 
+static void bare_cr_error(csvimp *imp)
+{
+    csvimp_error(imp, imp->bare_cr, -1,
+                 "the line ends with a CR alone (old Mac line ends); only LF and "
+                 "CRLF are read: convert the file (e.g. tr '\\r' '\\n'); "
+                 "reading stopped here");
+    imp->stop = true;
+}
+
 static void parse_error(csvimp *imp, const unsigned char *chunk, size_t at,
                         long line0)
 {
@@ -793,6 +811,10 @@ int csvimp_run(FILE *in, const csvimp_opts *opts, csvimp_result *res)
             oom(imp);
             break;
         }
+        if (imp->bare_cr) {
+            bare_cr_error(imp);
+            break;
+        }
         if (imp->trec_bytes > RECORD_MAX) {
             csvimp_error(imp, front_start(imp), -1,
                          "record is longer than %u MB (an unterminated quote?); reading stopped here",
@@ -811,6 +833,11 @@ int csvimp_run(FILE *in, const csvimp_opts *opts, csvimp_result *res)
          * step): a 10 MB cell then costs a few reallocs, not thousands. */
         size_t have = csv_get_buffer_size(&p);
         csv_set_blk_size(&p, have > CHUNK_SIZE ? have : CHUNK_SIZE);
+    }
+    /* A CR as the very last byte of the file ends its last line alone. */
+    if (!imp->stop && !imp->fatal && imp->cr_out) {
+        imp->bare_cr = imp->line;
+        bare_cr_error(imp);
     }
     /* A parser that failed is never used again: csv_fini only runs after
      * a clean pass over the whole file. */

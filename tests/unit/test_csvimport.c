@@ -544,24 +544,47 @@ static void test_spaces_are_data(void **state)
     done(&r);
 }
 
-/* A CR alone ends a line as LF and CRLF do (old Mac files; libcsv reads
- * them): line numbers count it, also inside quotes.  Lines by hand:
- * header 1, R1 2-3 (quoted CR), R2 4, R3 5. */
+/* A CR alone is not a line end the dictionary names (LF, CRLF): the file
+ * is refused at the first line it ends, nothing read (issue 13).  Inside
+ * quotes a CR is data, and a CRLF file with such a cell is read.  Lines
+ * by hand: "old" ends line 1 with CR; "mid" has LF lines 1-2 and CR after
+ * line 3; "end" has its only bare CR as the file's last byte, on line 2. */
 static void test_cr_only_lines(void **state)
 {
     (void)state;
-    static const char csv[] = "case_id,site,notes\rR1,lung,\"x\ry\"\rR2,mars,z\r\r\nR3,lung,a\"b\r";
+    static const char old[] = "case_id,site,notes\rR1,lung,x\r";
     run_result r;
-    run_mem(&r, csv, sizeof csv - 1, "cr.csv");
+    run_mem(&r, old, sizeof old - 1, "cr.csv");
     assert_int_equal(r.rc, 1);
-    has_line(&r, "cr.csv:4: column 'site': 'mars' is not one of: lung, head_neck, "
-                 "abdomen_pelvis, retroperitoneum, genitourinary, trunk_limbs, "
-                 "thorax_other, cns, other");
-    has_line(&r, "cr.csv:6: column 'notes': a quote inside an unquoted field (quote the "
-                 "whole field and double the quote); reading stopped here");
-    assert_int_equal(r.s.n, 1);
-    assert_int_equal(r.s.lines[0], 2);
+    has_line(&r, "cr.csv:1: the line ends with a CR alone (old Mac line ends); only LF "
+                 "and CRLF are read: convert the file (e.g. tr '\\r' '\\n'); reading "
+                 "stopped here");
+    assert_int_equal(r.s.n, 0);
+    done(&r);
+
+    static const char mid[] = "case_id,site\nR1,lung\nR2,cns\rR3,lung\n";
+    run_mem(&r, mid, sizeof mid - 1, "mid.csv");
+    assert_int_equal(r.rc, 1);
+    has_line(&r, "mid.csv:3: the line ends with a CR alone (old Mac line ends); only LF "
+                 "and CRLF are read: convert the file (e.g. tr '\\r' '\\n'); reading "
+                 "stopped here");
+    done(&r);
+
+    static const char end[] = "case_id,site\nR1,lung\r";
+    run_mem(&r, end, sizeof end - 1, "end.csv");
+    assert_int_equal(r.rc, 1);
+    has_line(&r, "end.csv:2: the line ends with a CR alone (old Mac line ends); only LF "
+                 "and CRLF are read: convert the file (e.g. tr '\\r' '\\n'); reading "
+                 "stopped here");
+    done(&r);
+
+    static const char quoted[] = "case_id,site,notes\r\nR1,lung,\"x\ry\"\r\nR2,cns,\"\r\"\r\n";
+    run_mem(&r, quoted, sizeof quoted - 1, "q.csv");
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.s.n, 2);
     assert_string_equal(r.s.recs[0].notes, "x\ry");
+    assert_string_equal(r.s.recs[1].notes, "\r");
+    assert_int_equal(r.s.lines[1], 4);
     done(&r);
 }
 
