@@ -38,7 +38,8 @@ endif
 
 # Debian packages the build, the tests and `make run` need.
 DEB_PKGS = gcc make pkg-config libncurses-dev libsqlite3-dev libcsv-dev \
-           libcmocka-dev libjansson-dev libgsl-dev libmd-dev libunistring-dev tmux sqlite3 locales time
+           libcmocka-dev libjansson-dev libgsl-dev libmd-dev libunistring-dev tmux sqlite3 locales time \
+           valgrind
 PKGS     = ncursesw formw menuw panelw sqlite3 jansson gsl libmd
 
 # Deferred (=) so that pkg-config is asked after `make deps` has run.
@@ -62,7 +63,7 @@ BENCH_SRC = $(wildcard tests/bench/*.c)
 BENCH_BIN = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 DEMO_DB  = $(BUILD)/demo.db
 
-.PHONY: all deps run check test unit e2e bench fuzz install uninstall clean demo docs FORCE
+.PHONY: all deps plain run check test unit e2e bench fuzz install uninstall clean demo docs FORCE
 .DELETE_ON_ERROR:
 
 all: $(BIN) $(GEN)
@@ -110,15 +111,25 @@ $(BUILD) $(BUILD)/obj $(BUILD)/tests $(BUILD)/bench:
 check: deps
 	$(MAKE) --no-print-directory test
 
-test: $(BIN) $(GEN) $(UNIT_BIN)
+# valgrind cannot run a sanitised binary: the valgrind test gets a plain
+# one (build/imtreview, made here when SAN=1).
+PLAIN_BIN = build/imtreview
+plain:
+ifeq ($(SAN),1)
+	@$(MAKE) --no-print-directory SAN=0 BUILD=build $(PLAIN_BIN)
+endif
+
+test: $(BIN) $(GEN) $(UNIT_BIN) plain
 	@BUILD=$(BUILD) IMTREVIEW=$(abspath $(BIN)) GEN_CASES=$(abspath $(GEN)) \
+	    IMTREVIEW_PLAIN=$(abspath $(PLAIN_BIN)) \
 	    sh tests/run-tests.sh $(UNIT_BIN) $(sort $(wildcard tests/e2e/test_*.sh))
 
 unit: $(UNIT_BIN)
 	@BUILD=$(BUILD) IMTREVIEW=$(abspath $(BIN)) sh tests/run-tests.sh $(UNIT_BIN)
 
-e2e: $(BIN) $(GEN)
+e2e: $(BIN) $(GEN) plain
 	@BUILD=$(BUILD) IMTREVIEW=$(abspath $(BIN)) GEN_CASES=$(abspath $(GEN)) \
+	    IMTREVIEW_PLAIN=$(abspath $(PLAIN_BIN)) \
 	    sh tests/run-tests.sh $(sort $(wildcard tests/e2e/test_*.sh))
 
 bench: deps

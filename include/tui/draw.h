@@ -98,6 +98,13 @@ int    tui_sv_attr(void *ctx, int role);   /* the statistics view's roles */
 void   tui_message(tui *t, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void   tui_touch_all(tui *t);     /* after an overlay closes             */
+/* Right after newterm: makes ncurses' panel library allocate, here and
+ * once, the pseudo panel of stdscr that it never frees (32 bytes, freed
+ * only by ncurses' debug builds).  The leak then always has this
+ * function in its stack, and the suppressions (tests/valgrind.supp,
+ * LeakSanitizer's in tui.c) name it, not new_panel: a panel of ours that
+ * leaked is still reported. */
+void   tui_panels_init(void);
 void   tui_draw_box(tui *t, WINDOW *w, bool focus, const char *title);
 void   tui_put(tui *t, WINDOW *w, int y, int x, int width, const char *s,
                tui_role r);       /* database-safe text, padded          */

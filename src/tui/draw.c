@@ -191,3 +191,14 @@ bool tui_interrupted(void)
 {
     return tui_signalled != 0;
 }
+
+__attribute__((noinline)) void tui_panels_init(void)
+{
+    WINDOW *w = newwin(1, 1, 0, 0);
+    if (!w)
+        return;
+    PANEL *p = new_panel(w);
+    if (p)
+        del_panel(p);
+    delwin(w);
+}
