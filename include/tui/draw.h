@@ -79,7 +79,21 @@ typedef struct tui {
     bool        unsaved;        /* an edit is open and not saved           */
     bool        quit;
     char        dbname[128];
+    long long   esc_ms;         /* monotonic time of the last Esc key read */
 } tui;
+
+/* Every key of the interface is read here (the prompt's wide-character
+ * reads call tui_note_esc).  Over a slow link an arrow key's ESC [ A can
+ * arrive split: ncurses gives a lone Esc after ESCDELAY, then '[' and 'A'
+ * as keys ('A' would open the ALK menu).  A '[' or 'O' read within
+ * TUI_SPLIT_MS of an Esc starts such a tail: a '[' (a key bound to
+ * nothing) takes its CSI parameter bytes and final byte with it, an 'O'
+ * followed at once by an SS3 final (A-D, H, F, P-S) is dropped with it,
+ * and the next key is read (within the window's own timeout).  An 'O' typed on its own
+ * still opens the outcome menu. */
+#define TUI_SPLIT_MS 1000
+int  tui_getkey(tui *t, WINDOW *w);
+void tui_note_esc(tui *t);
 
 /* Set by SIGTERM/SIGHUP/SIGINT once tui_install_signals ran (without
  * SA_RESTART, so a blocked getch returns and the loop restores the

@@ -31,6 +31,10 @@ struct statsview_env {
     /* set (non-zero) by the caller's SIGHUP/SIGTERM/SIGINT handler: the
      * view closes at once; NULL = none */
     const volatile sig_atomic_t *stop;
+    /* reads a key (the interface's tui_getkey, which drops the tail of a
+     * split escape sequence); NULL = getch() */
+    int             (*getkey)(void *ctx);
+    void             *getkey_ctx;
 };
 
 /* Run the view until the user closes it (v, Esc, q), *stop is set, or the

@@ -86,7 +86,7 @@ static bool dlg_after_resize(tui *t)
     tui_relayout(t);
     while (t->small) {
         doupdate();
-        int ch = wgetch(stdscr);
+        int ch = tui_getkey(t, stdscr);
         if (tui_interrupted())
             return false;
         if (ch == KEY_RESIZE) {
@@ -106,7 +106,7 @@ static bool dlg_after_resize(tui *t)
 static int dlg_key(tui *t, dlg *d)
 {
     dlg_refresh(t, d);
-    int ch = wgetch(d->win);
+    int ch = tui_getkey(t, d->win);
     if (tui_interrupted())
         return DLG_STOP;
     if (ch == KEY_RESIZE)
@@ -387,8 +387,10 @@ static int prompt_once(tui *t, const char *title, const char *initial, char *buf
             if (r == KEY_CODE_YES)
                 continue;
         }
-        if (wch == 27)
+        if (wch == 27) {
+            tui_note_esc(t);
             break;
+        }
         if (wch == 127 || wch == 8) {
             form_driver(f, REQ_DEL_PREV);
             continue;
@@ -583,7 +585,7 @@ void tui_help(tui *t)
             tui_put(t, d.win, 1 + y, 1, d.w - 2, top + y < h.n ? h.v[top + y] : "",
                     top + y < h.n ? h.r[top + y] : R_NORMAL);
         dlg_refresh(t, &d);
-        int ch = wgetch(d.win);
+        int ch = tui_getkey(t, d.win);
         key_action a = keys_lookup(KC_MAIN, ch);
         /* Esc, or the keys that open help or quit, close it. */
         if (tui_interrupted() || keys_lookup(KC_DIALOG, ch) == ACT_DLG_CANCEL ||

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "tui/statsview.h"
 #include "tui/text.h"
@@ -201,4 +202,59 @@ __attribute__((noinline)) void tui_panels_init(void)
     if (p)
         del_panel(p);
     delwin(w);
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void tui_note_esc(tui *t)
+{
+    t->esc_ms = now_ms();
+}
+
+/* The next byte of a split sequence: it follows within a moment or not
+ * at all. */
+static int tail_byte(WINDOW *w)
+{
+    wtimeout(w, 150);
+    return wgetch(w);
+}
+
+int tui_getkey(tui *t, WINDOW *w)
+{
+    for (;;) {
+        int ch = wgetch(w);
+        if (ch == 27) {
+            tui_note_esc(t);
+            return ch;
+        }
+        if ((ch != '[' && ch != 'O') || t->esc_ms == 0 ||
+            now_ms() - t->esc_ms > TUI_SPLIT_MS)
+            return ch;
+        t->esc_ms = 0;
+        int delay = wgetdelay(w);
+        int c2 = tail_byte(w);
+        bool dropped = false;
+        if (ch == '[') {
+            /* CSI: parameters 0x30-0x3F, intermediates 0x20-0x2F, a final
+             * 0x40-0x7E; whatever else ends it is kept. */
+            while (c2 != ERR && c2 >= 0x20 && c2 <= 0x3F)
+                c2 = tail_byte(w);
+            if (c2 != ERR && !(c2 >= 0x40 && c2 <= 0x7E))
+                ungetch(c2);
+            dropped = true;
+        } else if (c2 > 0 && c2 < 0x80 && strchr("ABCDHFPQRS", c2)) {
+            dropped = true;
+        } else if (c2 != ERR) {
+            ungetch(c2);
+        }
+        wtimeout(w, delay);
+        if (!dropped)
+            return ch;
+        /* the tail of a split sequence: read the next real key */
+    }
 }

@@ -687,7 +687,7 @@ int statsview_run(struct statsview_env *env)
             refresh();
         }
         errno = 0;
-        int ch = getch();
+        int ch = env->getkey ? env->getkey(env->getkey_ctx) : getch();
         if (env->stop && *env->stop) break;
         if (ch == ERR) {
             /* blocking getch fails only when interrupted or when the

@@ -249,6 +249,11 @@ static void next_pane(tui *t, int dir)
     set_focus(t, (t->focus + dir + PANE_N) % PANE_N);
 }
 
+static int stats_getkey(void *ctx)
+{
+    return tui_getkey(ctx, stdscr);
+}
+
 static void stats_view(tui *t)
 {
     struct statsview_env env;
@@ -260,6 +265,8 @@ static void stats_view(tui *t)
     env.attr_ctx = t;
     env.export_dir = NULL;
     env.stop = &tui_signalled;
+    env.getkey = stats_getkey;
+    env.getkey_ctx = t;
     statsview_run(&env);
     /* The view drew over everything: bring the panes back as they were. */
     clearok(curscr, TRUE);
@@ -572,7 +579,7 @@ int tui_run(imt_app *app)
         /* Wake once a second while idle to see whether another user
          * committed something (one cheap PRAGMA: no CPU to speak of). */
         wtimeout(stdscr, LIVE_POLL_MS);
-        int ch = wgetch(stdscr);
+        int ch = tui_getkey(t, stdscr);
         wtimeout(stdscr, -1);
         if (tui_signalled)
             break;
