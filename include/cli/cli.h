@@ -29,6 +29,7 @@ int cmd_stats(imt_app *app, int argc, char **argv);
 int cmd_review(imt_app *app, int argc, char **argv);
 int cmd_audit(imt_app *app, int argc, char **argv);
 int cmd_check(imt_app *app, int argc, char **argv);
+int cmd_backup(imt_app *app, int argc, char **argv);
 int cmd_tui(imt_app *app, int argc, char **argv);    /* no subcommand */
 
 /* Shared option handling for FILTERS (cli.md).  If opt is one of the

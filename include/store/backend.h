@@ -63,6 +63,9 @@ typedef struct {
      * no chain (store_check_head then reports that as a problem). */
     int  (*check_head)(imt_backend *b, void (*report)(void *ctx, const char *msg), void *ctx,
                        store_audit_head *head);
+    /* a consistent copy into a new file; NULL: the engine has none (its
+     * own tools do it: pg_dump for PostgreSQL) */
+    int  (*backup)(imt_backend *b, const char *dest);
 } imt_store_ops;
 
 /* The sortable list columns (ui.md) and the dictionary field behind

@@ -207,6 +207,13 @@ typedef struct {
     bool ok;
 } store_audit_head;
 
+/* A consistent copy of the whole database into dest, a file that must
+ * not exist yet, while other sessions go on writing (SQLite's online
+ * backup API; the copy is checked, synced and renamed into place, so no
+ * partial dest is ever left).  STORE_OK, or STORE_ERROR /
+ * STORE_INTERRUPTED with the reason in err. */
+int store_backup(imt_store *st, const char *dest, char *err, size_t errn);
+
 /* store_check that also gives the chain's head (head may be NULL). */
 int store_check_head(imt_store *st, void (*report)(void *ctx, const char *msg),
                      void *ctx, store_audit_head *head);

@@ -21,7 +21,7 @@
 
 /* Commands that write to the database (their exit status must tell the
  * truth about what was saved: see app_catch_stop_signals). */
-static const char *const writing_commands[] = { "import", "review", NULL };
+static const char *const writing_commands[] = { "import", "review", "backup", NULL };
 
 static const imt_command commands[] = {
     { "import",    cmd_import,    "import [--dry-run] [--update] [--ignore-unknown-columns] FILE.csv" },
@@ -34,6 +34,7 @@ static const imt_command commands[] = {
     { "review",    cmd_review,    "review CASE_ID --status unreviewed|in_review|signed_out [--comment TEXT]" },
     { "audit",     cmd_audit,     "audit [CASE_ID] [--json]" },
     { "check",     cmd_check,     "check [--json]" },
+    { "backup",    cmd_backup,    "backup FILE [--json]" },
 };
 
 static bool is_writing(const char *name)

@@ -256,6 +256,19 @@ int store_check(imt_store *st, void (*report)(void *ctx, const char *msg), void 
     return st->ops->check(st->b, report, ctx);
 }
 
+int store_backup(imt_store *st, const char *dest, char *err, size_t errn)
+{
+    if (!st->ops->backup) {
+        snprintf(err, errn, "the %s engine makes no backup itself; use its own tools",
+                 st->ops->name);
+        return STORE_ERROR;
+    }
+    int rc = st->ops->backup(st->b, dest);
+    if (rc != STORE_OK)
+        snprintf(err, errn, "%s", st->ops->errmsg(st->b));
+    return rc;
+}
+
 int store_check_head(imt_store *st, void (*report)(void *ctx, const char *msg), void *ctx,
                      store_audit_head *head)
 {
