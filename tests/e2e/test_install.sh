@@ -24,6 +24,8 @@ for th in default light high-contrast monochrome; do
 done
 "$p/bin/imtreview" --version >"$d/v" 2>&1
 check installed_binary_runs grep -q '^imtreview [0-9]' "$d/v"
+printf 'case_id,site\n' >"$d/h.csv"
+"$p/bin/imtreview" --db "$d/x.db" import "$d/h.csv" >/dev/null 2>&1
 "$p/bin/imtreview" --db "$d/x.db" list >"$d/l" 2>&1
 check installed_binary_lists grep -q '^case_id' "$d/l"
 

@@ -176,12 +176,15 @@ check audit_usage_exit2 rc_is 2
 # whose directories are made (0700); a given path's directory is not.
 d=$tmp/where
 mkdir -p "$d"
+printf 'case_id,site\n' >"$d/header.csv"
 env -u IMTREVIEW_DB HOME="$d/home" XDG_DATA_HOME="$d/data" "$IMTREVIEW" list >/dev/null 2>&1
+check db_default_list_refused_no_dir test ! -e "$d/data"
+env -u IMTREVIEW_DB HOME="$d/home" XDG_DATA_HOME="$d/data" "$IMTREVIEW" import "$d/header.csv" >/dev/null 2>&1
 check db_default_xdg test -f "$d/data/imtreview/cases.db"
 check db_default_dir_0700 test "$(stat -c %a "$d/data/imtreview")" = 700
-env -u IMTREVIEW_DB -u XDG_DATA_HOME HOME="$d/home" "$IMTREVIEW" list >/dev/null 2>&1
+env -u IMTREVIEW_DB -u XDG_DATA_HOME HOME="$d/home" "$IMTREVIEW" import "$d/header.csv" >/dev/null 2>&1
 check db_default_home test -f "$d/home/.local/share/imtreview/cases.db"
-IMTREVIEW_DB=$d/env.db XDG_DATA_HOME="$d/data2" "$IMTREVIEW" list >/dev/null 2>&1
+IMTREVIEW_DB=$d/env.db XDG_DATA_HOME="$d/data2" "$IMTREVIEW" import "$d/header.csv" >/dev/null 2>&1
 check db_env_used test -f "$d/env.db" -a ! -e "$d/data2"
 "$IMTREVIEW" --db "$d/missing/sub/x.db" list >/dev/null 2>"$d/err"
 check db_given_dir_not_made test $? -eq 1 -a ! -e "$d/missing" -a -s "$d/err"
