@@ -66,6 +66,9 @@ typedef struct {
     /* a consistent copy into a new file; NULL: the engine has none (its
      * own tools do it: pg_dump for PostgreSQL) */
     int  (*backup)(imt_backend *b, const char *dest);
+    /* what damage the engine found in the database (it is read-only
+     * since), or NULL; the op may be NULL (never damaged) */
+    const char *(*damage)(const imt_backend *b);
 } imt_store_ops;
 
 /* The sortable list columns (ui.md) and the dictionary field behind

@@ -207,6 +207,12 @@ typedef struct {
     bool ok;
 } store_audit_head;
 
+/* NULL, or what damage the engine found in the database file: at the
+ * first write-open of a small file (SQLite's quick_check) or on any read
+ * that met a corrupt page.  The store is read-only from then on
+ * (store_is_readonly), and writes are refused naming the damage. */
+const char *store_damage(const imt_store *st);
+
 /* A consistent copy of the whole database into dest, a file that must
  * not exist yet, while other sessions go on writing (SQLite's online
  * backup API; the copy is checked, synced and renamed into place, so no

@@ -129,6 +129,14 @@ int app_open_store(imt_app *app)
     if (app->catch_stop)
         store_set_interrupt(app->store, stop_requested, app);
     app->db_created = !existed && access(app->db_path, F_OK) == 0;
+    const char *damage = store_damage(app->store);
+    if (damage) {
+        char safe[TEXTW_BUFSIZE(256)];
+        textw_fit(damage, 200, false, false, safe, sizeof safe);
+        app_error(app, NULL, "warning: the database file %s is damaged (%s); it is "
+                  "open read-only and nothing is written: run 'imtreview check' and "
+                  "restore it from a backup", APP_Q(app->db_path), safe);
+    }
     return EXIT_OK;
 }
 

@@ -113,6 +113,8 @@ struct imt_backend {
     char *user;
     bool readonly;        /* asked for with STORE_OPEN_READONLY          */
     bool file_readonly;   /* the file itself is not writable for us      */
+    bool damaged;         /* SQLite found the file corrupt: read-only now */
+    char damage[256];     /* what it said                                 */
     bool in_tx;           /* sq_begin() active                        */
     bool bulk_checked;    /* first insert of this transaction seen       */
     bool bulk;            /* indexes dropped, to be built at commit      */
@@ -150,6 +152,16 @@ static int set_err(imt_backend *st, int code, const char *fmt, ...)
     return code;
 }
 
+/* A damaged file is never written into again by this connection: every
+ * write is refused from here on (sq_is_readonly) with the reason. */
+static void mark_damaged(imt_backend *st, const char *what)
+{
+    if (!st->damaged)
+        snprintf(st->damage, sizeof st->damage, "%s", what);
+    st->damaged = true;
+    sqlite3_exec(st->db, "PRAGMA query_only = ON", NULL, NULL, NULL);
+}
+
 /* Map an SQLite failure to a STORE_ code with a message a user can act on. */
 static int db_fail(imt_backend *st, int rc, const char *what)
 {
@@ -166,6 +178,8 @@ static int db_fail(imt_backend *st, int rc, const char *what)
         return set_err(st, STORE_READONLY, "the database file cannot be written (%s)",
                        sqlite3_errmsg(st->db));
     const char *msg = sqlite3_errmsg(st->db);
+    if (prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB)
+        mark_damaged(st, msg);
     if (prim == SQLITE_CONSTRAINT && strncmp(msg, "CHECK constraint failed: ck_", 28) == 0)
         return set_err(st, STORE_ERROR,
                        "%s: the value of column '%s' is outside the data dictionary",
@@ -180,7 +194,12 @@ static const char *sq_errmsg(const imt_backend *st)
 
 static bool sq_is_readonly(const imt_backend *st)
 {
-    return st->readonly || st->file_readonly;
+    return st->readonly || st->file_readonly || st->damaged;
+}
+
+static const char *sq_damage(const imt_backend *st)
+{
+    return st->damaged ? st->damage : NULL;
 }
 
 static int sq_schema_version(const imt_backend *st)
@@ -1301,6 +1320,47 @@ static void side_files_fix(const char *path)
     }
 }
 
+/* Before the first write of a session: SQLite's quick_check over a file
+ * of up to OPEN_CHECK_MAX bytes (about 5 ms per MB; a department's
+ * database is well under it).  A damaged file is then opened read-only
+ * rather than written into.  A larger file is checked by `check`; damage
+ * that SQLite meets on any read makes it read-only as well (db_fail). */
+#define OPEN_CHECK_MAX (8LL << 20)
+static void open_check(imt_backend *st)
+{
+    sqlite3_stmt *q = NULL;
+    long long pages = 0, size = 0;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA page_count", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        pages = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    q = NULL;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA page_size", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        size = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    if (pages * size > OPEN_CHECK_MAX)
+        return;
+    q = NULL;
+    int rc = sqlite3_prepare_v2(st->db, "PRAGMA quick_check(1)", -1, &q, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        const char *r = (const char *)sqlite3_column_text(q, 0);
+        if (r && strcmp(r, "ok") != 0) {
+            char first[160];
+            snprintf(first, sizeof first, "%s", r);
+            for (char *c = first; *c; c++)
+                if ((unsigned char)*c < 0x20)
+                    *c = ' ';
+            mark_damaged(st, first);
+        }
+    } else if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB) {
+        mark_damaged(st, sqlite3_errmsg(st->db));
+    }
+    sqlite3_finalize(q);
+}
+
 static imt_backend *sq_open(const char *path, unsigned flags, const char *user,
                       char *err, size_t errn)
 {
@@ -1421,6 +1481,8 @@ static imt_backend *sq_open(const char *path, unsigned flags, const char *user,
         snprintf(err, errn, "%s: %s", path, st->err);
         goto fail;
     }
+    if (!sq_is_readonly(st))
+        open_check(st);
     if (migrate(st, path) != STORE_OK ||
         (!sq_is_readonly(st) && chain_trigger(st) != STORE_OK) ||
         prepare_all(st) != STORE_OK) {
@@ -1469,6 +1531,11 @@ static void sq_close(imt_backend *st)
 
 static int refuse_readonly(imt_backend *st)
 {
+    if (st->damaged)
+        return set_err(st, STORE_READONLY,
+                       "the database file is damaged (%s); it is open read-only and "
+                       "nothing is written: run 'imtreview check' and restore it from "
+                       "a backup", st->damage);
     if (st->readonly)
         return set_err(st, STORE_READONLY,
                        "database opened read-only (--readonly): edits are refused");
@@ -3344,4 +3411,5 @@ const imt_store_ops imt_sqlite_ops = {
     .check = sq_check,
     .check_head = sq_check_head,
     .backup = sq_backup,
+    .damage = sq_damage,
 };

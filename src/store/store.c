@@ -256,6 +256,11 @@ int store_check(imt_store *st, void (*report)(void *ctx, const char *msg), void 
     return st->ops->check(st->b, report, ctx);
 }
 
+const char *store_damage(const imt_store *st)
+{
+    return st->ops->damage ? st->ops->damage(st->b) : NULL;
+}
+
 int store_backup(imt_store *st, const char *dest, char *err, size_t errn)
 {
     if (!st->ops->backup) {

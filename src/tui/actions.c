@@ -19,7 +19,11 @@ static bool refuse_readonly(tui *t, const char *what)
 {
     if (!store_is_readonly(t->app->store))
         return false;
-    tui_message(t, true, "read-only (--readonly): cannot %s", what);
+    if (store_damage(t->app->store))
+        tui_message(t, true, "damaged database, read-only: cannot %s (see imtreview check)",
+                    what);
+    else
+        tui_message(t, true, "read-only (--readonly): cannot %s", what);
     return true;
 }
 

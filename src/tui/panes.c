@@ -699,7 +699,8 @@ void tui_draw_status(tui *t)
      * rather than them; the database name and sort come after. */
     char ess[96];
     snprintf(ess, sizeof ess, "%ld of %ld cases%s", t->lw->count, t->lw->total,
-             store_is_readonly(t->app->store) ? "  [read-only]" : "");
+             store_damage(t->app->store) ? "  [DAMAGED: read-only]"
+             : store_is_readonly(t->app->store) ? "  [read-only]" : "");
     int essw = tt_width(ess, t->utf8);
     int left = width;
     int mw = t->msg[0] ? tt_width(t->msg, t->utf8) + 1 : 0;

@@ -287,6 +287,107 @@ static void test_newer_schema_refused(void **state)
     sqlite3_close(db);
 }
 
+
+/* 400 cases, then the cases table's root page (an interior page once the
+ * table spans pages) overwritten in its middle with 0xFF bytes. */
+static void make_damaged(fx *f)
+{
+    f->st = open_rw(f);
+    assert_int_equal(store_begin(f->st), STORE_OK);
+    for (int i = 0; i < 400; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "D-%04d", i);
+        insert_simple(f->st, id, "lung");
+    }
+    assert_int_equal(store_commit(f->st), STORE_OK);
+    store_close(f->st);
+    f->st = NULL;
+    sqlite3 *db = raw(f);
+    raw_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+    long long root = raw_int(db, "SELECT rootpage FROM sqlite_master WHERE name = 'cases'");
+    long long psz = raw_int(db, "PRAGMA page_size");
+    assert_true(raw_int(db, "PRAGMA page_count") > root + 10);
+    sqlite3_close(db);
+    FILE *fp = fopen(f->path, "r+b");
+    assert_non_null(fp);
+    assert_int_equal(fseek(fp, (long)((root - 1) * psz + 12), SEEK_SET), 0);
+    for (int i = 0; i < 600; i++)
+        fputc(0xFF, fp);
+    assert_int_equal(fclose(fp), 0);
+}
+
+/* A damaged file is opened read-only and never written into (issue 13). */
+static void test_damaged_opens_readonly(void **state)
+{
+    fx *f = *state;
+    make_damaged(f);
+    struct stat before;
+    assert_int_equal(stat(f->path, &before), 0);
+    f->st = open_rw(f);
+    assert_non_null(store_damage(f->st));
+    assert_true(store_is_readonly(f->st));
+    assert_int_equal(store_set_review(f->st, "D-0001", 1, NULL, "r"), STORE_READONLY);
+    assert_non_null(strstr(store_errmsg(f->st), "is damaged"));
+    assert_non_null(strstr(store_errmsg(f->st), "nothing is written"));
+    imt_case c;
+    new_case(&c, "NEW-1", "lung");
+    assert_int_equal(store_insert(f->st, &c, "test"), STORE_READONLY);
+    imt_case_clear(&c);
+    store_close(f->st);
+    f->st = NULL;
+    struct stat after;
+    assert_int_equal(stat(f->path, &after), 0);
+    assert_int_equal(before.st_size, after.st_size);
+    assert_int_equal(before.st_mtime, after.st_mtime);
+}
+
+/* An intact file is not taken for damaged. */
+static void test_intact_not_damaged(void **state)
+{
+    fx *f = *state;
+    f->st = open_rw(f);
+    insert_simple(f->st, "OK-1", "lung");
+    store_close(f->st);
+    f->st = open_rw(f);
+    assert_null(store_damage(f->st));
+    assert_false(store_is_readonly(f->st));
+}
+
+/* store_backup: a copy with the same cases and audit; never over a file. */
+static void test_backup(void **state)
+{
+    fx *f = *state;
+    f->st = open_rw(f);
+    insert_simple(f->st, "B-1", "lung");
+    insert_simple(f->st, "B-2", "cns");
+    assert_int_equal(store_set_review(f->st, "B-1", 1, "taken", "r"), STORE_OK);
+    char dest[192], err[512];
+    snprintf(dest, sizeof dest, "%s/copy.db", f->dir);
+    assert_int_equal(store_backup(f->st, dest, err, sizeof err), STORE_OK);
+    struct stat sb;
+    assert_int_equal(stat(dest, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    imt_store *c = store_open(dest, STORE_OPEN_READONLY, "tester", err, sizeof err);
+    assert_non_null(c);
+    assert_int_equal(store_count(c, NULL), 2);
+    assert_int_equal(store_check(c, NULL, NULL), 0);
+    imt_case k;
+    imt_case_init(&k);
+    assert_int_equal(store_get(c, "B-1", &k), STORE_OK);
+    assert_int_equal(k.review_status, 1);
+    imt_case_clear(&k);
+    store_close(c);
+    /* never over an existing file, which stays as it was */
+    assert_int_equal(store_backup(f->st, dest, err, sizeof err), STORE_ERROR);
+    assert_non_null(strstr(err, "exists; a backup never replaces a file"));
+    struct stat again;
+    assert_int_equal(stat(dest, &again), 0);
+    assert_int_equal(again.st_size, sb.st_size);
+    unlink(dest);
+    snprintf(dest, sizeof dest, "%s/copy.db-journal", f->dir);
+    unlink(dest);
+}
+
 static void test_foreign_files_refused(void **state)
 {
     fx *f = *state;
@@ -1898,6 +1999,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_secret_differs_between_databases, setup, teardown),
         cmocka_unit_test_setup_teardown(test_existing_mode_0660_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_opens_readonly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_intact_not_damaged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_files_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_constraints, setup, teardown),
