@@ -28,17 +28,6 @@
 #include "tui/statsview.h"
 #include "tui/text.h"
 
-/* ncurses' panel library allocates a pseudo panel for stdscr on the first
- * new_panel and frees it only in its debug builds (_nc_freeall): one
- * 32-byte block per process, not ours to free.  tui_panels_init() makes
- * that first call, so the suppression names it and nothing else: a leaked
- * dialog panel (new_panel from dlg_open) is still reported. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:tui_panels_init\n";
-}
-
 static void draw(tui *t)
 {
     tui_draw_pending(t);
