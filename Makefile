@@ -51,7 +51,7 @@ LDLIBS    += $(PKG_LIBS) -lcsv -lunistring -lm
 # src/<layer>/<module>.c with include/<layer>/<module>.h (README
 # "Architecture"): core, io, store, app, tui, cli; main.c on top.
 LIB_SRC  = $(wildcard src/*/*.c src/*/*/*.c)
-HDRS     = $(wildcard include/*/*.h)
+HDRS     = $(wildcard include/*/*.h src/*/*/*.h)
 LIB_OBJ  = $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 BIN      = $(BUILD)/imtreview
 LIB      = $(BUILD)/libimt.a

@@ -5,7 +5,7 @@
  * SQLite; a postgresql:// or postgres:// URI or a libpq connection string
  * such as "service=NAME": PostgreSQL) and forwarding every call through
  * the engine's table of operations below.  Each engine lives in its own
- * file(s) (src/store/sqlite.c, src/store/pg.c) and keeps its state in its
+ * folder (src/store/sqlite/, src/store/pg/) and keeps its state in its
  * own struct imt_backend, which no other file sees.  Only store.c and the
  * engines include this header.
  *

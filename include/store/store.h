@@ -1,7 +1,7 @@
 /* store/store.h - the case store, in the application's own words.  Every
  * SQL statement of the program lives behind this interface, in one of its
- * engines (store/backend.h): SQLite (src/store/sqlite.c), the embedded
- * default, or PostgreSQL (src/store/pg.c).  Nothing outside src/store/
+ * engines (store/backend.h): SQLite (src/store/sqlite/), the embedded
+ * default, or PostgreSQL (src/store/pg/).  Nothing outside src/store/
  * depends on either.
  *
  * Reading is paged (keyset pagination on the sort key and case_id):

@@ -1,6 +1,6 @@
 /* store/store.c - the case store of store/store.h: chooses the engine from
  * the database locator and forwards each call to it (store/backend.h).
- * No SQL here: that lives in the engines (sqlite.c, pg.c). */
+ * No SQL here: that lives in the engines (src/store/sqlite/, src/store/pg/). */
 #include "store/backend.h"
 
 #include <ctype.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const imt_store_ops imt_sqlite_ops;
+extern const imt_store_ops imt_sqlite_ops;   /* src/store/sqlite/engine.c */
 
 struct imt_store {
     const imt_store_ops *ops;

@@ -1,4 +1,4 @@
-/* Unit tests for the case store (src/store/sqlite.c) on temporary databases.
+/* Unit tests for the case store (the SQLite engine, src/store/sqlite/) on temporary databases.
  *
  * Expected values come from the data dictionary and from the cases the
  * tests build, never from the store's own output: field values are

@@ -1,0 +1,21 @@
+/* store/sbuf.h - a growing string for the SQL text the store engines
+ * build from fixed fragments (column lists, filters, DDL).  Never for
+ * values: those are always bound parameters.  An allocation failure is
+ * remembered (oom) and every later add does nothing, so a builder is
+ * checked once, at the end. */
+#ifndef IMT_STORE_SBUF_H
+#define IMT_STORE_SBUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct {
+    char *s;
+    size_t len, cap;
+    bool oom;
+} sbuf;
+
+void sb_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_free(sbuf *b);
+
+#endif

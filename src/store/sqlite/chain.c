@@ -1,0 +1,333 @@
+/* store/sqlite/chain.c - the audit trail's SHA-256 hash chain (written by a TEMP
+ * trigger of the program's own connection). */
+#define _GNU_SOURCE
+#include "sqlite_int.h"
+
+/* ---- the audit hash chain ---------------------------------------------------
+ * Every audit row carries two SHA-256 digests (hex):
+ *   row_hash = SHA-256 of the row's own values: every column except seq,
+ *              row_hash and hash, in the order of their names, NULLs left
+ *              out (so a column added later, NULL in old rows, does not
+ *              change the old rows' digests); each value as its name, its
+ *              type and its bytes, lengths as 8-byte big-endian numbers;
+ *   hash     = SHA-256 of the previous row's hash (32 zero bytes for the
+ *              first row) followed by this row's row_hash.
+ * The position (seq) is covered by the chain, not by row_hash, so that a
+ * reordering can be told from a change.  The hashes are written by a
+ * TEMP trigger of the program's own connection (store_open), generated
+ * from the table's columns, so a row another program inserts has none;
+ * store_check recomputes both and names the first row that does not fit.
+ * The head (the last row's hash) is what a site records elsewhere: any
+ * change before it changes it. */
+
+static const char chain_row_tag[] = "imtreview audit row v1";
+
+static void hex32(const unsigned char d[32], char out[65])
+{
+    static const char hx[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = hx[d[i] >> 4];
+        out[2 * i + 1] = hx[d[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+int sq_unhex32(const char *s, unsigned char d[32])
+{
+    if (!s || strlen(s) != 64)
+        return -1;
+    for (int i = 0; i < 64; i++) {
+        int c = s[i], v;
+        if (c >= '0' && c <= '9')
+            v = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            v = c - 'a' + 10;
+        else
+            return -1;
+        if (i & 1)
+            d[i / 2] = (unsigned char)(d[i / 2] | v);
+        else
+            d[i / 2] = (unsigned char)(v << 4);
+    }
+    return 0;
+}
+
+static void sha_u64(SHA2_CTX *c, uint64_t v)
+{
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)(v >> (56 - 8 * i));
+    SHA256Update(c, b, 8);
+}
+
+static void sha_bytes(SHA2_CTX *c, const void *p, size_t n)
+{
+    sha_u64(c, n);
+    if (n)
+        SHA256Update(c, p, n);
+}
+
+static int chain_col_cmp(const void *a, const void *b)
+{
+    return strcmp(((const chain_col *)a)->name, ((const chain_col *)b)->name);
+}
+
+static bool chain_own_column(const char *name)
+{
+    return strcmp(name, "seq") == 0 || strcmp(name, "row_hash") == 0 ||
+           strcmp(name, "hash") == 0;
+}
+
+/* row_hash of n columns (sorted here, in place). */
+void sq_chain_row_hash(chain_col *cols, int n, unsigned char out[32])
+{
+    qsort(cols, (size_t)n, sizeof *cols, chain_col_cmp);
+    SHA2_CTX c;
+    SHA256Init(&c);
+    SHA256Update(&c, (const unsigned char *)chain_row_tag, sizeof chain_row_tag);
+    for (int i = 0; i < n; i++) {
+        sqlite3_value *v = cols[i].v;
+        int t = sqlite3_value_type(v);
+        if (chain_own_column(cols[i].name) || t == SQLITE_NULL)
+            continue;
+        sha_bytes(&c, cols[i].name, strlen(cols[i].name));
+        if (t == SQLITE_INTEGER) {
+            SHA256Update(&c, (const unsigned char *)"i", 1);
+            sha_u64(&c, (uint64_t)sqlite3_value_int64(v));
+        } else if (t == SQLITE_FLOAT) {
+            double d = sqlite3_value_double(v);
+            uint64_t u;
+            memcpy(&u, &d, sizeof u);
+            SHA256Update(&c, (const unsigned char *)"r", 1);
+            sha_u64(&c, u);
+        } else if (t == SQLITE_TEXT) {
+            const unsigned char *s = sqlite3_value_text(v);
+            SHA256Update(&c, (const unsigned char *)"t", 1);
+            sha_bytes(&c, s, (size_t)sqlite3_value_bytes(v));
+        } else {
+            const void *s = sqlite3_value_blob(v);
+            SHA256Update(&c, (const unsigned char *)"b", 1);
+            sha_bytes(&c, s, (size_t)sqlite3_value_bytes(v));
+        }
+    }
+    SHA256Final(out, &c);
+}
+
+/* hash = SHA-256(prev || row_hash); prev NULL = the first row. */
+void sq_chain_link(const unsigned char *prev, const unsigned char rh[32],
+                       unsigned char out[32])
+{
+    static const unsigned char zero[32];
+    SHA2_CTX c;
+    SHA256Init(&c);
+    SHA256Update(&c, prev ? prev : zero, 32);
+    SHA256Update(&c, rh, 32);
+    SHA256Final(out, &c);
+}
+
+/* SQL imt_audit_row_hash('name1', value1, 'name2', value2, ...) */
+void sq_sql_row_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    if (argc % 2 || argc > 256) {
+        sqlite3_result_error(ctx, "imt_audit_row_hash: name, value pairs", -1);
+        return;
+    }
+    chain_col cols[128];
+    int n = 0;
+    for (int i = 0; i < argc; i += 2) {
+        const char *name = (const char *)sqlite3_value_text(argv[i]);
+        if (!name) {
+            sqlite3_result_error(ctx, "imt_audit_row_hash: a column without a name", -1);
+            return;
+        }
+        cols[n].name = name;
+        cols[n++].v = argv[i + 1];
+    }
+    unsigned char d[32];
+    char hex[65];
+    sq_chain_row_hash(cols, n, d);
+    hex32(d, hex);
+    sqlite3_result_text(ctx, hex, 64, SQLITE_TRANSIENT);
+}
+
+/* SQL imt_audit_chain(previous hash or NULL, row_hash) */
+void sq_sql_chain(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    unsigned char prev[32], rh[32], d[32];
+    bool first = sqlite3_value_type(argv[0]) == SQLITE_NULL;
+    if ((!first && sq_unhex32((const char *)sqlite3_value_text(argv[0]), prev) != 0) ||
+        sq_unhex32((const char *)sqlite3_value_text(argv[1]), rh) != 0) {
+        sqlite3_result_error(ctx, "imt_audit_chain: not a SHA-256 digest", -1);
+        return;
+    }
+    char hex[65];
+    sq_chain_link(first ? NULL : prev, rh, d);
+    hex32(d, hex);
+    sqlite3_result_text(ctx, hex, 64, SQLITE_TRANSIENT);
+}
+
+/* The column names of the audit table, in table order; *n of them.
+ * Freed with sqlite3_free on each and free on the array. */
+static int audit_columns(imt_backend *st, char ***names, int *n)
+{
+    sqlite3_stmt *q;
+    *names = NULL;
+    *n = 0;
+    int rc = sqlite3_prepare_v2(st->db, "SELECT name FROM pragma_table_info('audit')", -1, &q,
+                                NULL);
+    if (rc != SQLITE_OK)
+        return sq_fail(st, rc, "reading the audit table's columns");
+    int cap = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            char **nn = realloc(*names, (size_t)cap * sizeof *nn);
+            if (!nn)
+                break;
+            *names = nn;
+        }
+        (*names)[*n] = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(q, 0));
+        if (!(*names)[*n])
+            break;
+        (*n)++;
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) {
+        for (int i = 0; i < *n; i++)
+            sqlite3_free((*names)[i]);
+        free(*names);
+        *names = NULL;
+        *n = 0;
+        return rc == SQLITE_ROW ? sq_set_err(st, STORE_ERROR, "out of memory")
+                                : sq_fail(st, rc, "reading the audit table's columns");
+    }
+    return STORE_OK;
+}
+
+static void free_columns(char **names, int n)
+{
+    for (int i = 0; i < n; i++)
+        sqlite3_free(names[i]);
+    free(names);
+}
+
+/* "imt_audit_row_hash('time', <p>"time", ...)" over every column of the
+ * audit table but the chain's own; p is "NEW." or "". */
+static int row_hash_call(imt_backend *st, sbuf *b, const char *p)
+{
+    char **names;
+    int n, rc = audit_columns(st, &names, &n);
+    if (rc != STORE_OK)
+        return rc;
+    sb_add(b, "imt_audit_row_hash(");
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        if (chain_own_column(names[i]))
+            continue;
+        char *lit = sqlite3_mprintf("%s%Q, %s\"%w\"", k++ ? ", " : "", names[i], p, names[i]);
+        if (!lit) {
+            b->oom = true;
+            break;
+        }
+        sb_add(b, "%s", lit);
+        sqlite3_free(lit);
+    }
+    sb_add(b, ")");
+    free_columns(names, n);
+    return b->oom ? sq_set_err(st, STORE_ERROR, "out of memory") : STORE_OK;
+}
+
+/* The TEMP trigger that hashes every audit row this connection inserts
+ * (created at each open, after the migrations, from the current columns,
+ * so columns added by later versions are covered without a change here). */
+int sq_chain_trigger(imt_backend *st)
+{
+    sbuf b = { 0 };
+    sb_add(&b, "DROP TRIGGER IF EXISTS temp.imt_audit_chain;\n"
+               "CREATE TEMP TRIGGER imt_audit_chain AFTER INSERT ON audit "
+               "WHEN NEW.hash IS NULL BEGIN\n  UPDATE audit SET row_hash = ");
+    int rc = row_hash_call(st, &b, "NEW.");
+    sb_add(&b, " WHERE seq = NEW.seq;\n"
+               "  UPDATE audit SET hash = imt_audit_chain((SELECT hash FROM audit "
+               "WHERE seq < NEW.seq ORDER BY seq DESC LIMIT 1), row_hash) WHERE seq = NEW.seq;\n"
+               "END;\n");
+    if (rc == STORE_OK)
+        rc = b.oom ? sq_set_err(st, STORE_ERROR, "out of memory")
+                   : sq_exec_sql(st, b.s, "setting up the audit hash chain");
+    sb_free(&b);
+    return rc;
+}
+
+/* Hash every audit row that has no hash yet, in order (the upgrade to
+ * the chain: the rows written before it get hashed as they are). */
+int sq_chain_fill(imt_backend *st)
+{
+    sbuf b = { 0 };
+    sb_add(&b, "UPDATE audit SET row_hash = ");
+    int rc = row_hash_call(st, &b, "");
+    sb_add(&b, " WHERE hash IS NULL");
+    if (rc == STORE_OK)
+        rc = b.oom ? sq_set_err(st, STORE_ERROR, "out of memory")
+                   : sq_exec_sql(st, b.s, "hashing the audit trail");
+    sb_free(&b);
+    if (rc != STORE_OK)
+        return rc;
+    sqlite3_stmt *rd, *wr;
+    rc = sqlite3_prepare_v2(st->db, "SELECT seq, row_hash, hash FROM audit WHERE seq > ?1 "
+                                    "ORDER BY seq LIMIT 512", -1, &rd, NULL);
+    if (rc != SQLITE_OK)
+        return sq_fail(st, rc, "hashing the audit trail");
+    rc = sqlite3_prepare_v2(st->db, "UPDATE audit SET hash = ?2 WHERE seq = ?1", -1, &wr, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(rd);
+        return sq_fail(st, rc, "hashing the audit trail");
+    }
+    enum { BATCH = 512 };
+    long long seqs[BATCH];
+    unsigned char rhs[BATCH][32], hs[BATCH][32];
+    bool has[BATCH];
+    unsigned char prev[32];
+    bool first = true;
+    long long after = LLONG_MIN;
+    int ret = STORE_OK;
+    for (;;) {
+        int n = 0;
+        sqlite3_bind_int64(rd, 1, after);
+        while ((rc = sqlite3_step(rd)) == SQLITE_ROW && n < BATCH) {
+            seqs[n] = sqlite3_column_int64(rd, 0);
+            has[n] = sqlite3_column_type(rd, 2) != SQLITE_NULL &&
+                     sq_unhex32((const char *)sqlite3_column_text(rd, 2), hs[n]) == 0;
+            if (sq_unhex32((const char *)sqlite3_column_text(rd, 1), rhs[n]) != 0 && !has[n]) {
+                ret = sq_set_err(st, STORE_ERROR, "audit row %lld has no row hash", seqs[n]);
+                break;
+            }
+            n++;
+        }
+        sqlite3_reset(rd);
+        if (ret != STORE_OK)
+            break;
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+            ret = sq_fail(st, rc, "hashing the audit trail");
+            break;
+        }
+        for (int i = 0; i < n && ret == STORE_OK; i++) {
+            if (!has[i]) {
+                char hex[65];
+                sq_chain_link(first ? NULL : prev, rhs[i], hs[i]);
+                hex32(hs[i], hex);
+                sqlite3_bind_int64(wr, 1, seqs[i]);
+                sqlite3_bind_text(wr, 2, hex, 64, SQLITE_TRANSIENT);
+                ret = sq_exec1(st, wr, "hashing the audit trail");
+            }
+            memcpy(prev, hs[i], 32);
+            first = false;
+            after = seqs[i];
+        }
+        if (n < BATCH || ret != STORE_OK)
+            break;
+    }
+    sqlite3_finalize(rd);
+    sqlite3_finalize(wr);
+    return ret;
+}

@@ -1,0 +1,225 @@
+/* store/sqlite/rows.c - cases <-> SQLite rows, and audit rows. */
+#define _GNU_SOURCE
+#include "sqlite_int.h"
+
+/* ---- records <-> rows ------------------------------------------------------ */
+
+#define FPTR(c, f, T) ((T *)((char *)(c) + imt_fields[f].offset))
+#define FCPTR(c, f, T) ((const T *)((const char *)(c) + imt_fields[f].offset))
+
+bool sq_is_text(imt_ftype t)
+{
+    return t == FT_TEXT || t == FT_ID || t == FT_FUSION || t == FT_DATE || t == FT_TIMESTAMP;
+}
+
+/* Parameter ?i+1 is column i (case_id is ?1); INSERT and UPDATE use the
+ * same numbering, so one binder serves both. */
+int sq_bind_case(imt_backend *st, sqlite3_stmt *s, const imt_case *c)
+{
+    for (int f = 0; f < IMT_F_COUNT; f++) {
+        const imt_field *fd = &imt_fields[f];
+        int p = f + 1;
+        int rc = SQLITE_OK;
+        switch (fd->type) {
+        case FT_DEC: {
+            const imt_num *v = FCPTR(c, f, imt_num);
+            rc = v->known ? sqlite3_bind_double(s, p, v->v) : sqlite3_bind_null(s, p);
+            break;
+        }
+        case FT_INT: {
+            const imt_num *v = FCPTR(c, f, imt_num);
+            if (!v->known)
+                rc = sqlite3_bind_null(s, p);
+            else if (v->v == floor(v->v) && fabs(v->v) < 9e15)
+                rc = sqlite3_bind_int64(s, p, (sqlite3_int64)v->v);
+            else
+                rc = sqlite3_bind_double(s, p, v->v);   /* the CHECK refuses it */
+            break;
+        }
+        case FT_ENUM: {
+            int i = *FCPTR(c, f, int);
+            if (i == IMT_UNKNOWN)
+                rc = sqlite3_bind_null(s, p);
+            else if (i >= 0 && i < sq_nvalues(fd->values))
+                rc = sqlite3_bind_text(s, p, fd->values[i], -1, SQLITE_STATIC);
+            else
+                return sq_set_err(st, STORE_ERROR, "column '%s': invalid value number %d",
+                               fd->name, i);
+            break;
+        }
+        case FT_BOOL: {
+            int i = *FCPTR(c, f, int);
+            if (i == IMT_UNKNOWN)
+                rc = sqlite3_bind_null(s, p);
+            else if (i == 0 || i == 1)
+                rc = sqlite3_bind_int(s, p, i);
+            else
+                return sq_set_err(st, STORE_ERROR, "column '%s': invalid yes/no value %d",
+                               fd->name, i);
+            break;
+        }
+        default: {
+            const char *t = *FCPTR(c, f, char *);
+            rc = t && *t ? sqlite3_bind_text(s, p, t, -1, SQLITE_STATIC)
+                         : sqlite3_bind_null(s, p);
+            break;
+        }
+        }
+        if (rc != SQLITE_OK)
+            return sq_fail(st, rc, "binding a value");
+    }
+    int rc = sqlite3_bind_int(s, NCOLS, c->alk_discordant ? 1 : 0);
+    return rc == SQLITE_OK ? STORE_OK : sq_fail(st, rc, "binding a value");
+}
+
+int sq_enum_exact(const char *const *values, const char *s)
+{
+    if (!s)
+        return IMT_UNKNOWN;
+    for (int i = 0; values[i]; i++)
+        if (strcmp(values[i], s) == 0)
+            return i;
+    return IMT_UNKNOWN;
+}
+
+/* Where load_row reads a case: a result row (columns base..base+NCOLS-1)
+ * or the NCOLS arguments of an SQL function.  (Values from
+ * sqlite3_column_value() are "unprotected" and may not be read with
+ * sqlite3_value_*(), so a row is read with sqlite3_column_*().) */
+typedef struct {
+    sqlite3_stmt *s;
+    int base;
+    sqlite3_value **v;
+} row_src;
+
+static int r_type(const row_src *r, int i)
+{
+    return r->v ? sqlite3_value_type(r->v[i]) : sqlite3_column_type(r->s, r->base + i);
+}
+static double r_double(const row_src *r, int i)
+{
+    return r->v ? sqlite3_value_double(r->v[i]) : sqlite3_column_double(r->s, r->base + i);
+}
+static int r_int(const row_src *r, int i)
+{
+    return r->v ? sqlite3_value_int(r->v[i]) : sqlite3_column_int(r->s, r->base + i);
+}
+static const unsigned char *r_text(const row_src *r, int i)
+{
+    return r->v ? sqlite3_value_text(r->v[i]) : sqlite3_column_text(r->s, r->base + i);
+}
+static int r_bytes(const row_src *r, int i)
+{
+    return r->v ? sqlite3_value_bytes(r->v[i]) : sqlite3_column_bytes(r->s, r->base + i);
+}
+
+/* A case from r into c (initialised here).  Returns 0, or -1 when out of
+ * memory. */
+static int load_row(const row_src *r, imt_case *c)
+{
+    imt_case_init(c);
+    for (int f = 0; f < IMT_F_COUNT; f++) {
+        const imt_field *fd = &imt_fields[f];
+        if (r_type(r, f) == SQLITE_NULL) {
+            if (fd->type == FT_ENUM || fd->type == FT_BOOL)
+                *FPTR(c, f, int) = IMT_UNKNOWN;
+            continue;
+        }
+        switch (fd->type) {
+        case FT_DEC: case FT_INT:
+            *FPTR(c, f, imt_num) = (imt_num){ true, r_double(r, f) };
+            break;
+        case FT_ENUM:
+            *FPTR(c, f, int) = sq_enum_exact(fd->values, (const char *)r_text(r, f));
+            break;
+        case FT_BOOL:
+            *FPTR(c, f, int) = r_int(r, f) ? 1 : 0;
+            break;
+        default: {
+            const unsigned char *t = r_text(r, f);
+            if (!t) {
+                imt_case_clear(c);
+                return -1;
+            }
+            int n = r_bytes(r, f);
+            char *d = malloc((size_t)n + 1);
+            if (!d) {
+                imt_case_clear(c);
+                return -1;
+            }
+            memcpy(d, t, (size_t)n);
+            d[n] = '\0';
+            *FPTR(c, f, char *) = d;
+            break;
+        }
+        }
+    }
+    c->alk_discordant = r_int(r, IMT_F_COUNT) ? 1 : 0;
+    return 0;
+}
+
+/* Columns base..base+NCOLS-1 of the current row into c (initialised
+ * here).  Returns 0, or -1 when out of memory. */
+int sq_load_case(sqlite3_stmt *s, int base, imt_case *c)
+{
+    row_src r = { s, base, NULL };
+    return load_row(&r, c);
+}
+
+/* The NCOLS arguments of an SQL function into c. */
+int sq_load_values(sqlite3_value **v, imt_case *c)
+{
+    row_src r = { NULL, 0, v };
+    return load_row(&r, c);
+}
+
+/* What every write stores whatever the caller filled in: empty text is
+ * unknown (dictionary: "an empty cell means unknown"), an unknown review
+ * state is the dictionary's default 'unreviewed', and the derived ALK
+ * fields are recomputed here. */
+void sq_normalise(imt_case *c)
+{
+    for (int f = 0; f < IMT_F_COUNT; f++) {
+        if (!sq_is_text(imt_fields[f].type))
+            continue;
+        char **p = FPTR(c, f, char *);
+        if (*p && !**p) {
+            free(*p);
+            *p = NULL;
+        }
+    }
+    if (c->review_status == IMT_UNKNOWN)
+        c->review_status = REV_UNREVIEWED;
+    imt_case_derive(c);
+}
+
+/* An audit row; snapshot (NULL for most rows) is the JSON object of a
+ * new case's values (sq_case_snapshot).  Its hashes are filled in by the
+ * chain's trigger. */
+int sq_audit_add_snap(imt_backend *st, const char *case_id, const char *field,
+                          const char *oldv, const char *newv, const char *source,
+                          const char *comment, const char *ruleset, const char *snapshot)
+{
+    sqlite3_stmt *s = st->q[Q_AUDIT];
+    sqlite3_bind_text(s, 10, snapshot, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 1, sq_now_utc(st), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, st->user, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, case_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, field, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, oldv, -1, SQLITE_STATIC);     /* NULL binds NULL */
+    sqlite3_bind_text(s, 6, newv, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, source ? source : "edit", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 8, comment, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 9, ruleset, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc == SQLITE_DONE ? STORE_OK : sq_fail(st, rc, "writing the audit trail");
+}
+
+int sq_audit_add(imt_backend *st, const char *case_id, const char *field,
+                     const char *oldv, const char *newv, const char *source,
+                     const char *comment, const char *ruleset)
+{
+    return sq_audit_add_snap(st, case_id, field, oldv, newv, source, comment, ruleset, NULL);
+}

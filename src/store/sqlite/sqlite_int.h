@@ -1,0 +1,186 @@
+/* store/sqlite/sqlite_int.h - what the files of the SQLite engine share
+ * (the files in src/store/sqlite/; store/backend.h is the engine's face, the ops
+ * table imt_sqlite_ops in engine.c).  Only these files include sqlite3.h
+ * or this header.
+ *
+ *   engine.c  errors, handlers, transactions, the ops table
+ *   open.c    opening (side files, damage check), closing
+ *   schema.c  the schema, generated from the dictionary, and migrations
+ *   chain.c   the audit trail's SHA-256 hash chain
+ *   rows.c    cases <-> rows, audit rows
+ *   cases.c   one case: get, insert, update, review
+ *   query.c   filters, counts, keyset pages, walks, the audit read
+ *   check.c   integrity check, the chain recomputed, the history replayed
+ *   backup.c  the online backup
+ *
+ * Design notes
+ * - One file, WAL mode, busy timeout: several readers and one writer at a
+ *   time can share it (a department's file at mode 0660 with a group).
+ * - Schema versioned with PRAGMA user_version.  migrations[] lists the
+ *   steps; opening runs the missing ones in one IMMEDIATE transaction, and
+ *   refuses a file made by a newer program.
+ * - Table cases: one typed column per data-dictionary column, generated
+ *   from imt_fields[] (one description of the dictionary), with CHECK
+ *   constraints mirroring it.  Enumerations are stored as their canonical
+ *   text, booleans as 0/1, unknown as NULL.
+ * - Sorting and keyset paging: for each sortable list column a VIRTUAL
+ *   generated column sort_<name> maps the value to a never-NULL key
+ *   (numbers: the value, unknown = +Inf; enumerations: their position in
+ *   the dictionary, unknown last), indexed together with case_id.  A row
+ *   value comparison (sort_x, case_id) > (?, ?) then seeks straight into
+ *   the index (SQLite does not seek with a row value on an expression
+ *   index, only on columns; checked with EXPLAIN QUERY PLAN).  Descending is
+ *   the exact reverse of ascending, so unknowns come last ascending and
+ *   first descending (PostgreSQL's default, which the planned backend
+ *   will share).  The same sort_ columns serve the filters (site, ALK,
+ *   outcome, review state), so one index per column does both jobs.
+ * - Audit: append-only table, triggers refuse UPDATE and DELETE, and an
+ *   INSERT that would replace an existing row (INSERT OR REPLACE deletes
+ *   the old row without firing DELETE triggers; schema version 2).
+ */
+#ifndef IMT_STORE_SQLITE_INT_H
+#define IMT_STORE_SQLITE_INT_H
+
+#include "store/backend.h"
+#include "store/sbuf.h"
+#include "core/utf8.h"
+
+#include <sqlite3.h>
+#include <sha256.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STORE_SCHEMA_VERSION 3
+#define STORE_BUSY_MS 5000
+#define NCOLS (IMT_F_COUNT + 1)     /* dictionary columns + alk_discordant */
+#define CHECK_REPORT_CAP 1000
+
+/* A field of a case by its dictionary offset. */
+#define FPTR(c, f, T) ((T *)((char *)(c) + imt_fields[f].offset))
+#define FCPTR(c, f, T) ((const T *)((const char *)(c) + imt_fields[f].offset))
+
+/* ---- the store ------------------------------------------------------------ */
+
+enum {
+    Q_INSERT, Q_UPDATE, Q_AUDIT, Q_GET, Q_EXISTS, Q_REVIEW,
+    Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
+    Q_UNINSERT, Q_ANY, Q_DATA_VERSION,
+    Q_N
+};
+
+struct imt_backend {
+    sqlite3 *db;
+    char *user;
+    bool readonly;        /* asked for with STORE_OPEN_READONLY          */
+    bool file_readonly;   /* the file itself is not writable for us      */
+    bool damaged;         /* SQLite found the file corrupt: read-only now */
+    char damage[256];     /* what it said                                 */
+    bool in_tx;           /* sq_begin() active                        */
+    bool bulk_checked;    /* first insert of this transaction seen       */
+    bool bulk;            /* indexes dropped, to be built at commit      */
+    int version;
+    int busy_ms;
+    int (*progress)(void *ctx);     /* store_set_progress          */
+    void *progress_ctx;
+    int (*interrupt)(void *ctx);    /* store_set_interrupt         */
+    void *interrupt_ctx;
+    int last_rc;          /* SQLite code of the last failure             */
+    char *cols;           /* "case_id, age_years, ..., alk_discordant"   */
+    sqlite3_stmt *q[Q_N];
+    sqlite3_stmt *anchor[SORT_NKEYS];
+    time_t now_t;
+    char now[32];
+    char err[768];
+};
+
+/* A column of an audit row, for its hash (chain.c, check.c). */
+typedef struct {
+    const char *name;
+    sqlite3_value *v;
+} chain_col;
+
+int sq_set_err(imt_backend *st, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* backup.c */
+int sq_backup(imt_backend *st, const char *dest);
+/* cases.c */
+const char *sq_audit_text(const imt_case *c, int f, char *buf, size_t n);
+char *sq_case_snapshot(const imt_case *c);
+int sq_data_version(imt_backend *st, long long *v);
+bool sq_exists(imt_backend *st, const char *case_id);
+int sq_get(imt_backend *st, const char *case_id, imt_case *out);
+int sq_insert(imt_backend *st, imt_case *c, const char *source);
+int sq_set_review(imt_backend *st, const char *case_id, int status, const char *comment, const char *ruleset);
+int sq_update(imt_backend *st, imt_case *c, const char *source, int *nchanged);
+int sq_update_fields(imt_backend *st, const imt_case *c, const int *fields, int nf, const char *source, int *nchanged);
+bool sq_valid_id(const char *id);
+/* chain.c */
+int sq_chain_fill(imt_backend *st);
+void sq_chain_link(const unsigned char *prev, const unsigned char rh[32], unsigned char out[32]);
+void sq_chain_row_hash(chain_col *cols, int n, unsigned char out[32]);
+int sq_chain_trigger(imt_backend *st);
+void sq_sql_chain(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void sq_sql_row_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+int sq_unhex32(const char *s, unsigned char d[32]);
+/* check.c */
+int sq_check(imt_backend *st, void (*report)(void *ctx, const char *msg), void *ctx);
+int sq_check_head(imt_backend *st, void (*report)(void *ctx, const char *msg), void *ctx, store_audit_head *head);
+/* engine.c */
+int sq_bulk_start(imt_backend *st);
+int sq_fail(imt_backend *st, int rc, const char *what);
+int sq_edit_begin(imt_backend *st);
+int sq_edit_end(imt_backend *st, int rc);
+int sq_exec1(imt_backend *st, sqlite3_stmt *s, const char *what);
+int sq_exec_sql(imt_backend *st, const char *sql, const char *what);
+void sq_install_handlers(imt_backend *st);
+void sq_mark_damaged(imt_backend *st, const char *what);
+const char *sq_now_utc(imt_backend *st);
+int sq_refuse_readonly(imt_backend *st);
+const char *sq_sort_col(imt_sort_key k, char *buf, size_t n);
+bool sq_is_readonly(const imt_backend *st);
+/* open.c */
+void sq_close(imt_backend *st);
+imt_backend *sq_open(const char *path, unsigned flags, const char *user, char *err, size_t errn);
+void sq_remove_files(const char *path);
+/* query.c */
+int sq_audit_foreach(imt_backend *st, const char *case_id, int (*cb)(void *ctx, const imt_audit *a), void *ctx);
+long sq_count(imt_backend *st, const imt_filter *f);
+int sq_foreach(imt_backend *st, const imt_filter *f, imt_sort s, int (*cb)(void *ctx, const imt_case *c), void *ctx);
+int sq_foreach_by_key(imt_backend *st, const imt_filter *f, void (*key)(void *kctx, const imt_case *c, char *out, size_t n), void *kctx, int (*cb)(void *ctx, const imt_case *c), void *ctx);
+int sq_page(imt_backend *st, const imt_filter *f, imt_sort s, const char *anchor, int dir, int n, imt_case *out);
+bool sq_passes(imt_backend *st, const imt_filter *f, const char *case_id);
+long sq_rank(imt_backend *st, const imt_filter *f, imt_sort s, const char *case_id);
+int sq_secret(imt_backend *st, unsigned char key[32]);
+void sq_sql_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+/* rows.c */
+int sq_audit_add(imt_backend *st, const char *case_id, const char *field, const char *oldv, const char *newv, const char *source, const char *comment, const char *ruleset);
+int sq_audit_add_snap(imt_backend *st, const char *case_id, const char *field, const char *oldv, const char *newv, const char *source, const char *comment, const char *ruleset, const char *snapshot);
+int sq_bind_case(imt_backend *st, sqlite3_stmt *s, const imt_case *c);
+int sq_enum_exact(const char *const *values, const char *s);
+bool sq_is_text(imt_ftype t);
+int sq_load_case(sqlite3_stmt *s, int base, imt_case *c);
+int sq_load_values(sqlite3_value **v, imt_case *c);
+void sq_normalise(imt_case *c);
+/* schema.c */
+int sq_count_objects(imt_backend *st, long *n);
+void sq_index_ddl(sbuf *b, const char *verb);
+int sq_migrate(imt_backend *st, const char *path);
+int sq_nvalues(const char *const *v);
+int sq_read_user_version(imt_backend *st, int *v);
+
+extern const imt_store_ops imt_sqlite_ops;
+
+#endif
