@@ -10,6 +10,9 @@
 #   run ARGS...                     $IMT ARGS: $tmp/out, $tmp/err, $tmp/rc
 #   rc_is N                         the last run's exit status was N
 #   cl_done                         exit status: 1 if any check failed
+#   cl_db NAME                      the locator of a new, empty database for
+#                                   this test (today a file in $tmp; the
+#                                   engine a suite runs on decides)
 IMT=${IMTREVIEW:-build/imtreview}
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
@@ -24,3 +27,4 @@ hasnt() { ! grep -F -q -- "$2" "$1"; }
 run()   { "$IMT" "$@" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"; }
 rc_is() { [ "$(cat "$tmp/rc")" = "$1" ]; }
 cl_done() { [ "$fails" -eq 0 ]; }
+cl_db()   { echo "$tmp/$1.db"; }

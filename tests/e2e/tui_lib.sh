@@ -29,6 +29,8 @@
 #   tl_wait_exit PID [SECONDS]   until PID has ended; 1 on timeout (10 s)
 #   tl_ok NAME / tl_notok NAME [why] / tl_check NAME cmd...
 #   tl_done                      exit status: 1 if any check failed
+#   tl_db NAME                   the locator of a new, empty database for
+#                                this test ($TL_DB is tl_db cases)
 : "${IMTREVIEW:?IMTREVIEW must be the absolute path of the binary}"
 
 TL_FAILS=0
@@ -49,11 +51,13 @@ tl_init() {
     TL_DIR=$(mktemp -d "${TMPDIR:-/tmp}/imt-tui.XXXXXX") || exit 1
     TL_NSOCK=0
     TL_SOCK=$TL_DIR/tmux.0.sock
-    TL_DB=$TL_DIR/cases.db
+    TL_DB=$(tl_db cases)
     trap tl_cleanup EXIT
     printf '%s\n' 'stty -a | tr " ;" "\n\n" | grep -xE "echo|icanon|-echo|-icanon" | sort | tr "\n" " "; echo STTY-END' >"$TL_DIR/stty.sh"
     trap 'exit 130' INT TERM HUP
 }
+
+tl_db() { echo "$TL_DIR/$1.db"; }
 
 T() { tmux -S "$TL_SOCK" -f /dev/null "$@"; }
 
