@@ -55,6 +55,11 @@ typedef struct {
     int  (*foreach_by_key)(imt_backend *b, const imt_filter *f,
                            void (*key)(void *kctx, const imt_case *c, char *out, size_t n),
                            void *kctx, int (*cb)(void *ctx, const imt_case *c), void *ctx);
+    /* a walk in slices (store_walk_*); NULL: store.c walks with page */
+    void *(*walk_open)(imt_backend *b, const imt_filter *f, const int *fields, int nf);
+    int  (*walk_step)(imt_backend *b, void *w, long max,
+                      int (*cb)(void *ctx, const imt_case *c), void *ctx);
+    void (*walk_close)(imt_backend *b, void *w);
     int  (*audit_foreach)(imt_backend *b, const char *case_id,
                           int (*cb)(void *ctx, const imt_audit *a), void *ctx);
     int  (*secret)(imt_backend *b, unsigned char key[32]);

@@ -155,6 +155,25 @@ int store_page(imt_store *st, const imt_filter *f, imt_sort s,
 int store_foreach(imt_store *st, const imt_filter *f, imt_sort s,
                   int (*cb)(void *ctx, const imt_case *c), void *ctx);
 
+/* A walk in slices: every filtered case once, in no particular order,
+ * reading only fields[0..nf-1] (the other fields of the record handed to
+ * cb are unknown / NULL), so statistics over a million cases read a few
+ * columns, not all of them.  Each store_walk_step visits at most max
+ * cases and returns, so the interface can answer keys between slices;
+ * store_walk_close at any time gives up.  A walk reads one snapshot of
+ * the data (changes others commit meanwhile are not seen).  Engines
+ * without a walk of their own get one built on store_page (every field
+ * is then read).  open returns NULL when out of memory or on a database
+ * error (store_errmsg). */
+typedef struct store_walk store_walk;
+store_walk *store_walk_open(imt_store *st, const imt_filter *f, const int *fields, int nf);
+/* 1: more cases remain; 0: done; cb's non-zero value (the walk stops
+ * there); or a negative STORE_ code. */
+int  store_walk_step(store_walk *w, long max, int (*cb)(void *ctx, const imt_case *c),
+                     void *ctx);
+long store_walk_seen(const store_walk *w);       /* cases visited so far */
+void store_walk_close(store_walk *w);
+
 /* Visit every filtered case ordered by a key computed from the case by
  * key(kctx, c, out, n) (at most n-1 bytes, NUL-terminated), then by
  * case_id; e.g. export --deidentify orders by pseudonym.  The sorting is

@@ -240,6 +240,114 @@ int store_foreach_by_key(imt_store *st, const imt_filter *f,
     return st->ops->foreach_by_key(st->b, f, key, kctx, cb, ctx);
 }
 
+/* ---- walks ---------------------------------------------------------------- */
+
+#define WALK_PAGE 256
+
+struct store_walk {
+    imt_store *st;
+    void *eng;             /* the engine's walk, or NULL: pages below      */
+    imt_filter f;
+    char *last;            /* case_id of the last case of the last page    */
+    bool done;
+    long seen;
+};
+
+store_walk *store_walk_open(imt_store *st, const imt_filter *f, const int *fields, int nf)
+{
+    store_walk *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->st = st;
+    if (f)
+        w->f = *f;
+    if (st->ops->walk_open) {
+        w->eng = st->ops->walk_open(st->b, f, fields, nf);
+        if (!w->eng) {
+            free(w);
+            return NULL;
+        }
+    }
+    return w;
+}
+
+/* Without an engine walk: keyset pages in case_id order. */
+static int walk_pages(store_walk *w, long max, int (*cb)(void *ctx, const imt_case *c),
+                      void *ctx)
+{
+    imt_case page[WALK_PAGE];
+    while (!w->done && max > 0) {
+        int want = max < WALK_PAGE ? (int)max : WALK_PAGE;
+        int got = store_page(w->st, &w->f, (imt_sort){ SORT_CASE_ID, false }, w->last,
+                             +1, want, page);
+        if (got < 0)
+            return got;
+        int ret = 0;
+        for (int i = 0; i < got; i++) {
+            if (!ret) {
+                w->seen++;
+                ret = cb(ctx, &page[i]);
+            }
+            if (i == got - 1 && page[i].case_id) {
+                char *id = strdup(page[i].case_id);
+                if (!id)
+                    ret = ret ? ret : STORE_ERROR;
+                free(w->last);
+                w->last = id;
+            }
+            imt_case_clear(&page[i]);
+        }
+        if (ret)
+            return ret;
+        if (got < want)
+            w->done = true;
+        max -= got;
+    }
+    return w->done ? 0 : 1;
+}
+
+typedef struct {
+    store_walk *w;
+    int (*cb)(void *ctx, const imt_case *c);
+    void *ctx;
+} walk_tap;
+
+static int walk_count(void *vt, const imt_case *c)
+{
+    walk_tap *t = vt;
+    t->w->seen++;
+    return t->cb(t->ctx, c);
+}
+
+int store_walk_step(store_walk *w, long max, int (*cb)(void *ctx, const imt_case *c),
+                    void *ctx)
+{
+    if (w->done)
+        return 0;
+    if (!w->eng)
+        return walk_pages(w, max, cb, ctx);
+    walk_tap t = { w, cb, ctx };
+    int rc = w->st->ops->walk_step(w->st->b, w->eng, max, walk_count, &t);
+    if (rc == 0)
+        w->done = true;
+    return rc;
+}
+
+long store_walk_seen(const store_walk *w)
+{
+    return w->seen;
+}
+
+void store_walk_close(store_walk *w)
+{
+    if (!w)
+        return;
+    if (w->eng)
+        w->st->ops->walk_close(w->st->b, w->eng);
+    free(w->last);
+    free(w);
+}
+
 int store_audit_foreach(imt_store *st, const char *case_id,
                         int (*cb)(void *ctx, const imt_audit *a), void *ctx)
 {

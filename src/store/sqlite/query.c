@@ -364,6 +364,86 @@ int sq_foreach(imt_backend *st, const imt_filter *f, imt_sort s,
     return each_case(st, q, cb, ctx);
 }
 
+/* ---- walks in slices --------------------------------------------------------- */
+
+typedef struct {
+    sqlite3_stmt *q;
+    imt_case blank;        /* every field unknown: the record each row starts as */
+    int nf;
+    int fields[];
+} sq_walk;
+
+void *sq_walk_open(imt_backend *st, const imt_filter *f, const int *fields, int nf)
+{
+    if (nf <= 0 || nf > IMT_F_COUNT) {
+        sq_set_err(st, STORE_ERROR, "a walk needs between 1 and %d fields", IMT_F_COUNT);
+        return NULL;
+    }
+    sq_walk *w = malloc(sizeof *w + (size_t)nf * sizeof w->fields[0]);
+    if (!w) {
+        sq_set_err(st, STORE_ERROR, "out of memory");
+        return NULL;
+    }
+    w->nf = nf;
+    imt_case_init(&w->blank);
+    sbuf b = { 0 };
+    sb_add(&b, "SELECT ");
+    for (int i = 0; i < nf; i++) {
+        if (fields[i] < 0 || fields[i] >= IMT_F_COUNT) {
+            sb_free(&b);
+            free(w);
+            sq_set_err(st, STORE_ERROR, "internal: no field %d", fields[i]);
+            return NULL;
+        }
+        w->fields[i] = fields[i];
+        sb_add(&b, "%s%s", i ? ", " : "", imt_fields[fields[i]].name);
+    }
+    /* No ORDER BY: the table in its own order (or the order of the index
+     * a filter uses), one pass, no sorting. */
+    sb_add(&b, " FROM cases WHERE 1");
+    filter_sql(&b, f);
+    int rc = prepare_filtered(st, &b, f, &w->q);
+    sb_free(&b);
+    if (rc != STORE_OK) {
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+int sq_walk_step(imt_backend *st, void *vw, long max,
+                 int (*cb)(void *ctx, const imt_case *c), void *ctx)
+{
+    sq_walk *w = vw;
+    int rc = SQLITE_ROW, ret = 0;
+    for (long i = 0; i < max && (rc = sqlite3_step(w->q)) == SQLITE_ROW; i++) {
+        /* Only the fields read are set (and freed): a whole record's
+         * init and clear per row cost more than reading it. */
+        imt_case c = w->blank;
+        if (sq_load_row_fields(w->q, w->fields, w->nf, &c) != 0)
+            return sq_set_err(st, STORE_ERROR, "out of memory");
+        ret = cb(ctx, &c);
+        sq_free_fields(&c, w->fields, w->nf);
+        if (ret)
+            return ret;
+    }
+    if (rc == SQLITE_DONE)
+        return 0;
+    if (rc == SQLITE_ROW)
+        return 1;
+    return sq_fail(st, rc, "reading cases");
+}
+
+void sq_walk_close(imt_backend *st, void *vw)
+{
+    (void)st;
+    sq_walk *w = vw;
+    if (!w)
+        return;
+    sqlite3_finalize(w->q);
+    free(w);
+}
+
 /* store_foreach_by_key: the caller's key of each case, as an SQL function
  * over all the columns, so that SQLite's sorter orders the rows (it spills
  * to a temporary file: memory does not grow with the number of cases). */

@@ -113,49 +113,80 @@ static int r_bytes(const row_src *r, int i)
     return r->v ? sqlite3_value_bytes(r->v[i]) : sqlite3_column_bytes(r->s, r->base + i);
 }
 
+/* Field f of a case from column i of r into c.  Returns 0, or -1 when
+ * out of memory. */
+static int load_field(const row_src *r, int i, int f, imt_case *c)
+{
+    const imt_field *fd = &imt_fields[f];
+    if (r_type(r, i) == SQLITE_NULL) {
+        if (fd->type == FT_ENUM || fd->type == FT_BOOL)
+            *FPTR(c, f, int) = IMT_UNKNOWN;
+        return 0;
+    }
+    switch (fd->type) {
+    case FT_DEC: case FT_INT:
+        *FPTR(c, f, imt_num) = (imt_num){ true, r_double(r, i) };
+        break;
+    case FT_ENUM:
+        *FPTR(c, f, int) = sq_enum_exact(fd->values, (const char *)r_text(r, i));
+        break;
+    case FT_BOOL:
+        *FPTR(c, f, int) = r_int(r, i) ? 1 : 0;
+        break;
+    default: {
+        const unsigned char *t = r_text(r, i);
+        if (!t)
+            return -1;
+        int n = r_bytes(r, i);
+        char *d = malloc((size_t)n + 1);
+        if (!d)
+            return -1;
+        memcpy(d, t, (size_t)n);
+        d[n] = '\0';
+        *FPTR(c, f, char *) = d;
+        break;
+    }
+    }
+    return 0;
+}
+
 /* A case from r into c (initialised here).  Returns 0, or -1 when out of
  * memory. */
 static int load_row(const row_src *r, imt_case *c)
 {
     imt_case_init(c);
-    for (int f = 0; f < IMT_F_COUNT; f++) {
-        const imt_field *fd = &imt_fields[f];
-        if (r_type(r, f) == SQLITE_NULL) {
-            if (fd->type == FT_ENUM || fd->type == FT_BOOL)
-                *FPTR(c, f, int) = IMT_UNKNOWN;
-            continue;
+    for (int f = 0; f < IMT_F_COUNT; f++)
+        if (load_field(r, f, f, c) != 0) {
+            imt_case_clear(c);
+            return -1;
         }
-        switch (fd->type) {
-        case FT_DEC: case FT_INT:
-            *FPTR(c, f, imt_num) = (imt_num){ true, r_double(r, f) };
-            break;
-        case FT_ENUM:
-            *FPTR(c, f, int) = sq_enum_exact(fd->values, (const char *)r_text(r, f));
-            break;
-        case FT_BOOL:
-            *FPTR(c, f, int) = r_int(r, f) ? 1 : 0;
-            break;
-        default: {
-            const unsigned char *t = r_text(r, f);
-            if (!t) {
-                imt_case_clear(c);
-                return -1;
-            }
-            int n = r_bytes(r, f);
-            char *d = malloc((size_t)n + 1);
-            if (!d) {
-                imt_case_clear(c);
-                return -1;
-            }
-            memcpy(d, t, (size_t)n);
-            d[n] = '\0';
-            *FPTR(c, f, char *) = d;
-            break;
-        }
-        }
-    }
     c->alk_discordant = r_int(r, IMT_F_COUNT) ? 1 : 0;
     return 0;
+}
+
+/* Columns 0..nf-1 of the current row of s, which are fields[0..nf-1],
+ * into c, whose other fields are left as they are (an initialised
+ * record).  On failure (out of memory, -1) the fields read are freed. */
+int sq_load_row_fields(sqlite3_stmt *s, const int *fields, int nf, imt_case *c)
+{
+    row_src r = { s, 0, NULL };
+    for (int i = 0; i < nf; i++)
+        if (load_field(&r, i, fields[i], c) != 0) {
+            sq_free_fields(c, fields, i);
+            return -1;
+        }
+    return 0;
+}
+
+/* Free the text of fields[0..nf-1] of c (set NULL). */
+void sq_free_fields(imt_case *c, const int *fields, int nf)
+{
+    for (int i = 0; i < nf; i++)
+        if (sq_is_text(imt_fields[fields[i]].type)) {
+            char **p = FPTR(c, fields[i], char *);
+            free(*p);
+            *p = NULL;
+        }
 }
 
 /* Columns base..base+NCOLS-1 of the current row into c (initialised

@@ -163,6 +163,9 @@ int sq_foreach_by_key(imt_backend *st, const imt_filter *f, void (*key)(void *kc
 int sq_page(imt_backend *st, const imt_filter *f, imt_sort s, const char *anchor, int dir, int n, imt_case *out);
 bool sq_passes(imt_backend *st, const imt_filter *f, const char *case_id);
 long sq_rank(imt_backend *st, const imt_filter *f, imt_sort s, const char *case_id);
+void *sq_walk_open(imt_backend *st, const imt_filter *f, const int *fields, int nf);
+int sq_walk_step(imt_backend *st, void *w, long max, int (*cb)(void *ctx, const imt_case *c), void *ctx);
+void sq_walk_close(imt_backend *st, void *w);
 int sq_secret(imt_backend *st, unsigned char key[32]);
 void sq_sql_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 /* rows.c */
@@ -172,6 +175,8 @@ int sq_bind_case(imt_backend *st, sqlite3_stmt *s, const imt_case *c);
 int sq_enum_exact(const char *const *values, const char *s);
 bool sq_is_text(imt_ftype t);
 int sq_load_case(sqlite3_stmt *s, int base, imt_case *c);
+int sq_load_row_fields(sqlite3_stmt *s, const int *fields, int nf, imt_case *c);
+void sq_free_fields(imt_case *c, const int *fields, int nf);
 int sq_load_values(sqlite3_value **v, imt_case *c);
 void sq_normalise(imt_case *c);
 /* schema.c */
