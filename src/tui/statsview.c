@@ -589,16 +589,18 @@ static int draw_alk_pane(sv_state *s, int top, int left, int rows, int w)
     return y - top;
 }
 
-/* "reading the cases: 35% (350000 of 1000000)... Esc cancels" */
+/* "computing the statistics: 35% of the cases read (350000 of 1000000)...
+ * Esc cancels" */
 static void progress(const sv_state *s, char *buf, size_t n)
 {
     long seen = s->walk ? store_walk_seen(s->walk) : 0;
     const char *dots = s->env->utf8 ? "\xE2\x80\xA6" : "...";
     if (s->expect > 0)
-        snprintf(buf, n, "reading the cases: %ld%% (%ld of %ld)%s Esc cancels",
-                 seen >= s->expect ? 99 : seen * 100 / s->expect, seen, s->expect, dots);
+        snprintf(buf, n, "computing the statistics: %ld%% of the cases read (%ld of %ld)%s "
+                 "Esc cancels", seen >= s->expect ? 99 : seen * 100 / s->expect, seen,
+                 s->expect, dots);
     else
-        snprintf(buf, n, "reading the cases: %ld%s Esc cancels", seen, dots);
+        snprintf(buf, n, "computing the statistics: %ld cases read%s Esc cancels", seen, dots);
 }
 
 static void draw(sv_state *s)
@@ -661,16 +663,14 @@ static void draw(sv_state *s)
     refresh();
 }
 
-/* Before the first numbers: the title and how far the reading is. */
-static void draw_reading(sv_state *s)
+/* Only the bottom line: how far the reading is (at the start and after
+ * g or e, before the first slice, so the screen never sits still
+ * without a word while a million cases are read). */
+static void draw_progress(sv_state *s)
 {
-    erase();
+    if (LINES <= 0 || COLS <= 0) return;
     char prog[160];
     progress(s, prog, sizeof prog);
-    attrset((attr_t)attr_of(s, SV_ROLE_TITLE));
-    mvhline(0, 0, ' ', COLS);
-    pr(0, 0, COLS, " Kaplan-Meier %s%s%s", s->ep == EP_OS ? "OS" : s->ep == EP_DSS ? "DSS" : "RFS",
-       s->by == BY_NONE ? "" : " by ", s->by == BY_NONE ? "" : stats_by_name((stats_by)s->by));
     attrset((attr_t)attr_of(s, SV_ROLE_STATUS));
     mvhline(LINES - 1, 0, ' ', COLS);
     pr(LINES - 1, 0, COLS, " %s", prog);
@@ -776,7 +776,7 @@ int statsview_run(struct statsview_env *env)
     int errs = 0;
     bool dirty = true;
     long last_draw = now_ms();
-    if (computing(&s)) draw_reading(&s);
+    if (computing(&s)) draw_progress(&s);
     while (!(env->stop && *env->stop)) {
         if (computing(&s)) {
             if (compute_slice(&s) < 0) rc = -1;
@@ -789,7 +789,7 @@ int statsview_run(struct statsview_env *env)
         }
         if (dirty) {
             if (s.have) draw(&s);
-            else if (computing(&s)) draw_reading(&s);
+            else if (computing(&s)) draw_progress(&s);
             else {
                 erase();
                 mvprintw(0, 0, "%.*s", COLS - 1, s.msg);
@@ -821,10 +821,12 @@ int statsview_run(struct statsview_env *env)
         case ACT_SV_GROUP:
             s.by = s.by + 1 >= BY_N ? BY_NONE : s.by + 1;
             if (compute_start(&s)) rc = -1;
+            else draw_progress(&s);
             break;
         case ACT_SV_ENDPOINT:
             s.ep = (stats_endpoint)((s.ep + 1) % EP_N);
             if (compute_start(&s)) rc = -1;
+            else draw_progress(&s);
             break;
         case ACT_SV_PANE:
             s.pane = (s.pane + 1) % 3;

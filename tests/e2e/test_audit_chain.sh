@@ -88,7 +88,7 @@ sqlite3 "$db" ".backup '$v2'"
 sqlite3 "$v2" "DROP TRIGGER audit_no_update; ALTER TABLE audit DROP COLUMN snapshot; ALTER TABLE audit DROP COLUMN row_hash; ALTER TABLE audit DROP COLUMN hash; CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: its rows cannot be changed'); END; PRAGMA user_version = 2;"
 run --db "$v2" check
 check upgrade_ok rc_is 0
-check upgrade_version test "$(sqlite3 "$v2" 'PRAGMA user_version')" = 3
+check upgrade_version test "$(sqlite3 "$v2" 'PRAGMA user_version')" = 6
 check upgrade_baselines test "$(sqlite3 "$v2" "SELECT count(*) FROM audit WHERE new_value = 'baseline'")" = 4
 check upgrade_hashed test "$(sqlite3 "$v2" 'SELECT count(*) FROM audit WHERE length(hash) = 64')" = \
     "$(sqlite3 "$v2" 'SELECT count(*) FROM audit')"

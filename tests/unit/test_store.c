@@ -198,7 +198,7 @@ static void test_create_mode_0600_and_reopen(void **state)
     struct stat sb;
     assert_int_equal(stat(f->path, &sb), 0);
     assert_int_equal(sb.st_mode & 07777, 0600);
-    assert_int_equal(store_schema_version(f->st), 3);
+    assert_int_equal(store_schema_version(f->st), 6);
     assert_false(store_is_readonly(f->st));
     unsigned char k1[32], k2[32], zero[32] = { 0 };
     assert_int_equal(store_secret(f->st, k1), STORE_OK);
@@ -207,7 +207,7 @@ static void test_create_mode_0600_and_reopen(void **state)
     store_close(f->st);
 
     f->st = open_rw(f);
-    assert_int_equal(store_schema_version(f->st), 3);
+    assert_int_equal(store_schema_version(f->st), 6);
     assert_true(store_exists(f->st, "A-1"));
     assert_int_equal(store_secret(f->st, k2), STORE_OK);
     assert_memory_equal(k1, k2, 32);         /* the key is kept, not remade */
@@ -217,7 +217,7 @@ static void test_create_mode_0600_and_reopen(void **state)
     char mode[32];
     raw_text(db, "PRAGMA journal_mode", mode, sizeof mode);
     assert_string_equal(mode, "wal");
-    assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 6);
     sqlite3_close(db);
 }
 
@@ -276,7 +276,7 @@ static void test_newer_schema_refused(void **state)
     char err[512];
     imt_store *st = store_open(f->path, 0, "tester", err, sizeof err);
     assert_null(st);
-    assert_string_equal(err, "database schema version 99 is newer than this imtreview (3); "
+    assert_string_equal(err, "database schema version 99 is newer than this imtreview (6); "
                              "upgrade imtreview");
     st = store_open(f->path, STORE_OPEN_READONLY, "tester", err, sizeof err);
     assert_null(st);
@@ -885,10 +885,10 @@ static void test_migrate_v1(void **state)
     char err[512];
     imt_store *st = store_open(f->path, STORE_OPEN_READONLY, "tester", err, sizeof err);
     assert_null(st);
-    assert_non_null(strstr(err, "schema version 1 is older than this imtreview (3)"));
+    assert_non_null(strstr(err, "schema version 1 is older than this imtreview (6)"));
 
     f->st = open_rw(f);
-    assert_int_equal(store_schema_version(f->st), 3);
+    assert_int_equal(store_schema_version(f->st), 6);
     assert_true(store_exists(f->st, "A-1"));
     assert_int_equal(store_secret(f->st, k2), STORE_OK);
     assert_memory_equal(k1, k2, 32);
@@ -899,7 +899,7 @@ static void test_migrate_v1(void **state)
                                  "AND case_id = 'A-1' AND snapshot LIKE '%\"site\":\"lung\"%'"), 1);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM audit WHERE length(hash) = 64 AND "
                                  "length(row_hash) = 64"), 2);
-    assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 6);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
                                  "AND name = 'audit_no_replace'"), 1);
     char msg[256];

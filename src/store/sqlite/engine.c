@@ -229,6 +229,8 @@ int sq_bulk_start(imt_backend *st)
     rc = sq_exec_sql(st, b.s, "preparing a bulk load");
     sb_free(&b);
     if (rc == STORE_OK)
+        rc = sq_bulk_search_start(st);
+    if (rc == STORE_OK)
         st->bulk = true;
     return rc;
 }
@@ -249,6 +251,8 @@ static int bulk_finish(imt_backend *st)
     int rc = sq_exec_sql(st, b.s, "building the indexes");
     sb_free(&b);
     if (rc == STORE_OK)
+        rc = sq_bulk_search_finish(st);
+    if (rc == STORE_OK)
         st->bulk = false;
     return rc;
 }
@@ -264,6 +268,8 @@ static int sq_commit(imt_backend *st)
                        "the transaction was rolled back after a database error; nothing was saved");
     }
     int rc = bulk_finish(st);
+    if (rc == STORE_OK)
+        rc = sq_search_drain(st);
     if (rc != STORE_OK)
         return rc;
     rc = sq_exec1(st, st->q[Q_COMMIT], "committing");
@@ -278,6 +284,7 @@ static int sq_rollback(imt_backend *st)
         return STORE_OK;
     st->in_tx = false;
     st->bulk = false;          /* the rollback restores the indexes */
+    st->wgen++;                /* our changes are gone: sets built on them too */
     if (sqlite3_get_autocommit(st->db))
         return STORE_OK;
     return sq_exec1(st, st->q[Q_ROLLBACK], "rolling back");
@@ -306,10 +313,13 @@ int sq_edit_end(imt_backend *st, int rc)
         if (rc != STORE_OK) {
             sqlite3_step(st->q[Q_ROLLBACK_TO]);
             sqlite3_reset(st->q[Q_ROLLBACK_TO]);
+            st->wgen++;
         }
         int r2 = sq_exec1(st, st->q[Q_RELEASE], "finishing an edit");
         return rc != STORE_OK ? rc : r2;
     }
+    if (rc == STORE_OK)
+        rc = sq_search_drain(st);
     if (rc == STORE_OK) {
         rc = sq_exec1(st, st->q[Q_COMMIT], "committing");
         if (rc == STORE_OK)
@@ -319,6 +329,7 @@ int sq_edit_end(imt_backend *st, int rc)
         sqlite3_step(st->q[Q_ROLLBACK]);
         sqlite3_reset(st->q[Q_ROLLBACK]);
     }
+    st->wgen++;
     return rc;
 }
 

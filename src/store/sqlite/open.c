@@ -62,6 +62,7 @@ static int prepare_all(imt_backend *st)
         { Q_ROLLBACK_TO, "ROLLBACK TO store_edit" },
         { Q_UNINSERT, "DELETE FROM cases WHERE id = ?1" },
         { Q_DATA_VERSION, "PRAGMA data_version" },
+        { Q_PENDING_ANY, "SELECT 1 FROM case_search_pending LIMIT 1" },
         { Q_ANY, "SELECT (SELECT count(*) FROM (SELECT 1 FROM cases LIMIT 1)) + "
                  "(SELECT count(*) FROM (SELECT 1 FROM audit LIMIT 1))" },
     };
@@ -91,6 +92,7 @@ static void sq_free(imt_backend *st)
         sqlite3_finalize(st->q[i]);
     for (int k = 0; k < SORT_NKEYS; k++)
         sqlite3_finalize(st->anchor[k]);
+    sq_search_close(st);
     if (st->db)
         sqlite3_close(st->db);
     free(st->cols);
@@ -391,6 +393,15 @@ imt_backend *sq_open(const char *path, unsigned flags, const char *user,
                                     NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         sq_fail(st, rc, "registering the search function");
+        snprintf(err, errn, "%s: %s", path, st->err);
+        goto fail;
+    }
+    if (sqlite3_create_function_v2(st->db, "imt_search_text", 1,
+                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sq_sql_search_text,
+                                   NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_create_function_v2(st->db, "imt_in_search", 2, SQLITE_UTF8, st,
+                                   sq_sql_in_search, NULL, NULL, NULL) != SQLITE_OK) {
+        sq_fail(st, sqlite3_errcode(st->db), "registering the search functions");
         snprintf(err, errn, "%s: %s", path, st->err);
         goto fail;
     }

@@ -5,10 +5,10 @@
 
 /* ---- filters, counting, paging ------------------------------------------- */
 
-/* " AND ..." for the filter: fixed fragments chosen by mask bits (the
- * integers are positions in the dictionary's lists) and the bound
- * search text :search.  Nothing from user text enters the SQL. */
-static void filter_sql(sbuf *b, const imt_filter *f)
+/* " AND ..." for the filter's value masks: fixed fragments chosen by
+ * mask bits (the integers are positions in the dictionary's lists).
+ * The columns are the sort_ keys, which case_counts has too. */
+static void masks_sql(sbuf *b, const imt_filter *f)
 {
     static const struct { imt_sort_key key; int n; } kinds[FILTER_NKINDS] = {
         [FILTER_SITE] = { SORT_SITE, SITE_N },
@@ -31,91 +31,51 @@ static void filter_sql(sbuf *b, const imt_filter *f)
             sb_add(b, "-1");      /* only bits without a value: nothing passes */
         sb_add(b, ")");
     }
-    if (f->search[0])
-        sb_add(b, " AND (imt_contains(case_id, :search) OR imt_contains(site_detail, :search) "
-                  "OR imt_contains(notes, :search))");
 }
 
-/* Case-insensitive substring search for every script, not only ASCII
- * (SQLite's LIKE folds A-Z only, so "ÖSOPHAGUS" would not find
- * "Ösophagus"): both sides are lower-cased code point by code point with
- * utf8_fold(), then compared bytewise.  Invalid UTF-8 bytes are kept as they
- * are.  Returns a malloc'ed string, or NULL when out of memory. */
-static char *fold_text(const char *s, size_t n)
+static bool has_masks(const imt_filter *f)
 {
-    char *o = malloc(2 * n + 1);    /* a lower-case form is at most 3/2 as long */
-    size_t k = 0;
-    if (!o)
-        return NULL;
-    for (size_t i = 0; i < n;) {
-        uint32_t cp;
-        int len = utf8_decode(s + i, n - i, &cp);
-        if (len <= 0) {
-            o[k++] = s[i++];
-            continue;
-        }
-        i += (size_t)len;
-        cp = utf8_fold(cp);
-        if (cp < 0x80) {
-            o[k++] = (char)cp;
-        } else if (cp < 0x800) {
-            o[k++] = (char)(0xC0 | (cp >> 6));
-            o[k++] = (char)(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            o[k++] = (char)(0xE0 | (cp >> 12));
-            o[k++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-            o[k++] = (char)(0x80 | (cp & 0x3F));
-        } else {
-            o[k++] = (char)(0xF0 | (cp >> 18));
-            o[k++] = (char)(0x80 | ((cp >> 12) & 0x3F));
-            o[k++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-            o[k++] = (char)(0x80 | (cp & 0x3F));
-        }
-    }
-    o[k] = '\0';
-    return o;
+    return f && (f->site_mask || f->alk_mask || f->outcome_mask || f->status_mask);
 }
 
-/* SQL imt_contains(text, needle): 1 when the folded needle occurs in the
- * folded text (NULL text: 0).  The needle is folded once per statement
- * (kept as auxiliary data of the bound parameter). */
-void sq_sql_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+/* " AND ..." for the whole filter: the masks and the bound search text
+ * :search (its set of cases, search.c).  Nothing from user text enters
+ * the SQL. */
+static void filter_sql(sbuf *b, const imt_filter *f)
 {
-    (void)argc;
-    const char *hay = (const char *)sqlite3_value_text(argv[0]);
-    if (!hay) {
-        sqlite3_result_int(ctx, 0);
-        return;
-    }
-    char *needle = sqlite3_get_auxdata(ctx, 1);
-    if (!needle) {
-        const char *raw = (const char *)sqlite3_value_text(argv[1]);
-        if (!raw) {
-            sqlite3_result_int(ctx, 0);
-            return;
-        }
-        if (!(needle = fold_text(raw, (size_t)sqlite3_value_bytes(argv[1])))) {
-            sqlite3_result_error_nomem(ctx);
-            return;
-        }
-        sqlite3_set_auxdata(ctx, 1, needle, free);
-        needle = sqlite3_get_auxdata(ctx, 1);
-        if (!needle) {
-            sqlite3_result_error_nomem(ctx);
-            return;
-        }
-    }
-    char *h = fold_text(hay, (size_t)sqlite3_value_bytes(argv[0]));
-    if (!h) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
-    sqlite3_result_int(ctx, strstr(h, needle) != NULL);
-    free(h);
+    masks_sql(b, f);
+    if (f && f->search[0])
+        sb_add(b, " AND imt_in_search(cases.id, :search)");
 }
 
-/* Prepare sql and bind :search for the filter. */
-static int prepare_filtered(imt_backend *st, sbuf *b, const imt_filter *f,
+/* How a filtered statement reads: the search's set of cases (NULL: no
+ * search), and whether to read those cases one by one (a small set)
+ * rather than walk the table or an index testing each case. */
+typedef struct {
+    sq_search_set *set;
+    bool drive;
+} fplan;
+
+static int plan(imt_backend *st, const imt_filter *f, fplan *p)
+{
+    memset(p, 0, sizeof *p);
+    if (!f || !f->search[0])
+        return STORE_OK;
+    if (!(p->set = sq_search_get(st, f->search)))
+        return STORE_ERROR;
+    p->drive = sq_search_ids(p->set) != NULL;
+    return STORE_OK;
+}
+
+static void from_sql(sbuf *b, const fplan *p)
+{
+    /* CROSS JOIN keeps json_each outside: each id looks its case up. */
+    sb_add(b, p->drive ? " FROM json_each(:ids) AS j CROSS JOIN cases ON cases.id = j.value"
+                       : " FROM cases");
+}
+
+/* Prepare sql and bind :search and :ids for the filter. */
+static int prepare_filtered(imt_backend *st, sbuf *b, const imt_filter *f, const fplan *p,
                             sqlite3_stmt **s)
 {
     *s = NULL;
@@ -124,19 +84,38 @@ static int prepare_filtered(imt_backend *st, sbuf *b, const imt_filter *f,
     int rc = sqlite3_prepare_v2(st->db, b->s, -1, s, NULL);
     if (rc != SQLITE_OK)
         return sq_fail(st, rc, "preparing a query");
-    int p = sqlite3_bind_parameter_index(*s, ":search");
-    if (p > 0)
-        sqlite3_bind_text(*s, p, f->search, -1, SQLITE_STATIC);
+    int i = sqlite3_bind_parameter_index(*s, ":search");
+    if (i > 0)
+        sqlite3_bind_text(*s, i, f->search, -1, SQLITE_STATIC);
+    i = sqlite3_bind_parameter_index(*s, ":ids");
+    if (i > 0)
+        sqlite3_bind_text(*s, i, p->set ? sq_search_ids(p->set) : "[]", -1, SQLITE_STATIC);
     return STORE_OK;
 }
 
+/* A count is never a scan of the cases: without a search it sums
+ * case_counts over the cells the masks leave; a search alone is the
+ * size of its set; both read only the set's cases or walk the masks'
+ * index testing the set. */
 long sq_count(imt_backend *st, const imt_filter *f)
 {
+    fplan p;
+    if (plan(st, f, &p) != STORE_OK)
+        return -1;
+    if (p.set && !has_masks(f))
+        return sq_search_count(p.set);
     sbuf b = { 0 };
-    sb_add(&b, "SELECT count(*) FROM cases WHERE 1");
-    filter_sql(&b, f);
+    if (!p.set && !st->bulk) {
+        sb_add(&b, "SELECT coalesce(sum(n), 0) FROM case_counts WHERE 1");
+        masks_sql(&b, f);
+    } else {        /* (a bulk load counts its cases at the end) */
+        sb_add(&b, "SELECT count(*)");
+        from_sql(&b, &p);
+        sb_add(&b, " WHERE 1");
+        filter_sql(&b, f);
+    }
     sqlite3_stmt *s;
-    int rc = prepare_filtered(st, &b, f, &s);
+    int rc = prepare_filtered(st, &b, f, &p, &s);
     sb_free(&b);
     if (rc != STORE_OK)
         return -1;
@@ -154,11 +133,14 @@ bool sq_passes(imt_backend *st, const imt_filter *f, const char *case_id)
 {
     if (!sq_valid_id(case_id))
         return false;
+    fplan p;
+    if (plan(st, f, &p) != STORE_OK)
+        return false;
     sbuf b = { 0 };
     sb_add(&b, "SELECT 1 FROM cases WHERE case_id = :id");
     filter_sql(&b, f);
     sqlite3_stmt *s;
-    if (prepare_filtered(st, &b, f, &s) != STORE_OK) {
+    if (prepare_filtered(st, &b, f, &p, &s) != STORE_OK) {
         sb_free(&b);
         return false;
     }
@@ -194,13 +176,15 @@ static int anchor_key(imt_backend *st, imt_sort_key key, const char *id, sqlite3
 
 /* SELECT cols FROM cases WHERE filter [AND (key, case_id) op anchor]
  * ORDER BY key, case_id in the direction asked. */
-static void ordered_sql(sbuf *b, const char *what, const imt_filter *f, imt_sort s,
-                        const char *op, bool reverse)
+static void ordered_sql(sbuf *b, const char *what, const imt_filter *f, const fplan *p,
+                        imt_sort s, const char *op, bool reverse)
 {
     char col[32];
     const char *kc = sq_sort_col(s.key, col, sizeof col);
     bool desc = s.desc != reverse;
-    sb_add(b, "SELECT %s FROM cases WHERE 1", what);
+    sb_add(b, "SELECT %s", what);
+    from_sql(b, p);
+    sb_add(b, " WHERE 1");
     filter_sql(b, f);
     if (op) {
         if (s.key == SORT_CASE_ID)
@@ -230,8 +214,15 @@ long sq_rank(imt_backend *st, const imt_filter *f, imt_sort s, const char *case_
     sqlite3_value *k = NULL;
     if (s.key != SORT_CASE_ID && anchor_key(st, s.key, case_id, &k) != STORE_OK)
         return -1;
+    fplan p;
+    if (plan(st, f, &p) != STORE_OK) {
+        sqlite3_value_free(k);
+        return -1;
+    }
     sbuf b = { 0 };
-    sb_add(&b, "SELECT count(*) FROM cases WHERE 1");
+    sb_add(&b, "SELECT count(*)");
+    from_sql(&b, &p);
+    sb_add(&b, " WHERE 1");
     filter_sql(&b, f);
     char col[32];
     const char *op = s.desc ? ">" : "<";
@@ -240,7 +231,7 @@ long sq_rank(imt_backend *st, const imt_filter *f, imt_sort s, const char *case_
     else
         sb_add(&b, " AND (%s, case_id) %s (:k, :id)", sq_sort_col(s.key, col, sizeof col), op);
     sqlite3_stmt *q;
-    int rc = prepare_filtered(st, &b, f, &q);
+    int rc = prepare_filtered(st, &b, f, &p, &q);
     sb_free(&b);
     if (rc != STORE_OK) {
         sqlite3_value_free(k);
@@ -286,11 +277,16 @@ int sq_page(imt_backend *st, const imt_filter *f, imt_sort s,
         if (dir == 0)
             op = s.desc ? "<=" : ">=";
     }
+    fplan p;
+    if (plan(st, f, &p) != STORE_OK) {
+        sqlite3_value_free(k);
+        return STORE_ERROR;
+    }
     sbuf b = { 0 };
-    ordered_sql(&b, st->cols, f, s, op, back);
+    ordered_sql(&b, st->cols, f, &p, s, op, back);
     sb_add(&b, " LIMIT %d", n);
     sqlite3_stmt *q;
-    int rc = prepare_filtered(st, &b, f, &q);
+    int rc = prepare_filtered(st, &b, f, &p, &q);
     sb_free(&b);
     if (rc != STORE_OK) {
         sqlite3_value_free(k);
@@ -354,20 +350,28 @@ int sq_foreach(imt_backend *st, const imt_filter *f, imt_sort s,
 {
     if (!valid_sort(s))
         return sq_set_err(st, STORE_ERROR, "invalid sort key");
+    fplan p;
+    if (plan(st, f, &p) != STORE_OK)
+        return STORE_ERROR;
     sbuf b = { 0 };
-    ordered_sql(&b, st->cols, f, s, NULL, false);
+    ordered_sql(&b, st->cols, f, &p, s, NULL, false);
     sqlite3_stmt *q;
-    int rc = prepare_filtered(st, &b, f, &q);
+    int rc = prepare_filtered(st, &b, f, &p, &q);
     sb_free(&b);
     if (rc != STORE_OK)
         return rc;
-    return each_case(st, q, cb, ctx);
+    /* the callback may search too: this walk's set stays while it runs */
+    sq_search_pin(p.set);
+    rc = each_case(st, q, cb, ctx);
+    sq_search_unpin(st, p.set);
+    return rc;
 }
 
 /* ---- walks in slices --------------------------------------------------------- */
 
 typedef struct {
     sqlite3_stmt *q;
+    sq_search_set *set;    /* the filter's search set, kept while the walk is open */
     imt_case blank;        /* every field unknown: the record each row starts as */
     int nf;
     int fields[];
@@ -386,6 +390,11 @@ void *sq_walk_open(imt_backend *st, const imt_filter *f, const int *fields, int 
     }
     w->nf = nf;
     imt_case_init(&w->blank);
+    fplan p;
+    if (plan(st, f, &p) != STORE_OK) {
+        free(w);
+        return NULL;
+    }
     sbuf b = { 0 };
     sb_add(&b, "SELECT ");
     for (int i = 0; i < nf; i++) {
@@ -400,14 +409,17 @@ void *sq_walk_open(imt_backend *st, const imt_filter *f, const int *fields, int 
     }
     /* No ORDER BY: the table in its own order (or the order of the index
      * a filter uses), one pass, no sorting. */
-    sb_add(&b, " FROM cases WHERE 1");
+    from_sql(&b, &p);
+    sb_add(&b, " WHERE 1");
     filter_sql(&b, f);
-    int rc = prepare_filtered(st, &b, f, &w->q);
+    int rc = prepare_filtered(st, &b, f, &p, &w->q);
     sb_free(&b);
     if (rc != STORE_OK) {
         free(w);
         return NULL;
     }
+    w->set = p.set;
+    sq_search_pin(w->set);
     return w;
 }
 
@@ -436,11 +448,11 @@ int sq_walk_step(imt_backend *st, void *vw, long max,
 
 void sq_walk_close(imt_backend *st, void *vw)
 {
-    (void)st;
     sq_walk *w = vw;
     if (!w)
         return;
     sqlite3_finalize(w->q);
+    sq_search_unpin(st, w->set);
     free(w);
 }
 
@@ -480,14 +492,24 @@ int sq_foreach_by_key(imt_backend *st, const imt_filter *f,
                                         sql_case_key, NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return sq_fail(st, rc, "registering the sort key");
+    fplan p;
     sbuf b = { 0 };
-    sb_add(&b, "SELECT %s FROM cases WHERE 1", st->cols);
+    if (plan(st, f, &p) != STORE_OK) {
+        sqlite3_create_function_v2(st->db, "imt_case_key", NCOLS, SQLITE_UTF8, NULL,
+                                   NULL, NULL, NULL, NULL);
+        return STORE_ERROR;
+    }
+    sb_add(&b, "SELECT %s", st->cols);
+    from_sql(&b, &p);
+    sb_add(&b, " WHERE 1");
     filter_sql(&b, f);
     sb_add(&b, " ORDER BY imt_case_key(%s), case_id", st->cols);
     sqlite3_stmt *q;
-    rc = prepare_filtered(st, &b, f, &q);
+    rc = prepare_filtered(st, &b, f, &p, &q);
     sb_free(&b);
+    sq_search_pin(p.set);
     int ret = rc != STORE_OK ? rc : each_case(st, q, cb, ctx);
+    sq_search_unpin(st, p.set);
     sqlite3_create_function_v2(st->db, "imt_case_key", NCOLS, SQLITE_UTF8, NULL,
                                NULL, NULL, NULL, NULL);
     return ret;

@@ -347,6 +347,7 @@ static const struct {
     { 1, migrate_v1 },
     { 2, migrate_v2 },
     { 3, migrate_v3 },
+    { 6, sq_migrate_v6 },      /* case counts and the search index (search.c) */
 };
 
 int sq_read_user_version(imt_backend *st, int *v)

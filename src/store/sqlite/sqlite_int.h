@@ -11,6 +11,7 @@
  *   cases.c   one case: get, insert, update, review
  *   query.c   filters, counts, keyset pages, walks, the audit read
  *   check.c   integrity check, the chain recomputed, the history replayed
+ *   search.c  counts per filter cell, the search index, search sets
  *   backup.c  the online backup
  *
  * Design notes
@@ -63,7 +64,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 6
 #define STORE_BUSY_MS 5000
 #define NCOLS (IMT_F_COUNT + 1)     /* dictionary columns + alk_discordant */
 #define CHECK_REPORT_CAP 1000
@@ -77,7 +78,7 @@
 enum {
     Q_INSERT, Q_UPDATE, Q_AUDIT, Q_GET, Q_EXISTS, Q_REVIEW,
     Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
-    Q_UNINSERT, Q_ANY, Q_DATA_VERSION,
+    Q_UNINSERT, Q_ANY, Q_DATA_VERSION, Q_PENDING_ANY,
     Q_N
 };
 
@@ -103,6 +104,12 @@ struct imt_backend {
     sqlite3_stmt *anchor[SORT_NKEYS];
     time_t now_t;
     char now[32];
+    /* search.c: the set of cases the last search text matches (and sets
+     * an open walk still uses), and what it was built against */
+    struct sq_search_set *search, *search_retired;
+    unsigned wgen;        /* bumped by each rollback of ours             */
+    long bulk_counts[SITE_N + 1][ALK_N + 1][OUT_N + 1][REV_N + 1];
+    bool bulk_counts_ok;  /* bulk_counts hold the cases inserted         */
     char err[768];
 };
 
@@ -135,6 +142,23 @@ int sq_chain_trigger(imt_backend *st);
 void sq_sql_chain(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void sq_sql_row_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 int sq_unhex32(const char *s, unsigned char d[32]);
+typedef struct sq_search_set sq_search_set;
+/* search.c */
+int sq_bulk_search_finish(imt_backend *st);
+int sq_bulk_search_start(imt_backend *st);
+void sq_bulk_count(imt_backend *st, const imt_case *c, int delta);
+char *sq_fold_text(const char *s, size_t n);
+int sq_migrate_v6(imt_backend *st);
+void sq_search_close(imt_backend *st);
+long sq_search_count(const sq_search_set *s);
+int sq_search_drain(imt_backend *st);
+sq_search_set *sq_search_get(imt_backend *st, const char *needle);
+const char *sq_search_ids(const sq_search_set *s);
+void sq_search_pin(sq_search_set *s);
+void sq_search_unpin(imt_backend *st, sq_search_set *s);
+void sq_sql_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void sq_sql_in_search(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void sq_sql_search_text(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 /* check.c */
 int sq_check(imt_backend *st, void (*report)(void *ctx, const char *msg), void *ctx);
 int sq_check_head(imt_backend *st, void (*report)(void *ctx, const char *msg), void *ctx, store_audit_head *head);
@@ -167,7 +191,6 @@ void *sq_walk_open(imt_backend *st, const imt_filter *f, const int *fields, int 
 int sq_walk_step(imt_backend *st, void *w, long max, int (*cb)(void *ctx, const imt_case *c), void *ctx);
 void sq_walk_close(imt_backend *st, void *w);
 int sq_secret(imt_backend *st, unsigned char key[32]);
-void sq_sql_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 /* rows.c */
 int sq_audit_add(imt_backend *st, const char *case_id, const char *field, const char *oldv, const char *newv, const char *source, const char *comment, const char *ruleset);
 int sq_audit_add_snap(imt_backend *st, const char *case_id, const char *field, const char *oldv, const char *newv, const char *source, const char *comment, const char *ruleset, const char *snapshot);
