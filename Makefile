@@ -38,9 +38,10 @@ endif
 
 # Debian packages the build, the tests and `make run` need.
 DEB_PKGS = gcc make pkg-config libncurses-dev libsqlite3-dev libcsv-dev \
-           libcmocka-dev libjansson-dev libgsl-dev libmd-dev libunistring-dev tmux sqlite3 locales time \
+           libcmocka-dev libjansson-dev libgsl-dev libmd-dev nettle-dev libunistring-dev tmux sqlite3 \
+           locales time \
            valgrind
-PKGS     = ncursesw formw menuw panelw sqlite3 jansson gsl libmd
+PKGS     = ncursesw formw menuw panelw sqlite3 jansson gsl libmd nettle
 
 # Deferred (=) so that pkg-config is asked after `make deps` has run.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

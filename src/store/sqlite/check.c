@@ -440,10 +440,12 @@ static int check_replay(imt_backend *st, checker *ck)
         while ((rc = sqlite3_step(qh)) == SQLITE_ROW) {
             const char *field = (const char *)sqlite3_column_text(qh, 1);
             if (sqlite3_column_type(qh, 3) != SQLITE_NULL) {
+                /* A snapshot holds every known value of the case; a field
+                 * it does not name was unknown. */
                 for (int f = 0; f < IMT_F_COUNT; f++) {
                     free(state[f]);
                     state[f] = NULL;
-                    known[f] = false;
+                    known[f] = !(imt_fields[f].flags & FF_DERIVED);
                 }
                 base = true;
                 sqlite3_bind_value(qj, 1, sqlite3_column_value(qh, 3));

@@ -49,8 +49,9 @@ static int prepare_all(imt_backend *st)
 
     static const struct { int id; const char *sql; } fixed[] = {
         { Q_AUDIT, "INSERT INTO audit (time, user, case_id, field, old_value, new_value, "
-                   "source, comment, ruleset, snapshot) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" },
+                   "source, comment, ruleset, snapshot, row_hash, hash) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)" },
+        { Q_AUDIT_LAST, "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1" },
         { Q_EXISTS, "SELECT 1 FROM cases WHERE case_id = ?1" },
         { Q_REVIEW, "UPDATE cases SET review_status = ?2, reviewer = ?3, reviewed_at = ?4 "
                     "WHERE case_id = ?1" },
@@ -419,6 +420,7 @@ imt_backend *sq_open(const char *path, unsigned flags, const char *user,
         open_check(st);
     if (sq_migrate(st, path) != STORE_OK ||
         (!sq_is_readonly(st) && sq_chain_trigger(st) != STORE_OK) ||
+        (!sq_is_readonly(st) && sq_chain_setup(st) != STORE_OK) ||
         prepare_all(st) != STORE_OK) {
         snprintf(err, errn, "%s", st->err);
         goto fail;

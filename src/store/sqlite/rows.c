@@ -225,23 +225,28 @@ void sq_normalise(imt_case *c)
 }
 
 /* An audit row; snapshot (NULL for most rows) is the JSON object of a
- * new case's values (sq_case_snapshot).  Its hashes are filled in by the
- * chain's trigger. */
+ * new case's values (sq_case_snapshot).  Its hashes are computed here
+ * (chain.c), or by the chain's trigger when they cannot be. */
 int sq_audit_add_snap(imt_backend *st, const char *case_id, const char *field,
                           const char *oldv, const char *newv, const char *source,
                           const char *comment, const char *ruleset, const char *snapshot)
 {
+    static const char *const names[] = { "time", "user", "case_id", "field", "old_value",
+                                         "new_value", "source", "comment", "ruleset",
+                                         "snapshot" };
+    const char *vals[] = { sq_now_utc(st), st->user, case_id, field, oldv, newv,
+                           source ? source : "edit", comment, ruleset, snapshot };
+    char rh[65], h[65];
+    int crc = sq_chain_next(st, names, vals, 10, rh, h);
+    if (crc < 0)
+        return crc;
     sqlite3_stmt *s = st->q[Q_AUDIT];
-    sqlite3_bind_text(s, 10, snapshot, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 1, sq_now_utc(st), -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, st->user, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, case_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, field, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, oldv, -1, SQLITE_STATIC);     /* NULL binds NULL */
-    sqlite3_bind_text(s, 6, newv, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 7, source ? source : "edit", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 8, comment, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 9, ruleset, -1, SQLITE_STATIC);
+    for (int i = 0; i < 10; i++)
+        sqlite3_bind_text(s, i + 1, vals[i], -1, SQLITE_STATIC);   /* NULL binds NULL */
+    if (crc == STORE_OK) {
+        sqlite3_bind_text(s, 11, rh, 64, SQLITE_STATIC);
+        sqlite3_bind_text(s, 12, h, 64, SQLITE_STATIC);
+    }
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);

@@ -47,7 +47,7 @@
 #include "core/utf8.h"
 
 #include <sqlite3.h>
-#include <sha256.h>
+#include <nettle/sha2.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -78,7 +78,7 @@
 enum {
     Q_INSERT, Q_UPDATE, Q_AUDIT, Q_GET, Q_EXISTS, Q_REVIEW,
     Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
-    Q_UNINSERT, Q_ANY, Q_DATA_VERSION, Q_PENDING_ANY,
+    Q_UNINSERT, Q_ANY, Q_DATA_VERSION, Q_PENDING_ANY, Q_AUDIT_LAST,
     Q_N
 };
 
@@ -107,6 +107,9 @@ struct imt_backend {
     /* search.c: the set of cases the last search text matches (and sets
      * an open walk still uses), and what it was built against */
     struct sq_search_set *search, *search_retired;
+    /* chain.c: whether audit rows get their hashes here (false: the
+     * table has columns this program does not fill) */
+    bool chain_in_c;
     unsigned wgen;        /* bumped by each rollback of ours             */
     long bulk_counts[SITE_N + 1][ALK_N + 1][OUT_N + 1][REV_N + 1];
     bool bulk_counts_ok;  /* bulk_counts hold the cases inserted         */
@@ -138,6 +141,9 @@ bool sq_valid_id(const char *id);
 int sq_chain_fill(imt_backend *st);
 void sq_chain_link(const unsigned char *prev, const unsigned char rh[32], unsigned char out[32]);
 void sq_chain_row_hash(chain_col *cols, int n, unsigned char out[32]);
+int sq_chain_setup(imt_backend *st);
+int sq_chain_next(imt_backend *st, const char *const names[], const char *const vals[], int n,
+                  char row_hex[65], char hash_hex[65]);
 int sq_chain_trigger(imt_backend *st);
 void sq_sql_chain(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void sq_sql_row_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv);
