@@ -98,6 +98,7 @@ static void sq_free(imt_backend *st)
         sqlite3_close(st->db);
     free(st->cols);
     free(st->user);
+    free(st->path);
     free(st);
 }
 
@@ -219,7 +220,7 @@ static void side_files_make(const char *path)
     }
 }
 
-static void side_files_fix(const char *path)
+void sq_side_files_fix(const char *path)
 {
     struct stat db;
     if (stat(path, &db) != 0 || !S_ISREG(db.st_mode))
@@ -299,6 +300,12 @@ imt_backend *sq_open(const char *path, unsigned flags, const char *user,
         return NULL;
     }
     st->readonly = (flags & STORE_OPEN_READONLY) != 0;
+    if (!(st->path = strdup(path))) {
+        free(st->user);
+        free(st);
+        snprintf(err, errn, "out of memory");
+        return NULL;
+    }
     st->busy_ms = STORE_BUSY_MS;
     bool created = false;
 
@@ -388,7 +395,7 @@ imt_backend *sq_open(const char *path, unsigned flags, const char *user,
             goto fail;
         }
     }
-    side_files_fix(path);
+    sq_side_files_fix(path);
     rc = sqlite3_create_function_v2(st->db, "imt_contains", 2,
                                     SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sq_sql_contains,
                                     NULL, NULL, NULL);

@@ -79,6 +79,12 @@ static char *fold(const char *s, size_t n, bool *bad)
     if (!o)
         return NULL;
     for (size_t i = 0; i < n;) {
+        unsigned char b = (unsigned char)s[i];
+        if (b < 0x80) {                 /* ASCII: most of the text */
+            o[k++] = (char)(b >= 'A' && b <= 'Z' ? b + 32 : b);
+            i++;
+            continue;
+        }
         uint32_t cp;
         int len = utf8_decode(s + i, n - i, &cp);
         if (len <= 0) {

@@ -85,6 +85,8 @@ enum {
 struct imt_backend {
     sqlite3 *db;
     char *user;
+    char *path;           /* the database file                           */
+    bool journal_off_wal; /* a first fill runs with a rollback journal   */
     bool readonly;        /* asked for with STORE_OPEN_READONLY          */
     bool file_readonly;   /* the file itself is not writable for us      */
     bool damaged;         /* SQLite found the file corrupt: read-only now */
@@ -183,6 +185,7 @@ const char *sq_sort_col(imt_sort_key k, char *buf, size_t n);
 bool sq_is_readonly(const imt_backend *st);
 /* open.c */
 void sq_close(imt_backend *st);
+void sq_side_files_fix(const char *path);
 imt_backend *sq_open(const char *path, unsigned flags, const char *user, char *err, size_t errn);
 void sq_remove_files(const char *path);
 /* query.c */
