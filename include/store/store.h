@@ -72,6 +72,13 @@ int  store_schema_version(const imt_store *st);
  * changed").  Tests shorten it. */
 void store_set_busy_timeout(imt_store *st, int ms);
 
+/* How much memory the engine may keep as a cache of the database (KiB;
+ * SQLite's default here is 8 MB, for imports and walks).  The interface
+ * asks for less: a session that pages through a million cases, searches
+ * and reads them all for the statistics must not hold more than one over
+ * a thousand.  Engines without such a cache ignore it. */
+void store_set_cache(imt_store *st, int kib);
+
 /* cb(ctx) says whether the user has asked the program to stop (a signal).
  * It is consulted while waiting for a lock, every few thousand steps of a
  * statement and just before a commit; when it returns non-zero the
@@ -138,6 +145,19 @@ bool store_passes(imt_store *st, const imt_filter *f, const char *case_id);
  * (its 0-based row number); -1 on error or when it does not pass. */
 long store_rank(imt_store *st, const imt_filter *f, imt_sort s,
                 const char *case_id);
+
+/* The same rank counted in slices, so that the interface never waits
+ * for it (at a million cases a rank deep in an order steps through
+ * hundreds of thousands of index entries): open, then step (at most max
+ * entries each) until it returns 0 with *rank set (-1 when the case does
+ * not pass the filter); 1 means more to do, negative a STORE_ error.
+ * The count is of one snapshot of the data.  NULL: out of memory or a
+ * database error. */
+typedef struct store_ranker store_ranker;
+store_ranker *store_ranker_open(imt_store *st, const imt_filter *f, imt_sort s,
+                                const char *case_id);
+int  store_ranker_step(store_ranker *r, long max, long *rank);
+void store_ranker_close(store_ranker *r);
 
 /* Paging.  Fetch up to n filtered cases in the given order:
  *   dir = +1: the cases after anchor (anchor NULL: from the first);

@@ -240,6 +240,12 @@ int store_foreach_by_key(imt_store *st, const imt_filter *f,
     return st->ops->foreach_by_key(st->b, f, key, kctx, cb, ctx);
 }
 
+void store_set_cache(imt_store *st, int kib)
+{
+    if (st->ops->set_cache)
+        st->ops->set_cache(st->b, kib);
+}
+
 /* ---- walks ---------------------------------------------------------------- */
 
 #define WALK_PAGE 256
@@ -346,6 +352,54 @@ void store_walk_close(store_walk *w)
         w->st->ops->walk_close(w->st->b, w->eng);
     free(w->last);
     free(w);
+}
+
+/* ---- rankers ---------------------------------------------------------------- */
+
+struct store_ranker {
+    imt_store *st;
+    void *eng;             /* the engine's ranker, or NULL: rank asked at once */
+    imt_filter f;
+    imt_sort s;
+    char *id;
+};
+
+store_ranker *store_ranker_open(imt_store *st, const imt_filter *f, imt_sort s,
+                                const char *case_id)
+{
+    store_ranker *r = calloc(1, sizeof *r);
+    if (!r || !(r->id = strdup(case_id ? case_id : ""))) {
+        free(r);
+        return NULL;
+    }
+    r->st = st;
+    r->s = s;
+    if (f)
+        r->f = *f;
+    if (st->ops->ranker_open && !(r->eng = st->ops->ranker_open(st->b, f, s, case_id))) {
+        free(r->id);
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+int store_ranker_step(store_ranker *r, long max, long *rank)
+{
+    if (r->eng)
+        return r->st->ops->ranker_step(r->st->b, r->eng, max, rank);
+    *rank = store_rank(r->st, &r->f, r->s, r->id);
+    return 0;
+}
+
+void store_ranker_close(store_ranker *r)
+{
+    if (!r)
+        return;
+    if (r->eng)
+        r->st->ops->ranker_close(r->st->b, r->eng);
+    free(r->id);
+    free(r);
 }
 
 int store_audit_foreach(imt_store *st, const char *case_id,

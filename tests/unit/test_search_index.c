@@ -532,12 +532,69 @@ static void test_counts_maintained(void **state)
     sqlite3_close(db);
 }
 
+typedef struct {
+    const char *id;
+    long at, seen;
+} finder;
+
+static int find_pos(void *ctx, const imt_case *c)
+{
+    finder *fd = ctx;
+    if (strcmp(c->case_id, fd->id) == 0)
+        fd->at = fd->seen;
+    fd->seen++;
+    return 0;
+}
+
+/* The rank counted in slices (store_ranker, what the interface uses) is
+ * the case's position in the filtered cases walked in the same order
+ * (store_foreach), and store_rank's, for every sort, direction and
+ * filter; -1 for a case the filter leaves out. */
+static void test_ranker_equals_rank(void **state)
+{
+    fx *f = *state;
+    uint32_t r = 4242;
+    assert_int_equal(store_begin(f->st), STORE_OK);
+    for (int i = 0; i < 600; i++)
+        add_simple(f->st, &r, i);
+    assert_int_equal(store_commit(f->st), STORE_OK);
+    for (int k = 0; k < 120; k++) {
+        imt_filter flt;
+        memset(&flt, 0, sizeof flt);
+        if (k % 3 == 1)
+            flt.site_mask = 1u << (rnd(&r) % SITE_N) | 1u << (rnd(&r) % SITE_N);
+        if (k % 4 == 2)
+            filter_set_search(&flt, k % 8 == 2 ? "c-001" : "c-0");
+        imt_sort so = { (imt_sort_key)(rnd(&r) % SORT_NKEYS), rnd(&r) % 2 == 0 };
+        char id[32];
+        snprintf(id, sizeof id, "C-%05u", rnd(&r) % 600);
+        finder fd = { id, -1, 0 };
+        assert_int_equal(store_foreach(f->st, &flt, so, find_pos, &fd), 0);
+        long want = fd.at;
+        assert_int_equal(store_rank(f->st, &flt, so, id), want);
+        store_ranker *rk = store_ranker_open(f->st, &flt, so, id);
+        assert_non_null(rk);
+        long got = -2;
+        int rc, steps = 0;
+        while ((rc = store_ranker_step(rk, 7, &got)) == 1)
+            steps++;
+        assert_int_equal(rc, 0);
+        store_ranker_close(rk);
+        if (got != want)
+            fail_msg("case %s sort %d%s: ranker %ld, rank %ld", id, so.key, so.desc ? " desc" : "",
+                     got, want);
+        if (want > 14)
+            assert_true(steps >= 2);     /* it went in slices */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_search_equals_scan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_behind_our_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_counts_maintained, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ranker_equals_rank, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -130,6 +130,13 @@ static void sq_set_busy_timeout(imt_backend *st, int ms)
     st->busy_ms = ms < 0 ? 0 : ms;
 }
 
+static void sq_set_cache(imt_backend *st, int kib)
+{
+    char q[64];
+    snprintf(q, sizeof q, "PRAGMA cache_size = -%d", kib > 64 ? kib : 64);
+    sqlite3_exec(st->db, q, NULL, NULL, NULL);
+}
+
 static void sq_set_progress(imt_backend *st, int (*cb)(void *ctx), void *ctx)
 {
     st->progress = cb;
@@ -397,6 +404,7 @@ const imt_store_ops imt_sqlite_ops = {
     .is_readonly = sq_is_readonly,
     .schema_version = sq_schema_version,
     .set_busy_timeout = sq_set_busy_timeout,
+    .set_cache = sq_set_cache,
     .set_interrupt = sq_set_interrupt,
     .set_progress = sq_set_progress,
     .begin = sq_begin,
@@ -419,6 +427,9 @@ const imt_store_ops imt_sqlite_ops = {
     .walk_open = sq_walk_open,
     .walk_step = sq_walk_step,
     .walk_close = sq_walk_close,
+    .ranker_open = sq_ranker_open,
+    .ranker_step = sq_ranker_step,
+    .ranker_close = sq_ranker_close,
     .audit_foreach = sq_audit_foreach,
     .secret = sq_secret,
     .check = sq_check,

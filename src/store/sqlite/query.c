@@ -203,24 +203,56 @@ static bool valid_sort(imt_sort s)
     return (int)s.key >= 0 && s.key < SORT_NKEYS;
 }
 
-long sq_rank(imt_backend *st, const imt_filter *f, imt_sort s, const char *case_id)
+/* A rank counted in slices: the filtered cases before the anchor in the
+ * order, stepped through (the order's index covers the key and case_id,
+ * so each step reads an index entry, not a case). */
+typedef struct {
+    sqlite3_stmt *q;       /* NULL: done (the case does not pass)   */
+    sq_search_set *set;
+    sqlite3_value *k;
+    char *id;
+    long n;
+} sq_ranker;
+
+void sq_ranker_close(imt_backend *st, void *vr)
+{
+    sq_ranker *r = vr;
+    if (!r)
+        return;
+    sqlite3_finalize(r->q);
+    sq_search_unpin(st, r->set);
+    sqlite3_value_free(r->k);
+    free(r->id);
+    free(r);
+}
+
+void *sq_ranker_open(imt_backend *st, const imt_filter *f, imt_sort s, const char *case_id)
 {
     if (!valid_sort(s)) {
         sq_set_err(st, STORE_ERROR, "invalid sort key");
-        return -1;
+        return NULL;
     }
-    if (!sq_passes(st, f, case_id))
-        return -1;
-    sqlite3_value *k = NULL;
-    if (s.key != SORT_CASE_ID && anchor_key(st, s.key, case_id, &k) != STORE_OK)
-        return -1;
+    sq_ranker *r = calloc(1, sizeof *r);
+    if (!r || !(r->id = strdup(case_id ? case_id : ""))) {
+        free(r);
+        sq_set_err(st, STORE_ERROR, "out of memory");
+        return NULL;
+    }
+    if (!sq_passes(st, f, case_id)) {
+        r->n = -1;
+        return r;                   /* done: not among the filtered */
+    }
+    if (s.key != SORT_CASE_ID && anchor_key(st, s.key, case_id, &r->k) != STORE_OK) {
+        sq_ranker_close(st, r);
+        return NULL;
+    }
     fplan p;
     if (plan(st, f, &p) != STORE_OK) {
-        sqlite3_value_free(k);
-        return -1;
+        sq_ranker_close(st, r);
+        return NULL;
     }
     sbuf b = { 0 };
-    sb_add(&b, "SELECT count(*)");
+    sb_add(&b, "SELECT 1");
     from_sql(&b, &p);
     sb_add(&b, " WHERE 1");
     filter_sql(&b, f);
@@ -230,25 +262,49 @@ long sq_rank(imt_backend *st, const imt_filter *f, imt_sort s, const char *case_
         sb_add(&b, " AND case_id %s :id", op);
     else
         sb_add(&b, " AND (%s, case_id) %s (:k, :id)", sq_sort_col(s.key, col, sizeof col), op);
-    sqlite3_stmt *q;
-    int rc = prepare_filtered(st, &b, f, &p, &q);
+    int rc = prepare_filtered(st, &b, f, &p, &r->q);
     sb_free(&b);
     if (rc != STORE_OK) {
-        sqlite3_value_free(k);
-        return -1;
+        sq_ranker_close(st, r);
+        return NULL;
     }
-    sqlite3_bind_text(q, sqlite3_bind_parameter_index(q, ":id"), case_id, -1, SQLITE_STATIC);
-    if (k)
-        sqlite3_bind_value(q, sqlite3_bind_parameter_index(q, ":k"), k);
+    sqlite3_bind_text(r->q, sqlite3_bind_parameter_index(r->q, ":id"), r->id, -1, SQLITE_STATIC);
+    if (r->k)
+        sqlite3_bind_value(r->q, sqlite3_bind_parameter_index(r->q, ":k"), r->k);
+    r->set = p.set;
+    sq_search_pin(r->set);
+    return r;
+}
+
+int sq_ranker_step(imt_backend *st, void *vr, long max, long *rank)
+{
+    sq_ranker *r = vr;
+    if (r->q) {
+        int rc = SQLITE_ROW;
+        for (long i = 0; i < max && (rc = sqlite3_step(r->q)) == SQLITE_ROW; i++)
+            r->n++;
+        if (rc == SQLITE_ROW)
+            return 1;
+        if (rc != SQLITE_DONE)
+            return sq_fail(st, rc, "counting cases");
+        sqlite3_finalize(r->q);
+        r->q = NULL;
+    }
+    *rank = r->n;
+    return 0;
+}
+
+long sq_rank(imt_backend *st, const imt_filter *f, imt_sort s, const char *case_id)
+{
+    void *r = sq_ranker_open(st, f, s, case_id);
+    if (!r)
+        return -1;
     long n = -1;
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
-        n = (long)sqlite3_column_int64(q, 0);
-    else
-        sq_fail(st, rc, "counting cases");
-    sqlite3_finalize(q);
-    sqlite3_value_free(k);
-    return n;
+    int rc;
+    while ((rc = sq_ranker_step(st, r, 1L << 30, &n)) == 1)
+        ;
+    sq_ranker_close(st, r);
+    return rc == 0 ? n : -1;
 }
 
 int sq_page(imt_backend *st, const imt_filter *f, imt_sort s,

@@ -339,7 +339,7 @@ int sq_search_drain(imt_backend *st)
         "DELETE FROM case_search WHERE rowid IN (SELECT id FROM case_search_pending);\n"
         "INSERT INTO case_search (rowid, case_id, site_detail, notes) "
         "SELECT c.id, imt_search_text(c.case_id), imt_search_text(c.site_detail), "
-        "imt_search_text(c.notes) FROM case_search_pending p JOIN cases c ON c.id = p.id;\n"
+        "imt_search_text(c.notes) FROM case_search_pending p CROSS JOIN cases c ON c.id = p.id;\n"
         "DELETE FROM case_search_pending;\n", "updating the search index");
 }
 
@@ -461,7 +461,7 @@ static int set_build(imt_backend *st, const char *needle, sq_search_set *s)
         }
         if (rc == STORE_OK) {
             char sql[300];
-            snprintf(sql, sizeof sql, "SELECT c.id FROM case_search_pending p JOIN cases c "
+            snprintf(sql, sizeof sql, "SELECT c.id FROM case_search_pending p CROSS JOIN cases c "
                                       "ON c.id = p.id WHERE %s", exact);
             rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
             if (rc == SQLITE_OK) {

@@ -197,6 +197,9 @@ int sq_page(imt_backend *st, const imt_filter *f, imt_sort s, const char *anchor
 bool sq_passes(imt_backend *st, const imt_filter *f, const char *case_id);
 long sq_rank(imt_backend *st, const imt_filter *f, imt_sort s, const char *case_id);
 void *sq_walk_open(imt_backend *st, const imt_filter *f, const int *fields, int nf);
+void *sq_ranker_open(imt_backend *st, const imt_filter *f, imt_sort s, const char *case_id);
+int sq_ranker_step(imt_backend *st, void *r, long max, long *rank);
+void sq_ranker_close(imt_backend *st, void *r);
 int sq_walk_step(imt_backend *st, void *w, long max, int (*cb)(void *ctx, const imt_case *c), void *ctx);
 void sq_walk_close(imt_backend *st, void *w);
 int sq_secret(imt_backend *st, unsigned char key[32]);
