@@ -4,7 +4,9 @@
 #   make run        install missing packages, build, make the demo database
 #                   from sample-data/ and open the interface
 #   make check      install missing packages, build, run every test
-#   make bench      speed and memory benchmarks (not part of check)
+#   make bench      speed and memory against sqlite3, R and VisiData at 1,000 to
+#                   1,000,000 cases (tests/bench/run.sh; writes
+#                   tests/bench/results.md; check runs a quick version)
 #   make fuzz       libFuzzer harnesses with clang (not part of check; see
 #                   tests/fuzz/README.md)
 #   make install PREFIX=/usr/local
@@ -39,7 +41,7 @@ endif
 # Debian packages the build, the tests and `make run` need.
 DEB_PKGS = gcc make pkg-config libncurses-dev libsqlite3-dev libcsv-dev \
            libcmocka-dev libjansson-dev libgsl-dev libmd-dev nettle-dev libunistring-dev tmux sqlite3 \
-           locales time \
+           locales time python3-pyte \
            valgrind
 PKGS     = ncursesw formw menuw panelw sqlite3 jansson gsl libmd nettle
 
@@ -120,17 +122,17 @@ ifeq ($(SAN),1)
 	@$(MAKE) --no-print-directory SAN=0 BUILD=build $(PLAIN_BIN)
 endif
 
-test: $(BIN) $(GEN) $(UNIT_BIN) plain
+test: $(BIN) $(GEN) $(UNIT_BIN) $(BENCH_BIN) plain
 	@BUILD=$(BUILD) IMTREVIEW=$(abspath $(BIN)) GEN_CASES=$(abspath $(GEN)) \
-	    IMTREVIEW_PLAIN=$(abspath $(PLAIN_BIN)) \
+	    IMTREVIEW_PLAIN=$(abspath $(PLAIN_BIN)) BENCH_DIR=$(abspath $(BUILD)/bench) \
 	    sh tests/run-tests.sh $(UNIT_BIN) $(sort $(wildcard tests/e2e/test_*.sh))
 
 unit: $(UNIT_BIN)
 	@BUILD=$(BUILD) IMTREVIEW=$(abspath $(BIN)) sh tests/run-tests.sh $(UNIT_BIN)
 
-e2e: $(BIN) $(GEN) plain
+e2e: $(BIN) $(GEN) $(BENCH_BIN) plain
 	@BUILD=$(BUILD) IMTREVIEW=$(abspath $(BIN)) GEN_CASES=$(abspath $(GEN)) \
-	    IMTREVIEW_PLAIN=$(abspath $(PLAIN_BIN)) \
+	    IMTREVIEW_PLAIN=$(abspath $(PLAIN_BIN)) BENCH_DIR=$(abspath $(BUILD)/bench) \
 	    sh tests/run-tests.sh $(sort $(wildcard tests/e2e/test_*.sh))
 
 bench: deps

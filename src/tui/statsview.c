@@ -774,18 +774,21 @@ int statsview_run(struct statsview_env *env)
     s.by = BY_ALK_STATUS;
     int rc = compute_start(&s) ? -1 : 0;
     int errs = 0;
-    bool dirty = true;
+    bool dirty = true, fresh = true;    /* fresh: no numbers drawn since (re)starting */
     long last_draw = now_ms();
     if (computing(&s)) draw_progress(&s);
     while (!(env->stop && *env->stop)) {
         if (computing(&s)) {
             if (compute_slice(&s) < 0) rc = -1;
             long now = now_ms();
-            if (computing(&s) && now - last_draw >= SV_DRAW_MS) {
+            /* the numbers so far after the first slice (a key is answered
+             * by a frame at once), then every SV_DRAW_MS */
+            if (computing(&s) && (fresh || now - last_draw >= SV_DRAW_MS)) {
                 if (compute_report(&s) != 0) { compute_stop(&s); rc = -1; }
                 dirty = true;
             }
             if (!computing(&s)) dirty = true;
+            fresh = false;
         }
         if (dirty) {
             if (s.have) draw(&s);
@@ -822,11 +825,13 @@ int statsview_run(struct statsview_env *env)
             s.by = s.by + 1 >= BY_N ? BY_NONE : s.by + 1;
             if (compute_start(&s)) rc = -1;
             else draw_progress(&s);
+            fresh = true;
             break;
         case ACT_SV_ENDPOINT:
             s.ep = (stats_endpoint)((s.ep + 1) % EP_N);
             if (compute_start(&s)) rc = -1;
             else draw_progress(&s);
+            fresh = true;
             break;
         case ACT_SV_PANE:
             s.pane = (s.pane + 1) % 3;

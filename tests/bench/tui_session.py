@@ -53,9 +53,10 @@ def main():
     screen = pyte.Screen(cols, rows)
     stream = pyte.ByteStream(screen)
 
-    def read_for(limit, until=None):
+    def read_for(limit, until=None, stop=False):
         """Read until quiet for QUIET s (or until(text) holds, then go on
-        to quiet); returns (bytes, time of last byte, time until held)."""
+        to quiet, or stop there with stop); returns (bytes, time of last
+        byte, time until held, ended)."""
         n, last, held = 0, None, None
         t_end = time.monotonic() + limit
         while True:
@@ -78,6 +79,8 @@ def main():
                 stream.feed(data)
                 if until and held is None and until(display()):
                     held = last
+                    if stop:
+                        break
             elif last is None and until is None and now > t_end:
                 break
         return n, last, held, False
@@ -112,6 +115,8 @@ def main():
     out.append(("startup", (held - t0) * 1000, n, rows * cols, ""))
 
     def step(name, keys, until=None, hold_first=None):
+        """Send keys; the figure is the time to settle, or with until the
+        time until the screen shows until's condition."""
         before = snapshot()
         t = time.monotonic()
         os.write(fd, keys)
@@ -119,7 +124,13 @@ def main():
         if dead:
             sys.stderr.write("tui_session.py: the program ended at %s\n" % name)
             sys.exit(1)
-        settle = (last - t) * 1000 if last else 0.0
+        if until:
+            if held is None:
+                sys.stderr.write("tui_session.py: %s: the screen never showed the change\n" % name)
+                sys.exit(1)
+            settle = (held - t) * 1000
+        else:
+            settle = (last - t) * 1000 if last else 0.0
         first = "%.1f" % ((held - t) * 1000) if hold_first and held else ""
         out.append((name, settle, n, changed(before, snapshot()), first))
 
@@ -151,6 +162,14 @@ def main():
     atrisk = re.compile(r"At risk\s*\n.*\d", re.S)
     step("stats_open", b"v", hold_first=lambda s: bool(atrisk.search(s)))
     step("stats_close", b"v")
+    # While the view reads the cases: a key (g: group by site) is answered
+    # (the figure: until the title says so), and Esc gives up and brings
+    # the list back (until the list is on the screen again).
+    os.write(fd, b"v")
+    read_for(5, lambda s: "computing the statistics" in s or "Kaplan-Meier" in s, stop=True)
+    step("stats_key", b"g", until=lambda s: "OS by site" in s)
+    step("stats_esc", b"\x1b",
+         until=lambda s: bool(status.search(s)) and "Kaplan-Meier" not in s)
     peak = rss()
     os.write(fd, b"q")
     read_for(5)
