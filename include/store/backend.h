@@ -69,6 +69,18 @@ typedef struct {
     /* what damage the engine found in the database (it is read-only
      * since), or NULL; the op may be NULL (never damaged) */
     const char *(*damage)(const imt_backend *b);
+    /* the course (issue 14); NULL: not supported by this engine yet */
+    int  (*events_get)(imt_backend *b, const char *case_id, imt_course *out);
+    int  (*event_add)(imt_backend *b, const char *case_id, imt_event *e, const char *source);
+    int  (*event_remove)(imt_backend *b, const char *case_id, long long id,
+                         const char *source);
+    int  (*course_refresh)(imt_backend *b, const char *case_id);
+    int  (*course_edit)(imt_backend *b, const char *case_id, int op, long long id,
+                        const imt_event *e, const char *source, long long *id_out);
+    int  (*foreach_course)(imt_backend *b, const imt_filter *f,
+                           int (*cb)(void *ctx, const imt_case *c, const imt_course *co),
+                           void *ctx);
+    int  (*set_schedule)(imt_backend *b, const fu_schedule *s, char *note, size_t n);
 } imt_store_ops;
 
 /* The sortable list columns (ui.md) and the dictionary field behind

@@ -364,5 +364,12 @@ const imt_store_ops imt_sqlite_ops = {
     .check_head = sq_check_head,
     .backup = sq_backup,
     .damage = sq_damage,
+    .events_get = sq_events_get,
+    .event_add = sq_event_insert,
+    .event_remove = sq_event_delete,
+    .course_refresh = sq_course_refresh,
+    .course_edit = sq_course_edit,
+    .foreach_course = sq_foreach_course,
+    .set_schedule = sq_set_schedule,
 };
 

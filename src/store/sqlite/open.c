@@ -16,15 +16,16 @@ static int prepare_all(imt_backend *st)
     sbuf b = { 0 };
     for (int f = 0; f < IMT_F_COUNT; f++)
         sb_add(&b, "%s%s", f ? ", " : "", imt_fields[f].name);
-    sb_add(&b, ", alk_discordant");
+    sb_add(&b, ", alk_discordant, next_due");
     if (b.oom)
         return sq_set_err(st, STORE_ERROR, "out of memory");
     st->cols = b.s;
 
+    /* the NCOLS values of the case (sq_bind_case) and next_due */
     sbuf q = { 0 };
     int rc = STORE_OK;
     sb_add(&q, "INSERT INTO cases (%s) VALUES (", st->cols);
-    for (int i = 1; i <= NCOLS; i++)
+    for (int i = 1; i <= NLOAD; i++)
         sb_add(&q, "%s?%d", i > 1 ? ", " : "", i);
     sb_add(&q, ")");
     if (q.oom || (rc = prepare(st, &st->q[Q_INSERT], q.s)) != STORE_OK)
@@ -64,6 +65,17 @@ static int prepare_all(imt_backend *st)
         { Q_DATA_VERSION, "PRAGMA data_version" },
         { Q_ANY, "SELECT (SELECT count(*) FROM (SELECT 1 FROM cases LIMIT 1)) + "
                  "(SELECT count(*) FROM (SELECT 1 FROM audit LIMIT 1))" },
+        { Q_EV_INSERT, "INSERT INTO events (case_id, date, day, type, line, agent, intent, "
+                       "reason, response, extent, site, detail) VALUES (?1, ?2, ?3, ?4, ?5, "
+                       "?6, ?7, ?8, ?9, ?10, ?11, ?12)" },
+        { Q_EV_UPDATE, "UPDATE events SET date = ?2, day = ?3, type = ?4, line = ?5, "
+                       "agent = ?6, intent = ?7, reason = ?8, response = ?9, extent = ?10, "
+                       "site = ?11, detail = ?12 WHERE case_id = ?1 AND id = ?13" },
+        { Q_EV_DELETE, "DELETE FROM events WHERE case_id = ?1 AND id = ?2" },
+        { Q_EV_GET, "SELECT " EV_COLS " FROM events WHERE case_id = ?1 ORDER BY id" },
+        { Q_EV_ONE, "SELECT " EV_COLS " FROM events WHERE case_id = ?1 AND id = ?2" },
+        { Q_NEXT_DUE, "UPDATE cases SET next_due = ?2 WHERE case_id = ?1 "
+                      "AND next_due IS NOT ?2" },
     };
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         if ((rc = prepare(st, &st->q[fixed[i].id], fixed[i].sql)) != STORE_OK)
@@ -401,6 +413,8 @@ imt_backend *sq_open(const char *path, unsigned flags, const char *user,
     }
     if (!sq_is_readonly(st))
         open_check(st);
+    fu_default(&st->sched);
+    fu_canonical(&st->sched, st->sched_text, sizeof st->sched_text);
     if (sq_migrate(st, path) != STORE_OK ||
         (!sq_is_readonly(st) && sq_chain_trigger(st) != STORE_OK) ||
         prepare_all(st) != STORE_OK) {
