@@ -162,7 +162,8 @@ static void test_header(void **state)
         "ki67_pct,sma,desmin,cytokeratin,s100,cd117,dog1,igg4_igg_ratio,igg4_per_hpf,"
         "nlr,resectable,surgery,radiotherapy_gy,chemotherapy,steroids,nsaid,targeted,"
         "immunotherapy,recurrence,recurrence_months,outcome,followup_months,notes,"
-        "review_status,reviewer,reviewed_at,alk_status,alk_confirmed\n";
+        "review_status,reviewer,reviewed_at,alk_status,alk_confirmed,"
+        "icd_o_3_morphology,oncotree_code\n";
     char *b = NULL;
     size_t n = 0;
     csvexp_opts o = { 0 };
