@@ -105,8 +105,8 @@ unsigned ev_allowed_cols(int type);
 
 /* A whole row: every cell, then the per-type rules (a required column
  * empty, a column that does not apply to the type given).  cells[col]
- * may be NULL (absent = empty).  report(ctx, col, msg) for each problem;
- * returns the number of problems. */
+ * may be NULL (absent = empty).  report(ctx, col, msg) for each problem
+ * (report may be NULL); returns the number of problems. */
 int ev_parse_row(imt_event *e, const char *const cells[EVC_N],
                  void (*report)(void *ctx, int col, const char *msg), void *ctx);
 

@@ -442,9 +442,18 @@ static int ev_finish(imt_event *e, void (*report)(void *ctx, int col, const char
     return bad;
 }
 
+static void no_report(void *ctx, int col, const char *msg)
+{
+    (void)ctx;
+    (void)col;
+    (void)msg;
+}
+
 int ev_parse_row(imt_event *e, const char *const cells[EVC_N],
                  void (*report)(void *ctx, int col, const char *msg), void *ctx)
 {
+    if (!report)
+        report = no_report;
     ev_clear(e);
     int bad = 0;
     char err[512];

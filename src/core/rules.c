@@ -1655,8 +1655,9 @@ static const rule_def rule_table[] = {
         "response and ORR per agent, PFS and the course rules depend on it.",
         "Responses per line are how the sources report targeted and systemic therapy "
         "(crizotinib ORR 86%, consensus §9.4; chemotherapy ORR about 50%, §9.5; "
-        "adult cohort ORR 70.6%, §4); the assessment interval is a working value of "
-        "the follow-up schedule (the sources give none)",
+        "adult cohort ORR 70.6%, §4), in RECIST 1.1 categories (issue 14); the "
+        "assessment interval is a working value of the follow-up schedule (the sources "
+        "give none)",
         "Info: data to record, not a clinical alarm." },
       "A therapy line has no response recorded: record it (RECIST 1.1)",
       c_fu_record_response },

@@ -276,10 +276,10 @@ static void test_derived_and_deidentified_row(void **state)
      * confirmed; A-002: fusion none + IHC negative = negative. */
     assert_non_null(strstr(out,
         "\nA-001,34,F,lung,right lower lobe,2019-03-04,4.5,,,,,,,,,positive,,positive,"
-        "TPM3::ALK,ngs_rna,,,,,,,,,,,,,,,,,,,,,no,,NED,60.5,plain note,unreviewed,,,positive,yes\n"));
+        "TPM3::ALK,ngs_rna,,,,,,,,,,,,,,,,,,,,,no,,NED,60.5,plain note,unreviewed,,,positive,yes,8825/1,IMT\n"));
     assert_non_null(strstr(out,
         "\nA-002,0.5,M,head_neck,maxillary sinus; orbit,2020-11-30,2,,,,,,,,,negative,,,"
-        "none,,,,,,,,,,,,,,,,,,,,,,yes,12,AWD,24,,unreviewed,,,negative,no\n"));
+        "none,,,,,,,,,,,,,,,,,,,,,,yes,12,AWD,24,,unreviewed,,,negative,no,8825/1,IMT\n"));
     free(out);
 
     o.deidentify = true;

@@ -198,7 +198,7 @@ static void test_create_mode_0600_and_reopen(void **state)
     struct stat sb;
     assert_int_equal(stat(f->path, &sb), 0);
     assert_int_equal(sb.st_mode & 07777, 0600);
-    assert_int_equal(store_schema_version(f->st), 3);
+    assert_int_equal(store_schema_version(f->st), 5);
     assert_false(store_is_readonly(f->st));
     unsigned char k1[32], k2[32], zero[32] = { 0 };
     assert_int_equal(store_secret(f->st, k1), STORE_OK);
@@ -207,7 +207,7 @@ static void test_create_mode_0600_and_reopen(void **state)
     store_close(f->st);
 
     f->st = open_rw(f);
-    assert_int_equal(store_schema_version(f->st), 3);
+    assert_int_equal(store_schema_version(f->st), 5);
     assert_true(store_exists(f->st, "A-1"));
     assert_int_equal(store_secret(f->st, k2), STORE_OK);
     assert_memory_equal(k1, k2, 32);         /* the key is kept, not remade */
@@ -217,7 +217,7 @@ static void test_create_mode_0600_and_reopen(void **state)
     char mode[32];
     raw_text(db, "PRAGMA journal_mode", mode, sizeof mode);
     assert_string_equal(mode, "wal");
-    assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 5);
     sqlite3_close(db);
 }
 
@@ -276,7 +276,7 @@ static void test_newer_schema_refused(void **state)
     char err[512];
     imt_store *st = store_open(f->path, 0, "tester", err, sizeof err);
     assert_null(st);
-    assert_string_equal(err, "database schema version 99 is newer than this imtreview (3); "
+    assert_string_equal(err, "database schema version 99 is newer than this imtreview (5); "
                              "upgrade imtreview");
     st = store_open(f->path, STORE_OPEN_READONLY, "tester", err, sizeof err);
     assert_null(st);
@@ -872,8 +872,12 @@ static void test_migrate_v1(void **state)
     store_close(f->st);
     f->st = NULL;
     sqlite3 *db = raw(f);
-    /* (what version 1 was: without audit_no_replace and without the hash
-     * chain of version 3) */
+    /* (what version 1 was: without audit_no_replace, without the hash
+     * chain of version 3 and the course of version 5) */
+    raw_exec(db, "DROP TABLE events; DROP INDEX cases_sort_next_due; "
+                 "ALTER TABLE cases DROP COLUMN sort_next_due; "
+                 "ALTER TABLE cases DROP COLUMN next_due; DELETE FROM meta WHERE key = "
+                 "'followup_schedule'");
     raw_exec(db, "DROP TRIGGER audit_no_replace; DROP TRIGGER audit_no_update; "
                  "ALTER TABLE audit DROP COLUMN snapshot; ALTER TABLE audit DROP COLUMN row_hash; "
                  "ALTER TABLE audit DROP COLUMN hash; "
@@ -885,10 +889,10 @@ static void test_migrate_v1(void **state)
     char err[512];
     imt_store *st = store_open(f->path, STORE_OPEN_READONLY, "tester", err, sizeof err);
     assert_null(st);
-    assert_non_null(strstr(err, "schema version 1 is older than this imtreview (3)"));
+    assert_non_null(strstr(err, "schema version 1 is older than this imtreview (5)"));
 
     f->st = open_rw(f);
-    assert_int_equal(store_schema_version(f->st), 3);
+    assert_int_equal(store_schema_version(f->st), 5);
     assert_true(store_exists(f->st, "A-1"));
     assert_int_equal(store_secret(f->st, k2), STORE_OK);
     assert_memory_equal(k1, k2, 32);
@@ -899,7 +903,7 @@ static void test_migrate_v1(void **state)
                                  "AND case_id = 'A-1' AND snapshot LIKE '%\"site\":\"lung\"%'"), 1);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM audit WHERE length(hash) = 64 AND "
                                  "length(row_hash) = 64"), 2);
-    assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 5);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
                                  "AND name = 'audit_no_replace'"), 1);
     char msg[256];
@@ -1953,8 +1957,10 @@ static void test_bulk_load_indexes(void **state)
 {
     fx *f = *state;
     f->st = open_rw(f);
-    /* 9 sortable list columns (case_id has its UNIQUE index) + audit by case */
-    assert_int_equal(count_indexes(f), 10);
+    /* 9 sortable list columns (case_id has its UNIQUE index) + audit by case,
+     * and since schema version 5 the worklist's next_due and the events by
+     * case */
+    assert_int_equal(count_indexes(f), 12);
     assert_int_equal(store_begin(f->st), STORE_OK);
     insert_simple(f->st, "A-1", "lung");
     insert_simple(f->st, "A-2", "cns");
@@ -1963,7 +1969,7 @@ static void test_bulk_load_indexes(void **state)
     nf.site_mask = 1u << SITE_CNS;
     assert_int_equal(store_count(f->st, &nf), 1);
     assert_int_equal(store_rollback(f->st), STORE_OK);
-    assert_int_equal(count_indexes(f), 10);
+    assert_int_equal(count_indexes(f), 12);
     nf = no_filter();
     assert_int_equal(store_count(f->st, &nf), 0);
 
@@ -1971,13 +1977,13 @@ static void test_bulk_load_indexes(void **state)
     insert_simple(f->st, "A-1", "lung");
     insert_simple(f->st, "A-2", "cns");
     assert_int_equal(store_commit(f->st), STORE_OK);
-    assert_int_equal(count_indexes(f), 10);
+    assert_int_equal(count_indexes(f), 12);
     assert_int_equal(store_count(f->st, &nf), 2);
     /* A later transaction on a filled database takes the ordinary path. */
     assert_int_equal(store_begin(f->st), STORE_OK);
     insert_simple(f->st, "A-3", "cns");
     assert_int_equal(store_commit(f->st), STORE_OK);
-    assert_int_equal(count_indexes(f), 10);
+    assert_int_equal(count_indexes(f), 12);
     report_list l = { 0 };
     assert_int_equal(store_check(f->st, report_cb, &l), 0);
 }
@@ -1987,7 +1993,7 @@ static void test_sort_names(void **state)
     (void)state;
     static const char *const want[SORT_NKEYS] = { "case_id", "age", "sex", "site", "size",
                                                   "alk", "surgery", "outcome", "followup",
-                                                  "review" };
+                                                  "review", "next_due" };
     for (int k = 0; k < SORT_NKEYS; k++)
         assert_string_equal(store_sort_name((imt_sort_key)k), want[k]);
 }
