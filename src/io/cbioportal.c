@@ -284,7 +284,6 @@ int cbio_close(cbio_writer *w, bool commit, char *err, size_t errn, char *note, 
                 "name: Inflammatory myofibroblastic tumour (imtreview)\n"
                 "description: %ld patients with inflammatory myofibroblastic tumour "
                 "(OncoTree IMT, ICD-O-3 %s) exported by imtreview on %s%s.\n"
-                "short_name: IMT (imtreview)\n"
                 "add_global_case_list: true\n", sid, w->patients, IMT_ICDO3_MORPHOLOGY,
                 today, w->o.deidentify ? ", de-identified" : "") != 0)
             rc = -1;
