@@ -1121,8 +1121,9 @@ static tri c_tx_tki_progression(rctx *x, rule_rec *r)
                       "brigatinib, lorlatinib; lorlatinib after a second-generation "
                       "one) or a clinical trial.");
     else
-        add_detail(r, "ROS1: another ROS1 inhibitor (e.g. entrectinib, lorlatinib) or a "
-                      "clinical trial.");
+        add_detail(r, "ROS1: a ROS1 inhibitor other than %s (data on targets other than "
+                      "ALK are limited, consensus §9.4) or a clinical trial.",
+                   ev_agent_names[a]);
     return T;
 }
 
