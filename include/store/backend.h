@@ -28,6 +28,7 @@ typedef struct {
     void (*remove_files)(const char *locator);
     const char *(*errmsg)(const imt_backend *b);
     bool (*is_readonly)(const imt_backend *b);
+    const char *(*readonly_why)(const imt_backend *b);
     int  (*schema_version)(const imt_backend *b);
     void (*set_busy_timeout)(imt_backend *b, int ms);
     void (*set_interrupt)(imt_backend *b, int (*cb)(void *ctx), void *ctx);

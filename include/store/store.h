@@ -70,6 +70,10 @@ void store_remove_files(const char *path);
 
 const char *store_errmsg(const imt_store *st);
 bool store_is_readonly(const imt_store *st);
+/* Why the store is read-only, in words for a message ("it was opened
+ * read-only (--readonly)", "the file system that holds it is full",
+ * ...); NULL when it is writable. */
+const char *store_readonly_why(const imt_store *st);
 int  store_schema_version(const imt_store *st);
 /* The busy timeout (default 5000 ms): how long a write waits for another
  * user's lock before STORE_BUSY ("the database is busy ... nothing was

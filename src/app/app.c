@@ -7,6 +7,7 @@
 #include "io/atomicfile.h"
 #include "io/settings.h"
 #include "core/textw.h"
+#include "io/xdg.h"
 
 #include <errno.h>
 #include <pwd.h>
@@ -75,21 +76,8 @@ char *app_default_db_path(void)
     const char *env = getenv("IMTREVIEW_DB");
     if (env && *env)
         return strdup(env);
-    const char *xdg = getenv("XDG_DATA_HOME");
-    char *path = NULL;
-    if (xdg && *xdg) {
-        if (asprintf(&path, "%s/imtreview/cases.db", xdg) < 0)
-            path = NULL;
-    } else {
-        const char *home = getenv("HOME");
-        if (!home || !*home) {
-            struct passwd *pw = getpwuid(getuid());
-            home = pw ? pw->pw_dir : ".";
-        }
-        if (asprintf(&path, "%s/.local/share/imtreview/cases.db", home) < 0)
-            path = NULL;
-    }
-    return path;
+    char buf[4096];
+    return xdg_path(XDG_DATA, "cases.db", buf, sizeof buf) == 0 ? strdup(buf) : NULL;
 }
 
 int app_open_store(imt_app *app)

@@ -90,7 +90,7 @@ static int copy_field(imt_case *dst, const imt_case *src, int f)
 static void db_error(import_ctx *x, csvimp *imp, long line, int rc)
 {
     const char *why = rc == STORE_BUSY ? "the database is busy (locked by another user)"
-                    : rc == STORE_READONLY ? "the database is open read-only"
+                    : rc == STORE_READONLY ? store_errmsg(x->app->store)
                     : store_errmsg(x->app->store);
     csvimp_error(imp, line, -1, "database error: %s; nothing was imported",
                  why ? why : "unknown");
@@ -303,7 +303,8 @@ int cmd_import(imt_app *app, int argc, char **argv)
         if (app_open_store(app) != EXIT_OK)
             goto out;
         if (store_is_readonly(app->store)) {
-            app_error(app, "import", "the database is open read-only; nothing imported");
+            app_error(app, "import", "the database is open read-only (%s); nothing imported",
+                      store_readonly_why(app->store));
             goto out;
         }
         int rc = store_begin(app->store);

@@ -145,6 +145,14 @@ bool store_is_readonly(const imt_store *st)
     return st->ops->is_readonly(st->b);
 }
 
+const char *store_readonly_why(const imt_store *st)
+{
+    if (!st->ops->is_readonly(st->b))
+        return NULL;
+    const char *w = st->ops->readonly_why ? st->ops->readonly_why(st->b) : NULL;
+    return w ? w : "the database is open read-only";
+}
+
 int store_schema_version(const imt_store *st)
 {
     return st->ops->schema_version(st->b);

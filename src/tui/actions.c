@@ -24,7 +24,8 @@ static bool refuse_readonly(tui *t, const char *what)
         tui_message(t, true, "damaged database, read-only: cannot %s (see imtreview check)",
                     what);
     else
-        tui_message(t, true, "read-only (--readonly): cannot %s", what);
+        tui_message(t, true, "read-only (%s): cannot %s", store_readonly_why(t->app->store),
+                    what);
     return true;
 }
 

@@ -130,20 +130,42 @@ static char *file_uri(const char *path, const char *query)
     return u;
 }
 
+/* Is the file system that holds path (its directory) full: less room
+ * than SQLite needs to make its -shm and a first -wal frame? */
+static bool fs_full(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        slash[slash == dir ? 1 : 0] = '\0';
+    struct statvfs vf;
+    return statvfs(dir, &vf) == 0 &&
+           (unsigned long long)vf.f_bavail * vf.f_frsize < 128ULL * 1024;
+}
+
 /* A WAL database can only be opened when its -shm file exists or can be
  * created.  Someone with read access to a shared file in a directory they
- * cannot write gets neither; when no -wal file exists (nobody is in the
- * middle of writing, the file is complete) it is read as immutable, in
- * read-only mode. */
+ * cannot write gets neither, and on a full file system the -shm cannot be
+ * given its size; when no -wal file exists (nobody is in the middle of
+ * writing, the file is complete) it is read as immutable, in read-only
+ * mode, and edits are refused saying why. */
 static int reopen_immutable(imt_backend *st, const char *path)
 {
     int prim = st->last_rc & 0xff;
-    if (prim != SQLITE_READONLY && prim != SQLITE_CANTOPEN)
+    bool full = prim == SQLITE_IOERR || prim == SQLITE_FULL ? fs_full(path) : false;
+    if (prim != SQLITE_READONLY && prim != SQLITE_CANTOPEN && !full)
         return STORE_ERROR;
     char wal[4096];
     struct stat sb;
     snprintf(wal, sizeof wal, "%s-wal", path);
-    if (stat(wal, &sb) == 0 || errno != ENOENT || access(path, R_OK) != 0)
+    /* An empty -wal holds no frame (SQLite leaves one behind when it
+     * could not set up the shared memory on a full disk). */
+    if (stat(wal, &sb) == 0 ? sb.st_size > 0 : errno != ENOENT)
+        return STORE_ERROR;
+    if (access(path, R_OK) != 0)
         return STORE_ERROR;
     char *uri = file_uri(path, "?immutable=1");
     if (!uri)
@@ -156,8 +178,11 @@ static int reopen_immutable(imt_backend *st, const char *path)
         return sq_set_err(st, STORE_ERROR, "%s", st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
     sqlite3_extended_result_codes(st->db, 1);
     sq_install_handlers(st);
-    if (!st->readonly)
+    if (!st->readonly) {
         st->file_readonly = true;
+        if (full)
+            snprintf(st->ro_why, sizeof st->ro_why, "the file system that holds it is full");
+    }
     long nobj;
     return sq_count_objects(st, &nobj);
 }

@@ -77,6 +77,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -106,6 +107,7 @@ struct imt_backend {
     char *user;
     bool readonly;        /* asked for with STORE_OPEN_READONLY          */
     bool file_readonly;   /* the file itself is not writable for us      */
+    char ro_why[320];     /* why it is read-only, when damaged or full   */
     bool damaged;         /* SQLite found the file corrupt: read-only now */
     char damage[256];     /* what it said                                 */
     bool in_tx;           /* sq_begin() active                        */
