@@ -31,6 +31,9 @@ int cmd_audit(imt_app *app, int argc, char **argv);
 int cmd_check(imt_app *app, int argc, char **argv);
 int cmd_backup(imt_app *app, int argc, char **argv);
 int cmd_tui(imt_app *app, int argc, char **argv);    /* no subcommand */
+/* import --events FILE.csv (src/cli/cmd_import_events.c) */
+int cmd_import_events(imt_app *app, const char *path, bool dry_run, bool replace,
+                      bool ignore_unknown);
 
 /* Shared option handling for FILTERS (cli.md).  If opt is one of the
  * filter option names ("site", "alk", "outcome", "status", "search"),
@@ -42,7 +45,7 @@ int cli_filter_option(imt_app *app, imt_filter *f, const char *opt,
  * long option names only, val = 0. */
 #define CLI_FILTER_LONGOPTS \
     { "site", 1, NULL, 0 }, { "alk", 1, NULL, 0 }, { "outcome", 1, NULL, 0 }, \
-    { "status", 1, NULL, 0 }, { "search", 1, NULL, 0 }
+    { "status", 1, NULL, 0 }, { "search", 1, NULL, 0 }, { "followup", 1, NULL, 0 }
 #define CLI_FILTER_HELP \
     "  --site LIST        site group(s): lung, head_neck, abdomen_pelvis,\n" \
     "                     retroperitoneum, genitourinary, trunk_limbs,\n" \
@@ -50,6 +53,9 @@ int cli_filter_option(imt_app *app, imt_filter *f, const char *opt,
     "  --alk LIST         ALK status: positive, negative, unknown\n" \
     "  --outcome LIST     NED, AWD, DOD, DOC, LOST\n" \
     "  --status LIST      review state: unreviewed, in_review, signed_out\n" \
-    "  --search TEXT      case-insensitive substring of case id, site detail, notes\n"
+    "  --search TEXT      case-insensitive substring of case id, site detail, notes\n" \
+    "  --followup LIST    the follow-up worklist: due (next_due on or before today\n" \
+    "                     + the schedule's window, overdue ones included), overdue\n" \
+    "                     (next_due before today)\n"
 
 #endif

@@ -28,6 +28,7 @@ typedef struct {
     void (*remove_files)(const char *locator);
     const char *(*errmsg)(const imt_backend *b);
     bool (*is_readonly)(const imt_backend *b);
+    const char *(*readonly_why)(const imt_backend *b);
     int  (*schema_version)(const imt_backend *b);
     void (*set_busy_timeout)(imt_backend *b, int ms);
     void (*set_cache)(imt_backend *b, int kib);     /* may be NULL */
@@ -57,9 +58,11 @@ typedef struct {
                            void (*key)(void *kctx, const imt_case *c, char *out, size_t n),
                            void *kctx, int (*cb)(void *ctx, const imt_case *c), void *ctx);
     /* a walk in slices (store_walk_*); NULL: store.c walks with page */
-    void *(*walk_open)(imt_backend *b, const imt_filter *f, const int *fields, int nf);
+    void *(*walk_open)(imt_backend *b, const imt_filter *f, const int *fields, int nf,
+                       bool course);
     int  (*walk_step)(imt_backend *b, void *w, long max,
-                      int (*cb)(void *ctx, const imt_case *c), void *ctx);
+                      int (*cb)(void *ctx, const imt_case *c, const imt_course *co),
+                      void *ctx);
     void (*walk_close)(imt_backend *b, void *w);
     /* a rank counted in slices (store_ranker_*); NULL: store.c asks rank */
     void *(*ranker_open)(imt_backend *b, const imt_filter *f, imt_sort s, const char *case_id);
@@ -79,6 +82,18 @@ typedef struct {
     /* what damage the engine found in the database (it is read-only
      * since), or NULL; the op may be NULL (never damaged) */
     const char *(*damage)(const imt_backend *b);
+    /* the course (issue 14); NULL: not supported by this engine yet */
+    int  (*events_get)(imt_backend *b, const char *case_id, imt_course *out);
+    int  (*event_add)(imt_backend *b, const char *case_id, imt_event *e, const char *source);
+    int  (*event_remove)(imt_backend *b, const char *case_id, long long id,
+                         const char *source);
+    int  (*course_refresh)(imt_backend *b, const char *case_id);
+    int  (*course_edit)(imt_backend *b, const char *case_id, int op, long long id,
+                        const imt_event *e, const char *source, long long *id_out);
+    int  (*foreach_course)(imt_backend *b, const imt_filter *f,
+                           int (*cb)(void *ctx, const imt_case *c, const imt_course *co),
+                           void *ctx);
+    int  (*set_schedule)(imt_backend *b, const fu_schedule *s, char *note, size_t n);
 } imt_store_ops;
 
 /* The sortable list columns (ui.md) and the dictionary field behind

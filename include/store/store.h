@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include "core/imtcase.h"
 #include "core/filter.h"
+#include "core/events.h"
+#include "core/followup.h"
 
 typedef struct imt_store imt_store;
 
@@ -33,7 +35,9 @@ enum { STORE_OPEN_READONLY = 1 };
 /* Sortable list columns (ui.md case list). */
 typedef enum {
     SORT_CASE_ID, SORT_AGE, SORT_SEX, SORT_SITE, SORT_SIZE, SORT_ALK,
-    SORT_SURGERY, SORT_OUTCOME, SORT_FOLLOWUP, SORT_REVIEW, SORT_NKEYS
+    SORT_SURGERY, SORT_OUTCOME, SORT_FOLLOWUP, SORT_REVIEW,
+    SORT_NEXT_DUE,        /* the follow-up worklist: next due date, none last */
+    SORT_NKEYS
 } imt_sort_key;
 
 typedef struct {
@@ -66,6 +70,10 @@ void store_remove_files(const char *path);
 
 const char *store_errmsg(const imt_store *st);
 bool store_is_readonly(const imt_store *st);
+/* Why the store is read-only, in words for a message ("it was opened
+ * read-only (--readonly)", "the file system that holds it is full",
+ * ...); NULL when it is writable. */
+const char *store_readonly_why(const imt_store *st);
 int  store_schema_version(const imt_store *st);
 /* The busy timeout (default 5000 ms): how long a write waits for another
  * user's lock before STORE_BUSY ("the database is busy ... nothing was
@@ -178,19 +186,24 @@ int store_foreach(imt_store *st, const imt_filter *f, imt_sort s,
 /* A walk in slices: every filtered case once, in no particular order,
  * reading only fields[0..nf-1] (the other fields of the record handed to
  * cb are unknown / NULL), so statistics over a million cases read a few
- * columns, not all of them.  Each store_walk_step visits at most max
- * cases and returns, so the interface can answer keys between slices;
- * store_walk_close at any time gives up.  A walk reads one snapshot of
- * the data (changes others commit meanwhile are not seen).  Engines
- * without a walk of their own get one built on store_page (every field
- * is then read).  open returns NULL when out of memory or on a database
- * error (store_errmsg). */
+ * columns, not all of them.  With course, cb also gets each case's
+ * course (its events, oldest first, as store_foreach_course gives it: a
+ * case without events gets an empty course); when the database holds
+ * events at all, every field is then read (the course's derivations may
+ * use any).  Without course cb gets NULL.  Each store_walk_step visits
+ * at most max cases and returns, so the interface can answer keys
+ * between slices; store_walk_close at any time gives up.  A walk reads
+ * one snapshot of the data (changes others commit meanwhile are not
+ * seen).  Engines without a walk of their own get one built on
+ * store_page (every field is then read).  open returns NULL when out of
+ * memory or on a database error (store_errmsg). */
 typedef struct store_walk store_walk;
-store_walk *store_walk_open(imt_store *st, const imt_filter *f, const int *fields, int nf);
+store_walk *store_walk_open(imt_store *st, const imt_filter *f, const int *fields, int nf,
+                            bool course);
 /* 1: more cases remain; 0: done; cb's non-zero value (the walk stops
  * there); or a negative STORE_ code. */
-int  store_walk_step(store_walk *w, long max, int (*cb)(void *ctx, const imt_case *c),
-                     void *ctx);
+int  store_walk_step(store_walk *w, long max,
+                     int (*cb)(void *ctx, const imt_case *c, const imt_course *co), void *ctx);
 long store_walk_seen(const store_walk *w);       /* cases visited so far */
 void store_walk_close(store_walk *w);
 
@@ -258,6 +271,52 @@ const char *store_damage(const imt_store *st);
  * partial dest is ever left).  STORE_OK, or STORE_ERROR /
  * STORE_INTERRUPTED with the reason in err. */
 int store_backup(imt_store *st, const char *dest, char *err, size_t errn);
+
+/* ---- the course (issue 14) ---------------------------------------------
+ * Every change of a course is audited (field "event", the event as a
+ * JSON object in old and new value) and brings the case's next_due up to
+ * date.  An engine without these operations refuses them with
+ * STORE_ERROR ("... is not supported by the ... engine yet"). */
+
+/* The events of a case, oldest first (core/events.h course_sort).  out is
+ * initialised by the call (free with course_clear). */
+int store_events_get(imt_store *st, const char *case_id, imt_course *out);
+
+/* Add, change or remove one event, as a bulk import does: no check of
+ * the whole course (the caller checks it at the end, in its
+ * transaction), next_due not recomputed (store_course_refresh).  add sets
+ * e->id.  STORE_NOTFOUND: no such case or event. */
+int store_event_add(imt_store *st, const char *case_id, imt_event *e, const char *source);
+int store_event_remove(imt_store *st, const char *case_id, long long id,
+                       const char *source);
+/* next_due of the case from its case row and course, written when it
+ * changed. */
+int store_course_refresh(imt_store *st, const char *case_id);
+
+/* An edit of the course (the interface's form): in one transaction the
+ * case and its events are read again, the change applied, and refused -
+ * nothing written, the reason in store_errmsg - when the course then
+ * breaks a check it did not break before (course_validate_new); else
+ * written, audited, next_due updated.  op: COURSE_ADD (id ignored; the
+ * new id in *id_out), COURSE_UPDATE, COURSE_REMOVE (e ignored). */
+enum { COURSE_ADD, COURSE_UPDATE, COURSE_REMOVE };
+int store_course_edit(imt_store *st, const char *case_id, int op, long long id,
+                      const imt_event *e, const char *source, long long *id_out);
+
+/* Every filtered case in case_id order with its course (oldest first):
+ * the statistics, export --events, the cBioPortal export.  Streams: one
+ * case and its events at a time.  Returns as store_foreach. */
+int store_foreach_course(imt_store *st, const imt_filter *f,
+                         int (*cb)(void *ctx, const imt_case *c, const imt_course *co),
+                         void *ctx);
+
+/* The follow-up schedule next_due is computed with (default: the built-in
+ * one).  When the database's next_due values were computed with another
+ * schedule, a writable store computes them all again now (one transaction;
+ * "next_due of N cases recomputed ..." in note) and a read-only one says
+ * in note that they are stale.  note may be NULL.  STORE_OK, or an error
+ * (the values are then left as they were). */
+int store_set_schedule(imt_store *st, const fu_schedule *s, char *note, size_t n);
 
 /* store_check that also gives the chain's head (head may be NULL). */
 int store_check_head(imt_store *st, void (*report)(void *ctx, const char *msg),

@@ -9,5 +9,9 @@
 void tui_review(tui *t);
 void tui_edit(tui *t);
 void tui_export(tui *t);
+/* C: the course of the case under the cursor: add, edit or remove an
+ * event, each written through store_course_edit (checked against the
+ * whole course, audited). */
+void tui_course(tui *t);
 
 #endif

@@ -13,6 +13,8 @@ extern const imt_store_ops imt_sqlite_ops;   /* src/store/sqlite/engine.c */
 struct imt_store {
     const imt_store_ops *ops;
     imt_backend *b;
+    char err[200];     /* an operation this engine lacks (one-shot)   */
+    bool own_err;
 };
 
 const imt_sort_col store_sort_cols[SORT_NKEYS] = {
@@ -26,6 +28,7 @@ const imt_sort_col store_sort_cols[SORT_NKEYS] = {
     [SORT_OUTCOME]  = { "outcome",  IMT_F_outcome },
     [SORT_FOLLOWUP] = { "followup", IMT_F_followup_months },
     [SORT_REVIEW]   = { "review",   IMT_F_review_status },
+    [SORT_NEXT_DUE] = { "next_due", -1 },   /* not a dictionary column */
 };
 
 const char *store_sort_name(imt_sort_key k)
@@ -121,12 +124,33 @@ const char *store_engine(const imt_store *st)
 
 const char *store_errmsg(const imt_store *st)
 {
+    if (st && st->own_err) {
+        ((imt_store *)st)->own_err = false;
+        return st->err;
+    }
     return st ? st->ops->errmsg(st->b) : "no database";
+}
+
+/* An operation the engine does not have: refused, never pretended. */
+static int unsupported(imt_store *st, const char *what)
+{
+    snprintf(st->err, sizeof st->err, "%s is not supported by the %s engine yet", what,
+             st->ops->name);
+    st->own_err = true;
+    return STORE_ERROR;
 }
 
 bool store_is_readonly(const imt_store *st)
 {
     return st->ops->is_readonly(st->b);
+}
+
+const char *store_readonly_why(const imt_store *st)
+{
+    if (!st->ops->is_readonly(st->b))
+        return NULL;
+    const char *w = st->ops->readonly_why ? st->ops->readonly_why(st->b) : NULL;
+    return w ? w : "the database is open read-only";
 }
 
 int store_schema_version(const imt_store *st)
@@ -254,21 +278,24 @@ struct store_walk {
     imt_store *st;
     void *eng;             /* the engine's walk, or NULL: pages below      */
     imt_filter f;
+    bool course;
     char *last;            /* case_id of the last case of the last page    */
     bool done;
     long seen;
 };
 
-store_walk *store_walk_open(imt_store *st, const imt_filter *f, const int *fields, int nf)
+store_walk *store_walk_open(imt_store *st, const imt_filter *f, const int *fields, int nf,
+                            bool course)
 {
     store_walk *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
     w->st = st;
+    w->course = course;
     if (f)
         w->f = *f;
     if (st->ops->walk_open) {
-        w->eng = st->ops->walk_open(st->b, f, fields, nf);
+        w->eng = st->ops->walk_open(st->b, f, fields, nf, course);
         if (!w->eng) {
             free(w);
             return NULL;
@@ -277,9 +304,10 @@ store_walk *store_walk_open(imt_store *st, const imt_filter *f, const int *field
     return w;
 }
 
-/* Without an engine walk: keyset pages in case_id order. */
-static int walk_pages(store_walk *w, long max, int (*cb)(void *ctx, const imt_case *c),
-                      void *ctx)
+/* Without an engine walk: keyset pages in case_id order (and each case's
+ * events read on their own). */
+static int walk_pages(store_walk *w, long max,
+                      int (*cb)(void *ctx, const imt_case *c, const imt_course *co), void *ctx)
 {
     imt_case page[WALK_PAGE];
     while (!w->done && max > 0) {
@@ -292,7 +320,16 @@ static int walk_pages(store_walk *w, long max, int (*cb)(void *ctx, const imt_ca
         for (int i = 0; i < got; i++) {
             if (!ret) {
                 w->seen++;
-                ret = cb(ctx, &page[i]);
+                if (w->course) {
+                    imt_course co;
+                    course_init(&co);
+                    ret = store_events_get(w->st, page[i].case_id, &co);
+                    if (ret == STORE_OK)
+                        ret = cb(ctx, &page[i], &co);
+                    course_clear(&co);
+                } else {
+                    ret = cb(ctx, &page[i], NULL);
+                }
             }
             if (i == got - 1 && page[i].case_id) {
                 char *id = strdup(page[i].case_id);
@@ -314,19 +351,19 @@ static int walk_pages(store_walk *w, long max, int (*cb)(void *ctx, const imt_ca
 
 typedef struct {
     store_walk *w;
-    int (*cb)(void *ctx, const imt_case *c);
+    int (*cb)(void *ctx, const imt_case *c, const imt_course *co);
     void *ctx;
 } walk_tap;
 
-static int walk_count(void *vt, const imt_case *c)
+static int walk_count(void *vt, const imt_case *c, const imt_course *co)
 {
     walk_tap *t = vt;
     t->w->seen++;
-    return t->cb(t->ctx, c);
+    return t->cb(t->ctx, c, co);
 }
 
-int store_walk_step(store_walk *w, long max, int (*cb)(void *ctx, const imt_case *c),
-                    void *ctx)
+int store_walk_step(store_walk *w, long max,
+                    int (*cb)(void *ctx, const imt_case *c, const imt_course *co), void *ctx)
 {
     if (w->done)
         return 0;
@@ -448,4 +485,68 @@ int store_check_head(imt_store *st, void (*report)(void *ctx, const char *msg), 
     if (report)
         report(ctx, "this engine keeps no audit hash chain");
     return rc + 1;
+}
+
+/* ---- the course --------------------------------------------------------------- */
+
+int store_events_get(imt_store *st, const char *case_id, imt_course *out)
+{
+    course_init(out);
+    st->own_err = false;
+    if (!st->ops->events_get)
+        return unsupported(st, "the course of a case (events)");
+    return st->ops->events_get(st->b, case_id, out);
+}
+
+int store_event_add(imt_store *st, const char *case_id, imt_event *e, const char *source)
+{
+    st->own_err = false;
+    if (!st->ops->event_add)
+        return unsupported(st, "adding events");
+    return st->ops->event_add(st->b, case_id, e, source);
+}
+
+int store_event_remove(imt_store *st, const char *case_id, long long id, const char *source)
+{
+    st->own_err = false;
+    if (!st->ops->event_remove)
+        return unsupported(st, "removing events");
+    return st->ops->event_remove(st->b, case_id, id, source);
+}
+
+int store_course_refresh(imt_store *st, const char *case_id)
+{
+    st->own_err = false;
+    if (!st->ops->course_refresh)
+        return unsupported(st, "the follow-up date (next_due)");
+    return st->ops->course_refresh(st->b, case_id);
+}
+
+int store_course_edit(imt_store *st, const char *case_id, int op, long long id,
+                      const imt_event *e, const char *source, long long *id_out)
+{
+    st->own_err = false;
+    if (!st->ops->course_edit)
+        return unsupported(st, "editing the course of a case");
+    return st->ops->course_edit(st->b, case_id, op, id, e, source, id_out);
+}
+
+int store_foreach_course(imt_store *st, const imt_filter *f,
+                         int (*cb)(void *ctx, const imt_case *c, const imt_course *co),
+                         void *ctx)
+{
+    st->own_err = false;
+    if (!st->ops->foreach_course)
+        return unsupported(st, "reading cases with their course");
+    return st->ops->foreach_course(st->b, f, cb, ctx);
+}
+
+int store_set_schedule(imt_store *st, const fu_schedule *s, char *note, size_t n)
+{
+    if (note && n)
+        note[0] = '\0';
+    st->own_err = false;
+    if (!st->ops->set_schedule)
+        return STORE_OK;     /* an engine without next_due has nothing to compute */
+    return st->ops->set_schedule(st->b, s, note, n);
 }

@@ -287,6 +287,28 @@ static void theme_next(tui *t)
     tui_touch_all(t);
 }
 
+/* F: all -> due (overdue included) -> overdue -> all.  The worklist is
+ * read most overdue first: the list switches to the next_due order while
+ * the filter is on, and back to the order it had when it goes off (unless
+ * the user chose another meanwhile). */
+static void followup_cycle(tui *t)
+{
+    imt_filter f = t->lw->filter;
+    filter_cycle(&f, FILTER_FOLLOWUP);
+    f.fu_today[0] = '\0';
+    bool on = f.followup_mask != 0;
+    if (on && !t->fu_sorted) {
+        t->sort_before_fu = t->lw->sort;
+        t->fu_sorted = true;
+        lw_set_sort(t->lw, (imt_sort){ SORT_NEXT_DUE, false });
+    } else if (!on && t->fu_sorted) {
+        if (t->lw->sort.key == SORT_NEXT_DUE)
+            lw_set_sort(t->lw, t->sort_before_fu);
+        t->fu_sorted = false;
+    }
+    tui_apply_filter(t, &f);
+}
+
 /* Returns false when the loop should end. */
 static bool dispatch(tui *t, int ch)
 {
@@ -337,6 +359,9 @@ static bool dispatch(tui *t, int ch)
     case ACT_CLEAR: {
         imt_filter f;
         memset(&f, 0, sizeof f);
+        if (t->fu_sorted && t->lw->sort.key == SORT_NEXT_DUE)
+            lw_set_sort(t->lw, t->sort_before_fu);
+        t->fu_sorted = false;
         tui_apply_filter(t, &f);
         break;
     }
@@ -353,6 +378,8 @@ static bool dispatch(tui *t, int ch)
     case ACT_EDIT: tui_edit(t); break;
     case ACT_EXPORT: tui_export(t); break;
     case ACT_THEME: theme_next(t); break;
+    case ACT_COURSE: tui_course(t); break;
+    case ACT_CYCLE_FOLLOWUP: followup_cycle(t); break;
     default:
         break;
     }
@@ -467,6 +494,7 @@ static bool live_refresh(tui *t, long long *dver)
         snprintf(id, sizeof id, "%s", c->case_id);
     lw_recount(t->lw);
     lw_reload(t->lw, id[0] ? id : NULL);
+    t->data_gen++;                 /* the panes read their case again */
     tui_case_changed(t);
     tui_touch_all(t);
     long d = t->lw->total - before;
@@ -647,6 +675,7 @@ int tui_run(imt_app *app)
     tui_restore_signals(old);
     for (int p = 0; p < PANE_N; p++)
         tui_doc_free(&t->doc[p]);
+    course_clear(&t->course);
     lw_free(lw);
     free(t);
     free(lw);

@@ -175,6 +175,22 @@ for N in $SIZES; do
             }' >>"$V"
         rm -f "$dir"/tui.$N.*
     fi
+    # The courses (issue 14), at the largest size after the sessions: the
+    # generated events of the same cases, the follow-up worklist (an index
+    # range on next_due), a course endpoint, the events export, check.
+    if [ "$N" = "$LARGE" ]; then
+        evcsv=$dir/events.csv
+        if "$GEN_CASES" "$N" "$SEED" events >"$evcsv" 2>/dev/null && [ -s "$evcsv" ]; then
+            measure "events_import.$N" "$IMTREVIEW" --db "$db" import --events "$evcsv"
+            measure "followup.$N" sh -c '"$1" --db "$2" list --followup overdue >/dev/null' sh \
+                "$IMTREVIEW" "$db"
+            measure "stats_pfs.$N" "$IMTREVIEW" --db "$db" stats --endpoint pfs --by alk_status
+            measure "export_events.$N" "$IMTREVIEW" --db "$db" export --events -o "$dir/ev-export.csv"
+            rm -f "$dir/ev-export.csv"
+        fi
+        rm -f "$evcsv"
+        measure "check.$N" "$IMTREVIEW" --db "$db" check
+    fi
     [ "$N" = "$CG_FILTER_N" ] && cp "$db" "$dir/filter.db"
     [ "$N" = "$LARGE" ] || rm -f "$db" "$db-wal" "$db-shm"
 done
@@ -289,6 +305,13 @@ for k in "cursor_down:cursor-down" "page_down:page-down" "filter_site:filter cha
     key=${k%%:*} label=${k#*:}
     by=$(get "tui_bytes.$key.$L") ce=$(get "tui_cells.$key.$L") r=$(ratio "$by" "$ce")
     row "bytes per changed cell, $label, 132x43" "$r ($by B, $ce cells)" "-" "-" "<= 1.5" "$(verdict "$r" "<=" 1.5)"
+done
+for k in "events_import:import --events (the generated course of each case)" \
+         "followup:list --followup overdue" "stats_pfs:stats --endpoint pfs --by alk_status" \
+         "export_events:export --events" "check:check"; do
+    key=${k%%:*} label=${k#*:}
+    a=$(get "$key.$L")
+    [ -n "$a" ] && row "$label, $nL cases" "$(sec "$a"), $(mb "$(get "$key.$L.rss")")" "-" "-" "-" "-"
 done
 a=$(get "tui.startup.$L") b=$(get "vd.$L")
 b_ms=$(awk -v s="$b" 'BEGIN { if (s != "") print s * 1000 }')

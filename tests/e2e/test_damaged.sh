@@ -10,12 +10,11 @@ db=$TL_DIR/d.db
 "$IMTREVIEW" --db "$db" import "$SRC/sample-data/cases.csv" >/dev/null 2>&1 ||
     { tl_notok fixture_import; exit 1; }
 sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
-# 800 bytes of 0xDEADBEEF into the middle of two table pages, a leaf of
-# the cases and one of the audit trail (not the schema's pages, which
-# would make the file unreadable rather than damaged; SQLite-only: the
-# pages are found with the dbstat table)
-pages=$(sqlite3 "$db" "SELECT pageno FROM dbstat WHERE name = 'cases' AND pagetype = 'leaf' LIMIT 1 OFFSET 5;
-                       SELECT pageno FROM dbstat WHERE name = 'audit' AND pagetype = 'leaf' LIMIT 1 OFFSET 5;")
+# 800 bytes of 0xDEADBEEF into the middle of two table pages (not the
+# schema's pages, which would make the file unreadable rather than
+# damaged: the schema is page 1 and, as it grows, a few more, so the pages
+# are picked by what they hold)
+pages=$(sqlite3 "$db" "SELECT pageno FROM dbstat WHERE name IN ('cases', 'audit') AND pagetype = 'leaf' ORDER BY pageno LIMIT 2 OFFSET 5")
 [ "$(echo $pages | wc -w)" = 2 ] || { tl_notok fixture_pages "$pages"; exit 1; }
 for pg in $pages; do
     i=0; while [ $i -lt 200 ]; do printf '\336\255\276\357'; i=$((i + 1)); done |

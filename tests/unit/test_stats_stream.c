@@ -335,8 +335,15 @@ static void test_cohort_plugin(void **state)
     stats_report_free(&rb);
     stats_cohort_free(&a);
     stats_cohort_free(&b);
-    int fields[32];
-    assert_true(stats_cohort_fields(fields, 32) >= 6);
+    int fields[IMT_F_COUNT];
+    stats_cohort os;
+    stats_cohort_init(&os, EP_OS, BY_NONE);
+    int nf = stats_cohort_fields(&os, fields, IMT_F_COUNT);
+    assert_true(nf >= 6 && nf < IMT_F_COUNT);       /* a few columns for OS */
+    stats_cohort_free(&os);
+    stats_cohort_init(&os, EP_PFS, BY_NONE);
+    assert_int_equal(stats_cohort_fields(&os, fields, IMT_F_COUNT), IMT_F_COUNT);
+    stats_cohort_free(&os);
 }
 
 int main(void)

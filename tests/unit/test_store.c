@@ -872,8 +872,12 @@ static void test_migrate_v1(void **state)
     store_close(f->st);
     f->st = NULL;
     sqlite3 *db = raw(f);
-    /* (what version 1 was: without audit_no_replace and without the hash
-     * chain of version 3) */
+    /* (what version 1 was: without audit_no_replace, without the hash
+     * chain of version 3 and the course of version 5) */
+    raw_exec(db, "DROP TABLE events; DROP INDEX cases_sort_next_due; "
+                 "ALTER TABLE cases DROP COLUMN sort_next_due; "
+                 "ALTER TABLE cases DROP COLUMN next_due; DELETE FROM meta WHERE key = "
+                 "'followup_schedule'");
     raw_exec(db, "DROP TRIGGER audit_no_replace; DROP TRIGGER audit_no_update; "
                  "ALTER TABLE audit DROP COLUMN snapshot; ALTER TABLE audit DROP COLUMN row_hash; "
                  "ALTER TABLE audit DROP COLUMN hash; "
@@ -1953,8 +1957,10 @@ static void test_bulk_load_indexes(void **state)
 {
     fx *f = *state;
     f->st = open_rw(f);
-    /* 9 sortable list columns (case_id has its UNIQUE index) + audit by case */
-    assert_int_equal(count_indexes(f), 10);
+    /* 9 sortable list columns (case_id has its UNIQUE index) + audit by case,
+     * and since schema version 5 the worklist's next_due and the events by
+     * case */
+    assert_int_equal(count_indexes(f), 12);
     assert_int_equal(store_begin(f->st), STORE_OK);
     insert_simple(f->st, "A-1", "lung");
     insert_simple(f->st, "A-2", "cns");
@@ -1963,7 +1969,7 @@ static void test_bulk_load_indexes(void **state)
     nf.site_mask = 1u << SITE_CNS;
     assert_int_equal(store_count(f->st, &nf), 1);
     assert_int_equal(store_rollback(f->st), STORE_OK);
-    assert_int_equal(count_indexes(f), 10);
+    assert_int_equal(count_indexes(f), 12);
     nf = no_filter();
     assert_int_equal(store_count(f->st, &nf), 0);
 
@@ -1971,13 +1977,13 @@ static void test_bulk_load_indexes(void **state)
     insert_simple(f->st, "A-1", "lung");
     insert_simple(f->st, "A-2", "cns");
     assert_int_equal(store_commit(f->st), STORE_OK);
-    assert_int_equal(count_indexes(f), 10);
+    assert_int_equal(count_indexes(f), 12);
     assert_int_equal(store_count(f->st, &nf), 2);
     /* A later transaction on a filled database takes the ordinary path. */
     assert_int_equal(store_begin(f->st), STORE_OK);
     insert_simple(f->st, "A-3", "cns");
     assert_int_equal(store_commit(f->st), STORE_OK);
-    assert_int_equal(count_indexes(f), 10);
+    assert_int_equal(count_indexes(f), 12);
     report_list l = { 0 };
     assert_int_equal(store_check(f->st, report_cb, &l), 0);
 }
@@ -1987,7 +1993,7 @@ static void test_sort_names(void **state)
     (void)state;
     static const char *const want[SORT_NKEYS] = { "case_id", "age", "sex", "site", "size",
                                                   "alk", "surgery", "outcome", "followup",
-                                                  "review" };
+                                                  "review", "next_due" };
     for (int k = 0; k < SORT_NKEYS; k++)
         assert_string_equal(store_sort_name((imt_sort_key)k), want[k]);
 }

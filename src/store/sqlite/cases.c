@@ -76,6 +76,14 @@ int sq_insert(imt_backend *st, imt_case *c, const char *source)
         return rc;
     sqlite3_stmt *s = st->q[Q_INSERT];
     rc = sq_bind_case(st, s, c);
+    /* a new case has no events yet: next_due from its own fields */
+    fu_result fr;
+    fu_next_due(c, NULL, &st->sched, &fr);
+    memcpy(c->next_due, fr.next_due, sizeof c->next_due);
+    if (rc == STORE_OK)
+        rc = (fr.next_due[0] ? sqlite3_bind_text(s, NLOAD, fr.next_due, -1, SQLITE_TRANSIENT)
+                             : sqlite3_bind_null(s, NLOAD)) == SQLITE_OK
+             ? STORE_OK : sq_fail(st, SQLITE_ERROR, "binding a value");
     if (rc == STORE_OK) {
         int src = sqlite3_step(s);
         if (src != SQLITE_DONE) {
@@ -225,6 +233,9 @@ static int write_changes(imt_backend *st, const imt_case *old, imt_case *c,
                            sq_audit_text(old, f, ob, sizeof ob),
                            sq_audit_text(c, f, nb, sizeof nb), source, NULL, NULL);
         }
+        /* the course must still hold with the new values; next_due follows */
+        if (rc == STORE_OK)
+            rc = sq_course_check_case(st, old, c);
     }
     *nchanged = n;
     return rc;

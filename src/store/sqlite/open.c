@@ -16,15 +16,16 @@ static int prepare_all(imt_backend *st)
     sbuf b = { 0 };
     for (int f = 0; f < IMT_F_COUNT; f++)
         sb_add(&b, "%s%s", f ? ", " : "", imt_fields[f].name);
-    sb_add(&b, ", alk_discordant");
+    sb_add(&b, ", alk_discordant, next_due");
     if (b.oom)
         return sq_set_err(st, STORE_ERROR, "out of memory");
     st->cols = b.s;
 
+    /* the NCOLS values of the case (sq_bind_case) and next_due */
     sbuf q = { 0 };
     int rc = STORE_OK;
     sb_add(&q, "INSERT INTO cases (%s) VALUES (", st->cols);
-    for (int i = 1; i <= NCOLS; i++)
+    for (int i = 1; i <= NLOAD; i++)
         sb_add(&q, "%s?%d", i > 1 ? ", " : "", i);
     sb_add(&q, ")");
     if (q.oom || (rc = prepare(st, &st->q[Q_INSERT], q.s)) != STORE_OK)
@@ -66,6 +67,17 @@ static int prepare_all(imt_backend *st)
         { Q_PENDING_ANY, "SELECT 1 FROM case_search_pending LIMIT 1" },
         { Q_ANY, "SELECT (SELECT count(*) FROM (SELECT 1 FROM cases LIMIT 1)) + "
                  "(SELECT count(*) FROM (SELECT 1 FROM audit LIMIT 1))" },
+        { Q_EV_INSERT, "INSERT INTO events (case_id, date, day, type, line, agent, intent, "
+                       "reason, response, extent, site, detail) VALUES (?1, ?2, ?3, ?4, ?5, "
+                       "?6, ?7, ?8, ?9, ?10, ?11, ?12)" },
+        { Q_EV_UPDATE, "UPDATE events SET date = ?2, day = ?3, type = ?4, line = ?5, "
+                       "agent = ?6, intent = ?7, reason = ?8, response = ?9, extent = ?10, "
+                       "site = ?11, detail = ?12 WHERE case_id = ?1 AND id = ?13" },
+        { Q_EV_DELETE, "DELETE FROM events WHERE case_id = ?1 AND id = ?2" },
+        { Q_EV_GET, "SELECT " EV_COLS " FROM events WHERE case_id = ?1 ORDER BY id" },
+        { Q_EV_ONE, "SELECT " EV_COLS " FROM events WHERE case_id = ?1 AND id = ?2" },
+        { Q_NEXT_DUE, "UPDATE cases SET next_due = ?2 WHERE case_id = ?1 "
+                      "AND next_due IS NOT ?2" },
     };
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         if ((rc = prepare(st, &st->q[fixed[i].id], fixed[i].sql)) != STORE_OK)
@@ -122,20 +134,42 @@ static char *file_uri(const char *path, const char *query)
     return u;
 }
 
+/* Is the file system that holds path (its directory) full: less room
+ * than SQLite needs to make its -shm and a first -wal frame? */
+static bool fs_full(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        slash[slash == dir ? 1 : 0] = '\0';
+    struct statvfs vf;
+    return statvfs(dir, &vf) == 0 &&
+           (unsigned long long)vf.f_bavail * vf.f_frsize < 128ULL * 1024;
+}
+
 /* A WAL database can only be opened when its -shm file exists or can be
  * created.  Someone with read access to a shared file in a directory they
- * cannot write gets neither; when no -wal file exists (nobody is in the
- * middle of writing, the file is complete) it is read as immutable, in
- * read-only mode. */
+ * cannot write gets neither, and on a full file system the -shm cannot be
+ * given its size; when no -wal file exists (nobody is in the middle of
+ * writing, the file is complete) it is read as immutable, in read-only
+ * mode, and edits are refused saying why. */
 static int reopen_immutable(imt_backend *st, const char *path)
 {
     int prim = st->last_rc & 0xff;
-    if (prim != SQLITE_READONLY && prim != SQLITE_CANTOPEN)
+    bool full = prim == SQLITE_IOERR || prim == SQLITE_FULL ? fs_full(path) : false;
+    if (prim != SQLITE_READONLY && prim != SQLITE_CANTOPEN && !full)
         return STORE_ERROR;
     char wal[4096];
     struct stat sb;
     snprintf(wal, sizeof wal, "%s-wal", path);
-    if (stat(wal, &sb) == 0 || errno != ENOENT || access(path, R_OK) != 0)
+    /* An empty -wal holds no frame (SQLite leaves one behind when it
+     * could not set up the shared memory on a full disk). */
+    if (stat(wal, &sb) == 0 ? sb.st_size > 0 : errno != ENOENT)
+        return STORE_ERROR;
+    if (access(path, R_OK) != 0)
         return STORE_ERROR;
     char *uri = file_uri(path, "?immutable=1");
     if (!uri)
@@ -149,8 +183,11 @@ static int reopen_immutable(imt_backend *st, const char *path)
         return sq_set_err(st, STORE_ERROR, "%s", st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
     sqlite3_extended_result_codes(st->db, 1);
     sq_install_handlers(st);
-    if (!st->readonly)
+    if (!st->readonly) {
         st->file_readonly = true;
+        if (full)
+            snprintf(st->ro_why, sizeof st->ro_why, "the file system that holds it is full");
+    }
     long nobj;
     return sq_count_objects(st, &nobj);
 }
@@ -425,6 +462,8 @@ imt_backend *sq_open(const char *path, unsigned flags, const char *user,
     }
     if (!sq_is_readonly(st))
         open_check(st);
+    fu_default(&st->sched);
+    fu_canonical(&st->sched, st->sched_text, sizeof st->sched_text);
     if (sq_migrate(st, path) != STORE_OK ||
         (!sq_is_readonly(st) && sq_chain_trigger(st) != STORE_OK) ||
         (!sq_is_readonly(st) && sq_chain_setup(st) != STORE_OK) ||

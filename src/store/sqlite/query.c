@@ -15,10 +15,13 @@ static void masks_sql(sbuf *b, const imt_filter *f)
         [FILTER_ALK] = { SORT_ALK, ALK_N },
         [FILTER_OUTCOME] = { SORT_OUTCOME, OUT_N },
         [FILTER_STATUS] = { SORT_REVIEW, REV_N },
+        [FILTER_FOLLOWUP] = { SORT_NEXT_DUE, 0 },   /* below, as a date range */
     };
     if (!f)
         return;
     for (int k = 0; k < FILTER_NKINDS; k++) {
+        if (k == FILTER_FOLLOWUP)
+            continue;
         unsigned mask = *filter_mask((imt_filter *)f, (imt_filter_kind)k);
         if (!mask)
             continue;
@@ -33,19 +36,32 @@ static void masks_sql(sbuf *b, const imt_filter *f)
     }
 }
 
+/* A part of the filter case_counts cannot answer: the value masks beyond
+ * its four cells' (none today) or the follow-up worklist (a date range
+ * of next_due). */
 static bool has_masks(const imt_filter *f)
 {
-    return f && (f->site_mask || f->alk_mask || f->outcome_mask || f->status_mask);
+    return f && (f->site_mask || f->alk_mask || f->outcome_mask || f->status_mask ||
+                 f->followup_mask);
 }
 
-/* " AND ..." for the whole filter: the masks and the bound search text
- * :search (its set of cases, search.c).  Nothing from user text enters
- * the SQL. */
+/* " AND ..." for the whole filter: the masks, the bound search text
+ * :search (its set of cases, search.c) and the follow-up worklist (a
+ * range of the next_due index; due includes overdue).  Nothing from user
+ * text enters the SQL. */
 static void filter_sql(sbuf *b, const imt_filter *f)
 {
     masks_sql(b, f);
-    if (f && f->search[0])
+    if (!f)
+        return;
+    if (f->search[0])
         sb_add(b, " AND imt_in_search(cases.id, :search)");
+    if (f->followup_mask & (1u << FU_DUE))
+        sb_add(b, " AND sort_next_due <= :fu_until");
+    else if (f->followup_mask & (1u << FU_OVERDUE))
+        sb_add(b, " AND sort_next_due < :fu_today");
+    else if (f->followup_mask)
+        sb_add(b, " AND 0");
 }
 
 /* How a filtered statement reads: the search's set of cases (NULL: no
@@ -90,6 +106,23 @@ static int prepare_filtered(imt_backend *st, sbuf *b, const imt_filter *f, const
     i = sqlite3_bind_parameter_index(*s, ":ids");
     if (i > 0)
         sqlite3_bind_text(*s, i, p->set ? sq_search_ids(p->set) : "[]", -1, SQLITE_STATIC);
+    int pt = sqlite3_bind_parameter_index(*s, ":fu_today");
+    int pu = sqlite3_bind_parameter_index(*s, ":fu_until");
+    if (pt > 0 || pu > 0) {
+        char today[11], until[11];
+        int window = st->sched.due_window_days;
+        if (f->fu_today[0]) {
+            snprintf(today, sizeof today, "%s", f->fu_today);
+            window = f->fu_window;
+        } else {
+            ev_today(today);
+        }
+        fu_date_plus(today, window, until);
+        if (pt > 0)
+            sqlite3_bind_text(*s, pt, today, -1, SQLITE_TRANSIENT);
+        if (pu > 0)
+            sqlite3_bind_text(*s, pu, until, -1, SQLITE_TRANSIENT);
+    }
     return STORE_OK;
 }
 
@@ -105,10 +138,11 @@ long sq_count(imt_backend *st, const imt_filter *f)
     if (p.set && !has_masks(f))
         return sq_search_count(p.set);
     sbuf b = { 0 };
-    if (!p.set && !st->bulk) {
+    if (!p.set && !st->bulk && !(f && f->followup_mask)) {
         sb_add(&b, "SELECT coalesce(sum(n), 0) FROM case_counts WHERE 1");
         masks_sql(&b, f);
-    } else {        /* (a bulk load counts its cases at the end) */
+    } else {        /* (a bulk load counts its cases at the end; the
+                       follow-up worklist is a range of the next_due index) */
         sb_add(&b, "SELECT count(*)");
         from_sql(&b, &p);
         sb_add(&b, " WHERE 1");
@@ -425,53 +459,108 @@ int sq_foreach(imt_backend *st, const imt_filter *f, imt_sort s,
 
 /* ---- walks in slices --------------------------------------------------------- */
 
+/* Two kinds: a narrow walk (the fields asked for, the table in its own
+ * order, no sorting; with course each case gets an empty course, the
+ * database holding no events), and a course walk (every column in
+ * case_id order, the events merged in by case_id as store_foreach_course
+ * does). */
 typedef struct {
     sqlite3_stmt *q;
+    sqlite3_stmt *qe;      /* the events by case_id (course walk), or NULL  */
+    bool ev_have, ev_done; /* qe is on a row not yet used / at its end      */
+    bool course;
+    imt_course co;
     sq_search_set *set;    /* the filter's search set, kept while the walk is open */
     imt_case blank;        /* every field unknown: the record each row starts as */
     int nf;
     int fields[];
 } sq_walk;
 
-void *sq_walk_open(imt_backend *st, const imt_filter *f, const int *fields, int nf)
+void sq_walk_close(imt_backend *st, void *vw)
+{
+    sq_walk *w = vw;
+    if (!w)
+        return;
+    sqlite3_finalize(w->q);
+    sqlite3_finalize(w->qe);
+    course_clear(&w->co);
+    sq_search_unpin(st, w->set);
+    free(w);
+}
+
+void *sq_walk_open(imt_backend *st, const imt_filter *f, const int *fields, int nf, bool course)
 {
     if (nf <= 0 || nf > IMT_F_COUNT) {
         sq_set_err(st, STORE_ERROR, "a walk needs between 1 and %d fields", IMT_F_COUNT);
         return NULL;
     }
-    sq_walk *w = malloc(sizeof *w + (size_t)nf * sizeof w->fields[0]);
+    sq_walk *w = calloc(1, sizeof *w + (size_t)nf * sizeof w->fields[0]);
     if (!w) {
         sq_set_err(st, STORE_ERROR, "out of memory");
         return NULL;
     }
     w->nf = nf;
+    w->course = course;
+    course_init(&w->co);
     imt_case_init(&w->blank);
+    if (course) {
+        sqlite3_stmt *q;
+        int rc = sqlite3_prepare_v2(st->db, "SELECT EXISTS (SELECT 1 FROM events)", -1, &q,
+                                    NULL);
+        bool any = false;
+        if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+            any = sqlite3_column_int(q, 0) != 0;
+            rc = SQLITE_OK;
+        }
+        sqlite3_finalize(q);
+        if (rc != SQLITE_OK) {
+            sq_fail(st, rc, "reading the courses");
+            sq_walk_close(st, w);
+            return NULL;
+        }
+        if (any) {
+            rc = sqlite3_prepare_v2(st->db, "SELECT " EV_COLS " FROM events ORDER BY case_id, id",
+                                    -1, &w->qe, NULL);
+            if (rc != SQLITE_OK) {
+                sq_fail(st, rc, "reading the courses");
+                sq_walk_close(st, w);
+                return NULL;
+            }
+        }
+    }
     fplan p;
     if (plan(st, f, &p) != STORE_OK) {
-        free(w);
+        sq_walk_close(st, w);
         return NULL;
     }
     sbuf b = { 0 };
-    sb_add(&b, "SELECT ");
-    for (int i = 0; i < nf; i++) {
-        if (fields[i] < 0 || fields[i] >= IMT_F_COUNT) {
-            sb_free(&b);
-            free(w);
-            sq_set_err(st, STORE_ERROR, "internal: no field %d", fields[i]);
-            return NULL;
+    if (w->qe) {
+        /* every column, by case_id: the events follow in the same order */
+        sb_add(&b, "SELECT %s", st->cols);
+    } else {
+        sb_add(&b, "SELECT ");
+        for (int i = 0; i < nf; i++) {
+            if (fields[i] < 0 || fields[i] >= IMT_F_COUNT) {
+                sb_free(&b);
+                sq_set_err(st, STORE_ERROR, "internal: no field %d", fields[i]);
+                sq_walk_close(st, w);
+                return NULL;
+            }
+            w->fields[i] = fields[i];
+            sb_add(&b, "%s%s", i ? ", " : "", imt_fields[fields[i]].name);
         }
-        w->fields[i] = fields[i];
-        sb_add(&b, "%s%s", i ? ", " : "", imt_fields[fields[i]].name);
     }
-    /* No ORDER BY: the table in its own order (or the order of the index
-     * a filter uses), one pass, no sorting. */
     from_sql(&b, &p);
     sb_add(&b, " WHERE 1");
     filter_sql(&b, f);
+    /* A narrow walk has no ORDER BY: the table in its own order (or the
+     * order of the index a filter uses), one pass, no sorting. */
+    if (w->qe)
+        sb_add(&b, " ORDER BY case_id");
     int rc = prepare_filtered(st, &b, f, &p, &w->q);
     sb_free(&b);
     if (rc != STORE_OK) {
-        free(w);
+        sq_walk_close(st, w);
         return NULL;
     }
     w->set = p.set;
@@ -479,19 +568,62 @@ void *sq_walk_open(imt_backend *st, const imt_filter *f, const int *fields, int 
     return w;
 }
 
+/* The events of case c from the merged events statement into w->co. */
+static int walk_course(imt_backend *st, sq_walk *w, const imt_case *c)
+{
+    course_clear(&w->co);
+    while (!w->ev_done) {
+        if (!w->ev_have) {
+            int rc = sqlite3_step(w->qe);
+            if (rc == SQLITE_DONE) {
+                w->ev_done = true;
+                break;
+            }
+            if (rc != SQLITE_ROW)
+                return sq_fail(st, rc, "reading the courses");
+            w->ev_have = true;
+        }
+        const char *eid = (const char *)sqlite3_column_text(w->qe, 1);
+        int cmp = strcmp(eid ? eid : "", c->case_id);
+        if (cmp > 0)
+            break;             /* a later case's */
+        if (cmp == 0) {
+            imt_event e;
+            if (sq_event_load(w->qe, 0, &e) != 0 || course_add(&w->co, &e) != 0) {
+                ev_clear(&e);
+                return sq_set_err(st, STORE_ERROR, "out of memory");
+            }
+            ev_clear(&e);
+        }
+        w->ev_have = false;    /* used, or a filtered-out case's */
+    }
+    course_sort(&w->co, c);
+    return STORE_OK;
+}
+
 int sq_walk_step(imt_backend *st, void *vw, long max,
-                 int (*cb)(void *ctx, const imt_case *c), void *ctx)
+                 int (*cb)(void *ctx, const imt_case *c, const imt_course *co), void *ctx)
 {
     sq_walk *w = vw;
     int rc = SQLITE_ROW, ret = 0;
     for (long i = 0; i < max && (rc = sqlite3_step(w->q)) == SQLITE_ROW; i++) {
-        /* Only the fields read are set (and freed): a whole record's
-         * init and clear per row cost more than reading it. */
-        imt_case c = w->blank;
-        if (sq_load_row_fields(w->q, w->fields, w->nf, &c) != 0)
-            return sq_set_err(st, STORE_ERROR, "out of memory");
-        ret = cb(ctx, &c);
-        sq_free_fields(&c, w->fields, w->nf);
+        if (w->qe) {
+            imt_case c;
+            if (sq_load_case(w->q, 0, &c) != 0)
+                return sq_set_err(st, STORE_ERROR, "out of memory");
+            ret = walk_course(st, w, &c);
+            if (ret == STORE_OK)
+                ret = cb(ctx, &c, &w->co);
+            imt_case_clear(&c);
+        } else {
+            /* Only the fields read are set (and freed): a whole record's
+             * init and clear per row cost more than reading it. */
+            imt_case c = w->blank;
+            if (sq_load_row_fields(w->q, w->fields, w->nf, &c) != 0)
+                return sq_set_err(st, STORE_ERROR, "out of memory");
+            ret = cb(ctx, &c, w->course ? &w->co : NULL);
+            sq_free_fields(&c, w->fields, w->nf);
+        }
         if (ret)
             return ret;
     }
@@ -500,16 +632,6 @@ int sq_walk_step(imt_backend *st, void *vw, long max,
     if (rc == SQLITE_ROW)
         return 1;
     return sq_fail(st, rc, "reading cases");
-}
-
-void sq_walk_close(imt_backend *st, void *vw)
-{
-    sq_walk *w = vw;
-    if (!w)
-        return;
-    sqlite3_finalize(w->q);
-    sq_search_unpin(st, w->set);
-    free(w);
 }
 
 /* store_foreach_by_key: the caller's key of each case, as an SQL function
@@ -523,7 +645,7 @@ typedef struct {
 static void sql_case_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     key_fn *k = sqlite3_user_data(ctx);
-    if (argc != NCOLS) {
+    if (argc != NLOAD) {
         sqlite3_result_error(ctx, "imt_case_key: wrong number of arguments", -1);
         return;
     }
@@ -544,14 +666,14 @@ int sq_foreach_by_key(imt_backend *st, const imt_filter *f,
                          void *kctx, int (*cb)(void *ctx, const imt_case *c), void *ctx)
 {
     key_fn k = { key, kctx };
-    int rc = sqlite3_create_function_v2(st->db, "imt_case_key", NCOLS, SQLITE_UTF8, &k,
+    int rc = sqlite3_create_function_v2(st->db, "imt_case_key", NLOAD, SQLITE_UTF8, &k,
                                         sql_case_key, NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return sq_fail(st, rc, "registering the sort key");
     fplan p;
     sbuf b = { 0 };
     if (plan(st, f, &p) != STORE_OK) {
-        sqlite3_create_function_v2(st->db, "imt_case_key", NCOLS, SQLITE_UTF8, NULL,
+        sqlite3_create_function_v2(st->db, "imt_case_key", NLOAD, SQLITE_UTF8, NULL,
                                    NULL, NULL, NULL, NULL);
         return STORE_ERROR;
     }
@@ -566,7 +688,7 @@ int sq_foreach_by_key(imt_backend *st, const imt_filter *f,
     sq_search_pin(p.set);
     int ret = rc != STORE_OK ? rc : each_case(st, q, cb, ctx);
     sq_search_unpin(st, p.set);
-    sqlite3_create_function_v2(st->db, "imt_case_key", NCOLS, SQLITE_UTF8, NULL,
+    sqlite3_create_function_v2(st->db, "imt_case_key", NLOAD, SQLITE_UTF8, NULL,
                                NULL, NULL, NULL, NULL);
     return ret;
 }

@@ -82,8 +82,9 @@ int sq_enum_exact(const char *const *values, const char *s)
     return IMT_UNKNOWN;
 }
 
-/* Where load_row reads a case: a result row (columns base..base+NCOLS-1)
- * or the NCOLS arguments of an SQL function.  (Values from
+/* Where load_row reads a case: a result row (columns base..base+NLOAD-1:
+ * the dictionary's, alk_discordant, next_due) or the NLOAD arguments of
+ * an SQL function.  (Values from
  * sqlite3_column_value() are "unprotected" and may not be read with
  * sqlite3_value_*(), so a row is read with sqlite3_column_*().) */
 typedef struct {
@@ -161,6 +162,8 @@ static int load_row(const row_src *r, imt_case *c)
             return -1;
         }
     c->alk_discordant = r_int(r, IMT_F_COUNT) ? 1 : 0;
+    if (r_type(r, NCOLS) == SQLITE_TEXT && r_bytes(r, NCOLS) == 10)
+        memcpy(c->next_due, r_text(r, NCOLS), 11);
     return 0;
 }
 

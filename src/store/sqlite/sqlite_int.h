@@ -13,6 +13,7 @@
  *   check.c   integrity check, the chain recomputed, the history replayed
  *   search.c  counts per filter cell, the search index, search sets
  *   backup.c  the online backup
+ *   events.c  the course: events, their audit, next_due and the schedule
  *
  * Design notes
  * - One file, WAL mode, busy timeout: several readers and one writer at a
@@ -38,6 +39,20 @@
  * - Audit: append-only table, triggers refuse UPDATE and DELETE, and an
  *   INSERT that would replace an existing row (INSERT OR REPLACE deletes
  *   the old row without firing DELETE triggers; schema version 2).
+ * - Events (schema version 5): table events, one row per event of a
+ *   case's course, its columns those of the events CSV (date as given:
+ *   a calendar date in `date` or days from diagnosis in `day`).  Every
+ *   change is an audit row with field 'event' and the event as a JSON
+ *   object (with its id) in old_value / new_value, so `check` replays
+ *   each course as it replays the case's fields.
+ * - next_due (schema version 5): a derived column of cases, the next
+ *   follow-up date from the case, its course and the follow-up schedule
+ *   (core/followup.h), written with every change of either; the schedule
+ *   it was computed with is kept in meta ('followup_schedule'), and a
+ *   writer opening with another schedule computes every next_due again.
+ *   Indexed through sort_next_due, so the worklist (due, overdue: a range
+ *   of dates) and its order (most overdue first) read the index, not every
+ *   case.
  */
 #ifndef IMT_STORE_SQLITE_INT_H
 #define IMT_STORE_SQLITE_INT_H
@@ -45,6 +60,8 @@
 #include "store/backend.h"
 #include "store/sbuf.h"
 #include "core/utf8.h"
+#include "core/events.h"
+#include "core/followup.h"
 
 #include <sqlite3.h>
 #include <nettle/sha2.h>
@@ -61,12 +78,15 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #define STORE_SCHEMA_VERSION 6
 #define STORE_BUSY_MS 5000
 #define NCOLS (IMT_F_COUNT + 1)     /* dictionary columns + alk_discordant */
+#define NLOAD (NCOLS + 1)           /* + next_due: what a read of a case loads */
+#define SORT_V1_KEYS (SORT_REVIEW + 1)  /* sort columns of schema version 1 */
 #define CHECK_REPORT_CAP 1000
 
 /* A field of a case by its dictionary offset. */
@@ -79,6 +99,7 @@ enum {
     Q_INSERT, Q_UPDATE, Q_AUDIT, Q_GET, Q_EXISTS, Q_REVIEW,
     Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
     Q_UNINSERT, Q_ANY, Q_DATA_VERSION, Q_PENDING_ANY, Q_AUDIT_LAST,
+    Q_EV_INSERT, Q_EV_DELETE, Q_EV_UPDATE, Q_EV_GET, Q_EV_ONE, Q_NEXT_DUE,
     Q_N
 };
 
@@ -89,6 +110,7 @@ struct imt_backend {
     bool journal_off_wal; /* a first fill runs with a rollback journal   */
     bool readonly;        /* asked for with STORE_OPEN_READONLY          */
     bool file_readonly;   /* the file itself is not writable for us      */
+    char ro_why[320];     /* why it is read-only, when damaged or full   */
     bool damaged;         /* SQLite found the file corrupt: read-only now */
     char damage[256];     /* what it said                                 */
     bool in_tx;           /* sq_begin() active                        */
@@ -116,6 +138,11 @@ struct imt_backend {
     long bulk_counts[SITE_N + 1][ALK_N + 1][OUT_N + 1][REV_N + 1];
     bool bulk_counts_ok;  /* bulk_counts hold the cases inserted         */
     char err[768];
+    fu_schedule sched;    /* the follow-up schedule next_due is computed with */
+    char sched_text[600]; /* its canonical text (meta 'followup_schedule') */
+    bool sched_stale;     /* the stored next_due values were computed with
+                             another schedule and this connection cannot
+                             write them again (read-only)                */
 };
 
 /* A column of an audit row, for its hash (chain.c, check.c). */
@@ -170,6 +197,22 @@ void sq_sql_search_text(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 /* check.c */
 int sq_check(imt_backend *st, void (*report)(void *ctx, const char *msg), void *ctx);
 int sq_check_head(imt_backend *st, void (*report)(void *ctx, const char *msg), void *ctx, store_audit_head *head);
+/* events.c */
+#define EV_COLS "id, case_id, date, day, type, line, agent, intent, reason, response, extent, site, detail"
+int sq_events_get(imt_backend *st, const char *case_id, imt_course *out);
+int sq_event_load(sqlite3_stmt *s, int base, imt_event *e);
+char *sq_event_json(const imt_event *e);
+int sq_event_insert(imt_backend *st, const char *case_id, imt_event *e, const char *source);
+int sq_event_delete(imt_backend *st, const char *case_id, long long id, const char *source);
+int sq_event_update(imt_backend *st, const char *case_id, long long id, const imt_event *e, const char *source);
+int sq_course_edit(imt_backend *st, const char *case_id, int op, long long id, const imt_event *e, const char *source, long long *id_out);
+int sq_course_refresh(imt_backend *st, const char *case_id);
+int sq_course_check_case(imt_backend *st, const imt_case *before, const imt_case *after);
+int sq_next_due_write(imt_backend *st, const imt_case *c, const imt_course *co);
+int sq_foreach_course(imt_backend *st, const imt_filter *f, int (*cb)(void *ctx, const imt_case *c, const imt_course *co), void *ctx);
+int sq_set_schedule(imt_backend *st, const fu_schedule *s, char *note, size_t n);
+int sq_recompute_next_due(imt_backend *st, long *nchanged);
+int sq_schedule_stored(imt_backend *st, char *buf, size_t n);
 /* engine.c */
 int sq_bulk_start(imt_backend *st);
 int sq_fail(imt_backend *st, int rc, const char *what);
@@ -196,11 +239,11 @@ int sq_foreach_by_key(imt_backend *st, const imt_filter *f, void (*key)(void *kc
 int sq_page(imt_backend *st, const imt_filter *f, imt_sort s, const char *anchor, int dir, int n, imt_case *out);
 bool sq_passes(imt_backend *st, const imt_filter *f, const char *case_id);
 long sq_rank(imt_backend *st, const imt_filter *f, imt_sort s, const char *case_id);
-void *sq_walk_open(imt_backend *st, const imt_filter *f, const int *fields, int nf);
+void *sq_walk_open(imt_backend *st, const imt_filter *f, const int *fields, int nf, bool course);
 void *sq_ranker_open(imt_backend *st, const imt_filter *f, imt_sort s, const char *case_id);
 int sq_ranker_step(imt_backend *st, void *r, long max, long *rank);
 void sq_ranker_close(imt_backend *st, void *r);
-int sq_walk_step(imt_backend *st, void *w, long max, int (*cb)(void *ctx, const imt_case *c), void *ctx);
+int sq_walk_step(imt_backend *st, void *w, long max, int (*cb)(void *ctx, const imt_case *c, const imt_course *co), void *ctx);
 void sq_walk_close(imt_backend *st, void *w);
 int sq_secret(imt_backend *st, unsigned char key[32]);
 /* rows.c */
@@ -217,6 +260,7 @@ void sq_normalise(imt_case *c);
 /* schema.c */
 int sq_count_objects(imt_backend *st, long *n);
 void sq_index_ddl(sbuf *b, const char *verb);
+void sq_index_ddl_v1(sbuf *b, const char *verb);
 int sq_migrate(imt_backend *st, const char *path);
 int sq_nvalues(const char *const *v);
 int sq_read_user_version(imt_backend *st, int *v);
