@@ -292,9 +292,10 @@ for k in "filter_site:s (site)" "filter_alk:a (+ ALK)" "filter_outcome:o (+ outc
          "end:G (end)" "home:g (home)"; do
     key=${k%%:*} label=${k#*:}
     a=$(get "tui.$key.$L") b=$(get "tui.$key.$S") r=$(ratio "$a" "$b")
+    fa=$(get "tui_first.$key.$L")
     case $key in cursor_down|page_down|end|home) tg="-"; res="-" ;;
                  *) tg="<= 2x"; res=$(verdict "$r" "<=" 2) ;; esac
-    row "key $label, time to settle" "$(ms "$a") at $nL" "$(ms "$b") at $nS" "$r" "$tg" "$res"
+    row "key $label, time to settle" "$(ms "$a") at $nL (first byte $(ms "$fa"))" "$(ms "$b") at $nS" "$r" "$tg" "$res"
 done
 a=$(get "tui.startup.$L") b=$(get "tui.startup.$S") r=$(ratio "$a" "$b")
 row "start to first frame" "$(ms "$a") at $nL" "$(ms "$b") at $nS" "$r" "<= 2x" "$(verdict "$r" "<=" 2)"

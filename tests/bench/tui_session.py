@@ -10,6 +10,8 @@ time, each once the program has been quiet for QUIET seconds.  For each
 step it records
   settle_ms  from the key to the last byte of the answer (the output
              then stays quiet for QUIET seconds): the time to settle;
+  first_ms   from the key to the first byte of the answer (for the
+             statistics view: to its first numbers);
   bytes      what the program wrote for it;
   cells      screen cells that differ before and after (character or
              attributes), so bytes/cells says how much was sent per
@@ -23,6 +25,8 @@ Output: tab-separated lines "step<TAB>settle_ms<TAB>bytes<TAB>cells<TAB>first_ms
 and a last line "peak_rss_kb<TAB>N".  Exit status 2 when it cannot run
 (no pyte), 1 when the program did not start or died."""
 import fcntl, os, pty, re, select, signal, struct, sys, termios, time
+
+first_byte = None     # time of the first byte of the last read_for
 
 try:
     import pyte
@@ -58,6 +62,8 @@ def main():
         to quiet, or stop there with stop); returns (bytes, time of last
         byte, time until held, ended)."""
         n, last, held = 0, None, None
+        global first_byte
+        first_byte = None
         t_end = time.monotonic() + limit
         while True:
             now = time.monotonic()
@@ -76,6 +82,8 @@ def main():
                     return n, last, held, True
                 n += len(data)
                 last = time.monotonic()
+                if first_byte is None:
+                    first_byte = last
                 stream.feed(data)
                 if until and held is None and until(display()):
                     held = last
@@ -131,7 +139,10 @@ def main():
             settle = (held - t) * 1000
         else:
             settle = (last - t) * 1000 if last else 0.0
-        first = "%.1f" % ((held - t) * 1000) if hold_first and held else ""
+        if hold_first:
+            first = "%.1f" % ((held - t) * 1000) if held else ""
+        else:   # the first byte of the answer: the key was taken
+            first = "%.1f" % ((first_byte - t) * 1000) if first_byte else ""
         out.append((name, settle, n, changed(before, snapshot()), first))
 
     step("cursor_down", b"j")
