@@ -18,7 +18,28 @@ static void filter_sql(sbuf *b, const imt_filter *f)
     };
     if (!f)
         return;
+    if (f->decision_mask) {
+        /* undecided = no current decision (stale ones included), stale,
+         * decided: the stored state's values (core/review.h) */
+        bool st_[DSTATE_N] = { false };
+        if (f->decision_mask & (1u << FDEC_UNDECIDED))
+            st_[DSTATE_UNDECIDED] = st_[DSTATE_STALE] = true;
+        if (f->decision_mask & (1u << FDEC_STALE))
+            st_[DSTATE_STALE] = true;
+        if (f->decision_mask & (1u << FDEC_DECIDED))
+            st_[DSTATE_DECIDED] = true;
+        sb_add(b, " AND decision_state IN (");
+        int any = 0;
+        for (int i = 0; i < DSTATE_N; i++)
+            if (st_[i])
+                sb_add(b, "%s%d", any++ ? ", " : "", i);
+        if (!any)
+            sb_add(b, "-1");
+        sb_add(b, ")");
+    }
     for (int k = 0; k < FILTER_NKINDS; k++) {
+        if (k == FILTER_DECISION)
+            continue;
         unsigned mask = *filter_mask((imt_filter *)f, (imt_filter_kind)k);
         if (!mask)
             continue;
@@ -287,7 +308,7 @@ int sq_page(imt_backend *st, const imt_filter *f, imt_sort s,
             op = s.desc ? "<=" : ">=";
     }
     sbuf b = { 0 };
-    ordered_sql(&b, st->cols, f, s, op, back);
+    ordered_sql(&b, st->read_cols, f, s, op, back);
     sb_add(&b, " LIMIT %d", n);
     sqlite3_stmt *q;
     int rc = prepare_filtered(st, &b, f, &q);
@@ -355,7 +376,7 @@ int sq_foreach(imt_backend *st, const imt_filter *f, imt_sort s,
     if (!valid_sort(s))
         return sq_set_err(st, STORE_ERROR, "invalid sort key");
     sbuf b = { 0 };
-    ordered_sql(&b, st->cols, f, s, NULL, false);
+    ordered_sql(&b, st->read_cols, f, s, NULL, false);
     sqlite3_stmt *q;
     int rc = prepare_filtered(st, &b, f, &q);
     sb_free(&b);
@@ -401,7 +422,7 @@ int sq_foreach_by_key(imt_backend *st, const imt_filter *f,
     if (rc != SQLITE_OK)
         return sq_fail(st, rc, "registering the sort key");
     sbuf b = { 0 };
-    sb_add(&b, "SELECT %s FROM cases WHERE 1", st->cols);
+    sb_add(&b, "SELECT %s FROM cases WHERE 1", st->read_cols);
     filter_sql(&b, f);
     sb_add(&b, " ORDER BY imt_case_key(%s), case_id", st->cols);
     sqlite3_stmt *q;
@@ -426,9 +447,9 @@ int sq_audit_foreach(imt_backend *st, const char *case_id,
     sqlite3_stmt *q;
     const char *sql = case_id
         ? "SELECT seq, time, user, case_id, field, old_value, new_value, source, comment, "
-          "ruleset FROM audit WHERE case_id = ?1 ORDER BY seq"
+          "ruleset, rule_id, fired_by, full_name FROM audit WHERE case_id = ?1 ORDER BY seq"
         : "SELECT seq, time, user, case_id, field, old_value, new_value, source, comment, "
-          "ruleset FROM audit ORDER BY seq";
+          "ruleset, rule_id, fired_by, full_name FROM audit ORDER BY seq";
     int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
     if (rc != SQLITE_OK)
         return sq_fail(st, rc, "reading the audit trail");
@@ -442,6 +463,8 @@ int sq_audit_foreach(imt_backend *st, const char *case_id,
             .field = col_text(q, 4), .old_value = col_text(q, 5),
             .new_value = col_text(q, 6), .source = col_text(q, 7),
             .comment = col_text(q, 8), .ruleset = col_text(q, 9),
+            .rule_id = col_text(q, 10), .fired_by = col_text(q, 11),
+            .full_name = col_text(q, 12),
         };
         if ((ret = cb(ctx, &a)) != 0)
             break;

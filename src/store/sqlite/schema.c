@@ -130,6 +130,16 @@ void sq_index_ddl(sbuf *b, const char *verb)
     sb_add(b, "%s audit_case%s;\n", verb, create ? " ON audit(case_id)" : "");
 }
 
+/* sq_index_ddl and the indexes later versions added: what a bulk load
+ * drops and builds again. */
+void sq_index_ddl_all(sbuf *b, const char *verb)
+{
+    bool create = strcmp(verb, "CREATE INDEX") == 0;
+    sq_index_ddl(b, verb);
+    sb_add(b, "%s cases_decision%s;\n", verb,
+           create ? " ON cases(decision_state, case_id)" : "");
+}
+
 static char *cases_ddl(void)
 {
     sbuf b = { 0 };
@@ -335,6 +345,59 @@ static int migrate_v3(imt_backend *st)
     return ret == STORE_OK ? sq_chain_fill(st) : ret;
 }
 
+/* Version 4: review (issue 10).  Cases gain their version, decision state
+ * (0 decided, 1 undecided, 2 stale: core/review.h; recomputed at the next
+ * writable open, see decisions.c), the latest review comment and the
+ * signer's full name; decisions get an append-only table; audit rows gain
+ * the rule, the facts that fired it and the signer's full name (the hash
+ * chain covers new columns by itself, leaving NULLs out). */
+static int migrate_v4(imt_backend *st)
+{
+    sbuf b = { 0 };
+    sb_add(&b,
+        "ALTER TABLE cases ADD COLUMN version INTEGER NOT NULL DEFAULT 1 "
+        "CONSTRAINT ck_version CHECK (typeof(version) = 'integer' AND version >= 1);\n"
+        "ALTER TABLE cases ADD COLUMN decision_state INTEGER NOT NULL DEFAULT 1 "
+        "CONSTRAINT ck_decision_state CHECK (decision_state = 0 OR decision_state = 1 "
+        "OR decision_state = 2);\n"
+        "ALTER TABLE cases ADD COLUMN review_comment TEXT;\n"
+        "ALTER TABLE cases ADD COLUMN signer_name TEXT;\n"
+        "CREATE INDEX cases_decision ON cases(decision_state, case_id);\n"
+        "CREATE TABLE decisions (\n"
+        "  seq INTEGER PRIMARY KEY,\n"
+        "  case_id TEXT NOT NULL REFERENCES cases(case_id),\n"
+        "  rule_id TEXT NOT NULL CHECK (length(rule_id) BETWEEN 1 AND 39),\n"
+        "  ruleset TEXT NOT NULL,\n"
+        "  decision TEXT NOT NULL CHECK (decision = 'accept' OR decision = 'override'),\n"
+        "  reason TEXT CHECK ((decision = 'accept' AND reason IS NULL) OR "
+        "(decision = 'override' AND (");
+    for (int i = 0; review_reason_values[i]; i++)
+        sb_add(&b, "%sreason = '%s'", i ? " OR " : "", review_reason_values[i]);
+    sb_add(&b, "))),\n"
+        "  comment TEXT,\n"
+        "  fired_by TEXT NOT NULL,\n"
+        "  user TEXT NOT NULL,\n"
+        "  time TEXT NOT NULL\n"
+        ");\n"
+        "CREATE INDEX decisions_case ON decisions(case_id, rule_id, seq);\n"
+        "CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions BEGIN\n"
+        "  SELECT RAISE(ABORT, 'decisions are append-only: they cannot be changed');\n"
+        "END;\n"
+        "CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions BEGIN\n"
+        "  SELECT RAISE(ABORT, 'decisions are append-only: they cannot be deleted');\n"
+        "END;\n"
+        "ALTER TABLE audit ADD COLUMN rule_id TEXT;\n"
+        "ALTER TABLE audit ADD COLUMN fired_by TEXT;\n"
+        "ALTER TABLE audit ADD COLUMN full_name TEXT;\n");
+    if (b.oom) {
+        sb_free(&b);
+        return sq_set_err(st, STORE_ERROR, "out of memory");
+    }
+    int rc = sq_exec_sql(st, b.s, "adding review, versions and decisions");
+    sb_free(&b);
+    return rc;
+}
+
 /* One entry per schema version.  A change for version 2 is one more line
  * here (and STORE_SCHEMA_VERSION 2).  Note: migrate_v1 generates the
  * cases table from imt_fields[]; when the dictionary gains a column, freeze
@@ -347,6 +410,7 @@ static const struct {
     { 1, migrate_v1 },
     { 2, migrate_v2 },
     { 3, migrate_v3 },
+    { 4, migrate_v4 },
 };
 
 int sq_read_user_version(imt_backend *st, int *v)

@@ -8,7 +8,10 @@
  *   schema.c  the schema, generated from the dictionary, and migrations
  *   chain.c   the audit trail's SHA-256 hash chain
  *   rows.c    cases <-> rows, audit rows
- *   cases.c   one case: get, insert, update, review
+ *   cases.c   one case: get, insert, update, edit, review
+ *   decisions.c  decisions on recommendations, the per-case decision state
+ *             (kept on every write, recomputed in one pass when the rule
+ *             set's version changes), the changes another session made
  *   query.c   filters, counts, keyset pages, walks, the audit read
  *   check.c   integrity check, the chain recomputed, the history replayed
  *   backup.c  the online backup
@@ -37,12 +40,26 @@
  * - Audit: append-only table, triggers refuse UPDATE and DELETE, and an
  *   INSERT that would replace an existing row (INSERT OR REPLACE deletes
  *   the old row without firing DELETE triggers; schema version 2).
+ * - Review (schema version 4): each case has a version (1 at its
+ *   creation, +1 for every saved change: an edit, an update, a review, a
+ *   decision), the latest review comment, the full name of who signed it
+ *   out and its decision state (core/review.h: decided, undecided,
+ *   stale), indexed with case_id for the --decision filter.  The state is
+ *   written with every change of the case (rules_evaluate on the new
+ *   values and the case's decisions: one indexed query), so a filter is a
+ *   seek, never a pass over the table; meta 'decision_ruleset' records the
+ *   rule set the states were computed under, and a writable open under
+ *   another rule set recomputes them all in one pass.  Decisions live in
+ *   their own append-only table (the latest per case and rule counts) and
+ *   in the audit trail (columns rule_id, fired_by, full_name).
  */
 #ifndef IMT_STORE_SQLITE_INT_H
 #define IMT_STORE_SQLITE_INT_H
 
 #include "store/backend.h"
 #include "store/sbuf.h"
+#include "core/review.h"
+#include "core/rules.h"
 #include "core/utf8.h"
 
 #include <sqlite3.h>
@@ -63,9 +80,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 #define STORE_BUSY_MS 5000
 #define NCOLS (IMT_F_COUNT + 1)     /* dictionary columns + alk_discordant */
+#define NEXTRA 4                    /* version, decision_state, review_comment,
+                                       signer_name (after the NCOLS)     */
 #define CHECK_REPORT_CAP 1000
 
 /* A field of a case by its dictionary offset. */
@@ -78,12 +97,15 @@ enum {
     Q_INSERT, Q_UPDATE, Q_AUDIT, Q_GET, Q_EXISTS, Q_REVIEW,
     Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
     Q_UNINSERT, Q_ANY, Q_DATA_VERSION,
+    Q_DECISIONS, Q_DECIDE, Q_BUMP, Q_LAST_CHANGE, Q_LAST_FIELD, Q_META_GET,
+    Q_META_SET, Q_SETSTATE,
     Q_N
 };
 
 struct imt_backend {
     sqlite3 *db;
     char *user;
+    char *full_name;      /* the user's full name (GECOS), or NULL       */
     bool readonly;        /* asked for with STORE_OPEN_READONLY          */
     bool file_readonly;   /* the file itself is not writable for us      */
     bool damaged;         /* SQLite found the file corrupt: read-only now */
@@ -99,6 +121,9 @@ struct imt_backend {
     void *interrupt_ctx;
     int last_rc;          /* SQLite code of the last failure             */
     char *cols;           /* "case_id, age_years, ..., alk_discordant"   */
+    char *read_cols;      /* cols + version, decision_state, review_comment,
+                             signer_name: what a read of a case selects */
+    rules_result *rres;   /* rules of the case being written (decisions.c) */
     sqlite3_stmt *q[Q_N];
     sqlite3_stmt *anchor[SORT_NKEYS];
     time_t now_t;
@@ -126,6 +151,10 @@ int sq_insert(imt_backend *st, imt_case *c, const char *source);
 int sq_set_review(imt_backend *st, const char *case_id, int status, const char *comment, const char *ruleset);
 int sq_update(imt_backend *st, imt_case *c, const char *source, int *nchanged);
 int sq_update_fields(imt_backend *st, const imt_case *c, const int *fields, int nf, const char *source, int *nchanged);
+int sq_edit(imt_backend *st, const char *case_id, const store_edit_req *rq, store_edit_result *res);
+int sq_review(imt_backend *st, const store_review_req *rq, store_review_result *res);
+int sq_refuse_signed(imt_backend *st, const imt_case *c, const char *what);
+int sq_last_change(imt_backend *st, const char *case_id, const char *field, char *user, size_t un, char *when, size_t wn);
 bool sq_valid_id(const char *id);
 /* chain.c */
 int sq_chain_fill(imt_backend *st);
@@ -138,6 +167,26 @@ int sq_unhex32(const char *s, unsigned char d[32]);
 /* check.c */
 int sq_check(imt_backend *st, void (*report)(void *ctx, const char *msg), void *ctx);
 int sq_check_head(imt_backend *st, void (*report)(void *ctx, const char *msg), void *ctx, store_audit_head *head);
+/* decisions.c */
+typedef struct {
+    char *rule_id, *ruleset, *comment, *user, *time;
+    int decision, reason;
+    int nfacts;
+    char *facts[RULES_MAX_FACTS];
+} sq_dec;
+typedef struct {
+    sq_dec *v;
+    int n, cap;
+} sq_decs;
+int sq_load_decisions(imt_backend *st, const char *case_id, sq_decs *out);
+void sq_decs_free(sq_decs *d);
+int sq_case_state(imt_backend *st, const imt_case *c, bool fresh, int *state, char *ids, size_t idsn);
+int sq_decide(imt_backend *st, const store_decide_req *rq, store_decide_result *res);
+int sq_decisions(imt_backend *st, const char *case_id, store_decision **out, int *n);
+int sq_changes_since(imt_backend *st, long long *mark, long cap, long *ncases, bool *more);
+int sq_states_current(imt_backend *st);
+int sq_recompute_states(imt_backend *st, long *nchanged);
+char *sq_facts_json(const rule_rec *r);
 /* engine.c */
 int sq_bulk_start(imt_backend *st);
 int sq_fail(imt_backend *st, int rc, const char *what);
@@ -168,6 +217,12 @@ void sq_sql_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 /* rows.c */
 int sq_audit_add(imt_backend *st, const char *case_id, const char *field, const char *oldv, const char *newv, const char *source, const char *comment, const char *ruleset);
 int sq_audit_add_snap(imt_backend *st, const char *case_id, const char *field, const char *oldv, const char *newv, const char *source, const char *comment, const char *ruleset, const char *snapshot);
+/* An audit row with every column (NULL members bind NULL). */
+typedef struct {
+    const char *case_id, *field, *oldv, *newv, *source, *comment, *ruleset, *snapshot;
+    const char *rule_id, *fired_by, *full_name;
+} sq_audit_row;
+int sq_audit_add_row(imt_backend *st, const sq_audit_row *r);
 int sq_bind_case(imt_backend *st, sqlite3_stmt *s, const imt_case *c);
 int sq_enum_exact(const char *const *values, const char *s);
 bool sq_is_text(imt_ftype t);
@@ -177,6 +232,7 @@ void sq_normalise(imt_case *c);
 /* schema.c */
 int sq_count_objects(imt_backend *st, long *n);
 void sq_index_ddl(sbuf *b, const char *verb);
+void sq_index_ddl_all(sbuf *b, const char *verb);
 int sq_migrate(imt_backend *st, const char *path);
 int sq_nvalues(const char *const *v);
 int sq_read_user_version(imt_backend *st, int *v);
