@@ -40,6 +40,7 @@ const key_binding key_table[] = {
     { KC_MAIN, 'A', "A", ACT_MENU_ALK, NULL, "pick several ALK statuses from a menu" },
     { KC_MAIN, 'O', "O", ACT_MENU_OUTCOME, NULL, "pick several outcomes from a menu" },
     { KC_MAIN, 'W', "W", ACT_MENU_STATUS, NULL, "pick several review states from a menu" },
+    { KC_MAIN, 'N', "N", ACT_CYCLE_DECISION, NULL, "cycle the decision filter: all, undecided (a recommendation still needs a decision, or its decision went stale), stale, decided" },
     { KC_MAIN, '/', "/", ACT_SEARCH, "Search", "search case id, site detail and notes (Enter applies, Esc cancels)" },
     { KC_MAIN, 'c', "c", ACT_CLEAR, "Clear", "clear all filters" },
     /* views */
@@ -54,7 +55,10 @@ const key_binding key_table[] = {
     { KC_MAIN, '<', "<", ACT_SORT_PREV, NULL, "sort by the previous list column" },
     { KC_MAIN, 'r', "r", ACT_SORT_REVERSE, NULL, "reverse the sort order" },
     { KC_MAIN, 'R', "R", ACT_REVIEW, "Review", "set the review state of the case, with a comment" },
-    { KC_MAIN, 'e', "e", ACT_EDIT, "Edit", "edit a field of the case (validated, audited)" },
+    { KC_MAIN, 'e', "e", ACT_EDIT, "Edit", "edit a field of the case (validated, audited; a field someone else changed since you read it asks whose value to keep)" },
+    { KC_MAIN, 'd', "d", ACT_DECIDE, NULL, "decide on a recommendation (the one selected in the recommendation pane, else pick one): accept, or override with a reason and a comment (audited)" },
+    { KC_MAIN, 'H', "H", ACT_HISTORY, NULL, "the case's history, newest first: every change with time, user, old -> new and comment, decisions and signatures (j/k scroll, Esc back)" },
+    { KC_MAIN, 'u', "u", ACT_UNDO, NULL, "undo this session's last saved edit, as a new audited change (refused when the field changed since or the case is signed out)" },
     { KC_MAIN, 'x', "x", ACT_EXPORT, "Export", "export the filtered cases to a CSV file" },
     { KC_MAIN, 'T', "T", ACT_THEME, "Theme", "next theme: default, light, high-contrast, monochrome (remembered in the settings file)" },
     /* dialogs */
