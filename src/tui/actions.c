@@ -52,7 +52,16 @@ static void after_save(tui *t, const char *id)
     t->data_gen++;
     lw_recount(t->lw);
     lw_reload(t->lw, id);
-    tui_case_changed(t);
+    const imt_case *c = lw_current(t->lw);
+    if (!c || !c->case_id || strcmp(c->case_id, id) != 0) {
+        tui_case_changed(t);
+    } else {
+        /* the same case: the panes show its new values, the selection in
+         * the recommendation pane stays */
+        for (int p = 0; p < PANE_N; p++)
+            t->dirty[p] = true;
+        t->dirty_status = true;
+    }
     t->dirty[PANE_LIST] = true;
     t->list_gen = t->lw->gen - 1;
 }
@@ -107,7 +116,11 @@ void tui_review(tui *t)
         snprintf(msg, sizeof msg, "%s", store_errmsg(t->app->store));
         snprintf(title, sizeof title, "%s: not %s", id,
                  st == REV_SIGNED_OUT ? "signed out" : "changed");
-        alert(t, title, msg);
+        static const char *const okay[] = { "OK" };
+        const char *lines[] = { msg, "",
+            "In the recommendation pane (Tab), d decides the selected recommendation; "
+            "d elsewhere asks which." };
+        tui_ask(t, title, lines, st == REV_SIGNED_OUT && !signed_out ? 3 : 1, okay, 1);
         tui_message(t, true, "%s: review not saved (refused)", id);
         return;
     }
@@ -524,16 +537,26 @@ void tui_decide(tui *t)
         review_needs_decision(&res->recs[t->rec_sel])) {
         ri = t->rec_sel;
     } else {
+        /* each with its decision now; the cursor on the first that still
+         * needs one */
         char lab[RULES_MAX_RESULTS][200];
         const char *labels[RULES_MAX_RESULTS];
-        int initial = 0;
+        int initial = -1;
         for (int k = 0; k < np; k++) {
             const rule_rec *r = &res->recs[pick[k]];
-            snprintf(lab[k], sizeof lab[k], "%-22s %.60s", r->id, r->summary);
+            const store_decision *dc = NULL;
+            for (int j = 0; j < t->ndecs && !dc; j++)
+                if (strcmp(t->decs[j].rule_id, r->id) == 0)
+                    dc = &t->decs[j];
+            const char *st = !dc ? "undecided" : dc->stale ? "STALE"
+                           : dc->decision == DECISION_ACCEPT ? "accepted" : "overridden";
+            snprintf(lab[k], sizeof lab[k], "%-20s %-10s %.56s", r->id, st, r->summary);
             labels[k] = lab[k];
-            if (pick[k] == t->rec_sel)
+            if (initial < 0 && (!dc || dc->stale))
                 initial = k;
         }
+        if (initial < 0)
+            initial = 0;
         snprintf(title, sizeof title, "%s: decide on which recommendation?", id);
         int k = tui_choose(t, title, labels, np, initial);
         if (k < 0)

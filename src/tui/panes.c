@@ -509,8 +509,7 @@ static void build_recs(tui *t, tui_doc *d, int width, const imt_case *c)
             else if (dc->decision == DECISION_ACCEPT)
                 snprintf(state, sizeof state, "  - accepted");
             else
-                snprintf(state, sizeof state, "  - overridden: %s",
-                         dc->reason >= 0 ? review_reason_values[dc->reason] : "?");
+                snprintf(state, sizeof state, "  - overridden");
         }
         snprintf(buf, sizeof buf, "[%s] %s (%s)%s", rule_level_name(r->level), r->id,
                  rule_kind_name(r->kind), state);
