@@ -147,5 +147,10 @@ if command -v tmux >/dev/null 2>&1; then
     echo
     echo "interface latency, key to screen (tests/bench/tui_latency.sh):"
     sh "$(dirname "$0")/tui_latency.sh" "$db" || echo "tui_latency.sh failed"
+    # The CPU an open interface uses while nobody types (its live view asks
+    # the database once a second).
+    echo
+    echo "interface CPU while idle (tests/bench/tui_idle.sh):"
+    sh "$(dirname "$0")/tui_idle.sh" "$db" 30 || echo "tui_idle.sh failed"
 fi
 awk -F '\t' '$4 != 0 { bad = 1 } END { exit bad }' "$rows"
