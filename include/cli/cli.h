@@ -34,6 +34,9 @@ int cmd_audit(imt_app *app, int argc, char **argv);
 int cmd_check(imt_app *app, int argc, char **argv);
 int cmd_backup(imt_app *app, int argc, char **argv);
 int cmd_tui(imt_app *app, int argc, char **argv);    /* no subcommand */
+/* import --events FILE.csv (src/cli/cmd_import_events.c) */
+int cmd_import_events(imt_app *app, const char *path, bool dry_run, bool replace,
+                      bool ignore_unknown);
 
 /* Shared option handling for FILTERS (cli.md).  If opt is one of the
  * filter option names ("site", "alk", "outcome", "status", "search"),
@@ -45,7 +48,8 @@ int cli_filter_option(imt_app *app, imt_filter *f, const char *opt,
  * long option names only, val = 0. */
 #define CLI_FILTER_LONGOPTS \
     { "site", 1, NULL, 0 }, { "alk", 1, NULL, 0 }, { "outcome", 1, NULL, 0 }, \
-    { "status", 1, NULL, 0 }, { "search", 1, NULL, 0 }, { "decision", 1, NULL, 0 }
+    { "status", 1, NULL, 0 }, { "search", 1, NULL, 0 }, { "decision", 1, NULL, 0 }, \
+    { "followup", 1, NULL, 0 }
 #define CLI_FILTER_HELP \
     "  --site LIST        site group(s): lung, head_neck, abdomen_pelvis,\n" \
     "                     retroperitoneum, genitourinary, trunk_limbs,\n" \
@@ -55,7 +59,10 @@ int cli_filter_option(imt_app *app, imt_filter *f, const char *opt,
     "  --status LIST      review state: unreviewed, in_review, signed_out\n" \
     "  --decision LIST    undecided (a recommendation that needs a decision has\n" \
     "                     no current one), stale (a decision went stale), decided\n" \
-    "  --search TEXT      case-insensitive substring of case id, site detail, notes\n"
+    "  --search TEXT      case-insensitive substring of case id, site detail, notes\n" \
+    "  --followup LIST    the follow-up worklist: due (next_due on or before today\n" \
+    "                     + the schedule's window, overdue ones included), overdue\n" \
+    "                     (next_due before today)\n"
 
 /* A free-text option (a comment, a reason): valid UTF-8 of at most max
  * characters.  EXIT_OK, or EXIT_USAGE after a message naming opt. */

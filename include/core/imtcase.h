@@ -120,6 +120,9 @@ typedef struct imt_case {
     int     decision_state; /* DSTATE_* of core/review.h, -1 = not known */
     char   *review_comment; /* the latest review comment, NULL = none     */
     char   *signer_name;    /* full name of who signed it out, NULL = none */
+    /* kept by the store from the case, its course and the follow-up
+     * schedule (core/followup.h); "" = none.  Not a dictionary column. */
+    char    next_due[11];
 } imt_case;
 
 typedef struct {
@@ -154,6 +157,15 @@ enum {
     IMT_F_alk_confirmed,       /* derived, exported, never imported */
     IMT_F_COUNT
 };
+
+/* The diagnosis as the classifications code it (issue 14): every export
+ * that carries a diagnosis writes both (the CSV export as the columns
+ * below, after the dictionary's; the cBioPortal study as its cancer type
+ * and sample attributes).  Import ignores these columns with a note. */
+#define IMT_ICDO3_MORPHOLOGY "8825/1"
+#define IMT_ONCOTREE_CODE    "IMT"
+#define IMT_ONCOTREE_NAME    "Inflammatory Myofibroblastic Tumor"
+extern const char *const imt_export_only_columns[];  /* NULL-terminated */
 
 /* Canonical value lists (also used by filters and menus). */
 extern const char *const imt_site_values[];

@@ -9,8 +9,9 @@
  * decision is current while the rule set's version is the one it was made
  * under and the facts that fired the recommendation (its fired_by lines)
  * are the same now, the review-state fact of DX-MDT aside (taking a case
- * into review is the workflow, not a clinical fact).  A stale decision
- * counts as no decision. */
+ * into review is the workflow, not a clinical fact) and FU-OVERDUE's
+ * "today = ..." (the date moves every day; its next_due fact stays).  A
+ * stale decision counts as no decision. */
 #ifndef IMT_REVIEW_H
 #define IMT_REVIEW_H
 
@@ -23,8 +24,8 @@
 typedef enum { DECISION_ACCEPT, DECISION_OVERRIDE, DECISION_N } review_decision;
 extern const char *const review_decision_values[];   /* "accept", "override" */
 
-enum { REASON_CONTRAINDICATED, REASON_PATIENT_DECLINED, REASON_ALREADY_DONE,
-       REASON_NOT_APPLICABLE, REASON_EVIDENCE_DISAGREES, REASON_OTHER, REASON_N };
+enum { OVR_CONTRAINDICATED, OVR_PATIENT_DECLINED, OVR_ALREADY_DONE,
+       OVR_NOT_APPLICABLE, OVR_EVIDENCE_DISAGREES, OVR_OTHER, OVR_N };
 /* "contraindicated", "patient-declined", "already-done", "not-applicable",
  * "evidence-disagrees", "other" */
 extern const char *const review_reason_values[];

@@ -28,6 +28,7 @@ typedef struct {
     void (*remove_files)(const char *locator);
     const char *(*errmsg)(const imt_backend *b);
     bool (*is_readonly)(const imt_backend *b);
+    const char *(*readonly_why)(const imt_backend *b);
     int  (*schema_version)(const imt_backend *b);
     void (*set_busy_timeout)(imt_backend *b, int ms);
     void (*set_interrupt)(imt_backend *b, int (*cb)(void *ctx), void *ctx);
@@ -78,6 +79,18 @@ typedef struct {
     int  (*decisions)(imt_backend *b, const char *case_id, store_decision **out, int *n);
     int  (*changes_since)(imt_backend *b, long long *mark, long cap, long *ncases,
                           bool *more);
+    /* the course (issue 14); NULL: not supported by this engine yet */
+    int  (*events_get)(imt_backend *b, const char *case_id, imt_course *out);
+    int  (*event_add)(imt_backend *b, const char *case_id, imt_event *e, const char *source);
+    int  (*event_remove)(imt_backend *b, const char *case_id, long long id,
+                         const char *source);
+    int  (*course_refresh)(imt_backend *b, const char *case_id);
+    int  (*course_edit)(imt_backend *b, const char *case_id, int op, long long id,
+                        const imt_event *e, const char *source, long long *id_out);
+    int  (*foreach_course)(imt_backend *b, const imt_filter *f,
+                           int (*cb)(void *ctx, const imt_case *c, const imt_course *co),
+                           void *ctx);
+    int  (*set_schedule)(imt_backend *b, const fu_schedule *s, char *note, size_t n);
 } imt_store_ops;
 
 /* The sortable list columns (ui.md) and the dictionary field behind

@@ -15,6 +15,8 @@
 #include "core/filter.h"
 #include "core/review.h"
 #include "core/rules.h"
+#include "core/events.h"
+#include "core/followup.h"
 
 typedef struct imt_store imt_store;
 
@@ -42,7 +44,9 @@ enum { STORE_OPEN_READONLY = 1 };
 /* Sortable list columns (ui.md case list). */
 typedef enum {
     SORT_CASE_ID, SORT_AGE, SORT_SEX, SORT_SITE, SORT_SIZE, SORT_ALK,
-    SORT_SURGERY, SORT_OUTCOME, SORT_FOLLOWUP, SORT_REVIEW, SORT_NKEYS
+    SORT_SURGERY, SORT_OUTCOME, SORT_FOLLOWUP, SORT_REVIEW,
+    SORT_NEXT_DUE,        /* the follow-up worklist: next due date, none last */
+    SORT_NKEYS
 } imt_sort_key;
 
 typedef struct {
@@ -75,6 +79,10 @@ void store_remove_files(const char *path);
 
 const char *store_errmsg(const imt_store *st);
 bool store_is_readonly(const imt_store *st);
+/* Why the store is read-only, in words for a message ("it was opened
+ * read-only (--readonly)", "the file system that holds it is full",
+ * ...); NULL when it is writable. */
+const char *store_readonly_why(const imt_store *st);
 int  store_schema_version(const imt_store *st);
 /* The busy timeout (default 5000 ms): how long a write waits for another
  * user's lock before STORE_BUSY ("the database is busy ... nothing was
@@ -144,9 +152,12 @@ int store_set_review(imt_store *st, const char *case_id, int status,
  * more with every saved change (an edit, an import --update, a review, a
  * decision).  A signed-out case is locked: every change but leaving
  * signed_out with a reason is refused (STORE_REFUSED, naming who signed it
- * out and when).  The store keeps each case's decision state
- * (imt_case.decision_state, core/review.h) on every write, so the
- * --decision filter is an index seek. */
+ * out and when); its course (dated events: follow-up goes on after
+ * sign-out) can still be recorded.  The store keeps each case's decision
+ * state (imt_case.decision_state, core/review.h) on every write (course
+ * edits included), and brings it up to today at the first writable open
+ * of a day (FU-OVERDUE fires on a date), so the --decision filter is an
+ * index seek. */
 
 /* The full name recorded with a signature (from the password database;
  * NULL = none).  The login name is store_open's user. */
@@ -226,10 +237,11 @@ typedef struct {
 
 int store_review(imt_store *st, const store_review_req *rq, store_review_result *res);
 
-/* A decision on a recommendation of the case as it is now (rules_evaluate
- * with the default configuration; the mitoses cut-off, the one setting,
- * changes an info-level rule only, and info needs no decision): accept, or
- * override with a reason (REASON_*; other needs a comment).  Refused
+/* A decision on a recommendation of the case as it is now (with its course:
+ * rules_evaluate_course, today's date, the default configuration; the
+ * mitoses cut-off, the one setting, changes an info-level rule only, and
+ * info needs no decision): accept, or
+ * override with a reason (OVR_*; other needs a comment).  Refused
  * (STORE_REFUSED) when the rule does not fire for the case now, is
  * info-level, or the case is signed out.  Stored with the rule id, the
  * rule-set version, the facts that fired it, the login name and the UTC
@@ -238,7 +250,7 @@ typedef struct {
     const char *case_id;
     const char *rule_id;
     int decision;              /* DECISION_ACCEPT / DECISION_OVERRIDE      */
-    int reason;                /* REASON_*, -1 for accept                  */
+    int reason;                /* OVR_*, -1 for accept                  */
     const char *comment;
 } store_decide_req;
 
@@ -257,7 +269,7 @@ int store_decide(imt_store *st, const store_decide_req *rq, store_decide_result 
 typedef struct {
     char rule_id[40];
     int decision;              /* DECISION_*                               */
-    int reason;                /* REASON_*, -1 none                        */
+    int reason;                /* OVR_*, -1 none                        */
     char *comment;             /* NULL = none                              */
     char user[80];
     char time[32];
@@ -370,6 +382,52 @@ const char *store_damage(const imt_store *st);
  * partial dest is ever left).  STORE_OK, or STORE_ERROR /
  * STORE_INTERRUPTED with the reason in err. */
 int store_backup(imt_store *st, const char *dest, char *err, size_t errn);
+
+/* ---- the course (issue 14) ---------------------------------------------
+ * Every change of a course is audited (field "event", the event as a
+ * JSON object in old and new value) and brings the case's next_due up to
+ * date.  An engine without these operations refuses them with
+ * STORE_ERROR ("... is not supported by the ... engine yet"). */
+
+/* The events of a case, oldest first (core/events.h course_sort).  out is
+ * initialised by the call (free with course_clear). */
+int store_events_get(imt_store *st, const char *case_id, imt_course *out);
+
+/* Add, change or remove one event, as a bulk import does: no check of
+ * the whole course (the caller checks it at the end, in its
+ * transaction), next_due not recomputed (store_course_refresh).  add sets
+ * e->id.  STORE_NOTFOUND: no such case or event. */
+int store_event_add(imt_store *st, const char *case_id, imt_event *e, const char *source);
+int store_event_remove(imt_store *st, const char *case_id, long long id,
+                       const char *source);
+/* next_due of the case from its case row and course, written when it
+ * changed. */
+int store_course_refresh(imt_store *st, const char *case_id);
+
+/* An edit of the course (the interface's form): in one transaction the
+ * case and its events are read again, the change applied, and refused -
+ * nothing written, the reason in store_errmsg - when the course then
+ * breaks a check it did not break before (course_validate_new); else
+ * written, audited, next_due updated.  op: COURSE_ADD (id ignored; the
+ * new id in *id_out), COURSE_UPDATE, COURSE_REMOVE (e ignored). */
+enum { COURSE_ADD, COURSE_UPDATE, COURSE_REMOVE };
+int store_course_edit(imt_store *st, const char *case_id, int op, long long id,
+                      const imt_event *e, const char *source, long long *id_out);
+
+/* Every filtered case in case_id order with its course (oldest first):
+ * the statistics, export --events, the cBioPortal export.  Streams: one
+ * case and its events at a time.  Returns as store_foreach. */
+int store_foreach_course(imt_store *st, const imt_filter *f,
+                         int (*cb)(void *ctx, const imt_case *c, const imt_course *co),
+                         void *ctx);
+
+/* The follow-up schedule next_due is computed with (default: the built-in
+ * one).  When the database's next_due values were computed with another
+ * schedule, a writable store computes them all again now (one transaction;
+ * "next_due of N cases recomputed ..." in note) and a read-only one says
+ * in note that they are stale.  note may be NULL.  STORE_OK, or an error
+ * (the values are then left as they were). */
+int store_set_schedule(imt_store *st, const fu_schedule *s, char *note, size_t n);
 
 /* store_check that also gives the chain's head (head may be NULL). */
 int store_check_head(imt_store *st, void (*report)(void *ctx, const char *msg),

@@ -13,5 +13,9 @@ void tui_decide(tui *t);    /* d: accept / override a recommendation   */
 void tui_history(tui *t);   /* H: the case's audit trail, newest first  */
 void tui_undo(tui *t);      /* u: undo the session's last saved edit    */
 void tui_undo_free(tui *t);
+/* C: the course of the case under the cursor: add, edit or remove an
+ * event, each written through store_course_edit (checked against the
+ * whole course, audited). */
+void tui_course(tui *t);
 
 #endif

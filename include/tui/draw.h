@@ -93,7 +93,20 @@ typedef struct tui {
     bool        quit;
     char        dbname[128];
     long long   esc_ms;         /* monotonic time of the last Esc key read */
+    /* the course of the case under the cursor (detail pane, rules) */
+    imt_course  course;
+    char        course_case[64];
+    unsigned    course_gen;
+    bool        course_have;    /* course_case/course_gen are valid        */
+    bool        course_failed;  /* the store could not give it             */
+    /* F: the sort the list had before the worklist took over */
+    imt_sort    sort_before_fu;
+    bool        fu_sorted;
 } tui;
+
+/* The course of case c (cached per case and data generation): never NULL;
+ * empty, with t->course_failed set, when the store cannot give it. */
+const imt_course *tui_course_of(tui *t, const imt_case *c);
 
 /* Every key of the interface is read here (the prompt's wide-character
  * reads call tui_note_esc).  Over a slow link an arrow key's ESC [ A can

@@ -27,13 +27,13 @@ static const char *const writing_commands[] = { "import", "review", "decide", "e
                                                 "backup", NULL };
 
 static const imt_command commands[] = {
-    { "import",    cmd_import,    "import [--dry-run] [--update] [--ignore-unknown-columns] [--json] FILE.csv" },
-    { "export",    cmd_export,    "export [FILTERS] [--deidentify [--keep-free-text]] [--excel-safe] [-o FILE]" },
-    { "list",      cmd_list,      "list [FILTERS] [--json]" },
+    { "import",    cmd_import,    "import [--dry-run] [--update | --events [--replace]] [--ignore-unknown-columns] [--json] FILE.csv" },
+    { "export",    cmd_export,    "export [FILTERS] [--deidentify [--keep-free-text]] [--excel-safe] [--events] [-o FILE] | --format csv|cbioportal ... DIR" },
+    { "list",      cmd_list,      "list [FILTERS] [--json] [--today DATE]" },
     { "show",      cmd_show,      "show CASE_ID [--json]" },
     { "recommend", cmd_recommend, "recommend CASE_ID [--json] [--mitoses-cutoff N]" },
     { "rules",     cmd_rules,     "rules [--json] [--mitoses-cutoff N]" },
-    { "stats",     cmd_stats,     "stats [FILTERS] [--endpoint os|dss|rfs] [--by FIELD] [--json]" },
+    { "stats",     cmd_stats,     "stats [FILTERS] [--endpoint os|dss|rfs|pfs|efs|dor|ttnt] [--line N] [--agent NAME] [--by FIELD] [--json]" },
     { "review",    cmd_review,    "review CASE_ID --status unreviewed|in_review|signed_out [--comment TEXT] [--reason TEXT] [--json]" },
     { "decide",    cmd_decide,    "decide CASE_ID RULE_ID --accept|--override REASON [--comment TEXT] [--json]" },
     { "edit",      cmd_edit,      "edit CASE_ID FIELD=VALUE... [--expect-version N] [--json]" },

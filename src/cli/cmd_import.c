@@ -28,6 +28,8 @@ static void usage(FILE *fp)
     fprintf(fp,
         "Usage: imtreview [--db PATH] import [--dry-run] [--update]\n"
         "                 [--ignore-unknown-columns] FILE.csv\n"
+        "       imtreview [--db PATH] import --events [--dry-run] [--replace]\n"
+        "                 [--ignore-unknown-columns] FILE.csv\n"
         "\n"
         "Read a case CSV (its columns and checks: sample-data/README.md in the\n"
         "source tree) and add its cases to the database in one transaction:\n"
@@ -40,6 +42,17 @@ static void usage(FILE *fp)
         "                            it an existing case_id is an error\n"
         "  --ignore-unknown-columns  skip columns the data dictionary does not name\n"
         "                            (otherwise each one is an error)\n"
+        "  --events                  FILE is an events CSV (header case_id,date,type,\n"
+        "                            line,agent,intent,reason,response,extent,site,\n"
+        "                            detail): each case's dated course; the cases\n"
+        "                            must exist.  Each row is checked, then each\n"
+        "                            course whole (no event before diagnosis or after\n"
+        "                            death, a stop after its start, a response inside\n"
+        "                            its line, one line open at a time per agent\n"
+        "                            class).  An event already recorded is not added\n"
+        "                            twice.\n"
+        "  --replace                 with --events: the file's events become the whole\n"
+        "                            course of each case the file names\n"
         "  --json                    the summary as one object: file, dry_run,\n"
         "                            added, updated, unchanged\n"
         "  --help                    this help\n"
@@ -82,7 +95,7 @@ static int copy_field(imt_case *dst, const imt_case *src, int f)
 static void db_error(import_ctx *x, csvimp *imp, long line, int rc)
 {
     const char *why = rc == STORE_BUSY ? "the database is busy (locked by another user)"
-                    : rc == STORE_READONLY ? "the database is open read-only"
+                    : rc == STORE_READONLY ? store_errmsg(x->app->store)
                     : store_errmsg(x->app->store);
     csvimp_error(imp, line, -1, "database error: %s; nothing was imported",
                  why ? why : "unknown");
@@ -167,6 +180,32 @@ static int record_cb(void *vctx, csvimp *imp, imt_case *c, const bool *present,
                          "signed_out)", c->case_id, c->case_id);
             return -1;
         }
+        /* the new values must leave the case's course whole (an event
+         * before a new diagnosis date, after a new death ...) */
+        imt_course co;
+        int erc = store_events_get(x->app->store, c->case_id, &co);
+        if (erc == STORE_OK && co.n) {
+            imt_case nw;
+            imt_case_init(&nw);
+            char msg[400];
+            int ev = -1, col = -1;
+            if (imt_case_copy(&nw, c) == 0) {
+                imt_case_derive(&nw);
+                if (course_validate_new(&x->old, &co, &nw, &co, &ev, &col, msg, sizeof msg)) {
+                    char w[32] = "";
+                    if (ev >= 0)
+                        ev_format_cell(&co.v[ev], EVC_DATE, w, sizeof w);
+                    csvimp_error(imp, line, -1, "this change would break the course of '%s' "
+                                 "(the event of %s: %s); change the events first",
+                                 c->case_id, w, msg);
+                    imt_case_clear(&nw);
+                    course_clear(&co);
+                    return -1;
+                }
+            }
+            imt_case_clear(&nw);
+        }
+        course_clear(&co);
         if (write && nchanged) {
             int rc = store_update(x->app->store, c, x->source, &nchanged);
             if (rc != STORE_OK) {
@@ -230,6 +269,8 @@ int cmd_import(imt_app *app, int argc, char **argv)
     static const struct option opts[] = {
         { "dry-run", 0, NULL, 'n' },
         { "update", 0, NULL, 'u' },
+        { "events", 0, NULL, 'E' },
+        { "replace", 0, NULL, 'R' },
         { "ignore-unknown-columns", 0, NULL, 'i' },
         { "json", 0, NULL, 'j' },
         { "help", 0, NULL, 'h' },
@@ -237,12 +278,14 @@ int cmd_import(imt_app *app, int argc, char **argv)
         { NULL, 0, NULL, 0 }
     };
     import_ctx x = { .app = app };
-    bool ignore_unknown = false;
+    bool ignore_unknown = false, events = false, replace = false;
     int ch;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
         case 'n': x.dry_run = true; break;
         case 'u': x.update = true; break;
+        case 'E': events = true; break;
+        case 'R': replace = true; break;
         case 'i': ignore_unknown = true; break;
         case 'j': x.json = true; break;
         case 'h': usage(app->out); return EXIT_OK;
@@ -257,6 +300,18 @@ int cmd_import(imt_app *app, int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *path = argv[optind];
+    if (replace && !events) {
+        app_error(app, "import", "--replace goes with --events");
+        usage(app->err);
+        return EXIT_USAGE;
+    }
+    if (events && x.update) {
+        app_error(app, "import", "--update is for cases; with --events use --replace");
+        usage(app->err);
+        return EXIT_USAGE;
+    }
+    if (events)
+        return cmd_import_events(app, path, x.dry_run, replace, ignore_unknown);
     bool is_stdin = strcmp(path, "-") == 0;
     const char *fname = is_stdin ? "(stdin)" : path;
 
@@ -288,7 +343,8 @@ int cmd_import(imt_app *app, int argc, char **argv)
         if (app_open_store(app) != EXIT_OK)
             goto out;
         if (store_is_readonly(app->store)) {
-            app_error(app, "import", "the database is open read-only; nothing imported");
+            app_error(app, "import", "the database is open read-only (%s); nothing imported",
+                      store_readonly_why(app->store));
             goto out;
         }
         int rc = store_begin(app->store);

@@ -17,7 +17,8 @@ static void usage(FILE *fp)
     fprintf(fp,
         "Usage: imtreview [--db PATH] list [FILTERS] [--json]\n"
         "\n"
-        "List the cases that pass the filters, ordered by case_id.\n"
+        "List the cases that pass the filters, ordered by case_id (with --followup:\n"
+        "by next_due, most overdue first).\n"
         "\n"
         "Text output: a header line, then one case per line, columns separated by\n"
         "TAB: case_id age_years sex site site_detail size_cm surgery outcome\n"
@@ -32,10 +33,13 @@ static void usage(FILE *fp)
         CLI_FILTER_HELP
         "  --json             a JSON array of objects, one per case, keyed by the\n"
         "                     data-dictionary column names (every column, with the\n"
-        "                     derived alk_status and alk_confirmed, and version,\n"
-        "                     review_comment, signer_name, decision_state); unknown = null,\n"
-        "                     numbers as numbers, yes/no as true/false; non-ASCII\n"
-        "                     characters written as \\uNNNN\n"
+        "                     derived alk_status and alk_confirmed, next_due, and\n"
+        "                     version, review_comment, signer_name, decision_state);\n"
+        "                     unknown = null, numbers as numbers, yes/no as\n"
+        "                     true/false; non-ASCII characters written as \\uNNNN\n"
+        "  --today DATE       the date --followup counts from (default: today)\n"
+        "\n"
+        "With --followup the text output has a last column next_due.\n"
         "  --help             this help\n"
         "\n"
         "Exit status: 0 listed (no match is not an error), 1 database error,\n"
@@ -45,6 +49,7 @@ static void usage(FILE *fp)
 typedef struct {
     imt_app *app;
     bool json;
+    bool next_due;        /* a last column next_due (--followup) */
     long n;
     bool oom;
 } list_ctx;
@@ -83,6 +88,8 @@ static int tsv_row(void *vctx, const imt_case *c)
         if (extra[i] && caseout_escape(fp, extra[i], strlen(extra[i]), 0) != 0)
             return 1;
     }
+    if (x->next_due && (putc('\t', fp) == EOF || fputs(c->next_due, fp) == EOF))
+        return 1;
     if (putc('\n', fp) == EOF)
         return 1;
     x->n++;
@@ -112,6 +119,7 @@ int cmd_list(imt_app *app, int argc, char **argv)
     static const struct option opts[] = {
         CLI_FILTER_LONGOPTS,
         { "json", 0, NULL, 'j' },
+        { "today", 1, NULL, 't' },
         { "help", 0, NULL, 'h' },
         APP_GLOBAL_OPTIONS,
         { NULL, 0, NULL, 0 }
@@ -127,6 +135,16 @@ int cmd_list(imt_app *app, int argc, char **argv)
                 return EXIT_USAGE;
             break;
         case 'j': json = true; break;
+        case 't': {
+            long d;
+            if (!ev_date_days(optarg, &d)) {
+                app_error(app, "list", "--today: '%s' is not a date (YYYY-MM-DD)",
+                          APP_Q(optarg));
+                return EXIT_USAGE;
+            }
+            snprintf(flt.fu_today, sizeof flt.fu_today, "%s", optarg);
+            break;
+        }
         case 'h': usage(app->out); return EXIT_OK;
         default:
             if (app_global_option(app, ch, optarg)) break;
@@ -143,8 +161,18 @@ int cmd_list(imt_app *app, int argc, char **argv)
         return EXIT_FAIL;
 
     FILE *fp = app->out;
-    list_ctx x = { .app = app, .json = json };
+    list_ctx x = { .app = app, .json = json, .next_due = flt.followup_mask != 0 };
     imt_sort by_id = { SORT_CASE_ID, false };
+    if (flt.followup_mask) {
+        /* the worklist: most overdue first, counted from --today (or
+         * today) with the schedule's window */
+        by_id.key = SORT_NEXT_DUE;
+        if (!flt.fu_today[0])
+            ev_today(flt.fu_today);
+        flt.fu_window = app->sched.due_window_days;
+    }
+    if (app->sched_note[0] && flt.followup_mask)
+        app_error(app, "list", "note: %s", app->sched_note);
     errno = 0;
     int werr = 0;
     if (json) {
@@ -159,7 +187,10 @@ int cmd_list(imt_app *app, int argc, char **argv)
             first = false;
             werr = werr || fputs(imt_fields[f].name, fp) == EOF;
         }
-        werr = werr || fputs("\treviewer\treview_comment\tdecision_state\tversion\n", fp) == EOF;
+        werr = werr || fputs("\treviewer\treview_comment\tdecision_state\tversion", fp) == EOF;
+        if (x.next_due)
+            werr = werr || fputs("\tnext_due", fp) == EOF;
+        werr = werr || fputc('\n', fp) == EOF;
     }
     int rc = werr ? 1 : store_foreach(app->store, &flt, by_id, json ? json_row : tsv_row, &x);
     if (rc < 0) {

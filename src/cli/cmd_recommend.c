@@ -208,7 +208,13 @@ int cmd_recommend(imt_app *app, int argc, char **argv)
         app_error(app, "recommend", "out of memory");
         return EXIT_FAIL;
     }
-    rules_evaluate(&c, &cfg, res);
+    /* the course rules read the events (an engine without them: none) */
+    imt_course co;
+    if (store_events_get(app->store, c.case_id, &co) != STORE_OK)
+        course_init(&co);
+    rules_course rcourse = { &co, NULL };
+    rules_evaluate_course(&c, &rcourse, &cfg, res);
+    course_clear(&co);
     store_decision *dec = NULL;
     int nd = 0;
     if (store_decisions(app->store, c.case_id, &dec, &nd) != STORE_OK) {

@@ -22,6 +22,7 @@ const char *const imt_outcome_values[] = { "NED", "AWD", "DOD", "DOC", "LOST", N
 const char *const imt_review_values[] = { "unreviewed", "in_review", "signed_out", NULL };
 const char *const imt_surgery_values[] = { "none", "biopsy", "R0", "R1", "R2", NULL };
 static const char *const posneg[] = { "positive", "negative", NULL };
+const char *const imt_export_only_columns[] = { "icd_o_3_morphology", "oncotree_code", NULL };
 
 #define O(m) offsetof(imt_case, m)
 #define TXT(m, len, fl, lab)  { #m, FT_TEXT, O(m), NULL, 0, 0, len, fl, lab }

@@ -25,10 +25,13 @@ bool review_needs_decision(const rule_rec *r)
 
 /* The fact of the review state ("review_status = in_review") says where the
  * case is in the workflow, not something about the patient: taking a case
- * into review must not make its decisions stale. */
+ * into review must not make its decisions stale.  Nor does the passing of
+ * time: FU-OVERDUE's "today = ...: N days overdue" changes every day, and a
+ * decision on an overdue follow-up stands while its next_due stands. */
 static bool workflow_fact(const char *fact)
 {
-    return strncmp(fact, "review_status ", 14) == 0 || strncmp(fact, "review_status=", 14) == 0;
+    return strncmp(fact, "review_status ", 14) == 0 || strncmp(fact, "review_status=", 14) == 0 ||
+           strncmp(fact, "today = ", 8) == 0;
 }
 
 static int count_clinical(const char *const *facts, int n)
@@ -168,12 +171,12 @@ int review_check_decision(int decision, int reason, const char *comment,
         snprintf(why, whyn, "a decision is accept or override");
         return -1;
     }
-    if (reason < 0 || reason >= REASON_N) {
+    if (reason < 0 || reason >= OVR_N) {
         snprintf(why, whyn, "an override needs a reason: contraindicated, patient-declined, "
                  "already-done, not-applicable, evidence-disagrees or other");
         return -1;
     }
-    if (reason == REASON_OTHER && !has_comment) {
+    if (reason == OVR_OTHER && !has_comment) {
         snprintf(why, whyn, "the reason 'other' needs a comment saying what it is");
         return -1;
     }

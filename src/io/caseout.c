@@ -200,6 +200,9 @@ json_t *caseout_json(const imt_case *c, bool with_discordant)
     if (with_discordant &&
         json_object_set_new(o, "alk_discordant", json_boolean(c->alk_discordant)) != 0)
         bad = 1;
+    if (json_object_set_new(o, "next_due", c->next_due[0] ? json_string(c->next_due)
+                                                          : json_null()) != 0)
+        bad = 1;
     if (c->version > 0) {
         /* What the store keeps beside the dictionary (issue 10). */
         static const char *const dstate[] = { "decided", "undecided", "stale" };
@@ -218,4 +221,33 @@ json_t *caseout_json(const imt_case *c, bool with_discordant)
         return NULL;
     }
     return o;
+}
+
+json_t *caseout_events_json(const imt_course *co)
+{
+    json_t *arr = json_array();
+    if (!arr)
+        return NULL;
+    for (int i = 0; co && i < co->n; i++) {
+        const imt_event *e = &co->v[i];
+        json_t *o = json_object();
+        if (!o || json_array_append_new(arr, o) != 0) {
+            json_decref(arr);
+            return NULL;
+        }
+        for (int col = 0; col < EVC_N; col++) {
+            char buf[64];
+            const char *t = ev_cell(e, col, buf, sizeof buf);
+            json_t *v;
+            if (col == EVC_LINE)
+                v = e->line > 0 ? json_integer(e->line) : json_null();
+            else
+                v = t && *t ? json_text(t) : json_null();
+            if (!v || json_object_set_new(o, ev_columns[col], v) != 0) {
+                json_decref(arr);
+                return NULL;
+            }
+        }
+    }
+    return arr;
 }

@@ -14,7 +14,8 @@ extern const imt_store_ops imt_sqlite_ops;   /* src/store/sqlite/engine.c */
 struct imt_store {
     const imt_store_ops *ops;
     imt_backend *b;
-    bool own;         /* err holds this layer's refusal, not the engine's */
+    bool own;         /* err holds this layer's refusal, not the engine's
+                         (one-shot: the next call or errmsg clears it) */
     char err[256];
 };
 
@@ -49,6 +50,7 @@ const imt_sort_col store_sort_cols[SORT_NKEYS] = {
     [SORT_OUTCOME]  = { "outcome",  IMT_F_outcome },
     [SORT_FOLLOWUP] = { "followup", IMT_F_followup_months },
     [SORT_REVIEW]   = { "review",   IMT_F_review_status },
+    [SORT_NEXT_DUE] = { "next_due", -1 },   /* not a dictionary column */
 };
 
 const char *store_sort_name(imt_sort_key k)
@@ -144,14 +146,24 @@ const char *store_engine(const imt_store *st)
 
 const char *store_errmsg(const imt_store *st)
 {
-    if (st && st->own)
+    if (st && st->own) {
+        ((imt_store *)st)->own = false;
         return st->err;
+    }
     return st ? st->ops->errmsg(st->b) : "no database";
 }
 
 bool store_is_readonly(const imt_store *st)
 {
     return st->ops->is_readonly(st->b);
+}
+
+const char *store_readonly_why(const imt_store *st)
+{
+    if (!st->ops->is_readonly(st->b))
+        return NULL;
+    const char *w = st->ops->readonly_why ? st->ops->readonly_why(st->b) : NULL;
+    return w ? w : "the database is open read-only";
 }
 
 int store_schema_version(const imt_store *st)
@@ -302,7 +314,7 @@ int store_decisions(imt_store *st, const char *case_id, store_decision **out, in
     *n = 0;
     st->own = false;
     if (!st->ops->decisions)
-        return unsupported(st, "reading decisions");
+        return STORE_OK;      /* an engine that keeps none has none to give */
     return st->ops->decisions(st->b, case_id, out, n);
 }
 
@@ -422,4 +434,68 @@ int store_check_head(imt_store *st, void (*report)(void *ctx, const char *msg), 
     if (report)
         report(ctx, "this engine keeps no audit hash chain");
     return rc + 1;
+}
+
+/* ---- the course --------------------------------------------------------------- */
+
+int store_events_get(imt_store *st, const char *case_id, imt_course *out)
+{
+    course_init(out);
+    st->own = false;
+    if (!st->ops->events_get)
+        return unsupported(st, "the course of a case (events)");
+    return st->ops->events_get(st->b, case_id, out);
+}
+
+int store_event_add(imt_store *st, const char *case_id, imt_event *e, const char *source)
+{
+    st->own = false;
+    if (!st->ops->event_add)
+        return unsupported(st, "adding events");
+    return st->ops->event_add(st->b, case_id, e, source);
+}
+
+int store_event_remove(imt_store *st, const char *case_id, long long id, const char *source)
+{
+    st->own = false;
+    if (!st->ops->event_remove)
+        return unsupported(st, "removing events");
+    return st->ops->event_remove(st->b, case_id, id, source);
+}
+
+int store_course_refresh(imt_store *st, const char *case_id)
+{
+    st->own = false;
+    if (!st->ops->course_refresh)
+        return unsupported(st, "the follow-up date (next_due)");
+    return st->ops->course_refresh(st->b, case_id);
+}
+
+int store_course_edit(imt_store *st, const char *case_id, int op, long long id,
+                      const imt_event *e, const char *source, long long *id_out)
+{
+    st->own = false;
+    if (!st->ops->course_edit)
+        return unsupported(st, "editing the course of a case");
+    return st->ops->course_edit(st->b, case_id, op, id, e, source, id_out);
+}
+
+int store_foreach_course(imt_store *st, const imt_filter *f,
+                         int (*cb)(void *ctx, const imt_case *c, const imt_course *co),
+                         void *ctx)
+{
+    st->own = false;
+    if (!st->ops->foreach_course)
+        return unsupported(st, "reading cases with their course");
+    return st->ops->foreach_course(st->b, f, cb, ctx);
+}
+
+int store_set_schedule(imt_store *st, const fu_schedule *s, char *note, size_t n)
+{
+    if (note && n)
+        note[0] = '\0';
+    st->own = false;
+    if (!st->ops->set_schedule)
+        return STORE_OK;     /* an engine without next_due has nothing to compute */
+    return st->ops->set_schedule(st->b, s, note, n);
 }

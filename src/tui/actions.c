@@ -16,6 +16,7 @@
 #include "io/csvexport.h"
 #include "tui/dialogs.h"
 #include "tui/panes.h"
+#include "core/textw.h"
 
 /* ---- review state ------------------------------------------------------ */
 
@@ -37,7 +38,8 @@ static bool refuse_readonly(tui *t, const char *what)
         tui_message(t, true, "damaged database, read-only: cannot %s (see imtreview check)",
                     what);
     else
-        tui_message(t, true, "read-only (--readonly): cannot %s", what);
+        tui_message(t, true, "read-only (%s): cannot %s", store_readonly_why(t->app->store),
+                    what);
     return true;
 }
 
@@ -502,7 +504,7 @@ void tui_undo(tui *t)
 static int need_other_comment(void *ctx, const char *text, char *err, size_t errn)
 {
     const int *reason = ctx;
-    if (*reason == REASON_OTHER && need_text(NULL, text, err, errn) != 0) {
+    if (*reason == OVR_OTHER && need_text(NULL, text, err, errn) != 0) {
         snprintf(err, errn, "the reason 'other' needs a comment (Esc cancels)");
         return -1;
     }
@@ -573,13 +575,13 @@ void tui_decide(tui *t)
     int reason = -1;
     if (dec == DECISION_OVERRIDE) {
         snprintf(title, sizeof title, "%s %s: why is it overridden?", id, rule);
-        reason = tui_choose(t, title, review_reason_labels, REASON_N, 0);
+        reason = tui_choose(t, title, review_reason_labels, OVR_N, 0);
         if (reason < 0)
             return;
     }
     char comment[1024];
     snprintf(title, sizeof title, "%s %s: comment (%s)", id, rule,
-             reason == REASON_OTHER ? "required for 'other'" : "may be empty");
+             reason == OVR_OTHER ? "required for 'other'" : "may be empty");
     t->unsaved = true;
     int ok = tui_prompt(t, title, "", comment, sizeof comment, need_other_comment, &reason);
     t->unsaved = false;
@@ -825,4 +827,268 @@ void tui_export(tui *t)
     }
     tui_message(t, false, "exported %ld case%s to %s%s", n, n == 1 ? "" : "s", name,
                 o.deidentify ? " (de-identified)" : "");
+}
+
+/* ---- the course (C) ------------------------------------------------------ */
+
+/* One event on one menu row, made safe for the terminal (database text)
+ * and cut to fit. */
+static void event_row(tui *t, const imt_event *e, char *out, size_t n)
+{
+    char raw[1200], when[32];
+    ev_format_cell(e, EVC_DATE, when, sizeof when);
+    size_t l = (size_t)snprintf(raw, sizeof raw, "%-10s  %s", when,
+                                e->type >= 0 ? ev_type_values[e->type] : "?");
+    for (int col = EVC_LINE; col < EVC_N && l < sizeof raw - 8; col++) {
+        char buf[64];
+        const char *v = ev_cell(e, col, buf, sizeof buf);
+        if (v && *v)
+            l += (size_t)snprintf(raw + l, sizeof raw - l, col == EVC_LINE ? " line %s" : " %s", v);
+    }
+    textw_fit(raw, 70, !t->utf8 || t->ascii, false, out, n);
+}
+
+typedef struct {
+    tui *t;
+    const char *case_id;
+    imt_event *work;       /* the event as typed so far            */
+    int col;               /* the column being typed               */
+    unsigned asked;        /* columns typed so far (bit per column) */
+    int op;                /* COURSE_ADD or COURSE_UPDATE           */
+    long long id;          /* the event edited                      */
+    bool save_here;        /* this prompt's Enter saves             */
+    bool saved;
+} ev_edit;
+
+typedef struct {
+    unsigned asked;
+    char msg[400];
+    bool any;
+} row_err;
+
+static void row_err_report(void *ctx, int col, const char *msg)
+{
+    row_err *r = ctx;
+    if (r->any || !(r->asked & (1u << col)))
+        return;           /* a column not yet typed says nothing yet */
+    r->any = true;
+    snprintf(r->msg, sizeof r->msg, "%s: %s", ev_columns[col], msg);
+}
+
+/* A typed value: the cell through the events parser, then the whole row
+ * (the per-type rules) for the columns typed so far; on the last prompt,
+ * the save (refused with the course's reason, and the prompt stays). */
+static int ev_field_check(void *ctx, const char *text, char *err, size_t errn)
+{
+    ev_edit *x = ctx;
+    imt_event tmp;
+    if (ev_copy(&tmp, x->work) != 0) {
+        snprintf(err, errn, "out of memory");
+        return -1;
+    }
+    int rc = ev_parse_cell(&tmp, x->col, text, err, errn);
+    if (rc != 0) {
+        ev_clear(&tmp);
+        return -1;
+    }
+    const char *cells[EVC_N];
+    char bufs[EVC_N][64];
+    for (int c = 0; c < EVC_N; c++)
+        cells[c] = ev_cell(&tmp, c, bufs[c], sizeof bufs[c]);
+    row_err re = { x->asked | (1u << x->col), "", false };
+    imt_event parsed;
+    ev_init(&parsed);
+    ev_parse_row(&parsed, cells, row_err_report, &re);
+    if (re.any) {
+        snprintf(err, errn, "%s", re.msg);
+        ev_clear(&tmp);
+        ev_clear(&parsed);
+        return -1;
+    }
+    if (x->save_here) {
+        long long nid = 0;
+        int src = store_course_edit(x->t->app->store, x->case_id, x->op, x->id, &parsed,
+                                    "edit", &nid);
+        if (src != STORE_OK) {
+            snprintf(err, errn, "not saved: %s", store_errmsg(x->t->app->store));
+            ev_clear(&tmp);
+            ev_clear(&parsed);
+            return -1;
+        }
+        x->saved = true;
+    }
+    ev_clear(x->work);
+    *x->work = parsed;
+    ev_clear(&tmp);
+    x->asked |= 1u << x->col;
+    return 0;
+}
+
+static const char *const col_hint[EVC_N] = {
+    [EVC_DATE] = "YYYY-MM-DD, or days from diagnosis",
+    [EVC_LINE] = "therapy line, 1 to 99",
+    [EVC_AGENT] = "e.g. crizotinib; chemo:MTX+VCR; radiotherapy:50.4/28; several with ;",
+    [EVC_INTENT] = "neoadjuvant/adjuvant/definitive/palliative",
+    [EVC_REASON] = "completed/progression/toxicity/patient_choice/other",
+    [EVC_RESPONSE] = "CR/PR/SD/PD/NE (RECIST 1.1)",
+    [EVC_EXTENT] = "R0/R1/R2",
+    [EVC_SITE] = "text (a recurrence: local/distant)",
+    [EVC_DETAIL] = "text (a biopsy: alk_ihc=...; a contact: NED/AWD/DOD/DOC)",
+};
+
+/* Ask the columns of mask in order; the last one saves.  1 saved, 0 not. */
+static int ask_columns(tui *t, ev_edit *x, unsigned mask)
+{
+    int last = -1;
+    for (int col = EVC_DATE; col < EVC_N; col++)
+        if (mask & (1u << col))
+            last = col;
+    for (int col = EVC_DATE; col < EVC_N; col++) {
+        if (!(mask & (1u << col)))
+            continue;
+        x->col = col;
+        x->save_here = col == last;
+        char cur[1200], out[1200], title[600];
+        ev_format_cell(x->work, col, cur, sizeof cur);
+        bool req = ev_required_cols(x->work->type) & (1u << col);
+        snprintf(title, sizeof title, "%s %s: %s (%s)%s", x->case_id,
+                 x->work->type >= 0 ? ev_type_values[x->work->type] : "event",
+                 ev_columns[col], col_hint[col] ? col_hint[col] : "",
+                 req ? "" : ", empty = not recorded");
+        if (tui_prompt(t, title, cur, out, sizeof out, ev_field_check, x) != 1)
+            return 0;
+    }
+    return x->saved ? 1 : 0;
+}
+
+static void course_add_event(tui *t, const char *id)
+{
+    int type = tui_choose(t, "New event: which type?", ev_type_values, EV_NTYPES, 0);
+    if (type < 0)
+        return;
+    imt_event work;
+    ev_init(&work);
+    snprintf(work.case_id, sizeof work.case_id, "%.32s", id);
+    work.type = type;
+    ev_edit x = { t, id, &work, 0, (1u << EVC_CASE_ID) | (1u << EVC_TYPE), COURSE_ADD, 0,
+                  false, false };
+    unsigned mask = ev_allowed_cols(type) & ~((1u << EVC_CASE_ID) | (1u << EVC_TYPE));
+    t->unsaved = true;
+    int ok = ask_columns(t, &x, mask);
+    t->unsaved = false;
+    if (ok) {
+        after_save(t, id);
+        tui_message(t, false, "%s: %s event added (audited)", id, ev_type_values[type]);
+    } else {
+        tui_message(t, false, "%s: no event added", id);
+    }
+    ev_clear(&work);
+}
+
+static void course_change(tui *t, const char *id, const imt_event *e)
+{
+    static const char *const what[] = { "Edit a field of this event", "Remove this event" };
+    char row[160], title[300];
+    event_row(t, e, row, sizeof row);
+    snprintf(title, sizeof title, "%s", row);
+    int k = tui_choose(t, title, what, 2, 0);
+    if (k < 0)
+        return;
+    if (k == 1) {
+        if (!tui_confirm(t, "Remove this event? (audited)"))
+            return;
+        int rc = store_course_edit(t->app->store, id, COURSE_REMOVE, e->id, NULL, "edit", NULL);
+        if (rc != STORE_OK) {
+            tui_message(t, true, "not removed: %s", store_errmsg(t->app->store));
+            return;
+        }
+        after_save(t, id);
+        tui_message(t, false, "%s: event removed (audited)", id);
+        return;
+    }
+    unsigned allow = ev_allowed_cols(e->type) & ~((1u << EVC_CASE_ID) | (1u << EVC_TYPE));
+    const char *labels[EVC_N];
+    char lbuf[EVC_N][300];
+    int cols[EVC_N], n = 0;
+    for (int col = EVC_DATE; col < EVC_N; col++) {
+        if (!(allow & (1u << col)))
+            continue;
+        char v[120];
+        char safe[TEXTW_BUFSIZE(60)];
+        textw_fit(ev_format_cell(e, col, v, sizeof v), 50, !t->utf8 || t->ascii, false,
+                  safe, sizeof safe);
+        snprintf(lbuf[n], sizeof lbuf[n], "%-9s %s", ev_columns[col], safe);
+        labels[n] = lbuf[n];
+        cols[n++] = col;
+    }
+    int f = tui_choose(t, "Which field?", labels, n, 0);
+    if (f < 0)
+        return;
+    imt_event work;
+    if (ev_copy(&work, e) != 0) {
+        tui_message(t, true, "out of memory");
+        return;
+    }
+    ev_edit x = { t, id, &work, 0, 0xffffu, COURSE_UPDATE, e->id, false, false };
+    t->unsaved = true;
+    int ok = ask_columns(t, &x, 1u << cols[f]);
+    t->unsaved = false;
+    if (ok) {
+        after_save(t, id);
+        tui_message(t, false, "%s: event changed (audited)", id);
+    }
+    ev_clear(&work);
+}
+
+void tui_course(tui *t)
+{
+    if (refuse_readonly(t, "edit the course"))
+        return;
+    const imt_case *c = lw_current(t->lw);
+    if (!c) {
+        tui_message(t, true, "no case under the cursor");
+        return;
+    }
+    char id[64];
+    snprintf(id, sizeof id, "%s", c->case_id);
+    int sel = 0;
+    for (;;) {
+        /* the course as stored now (someone else may have changed it) */
+        imt_course co;
+        if (store_events_get(t->app->store, id, &co) != STORE_OK) {
+            tui_message(t, true, "course of %s: %s", id, store_errmsg(t->app->store));
+            return;
+        }
+        int n = co.n + 1;
+        char (*rows)[160] = calloc((size_t)n, sizeof *rows);
+        const char **items = calloc((size_t)n, sizeof *items);
+        if (!rows || !items) {
+            free(rows);
+            free(items);
+            course_clear(&co);
+            tui_message(t, true, "out of memory");
+            return;
+        }
+        snprintf(rows[0], sizeof rows[0], "+ add an event");
+        items[0] = rows[0];
+        for (int i = 0; i < co.n; i++) {
+            event_row(t, &co.v[i], rows[i + 1], sizeof rows[i + 1]);
+            items[i + 1] = rows[i + 1];
+        }
+        char title[200];
+        snprintf(title, sizeof title, "Course of %s (Enter: add, or edit/remove an event)", id);
+        int k = tui_choose(t, title, items, n, sel < n ? sel : 0);
+        free(items);
+        free(rows);
+        if (k < 0) {
+            course_clear(&co);
+            return;
+        }
+        sel = k;
+        if (k == 0)
+            course_add_event(t, id);
+        else
+            course_change(t, id, &co.v[k - 1]);
+        course_clear(&co);
+    }
 }

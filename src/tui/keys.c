@@ -61,6 +61,8 @@ const key_binding key_table[] = {
     { KC_MAIN, 'u', "u", ACT_UNDO, NULL, "undo this session's last saved edit, as a new audited change (refused when the field changed since or the case is signed out)" },
     { KC_MAIN, 'x', "x", ACT_EXPORT, "Export", "export the filtered cases to a CSV file" },
     { KC_MAIN, 'T', "T", ACT_THEME, "Theme", "next theme: default, light, high-contrast, monochrome (remembered in the settings file)" },
+    { KC_MAIN, 'C', "C", ACT_COURSE, NULL, "the case's course: add, edit or remove a dated event (validated against the whole course, audited)" },
+    { KC_MAIN, 'F', "F", ACT_CYCLE_FOLLOWUP, NULL, "cycle the follow-up filter: all, due (overdue included), overdue; the worklist is sorted most overdue first" },
     /* dialogs */
     { KC_DIALOG, '\n', "Enter", ACT_DLG_OK, NULL, "apply / choose" },
     { KC_DIALOG, KEY_ENTER, "KP-Enter", ACT_DLG_OK, NULL, NULL },
@@ -80,7 +82,9 @@ const key_binding key_table[] = {
     { KC_DIALOG, 'N', "N", ACT_DLG_NO, NULL, NULL },
     /* the statistics view */
     { KC_STATS, 'g', "g", ACT_SV_GROUP, NULL, "next grouping field: none, alk_status, site, sex, surgery, steroids, outcome, metastatic, margin, age_group" },
-    { KC_STATS, 'e', "e", ACT_SV_ENDPOINT, NULL, "next endpoint: OS, DSS, RFS" },
+    { KC_STATS, 'e', "e", ACT_SV_ENDPOINT, NULL, "next endpoint: OS, DSS, RFS, PFS, EFS, DOR, TTNT" },
+    { KC_STATS, 'l', "l", ACT_SV_LINE, NULL, "PFS, DOR, TTNT: next therapy line: each case's first, 1, 2, 3, 4" },
+    { KC_STATS, 'a', "a", ACT_SV_AGENT, NULL, "PFS, DOR, TTNT and the best-response counts: next agent: any, ALK TKI, ROS1 TKI, crizotinib, alectinib, ceritinib, brigatinib, lorlatinib, entrectinib, chemo, radiotherapy, corticosteroid, nsaid, checkpoint_inhibitor" },
     { KC_STATS, K_TAB, "Tab", ACT_SV_PANE, NULL, "switch the side pane: survival, ALK by site, warnings" },
     { KC_STATS, 'x', "x", ACT_SV_EXPORT, NULL, "export the numbers behind the view (KM table, groups, tests, counts) to CSV in the current directory" },
     { KC_STATS, 'v', "v", ACT_SV_CLOSE, NULL, "close the view" },

@@ -265,6 +265,70 @@ static void field_line(tui *t, tui_doc *d, int width, const imt_case *c, int f)
     doc_field(t, d, width, imt_fields[f].label, buf, R_NORMAL, -1);
 }
 
+const imt_course *tui_course_of(tui *t, const imt_case *c)
+{
+    const char *id = c && c->case_id ? c->case_id : "";
+    if (t->course_have && t->course_gen == t->data_gen && strcmp(t->course_case, id) == 0)
+        return &t->course;
+    course_clear(&t->course);
+    t->course_failed = false;
+    if (*id && store_events_get(t->app->store, id, &t->course) != STORE_OK) {
+        course_clear(&t->course);
+        t->course_failed = true;
+    }
+    snprintf(t->course_case, sizeof t->course_case, "%s", id);
+    t->course_gen = t->data_gen;
+    t->course_have = true;
+    return &t->course;
+}
+
+/* The course as a dated list: the date in the label column, then the
+ * type and the columns the event has (database text through tuitext). */
+static void course_lines_doc(tui *t, tui_doc *d, int width, const imt_case *c)
+{
+    doc_head(d, "Course (C: add, edit, remove)");
+    const imt_course *co = tui_course_of(t, c);
+    if (t->course_failed) {
+        doc_field(t, d, width, "", "not available from this database", R_DIM, -1);
+    } else if (co->n == 0) {
+        doc_field(t, d, width, "", "no events recorded", R_DIM, -1);
+    }
+    for (int i = 0; i < co->n; i++) {
+        const imt_event *e = &co->v[i];
+        char when[32], line[1400];
+        ev_format_cell(e, EVC_DATE, when, sizeof when);
+        size_t l = (size_t)snprintf(line, sizeof line, "%s",
+                                    e->type >= 0 ? ev_type_values[e->type] : "?");
+        for (int col = EVC_LINE; col < EVC_N && l < sizeof line - 8; col++) {
+            char buf[64];
+            const char *v = ev_cell(e, col, buf, sizeof buf);
+            if (!v || !*v)
+                continue;
+            if (col == EVC_LINE)
+                l += (size_t)snprintf(line + l, sizeof line - l, " line %s", v);
+            else if (col == EVC_SITE || col == EVC_DETAIL || col == EVC_INTENT ||
+                     col == EVC_REASON)
+                l += (size_t)snprintf(line + l, sizeof line - l, ", %s %s", ev_columns[col], v);
+            else
+                l += (size_t)snprintf(line + l, sizeof line - l, " %s", v);
+        }
+        tui_role r = e->type == EV_PROGRESSION || e->type == EV_RECURRENCE ||
+                     e->type == EV_METASTASIS ? R_WARN : R_NORMAL;
+        doc_field(t, d, width, when, line, r, -1);
+    }
+    char due[64];
+    if (c->next_due[0]) {
+        char today[11];
+        ev_today(today);
+        int st = fu_status(c->next_due, today, t->app->sched.due_window_days);
+        snprintf(due, sizeof due, "%s%s", c->next_due,
+                 st == FUS_OVERDUE ? " (overdue)" : st == FUS_DUE ? " (due)" : "");
+        doc_field(t, d, width, "Next due", due, st == FUS_OVERDUE ? R_WARN : R_NORMAL, -1);
+    } else {
+        doc_field(t, d, width, "Next due", "none", R_DIM, -1);
+    }
+}
+
 /* Under the review fields: who signed it (full name), the latest review
  * comment, the decisions' state and the case's version (issue 10). */
 static void review_lines(tui *t, tui_doc *d, int width, const imt_case *c)
@@ -312,6 +376,8 @@ static void build_detail(tui *t, tui_doc *d, int width, const imt_case *c)
                       "a molecular result", R_WARN, -1);
         if (sect[s].f[0] == IMT_F_review_status)
             review_lines(t, d, width, c);
+        if (sect[s].f[0] == IMT_F_recurrence)
+            course_lines_doc(t, d, width, c);
     }
     doc_head(d, "Notes");
     if (c->notes && *c->notes) {
@@ -433,7 +499,8 @@ static void ensure_recs(tui *t, const imt_case *c)
 {
     if (t->rec_gen == t->data_gen && strcmp(t->rec_case, c->case_id) == 0)
         return;
-    rules_evaluate(c, &t->rcfg, t->recs);
+    rules_course rc = { tui_course_of(t, c), NULL };
+    rules_evaluate_course(c, &rc, &t->rcfg, t->recs);
     /* the decisions on them (one indexed query per case shown) */
     store_decisions_free(t->decs, t->ndecs);
     t->decs = NULL;

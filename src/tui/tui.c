@@ -286,6 +286,28 @@ static void theme_next(tui *t)
     tui_touch_all(t);
 }
 
+/* F: all -> due (overdue included) -> overdue -> all.  The worklist is
+ * read most overdue first: the list switches to the next_due order while
+ * the filter is on, and back to the order it had when it goes off (unless
+ * the user chose another meanwhile). */
+static void followup_cycle(tui *t)
+{
+    imt_filter f = t->lw->filter;
+    filter_cycle(&f, FILTER_FOLLOWUP);
+    f.fu_today[0] = '\0';
+    bool on = f.followup_mask != 0;
+    if (on && !t->fu_sorted) {
+        t->sort_before_fu = t->lw->sort;
+        t->fu_sorted = true;
+        lw_set_sort(t->lw, (imt_sort){ SORT_NEXT_DUE, false });
+    } else if (!on && t->fu_sorted) {
+        if (t->lw->sort.key == SORT_NEXT_DUE)
+            lw_set_sort(t->lw, t->sort_before_fu);
+        t->fu_sorted = false;
+    }
+    tui_apply_filter(t, &f);
+}
+
 /* Returns false when the loop should end. */
 static bool dispatch(tui *t, int ch)
 {
@@ -336,6 +358,9 @@ static bool dispatch(tui *t, int ch)
     case ACT_CLEAR: {
         imt_filter f;
         memset(&f, 0, sizeof f);
+        if (t->fu_sorted && t->lw->sort.key == SORT_NEXT_DUE)
+            lw_set_sort(t->lw, t->sort_before_fu);
+        t->fu_sorted = false;
         tui_apply_filter(t, &f);
         break;
     }
@@ -356,6 +381,8 @@ static bool dispatch(tui *t, int ch)
     case ACT_DECIDE: tui_decide(t); break;
     case ACT_HISTORY: tui_history(t); break;
     case ACT_UNDO: tui_undo(t); break;
+    case ACT_COURSE: tui_course(t); break;
+    case ACT_CYCLE_FOLLOWUP: followup_cycle(t); break;
     default:
         break;
     }
@@ -642,6 +669,7 @@ int tui_run(imt_app *app)
         tui_doc_free(&t->doc[p]);
     tui_undo_free(t);
     store_decisions_free(t->decs, t->ndecs);
+    course_clear(&t->course);
     lw_free(lw);
     free(t);
     free(lw);

@@ -74,19 +74,19 @@ static void test_check_decision(void **s)
     char why[300];
     assert_int_equal(review_check_decision(DECISION_ACCEPT, -1, NULL, why, sizeof why), 0);
     assert_int_equal(review_check_decision(DECISION_ACCEPT, -1, "fine", why, sizeof why), 0);
-    assert_int_equal(review_check_decision(DECISION_ACCEPT, REASON_CONTRAINDICATED, NULL, why,
+    assert_int_equal(review_check_decision(DECISION_ACCEPT, OVR_CONTRAINDICATED, NULL, why,
                                            sizeof why), -1);
     /* every reason of the list but other stands alone */
-    for (int r = 0; r < REASON_N; r++)
+    for (int r = 0; r < OVR_N; r++)
         assert_int_equal(review_check_decision(DECISION_OVERRIDE, r, NULL, why, sizeof why),
-                         r == REASON_OTHER ? -1 : 0);
+                         r == OVR_OTHER ? -1 : 0);
     assert_non_null(strstr(why, "other"));
-    assert_int_equal(review_check_decision(DECISION_OVERRIDE, REASON_OTHER, "", why, sizeof why),
+    assert_int_equal(review_check_decision(DECISION_OVERRIDE, OVR_OTHER, "", why, sizeof why),
                      -1);
-    assert_int_equal(review_check_decision(DECISION_OVERRIDE, REASON_OTHER, "tumour board said no",
+    assert_int_equal(review_check_decision(DECISION_OVERRIDE, OVR_OTHER, "tumour board said no",
                                            why, sizeof why), 0);
     assert_int_equal(review_check_decision(DECISION_OVERRIDE, -1, "x", why, sizeof why), -1);
-    assert_int_equal(review_check_decision(DECISION_OVERRIDE, REASON_N, "x", why, sizeof why), -1);
+    assert_int_equal(review_check_decision(DECISION_OVERRIDE, OVR_N, "x", why, sizeof why), -1);
     assert_int_equal(review_check_decision(DECISION_N, -1, "x", why, sizeof why), -1);
 }
 
@@ -96,9 +96,9 @@ static void test_names(void **s)
     /* the spellings issue 10 fixes for the command line and the JSON */
     static const char *const want[] = { "contraindicated", "patient-declined", "already-done",
                                         "not-applicable", "evidence-disagrees", "other" };
-    for (int i = 0; i < REASON_N; i++)
+    for (int i = 0; i < OVR_N; i++)
         assert_string_equal(review_reason_values[i], want[i]);
-    assert_null(review_reason_values[REASON_N]);
+    assert_null(review_reason_values[OVR_N]);
     assert_string_equal(review_decision_values[DECISION_ACCEPT], "accept");
     assert_string_equal(review_decision_values[DECISION_OVERRIDE], "override");
     assert_string_equal(review_dstate_names[DSTATE_DECIDED], "decided");

@@ -198,7 +198,7 @@ static void test_create_mode_0600_and_reopen(void **state)
     struct stat sb;
     assert_int_equal(stat(f->path, &sb), 0);
     assert_int_equal(sb.st_mode & 07777, 0600);
-    assert_int_equal(store_schema_version(f->st), 4);
+    assert_int_equal(store_schema_version(f->st), 5);
     assert_false(store_is_readonly(f->st));
     unsigned char k1[32], k2[32], zero[32] = { 0 };
     assert_int_equal(store_secret(f->st, k1), STORE_OK);
@@ -207,7 +207,7 @@ static void test_create_mode_0600_and_reopen(void **state)
     store_close(f->st);
 
     f->st = open_rw(f);
-    assert_int_equal(store_schema_version(f->st), 4);
+    assert_int_equal(store_schema_version(f->st), 5);
     assert_true(store_exists(f->st, "A-1"));
     assert_int_equal(store_secret(f->st, k2), STORE_OK);
     assert_memory_equal(k1, k2, 32);         /* the key is kept, not remade */
@@ -217,7 +217,7 @@ static void test_create_mode_0600_and_reopen(void **state)
     char mode[32];
     raw_text(db, "PRAGMA journal_mode", mode, sizeof mode);
     assert_string_equal(mode, "wal");
-    assert_int_equal(raw_int(db, "PRAGMA user_version"), 4);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 5);
     sqlite3_close(db);
 }
 
@@ -276,7 +276,7 @@ static void test_newer_schema_refused(void **state)
     char err[512];
     imt_store *st = store_open(f->path, 0, "tester", err, sizeof err);
     assert_null(st);
-    assert_string_equal(err, "database schema version 99 is newer than this imtreview (4); "
+    assert_string_equal(err, "database schema version 99 is newer than this imtreview (5); "
                              "upgrade imtreview");
     st = store_open(f->path, STORE_OPEN_READONLY, "tester", err, sizeof err);
     assert_null(st);
@@ -873,7 +873,12 @@ static void test_migrate_v1(void **state)
     f->st = NULL;
     sqlite3 *db = raw(f);
     /* (what version 1 was: without audit_no_replace, without the hash
-     * chain of version 3 and the review columns and decisions of 4) */
+     * chain of version 3, the review columns and decisions of 4 and the
+     * course of version 5) */
+    raw_exec(db, "DROP TABLE events; DROP INDEX cases_sort_next_due; "
+                 "ALTER TABLE cases DROP COLUMN sort_next_due; "
+                 "ALTER TABLE cases DROP COLUMN next_due; DELETE FROM meta WHERE key = "
+                 "'followup_schedule'");
     raw_exec(db, "DROP TABLE decisions; DROP INDEX cases_decision; "
                  "ALTER TABLE cases DROP COLUMN version; "
                  "ALTER TABLE cases DROP COLUMN decision_state; "
@@ -881,8 +886,8 @@ static void test_migrate_v1(void **state)
                  "ALTER TABLE cases DROP COLUMN signer_name; "
                  "ALTER TABLE audit DROP COLUMN rule_id; ALTER TABLE audit DROP COLUMN fired_by; "
                  "ALTER TABLE audit DROP COLUMN full_name; "
-                 "DELETE FROM meta WHERE key = 'decision_ruleset'; "
-                 "DROP TRIGGER audit_no_replace; DROP TRIGGER audit_no_update; "
+                 "DELETE FROM meta WHERE key IN ('decision_ruleset', 'decision_day')");
+    raw_exec(db, "DROP TRIGGER audit_no_replace; DROP TRIGGER audit_no_update; "
                  "ALTER TABLE audit DROP COLUMN snapshot; ALTER TABLE audit DROP COLUMN row_hash; "
                  "ALTER TABLE audit DROP COLUMN hash; "
                  "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, "
@@ -893,10 +898,10 @@ static void test_migrate_v1(void **state)
     char err[512];
     imt_store *st = store_open(f->path, STORE_OPEN_READONLY, "tester", err, sizeof err);
     assert_null(st);
-    assert_non_null(strstr(err, "schema version 1 is older than this imtreview (4)"));
+    assert_non_null(strstr(err, "schema version 1 is older than this imtreview (5)"));
 
     f->st = open_rw(f);
-    assert_int_equal(store_schema_version(f->st), 4);
+    assert_int_equal(store_schema_version(f->st), 5);
     assert_true(store_exists(f->st, "A-1"));
     assert_int_equal(store_secret(f->st, k2), STORE_OK);
     assert_memory_equal(k1, k2, 32);
@@ -907,7 +912,7 @@ static void test_migrate_v1(void **state)
                                  "AND case_id = 'A-1' AND snapshot LIKE '%\"site\":\"lung\"%'"), 1);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM audit WHERE length(hash) = 64 AND "
                                  "length(row_hash) = 64"), 2);
-    assert_int_equal(raw_int(db, "PRAGMA user_version"), 4);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 5);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
                                  "AND name = 'audit_no_replace'"), 1);
     /* Version 4: the case is at version 1, and its decision state was
@@ -1972,8 +1977,9 @@ static void test_bulk_load_indexes(void **state)
     fx *f = *state;
     f->st = open_rw(f);
     /* 9 sortable list columns (case_id has its UNIQUE index) + audit by
-     * case + the decision state (schema 4) + decisions by case */
-    assert_int_equal(count_indexes(f), 12);
+     * case, the decision state (schema 4) and decisions by case, and since
+     * schema version 5 the worklist's next_due and the events by case */
+    assert_int_equal(count_indexes(f), 14);
     assert_int_equal(store_begin(f->st), STORE_OK);
     insert_simple(f->st, "A-1", "lung");
     insert_simple(f->st, "A-2", "cns");
@@ -1982,7 +1988,7 @@ static void test_bulk_load_indexes(void **state)
     nf.site_mask = 1u << SITE_CNS;
     assert_int_equal(store_count(f->st, &nf), 1);
     assert_int_equal(store_rollback(f->st), STORE_OK);
-    assert_int_equal(count_indexes(f), 12);
+    assert_int_equal(count_indexes(f), 14);
     nf = no_filter();
     assert_int_equal(store_count(f->st, &nf), 0);
 
@@ -1990,13 +1996,13 @@ static void test_bulk_load_indexes(void **state)
     insert_simple(f->st, "A-1", "lung");
     insert_simple(f->st, "A-2", "cns");
     assert_int_equal(store_commit(f->st), STORE_OK);
-    assert_int_equal(count_indexes(f), 12);
+    assert_int_equal(count_indexes(f), 14);
     assert_int_equal(store_count(f->st, &nf), 2);
     /* A later transaction on a filled database takes the ordinary path. */
     assert_int_equal(store_begin(f->st), STORE_OK);
     insert_simple(f->st, "A-3", "cns");
     assert_int_equal(store_commit(f->st), STORE_OK);
-    assert_int_equal(count_indexes(f), 12);
+    assert_int_equal(count_indexes(f), 14);
     report_list l = { 0 };
     assert_int_equal(store_check(f->st, report_cb, &l), 0);
 }
@@ -2006,7 +2012,7 @@ static void test_sort_names(void **state)
     (void)state;
     static const char *const want[SORT_NKEYS] = { "case_id", "age", "sex", "site", "size",
                                                   "alk", "surgery", "outcome", "followup",
-                                                  "review" };
+                                                  "review", "next_due" };
     for (int k = 0; k < SORT_NKEYS; k++)
         assert_string_equal(store_sort_name((imt_sort_key)k), want[k]);
 }

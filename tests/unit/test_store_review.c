@@ -22,6 +22,7 @@
 
 #include <sqlite3.h>
 
+#include "core/events.h"
 #include "core/imtcase.h"
 #include "core/review.h"
 #include "core/rules.h"
@@ -187,7 +188,7 @@ static void test_signout_needs_decisions(void **state)
 
     /* all but one decided: still refused, naming only that one */
     for (int i = 1; i < n; i++) {
-        store_decide_req d = { "A-1", ids[i], DECISION_OVERRIDE, REASON_ALREADY_DONE, NULL };
+        store_decide_req d = { "A-1", ids[i], DECISION_OVERRIDE, OVR_ALREADY_DONE, NULL };
         store_decide_result r;
         assert_int_equal(store_decide(f->st, &d, &r), STORE_OK);
         assert_int_equal(r.version, v0 + i);        /* each decision a new version */
@@ -356,7 +357,7 @@ static void test_decide_refusals(void **state)
     /* other without a comment */
     d.rule_id = "DX-MDT";
     d.decision = DECISION_OVERRIDE;
-    d.reason = REASON_OTHER;
+    d.reason = OVR_OTHER;
     assert_int_equal(store_decide(f->st, &d, &r), STORE_REFUSED);
     d.comment = "board decided";
     assert_int_equal(store_decide(f->st, &d, &r), STORE_OK);
@@ -370,7 +371,7 @@ static void test_decide_refusals(void **state)
     assert_int_equal(n, 1);
     assert_string_equal(v[0].rule_id, "DX-MDT");
     assert_int_equal(v[0].decision, DECISION_OVERRIDE);
-    assert_int_equal(v[0].reason, REASON_OTHER);
+    assert_int_equal(v[0].reason, OVR_OTHER);
     assert_string_equal(v[0].comment, "board decided");
     assert_string_equal(v[0].user, "tester");
     assert_string_equal(v[0].ruleset, RULESET_VERSION);
@@ -438,7 +439,7 @@ static void test_stale_on_fact_change(void **state)
     assert_non_null(strstr(store_errmsg(f->st), "FU-LONG-TERM"));
     assert_null(strstr(store_errmsg(f->st), "FU-LONG-TERM (stale)"));
     /* deciding again makes it current: no longer stale, still undecided */
-    store_decide_req d = { "S-1", "TX-SURGERY", DECISION_OVERRIDE, REASON_PATIENT_DECLINED, NULL };
+    store_decide_req d = { "S-1", "TX-SURGERY", DECISION_OVERRIDE, OVR_PATIENT_DECLINED, NULL };
     store_decide_result r;
     assert_int_equal(store_decide(f->st, &d, &r), STORE_OK);
     assert_int_equal(count_dec(f->st, 1u << FDEC_STALE), 0);
@@ -669,6 +670,134 @@ static void test_changes_since(void **state)
     assert_int_equal(n, 3);
 }
 
+/* FU-OVERDUE (a warning) fires once next_due is before today, with no
+ * write: the next writable open on a later day brings the state up to
+ * date.  Its "today = ..." fact changes every day without making a
+ * decision on it stale. */
+static void test_overdue_by_date(void **state)
+{
+    fx *f = *state;
+    setenv("IMTREVIEW_TODAY", "2020-01-01", 1);
+    store_close(f->st);
+    char err[512];
+    f->st = store_open(f->path, 0, "tester", err, sizeof err);
+    assert_non_null(f->st);
+    insert(f->st, "O-1", "site=lung;diagnosis_date=2019-06-01;outcome=NED;followup_months=6;"
+                         "resectable=yes;surgery=R0;imaging=CT");
+    imt_case c = get(f->st, "O-1");
+    char due[11];
+    snprintf(due, sizeof due, "%s", c.next_due);
+    imt_case_clear(&c);
+    if (!due[0] || strcmp(due, "2020-01-01") <= 0) {
+        unsetenv("IMTREVIEW_TODAY");
+        fail_msg("the fixture needs a next_due after 2020-01-01, got '%s'", due);
+    }
+    accept_all(f->st, "O-1");
+    c = get(f->st, "O-1");
+    assert_int_equal(c.decision_state, DSTATE_DECIDED);
+    imt_case_clear(&c);
+    /* a year later: overdue; the next writable open notices */
+    store_close(f->st);
+    setenv("IMTREVIEW_TODAY", "2030-01-01", 1);
+    f->st = store_open(f->path, 0, "tester", err, sizeof err);
+    assert_non_null(f->st);
+    c = get(f->st, "O-1");
+    assert_int_equal(c.decision_state, DSTATE_UNDECIDED);
+    imt_case_clear(&c);
+    store_decide_req d = { "O-1", "FU-OVERDUE", DECISION_OVERRIDE, OVR_ALREADY_DONE, NULL };
+    store_decide_result r;
+    assert_int_equal(store_decide(f->st, &d, &r), STORE_OK);
+    c = get(f->st, "O-1");
+    assert_int_equal(c.decision_state, DSTATE_DECIDED);
+    imt_case_clear(&c);
+    /* another day: still overdue, the decision stands */
+    store_close(f->st);
+    setenv("IMTREVIEW_TODAY", "2030-01-02", 1);
+    f->st = store_open(f->path, 0, "tester", err, sizeof err);
+    assert_non_null(f->st);
+    store_decision *v;
+    int n;
+    assert_int_equal(store_decisions(f->st, "O-1", &v, &n), STORE_OK);
+    bool seen = false;
+    for (int i = 0; i < n; i++)
+        if (strcmp(v[i].rule_id, "FU-OVERDUE") == 0) {
+            seen = true;
+            assert_true(v[i].fires);
+            assert_false(v[i].stale);
+        }
+    store_decisions_free(v, n);
+    assert_true(seen);
+    c = get(f->st, "O-1");
+    assert_int_equal(c.decision_state, DSTATE_DECIDED);
+    imt_case_clear(&c);
+    assert_int_equal(store_check(f->st, NULL, NULL), 0);
+    unsetenv("IMTREVIEW_TODAY");
+}
+
+/* A change of the course (an event added, changed, removed) is a saved
+ * change of the case: a new version, and its decision state follows the
+ * course rules. */
+static void test_course_is_a_change(void **state)
+{
+    fx *f = *state;
+    insert(f->st, "E-1", "site=lung;diagnosis_date=2019-06-01;outcome=NED;followup_months=6");
+    imt_case c = get(f->st, "E-1");
+    long long v = c.version;
+    imt_case_clear(&c);
+    imt_event e;
+    ev_init(&e);
+    snprintf(e.date, sizeof e.date, "2019-07-01");
+    e.type = EV_CONTACT;
+    long long id = 0;
+    assert_int_equal(store_course_edit(f->st, "E-1", COURSE_ADD, 0, &e, "test", &id), STORE_OK);
+    c = get(f->st, "E-1");
+    assert_int_equal(c.version, v + 1);
+    imt_case_clear(&c);
+    assert_int_equal(store_course_edit(f->st, "E-1", COURSE_REMOVE, id, NULL, "test", NULL),
+                     STORE_OK);
+    c = get(f->st, "E-1");
+    assert_int_equal(c.version, v + 2);
+    imt_case_clear(&c);
+    ev_clear(&e);
+    assert_int_equal(store_check(f->st, NULL, NULL), 0);
+}
+
+/* A file that says schema version 5 but was made without version 4's
+ * review columns (the two were written side by side) gets them at the
+ * next writable open; read-only it is refused with the way out. */
+static void test_repair_missing_v4(void **state)
+{
+    fx *f = *state;
+    insert(f->st, "P-1", "site=lung");
+    store_close(f->st);
+    f->st = NULL;
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+        "DROP TABLE decisions; DROP INDEX cases_decision; ALTER TABLE cases DROP COLUMN version; "
+        "ALTER TABLE cases DROP COLUMN decision_state; ALTER TABLE cases DROP COLUMN review_comment; "
+        "ALTER TABLE cases DROP COLUMN signer_name; ALTER TABLE audit DROP COLUMN rule_id; "
+        "ALTER TABLE audit DROP COLUMN fired_by; ALTER TABLE audit DROP COLUMN full_name; "
+        "DELETE FROM meta WHERE key IN ('decision_ruleset', 'decision_day')",
+        NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    char err[512];
+    imt_store *ro = store_open(f->path, STORE_OPEN_READONLY, "tester", err, sizeof err);
+    assert_null(ro);
+    assert_non_null(strstr(err, "without --readonly"));
+    f->st = store_open(f->path, 0, "tester", err, sizeof err);
+    assert_non_null(f->st);
+    imt_case c = get(f->st, "P-1");
+    assert_int_equal(c.version, 1);
+    assert_int_equal(c.decision_state, DSTATE_UNDECIDED);
+    imt_case_clear(&c);
+    accept_all(f->st, "P-1");
+    c = get(f->st, "P-1");
+    assert_int_equal(c.decision_state, DSTATE_DECIDED);
+    imt_case_clear(&c);
+    assert_int_equal(store_check(f->st, NULL, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -681,6 +810,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_expect_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conflict_same_field, setup, teardown),
         cmocka_unit_test_setup_teardown(test_changes_since, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_repair_missing_v4, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_overdue_by_date, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_course_is_a_change, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

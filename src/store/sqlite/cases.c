@@ -75,11 +75,20 @@ int sq_insert(imt_backend *st, imt_case *c, const char *source)
     if (rc != STORE_OK)
         return rc;
     sqlite3_stmt *s = st->q[Q_INSERT];
-    int state = DSTATE_UNDECIDED;
-    rc = sq_case_state(st, c, true, &state, NULL, 0);
+    rc = sq_bind_case(st, s, c);
+    /* a new case has no events yet: next_due from its own fields */
+    fu_result fr;
+    fu_next_due(c, NULL, &st->sched, &fr);
+    memcpy(c->next_due, fr.next_due, sizeof c->next_due);
     if (rc == STORE_OK)
-        rc = sq_bind_case(st, s, c);
-    if (rc == STORE_OK && sqlite3_bind_int(s, NCOLS + 1, state) != SQLITE_OK)
+        rc = (fr.next_due[0] ? sqlite3_bind_text(s, NLOAD, fr.next_due, -1, SQLITE_TRANSIENT)
+                             : sqlite3_bind_null(s, NLOAD)) == SQLITE_OK
+             ? STORE_OK : sq_fail(st, SQLITE_ERROR, "binding a value");
+    /* its decision state: its recommendations, no decision yet (fresh) */
+    int state = DSTATE_UNDECIDED;
+    if (rc == STORE_OK)
+        rc = sq_case_state(st, c, true, &state, NULL, 0);
+    if (rc == STORE_OK && sqlite3_bind_int(s, NLOAD + 1, state) != SQLITE_OK)
         rc = sq_fail(st, sqlite3_errcode(st->db), "binding a value");
     if (rc == STORE_OK) {
         int src = sqlite3_step(s);
@@ -169,13 +178,8 @@ static int write_changes(imt_backend *st, const imt_case *old, imt_case *c,
         if (!(imt_fields[f].flags & FF_DERIVED) && !imt_field_equal(old, c, f))
             changed[n++] = f;
     if (n > 0) {
-        int state = DSTATE_UNDECIDED;
-        rc = sq_case_state(st, c, false, &state, NULL, 0);
         sqlite3_stmt *s = st->q[Q_UPDATE];
-        if (rc == STORE_OK)
-            rc = sq_bind_case(st, s, c);
-        if (rc == STORE_OK && sqlite3_bind_int(s, NCOLS + 1, state) != SQLITE_OK)
-            rc = sq_fail(st, sqlite3_errcode(st->db), "binding a value");
+        rc = sq_bind_case(st, s, c);
         if (rc == STORE_OK) {
             int src = sqlite3_step(s);
             if (src != SQLITE_DONE)
@@ -195,6 +199,12 @@ static int write_changes(imt_backend *st, const imt_case *old, imt_case *c,
             };
             rc = sq_audit_add_row(st, &r);
         }
+        /* the course must still hold with the new values; next_due follows */
+        if (rc == STORE_OK)
+            rc = sq_course_check_case(st, old, c);
+        /* and the decision state (the version went up with the update) */
+        if (rc == STORE_OK)
+            rc = sq_case_touch(st, c->case_id, false);
     }
     *nchanged = n;
     if (changed_out)

@@ -5,10 +5,13 @@
  * changed (the interface's live view).
  *
  * The recommendations are the rules module's (core/rules.h) on the case as
- * stored, with the default configuration: the one setting (the mitoses
- * cut-off) changes RISK-PATHOLOGY, an info-level rule, and info needs no
- * decision, so the state does not depend on who wrote last.  Whether a
- * decision is current is core/review.h's rule. */
+ * stored with its course (rules_evaluate_course, today's date), with the
+ * default configuration: the one setting (the mitoses cut-off) changes
+ * RISK-PATHOLOGY, an info-level rule, and info needs no decision, so the
+ * state does not depend on who wrote last.  Whether a decision is current
+ * is core/review.h's rule.  One rule that needs a decision reads the date:
+ * FU-OVERDUE (next_due before today), so the states are also kept per day
+ * (sq_states_day). */
 #define _GNU_SOURCE
 #include "sqlite_int.h"
 
@@ -164,12 +167,31 @@ static void priors_of(const sq_decs *d, review_prior *p)
     }
 }
 
+/* c's recommendations now into st->rres: with its course (read here)
+ * unless fresh (a new case has none). */
+static int evaluate(imt_backend *st, const imt_case *c, bool fresh)
+{
+    imt_course co;
+    course_init(&co);
+    if (!fresh) {
+        int rc = sq_events_get(st, c->case_id, &co);
+        if (rc != STORE_OK)
+            return rc;
+    }
+    rules_course rc = { &co, NULL };
+    rules_evaluate_course(c, &rc, NULL, st->rres);
+    course_clear(&co);
+    return STORE_OK;
+}
+
 /* The decision state of c as it would be stored (its recommendations now,
  * in st->rres, and its decisions; fresh: a new case, which has none). */
 int sq_case_state(imt_backend *st, const imt_case *c, bool fresh, int *state,
                   char *ids, size_t idsn)
 {
-    rules_evaluate(c, NULL, st->rres);
+    int erc = evaluate(st, c, fresh);
+    if (erc != STORE_OK)
+        return erc;
     sq_decs d = { 0 };
     if (!fresh) {
         int rc = sq_load_decisions(st, c->case_id, &d);
@@ -215,7 +237,8 @@ int sq_decide(imt_backend *st, const store_decide_req *rq, store_decide_result *
         rc = sq_refuse_signed(st, &c, "a decision on it is refused");
         goto out;
     }
-    rules_evaluate(&c, NULL, st->rres);
+    if ((rc = evaluate(st, &c, false)) != STORE_OK)
+        goto out;
     r = review_find_rec(st->rres, rq->rule_id);
     if (!r) {
         bool known = false;
@@ -289,6 +312,7 @@ int sq_decide(imt_backend *st, const store_decide_req *rq, store_decide_result *
     s = st->q[Q_BUMP];
     sqlite3_bind_text(s, 1, c.case_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 2, state);
+    sqlite3_bind_int(s, 3, 1);
     rc = sq_exec1(st, s, "saving the decision");
     sqlite3_clear_bindings(s);
     res->version = c.version + 1;
@@ -297,6 +321,27 @@ out:
     sq_decs_free(&d);
     imt_case_clear(&c);
     return sq_edit_end(st, rc);
+}
+
+/* After a write of case_id (inside its transaction): its decision state
+ * from the case as stored now, and a new version when bump. */
+int sq_case_touch(imt_backend *st, const char *case_id, bool bump)
+{
+    imt_case c;
+    int rc = sq_get(st, case_id, &c);
+    int state = DSTATE_UNDECIDED;
+    if (rc == STORE_OK)
+        rc = sq_case_state(st, &c, false, &state, NULL, 0);
+    if (rc == STORE_OK && (bump || state != c.decision_state)) {
+        sqlite3_stmt *s = st->q[Q_BUMP];
+        sqlite3_bind_text(s, 1, c.case_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 2, state);
+        sqlite3_bind_int(s, 3, bump ? 1 : 0);
+        rc = sq_exec1(st, s, "saving the decision state");
+        sqlite3_clear_bindings(s);
+    }
+    imt_case_clear(&c);
+    return rc;
 }
 
 /* ---- the decisions of a case, for display ---------------------------------------- */
@@ -314,8 +359,12 @@ int sq_decisions(imt_backend *st, const char *case_id, store_decision **out, int
         imt_case_clear(&c);
         return rc;
     }
-    rules_evaluate(&c, NULL, st->rres);
+    rc = evaluate(st, &c, false);
     imt_case_clear(&c);
+    if (rc != STORE_OK) {
+        sq_decs_free(&d);
+        return rc;
+    }
     if (d.n == 0)
         return STORE_OK;
     store_decision *v = calloc((size_t)d.n, sizeof *v);
@@ -414,46 +463,66 @@ int sq_changes_since(imt_backend *st, long long *mark, long cap, long *ncases, b
 /* ---- the states follow the rule set ------------------------------------------- */
 
 static const char meta_key[] = "decision_ruleset";
+static const char meta_day[] = "decision_day";
 
-/* 1 when the states were computed under this program's rule set, else 0. */
-int sq_states_current(imt_backend *st)
+/* today as the rules see it (core/events.h: IMTREVIEW_TODAY for tests) */
+static void today(char out[11])
 {
-    sqlite3_stmt *q = st->q[Q_META_GET];
-    sqlite3_bind_text(q, 1, meta_key, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    bool cur = rc == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_TEXT &&
-               strcmp((const char *)sqlite3_column_text(q, 0), RULESET_VERSION) == 0;
-    sqlite3_reset(q);
-    sqlite3_clear_bindings(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return 1;     /* cannot tell: leave them; check reports a mismatch */
-    return cur ? 1 : 0;
+    ev_today(out);
 }
 
-/* Every case's state under this rule set, in one pass over the table in
- * one transaction (a row is written only when its state changes; the
- * version of a case does not change: nothing about the case did), then
- * the rule set recorded.  Another session that got there first is seen
- * once the lock is held. */
-int sq_recompute_states(imt_backend *st, long *nchanged)
+/* meta key's text value into buf ("" when none); 0, or -1 on error */
+static int meta_get(imt_backend *st, const char *key, char *buf, size_t n)
 {
-    *nchanged = 0;
-    int rc = sq_exec1(st, st->q[Q_BEGIN], "recomputing the decision states");
-    if (rc != STORE_OK)
-        return rc;
-    if (sq_states_current(st) == 1)
-        return sq_exec1(st, st->q[Q_ROLLBACK], "recomputing the decision states");
-    sbuf b = { 0 };
-    sb_add(&b, "SELECT id, %s FROM cases ORDER BY case_id", st->read_cols);
-    sqlite3_stmt *q = NULL;
-    if (b.oom)
-        rc = sq_set_err(st, STORE_ERROR, "out of memory");
-    else if ((rc = sqlite3_prepare_v2(st->db, b.s, -1, &q, NULL)) != SQLITE_OK)
-        rc = sq_fail(st, rc, "recomputing the decision states");
-    else
-        rc = STORE_OK;
-    sb_free(&b);
-    int src = SQLITE_DONE;
+    buf[0] = '\0';
+    sqlite3_stmt *q = st->q[Q_META_GET];
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_TEXT)
+        snprintf(buf, n, "%s", (const char *)sqlite3_column_text(q, 0));
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int meta_set(imt_backend *st, const char *key, const char *value)
+{
+    sqlite3_stmt *m = st->q[Q_META_SET];
+    sqlite3_bind_text(m, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(m, 2, value, -1, SQLITE_STATIC);
+    int rc = sq_exec1(st, m, "recording what the decision states were computed under");
+    sqlite3_clear_bindings(m);
+    return rc;
+}
+
+/* 1 when the states were computed under this program's rule set (and,
+ * with today, on this day too), else 0. */
+static int states_current(imt_backend *st, bool with_day)
+{
+    char rs[80], day[16], now[11];
+    if (meta_get(st, meta_key, rs, sizeof rs) != 0 || meta_get(st, meta_day, day, sizeof day) != 0)
+        return 1;     /* cannot tell: leave them; check reports a mismatch */
+    if (strcmp(rs, RULESET_VERSION) != 0)
+        return 0;
+    today(now);
+    return !with_day || strcmp(day, now) == 0 ? 1 : 0;
+}
+
+int sq_states_current(imt_backend *st)
+{
+    return states_current(st, false);
+}
+
+int sq_states_uptodate(imt_backend *st)
+{
+    return states_current(st, true);
+}
+
+/* One pass over the cases the statement q (their read_cols after an id)
+ * gives: each case's state computed, written where it changed. */
+static int recompute_rows(imt_backend *st, sqlite3_stmt *q, long *nchanged)
+{
+    int rc = STORE_OK, src;
     while (rc == STORE_OK && (src = sqlite3_step(q)) == SQLITE_ROW) {
         imt_case c;
         if (sq_load_case(q, 1, &c) != 0) {
@@ -471,16 +540,13 @@ int sq_recompute_states(imt_backend *st, long *nchanged)
         }
         imt_case_clear(&c);
     }
-    if (rc == STORE_OK && src != SQLITE_DONE && src != SQLITE_ROW)
+    if (rc == STORE_OK && src != SQLITE_DONE)
         rc = sq_fail(st, src, "recomputing the decision states");
-    sqlite3_finalize(q);
-    if (rc == STORE_OK) {
-        sqlite3_stmt *m = st->q[Q_META_SET];
-        sqlite3_bind_text(m, 1, meta_key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(m, 2, RULESET_VERSION, -1, SQLITE_STATIC);
-        rc = sq_exec1(st, m, "recording the rule set of the decision states");
-        sqlite3_clear_bindings(m);
-    }
+    return rc;
+}
+
+static int finish(imt_backend *st, int rc)
+{
     if (rc == STORE_OK)
         rc = sq_exec1(st, st->q[Q_COMMIT], "recomputing the decision states");
     if (rc != STORE_OK && !sqlite3_get_autocommit(st->db)) {
@@ -488,4 +554,87 @@ int sq_recompute_states(imt_backend *st, long *nchanged)
         sqlite3_reset(st->q[Q_ROLLBACK]);
     }
     return rc;
+}
+
+/* Every case's state under this rule set, in one pass over the table in
+ * one transaction (a row is written only when its state changes; the
+ * version of a case does not change: nothing about the case did), then
+ * the rule set and the day recorded.  Another session that got there
+ * first is seen once the lock is held (unless force: after the follow-up
+ * schedule changed every next_due). */
+int sq_recompute_states(imt_backend *st, bool force, long *nchanged)
+{
+    *nchanged = 0;
+    int rc = sq_exec1(st, st->q[Q_BEGIN], "recomputing the decision states");
+    if (rc != STORE_OK)
+        return rc;
+    if (!force && states_current(st, true) == 1)
+        return sq_exec1(st, st->q[Q_ROLLBACK], "recomputing the decision states");
+    sbuf b = { 0 };
+    sb_add(&b, "SELECT id, %s FROM cases ORDER BY case_id", st->read_cols);
+    sqlite3_stmt *q = NULL;
+    if (b.oom)
+        rc = sq_set_err(st, STORE_ERROR, "out of memory");
+    else if ((rc = sqlite3_prepare_v2(st->db, b.s, -1, &q, NULL)) != SQLITE_OK)
+        rc = sq_fail(st, rc, "recomputing the decision states");
+    else
+        rc = STORE_OK;
+    sb_free(&b);
+    if (rc == STORE_OK)
+        rc = recompute_rows(st, q, nchanged);
+    sqlite3_finalize(q);
+    char now[11];
+    today(now);
+    if (rc == STORE_OK)
+        rc = meta_set(st, meta_key, RULESET_VERSION);
+    if (rc == STORE_OK)
+        rc = meta_set(st, meta_day, now);
+    return finish(st, rc);
+}
+
+/* A new day: the cases whose next_due fell between the day the states
+ * were last brought up to date and today are now overdue (FU-OVERDUE, a
+ * warning, fires on them with no write): only those are recomputed (the
+ * next_due index gives them).  Nothing else about a case changes with the
+ * date for a rule that needs a decision. */
+int sq_states_day(imt_backend *st)
+{
+    if (states_current(st, true) == 1)
+        return STORE_OK;
+    char was[16], now_[11];
+    today(now_);
+    if (meta_get(st, meta_day, was, sizeof was) == 0 && was[0] && strcmp(was, now_) > 0) {
+        /* the date went back (a clock set right, a test): every state */
+        long n = 0;
+        return sq_recompute_states(st, true, &n);
+    }
+    int rc = sq_exec1(st, st->q[Q_BEGIN], "bringing the decision states up to today");
+    if (rc != STORE_OK)
+        return rc;
+    char day[16], now[11];
+    today(now);
+    if (meta_get(st, meta_day, day, sizeof day) != 0 || strcmp(day, now) == 0)
+        return finish(st, STORE_OK);
+    sbuf b = { 0 };
+    sb_add(&b, "SELECT id, %s FROM cases WHERE sort_next_due >= ?1 AND sort_next_due < ?2",
+           st->read_cols);
+    sqlite3_stmt *q = NULL;
+    if (b.oom)
+        rc = sq_set_err(st, STORE_ERROR, "out of memory");
+    else if ((rc = sqlite3_prepare_v2(st->db, b.s, -1, &q, NULL)) != SQLITE_OK)
+        rc = sq_fail(st, rc, "bringing the decision states up to today");
+    else
+        rc = STORE_OK;
+    sb_free(&b);
+    long n = 0;
+    if (rc == STORE_OK) {
+        /* no day recorded: from the beginning of time */
+        sqlite3_bind_text(q, 1, day[0] ? day : "0000-00-00", -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 2, now, -1, SQLITE_TRANSIENT);
+        rc = recompute_rows(st, q, &n);
+    }
+    sqlite3_finalize(q);
+    if (rc == STORE_OK)
+        rc = meta_set(st, meta_day, now);
+    return finish(st, rc);
 }

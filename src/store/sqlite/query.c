@@ -15,6 +15,7 @@ static void filter_sql(sbuf *b, const imt_filter *f)
         [FILTER_ALK] = { SORT_ALK, ALK_N },
         [FILTER_OUTCOME] = { SORT_OUTCOME, OUT_N },
         [FILTER_STATUS] = { SORT_REVIEW, REV_N },
+        [FILTER_FOLLOWUP] = { SORT_NEXT_DUE, 0 },   /* below, as a date range */
     };
     if (!f)
         return;
@@ -38,7 +39,7 @@ static void filter_sql(sbuf *b, const imt_filter *f)
         sb_add(b, ")");
     }
     for (int k = 0; k < FILTER_NKINDS; k++) {
-        if (k == FILTER_DECISION)
+        if (k == FILTER_FOLLOWUP || k == FILTER_DECISION)
             continue;
         unsigned mask = *filter_mask((imt_filter *)f, (imt_filter_kind)k);
         if (!mask)
@@ -55,6 +56,13 @@ static void filter_sql(sbuf *b, const imt_filter *f)
     if (f->search[0])
         sb_add(b, " AND (imt_contains(case_id, :search) OR imt_contains(site_detail, :search) "
                   "OR imt_contains(notes, :search))");
+    /* the worklist: a range of the next_due index (due includes overdue) */
+    if (f->followup_mask & (1u << FU_DUE))
+        sb_add(b, " AND sort_next_due <= :fu_until");
+    else if (f->followup_mask & (1u << FU_OVERDUE))
+        sb_add(b, " AND sort_next_due < :fu_today");
+    else if (f->followup_mask)
+        sb_add(b, " AND 0");
 }
 
 /* Case-insensitive substring search for every script, not only ASCII
@@ -135,7 +143,7 @@ void sq_sql_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     free(h);
 }
 
-/* Prepare sql and bind :search for the filter. */
+/* Prepare sql and bind :search and the worklist's dates for the filter. */
 static int prepare_filtered(imt_backend *st, sbuf *b, const imt_filter *f,
                             sqlite3_stmt **s)
 {
@@ -148,6 +156,23 @@ static int prepare_filtered(imt_backend *st, sbuf *b, const imt_filter *f,
     int p = sqlite3_bind_parameter_index(*s, ":search");
     if (p > 0)
         sqlite3_bind_text(*s, p, f->search, -1, SQLITE_STATIC);
+    int pt = sqlite3_bind_parameter_index(*s, ":fu_today");
+    int pu = sqlite3_bind_parameter_index(*s, ":fu_until");
+    if (pt > 0 || pu > 0) {
+        char today[11], until[11];
+        int window = st->sched.due_window_days;
+        if (f->fu_today[0]) {
+            snprintf(today, sizeof today, "%s", f->fu_today);
+            window = f->fu_window;
+        } else {
+            ev_today(today);
+        }
+        fu_date_plus(today, window, until);
+        if (pt > 0)
+            sqlite3_bind_text(*s, pt, today, -1, SQLITE_TRANSIENT);
+        if (pu > 0)
+            sqlite3_bind_text(*s, pu, until, -1, SQLITE_TRANSIENT);
+    }
     return STORE_OK;
 }
 
@@ -396,7 +421,7 @@ typedef struct {
 static void sql_case_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     key_fn *k = sqlite3_user_data(ctx);
-    if (argc != NCOLS) {
+    if (argc != NLOAD) {
         sqlite3_result_error(ctx, "imt_case_key: wrong number of arguments", -1);
         return;
     }
@@ -417,7 +442,7 @@ int sq_foreach_by_key(imt_backend *st, const imt_filter *f,
                          void *kctx, int (*cb)(void *ctx, const imt_case *c), void *ctx)
 {
     key_fn k = { key, kctx };
-    int rc = sqlite3_create_function_v2(st->db, "imt_case_key", NCOLS, SQLITE_UTF8, &k,
+    int rc = sqlite3_create_function_v2(st->db, "imt_case_key", NLOAD, SQLITE_UTF8, &k,
                                         sql_case_key, NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return sq_fail(st, rc, "registering the sort key");
@@ -429,7 +454,7 @@ int sq_foreach_by_key(imt_backend *st, const imt_filter *f,
     rc = prepare_filtered(st, &b, f, &q);
     sb_free(&b);
     int ret = rc != STORE_OK ? rc : each_case(st, q, cb, ctx);
-    sqlite3_create_function_v2(st->db, "imt_case_key", NCOLS, SQLITE_UTF8, NULL,
+    sqlite3_create_function_v2(st->db, "imt_case_key", NLOAD, SQLITE_UTF8, NULL,
                                NULL, NULL, NULL, NULL);
     return ret;
 }

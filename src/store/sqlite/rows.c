@@ -82,8 +82,9 @@ int sq_enum_exact(const char *const *values, const char *s)
     return IMT_UNKNOWN;
 }
 
-/* Where load_row reads a case: a result row (columns base..base+NCOLS-1)
- * or the NCOLS arguments of an SQL function.  (Values from
+/* Where load_row reads a case: a result row (columns base..base+NLOAD-1:
+ * the dictionary's, alk_discordant, next_due) or the NLOAD arguments of
+ * an SQL function.  (Values from
  * sqlite3_column_value() are "unprotected" and may not be read with
  * sqlite3_value_*(), so a row is read with sqlite3_column_*().) */
 typedef struct {
@@ -155,13 +156,15 @@ static int load_row(const row_src *r, imt_case *c)
         }
     }
     c->alk_discordant = r_int(r, IMT_F_COUNT) ? 1 : 0;
+    if (r_type(r, NCOLS) == SQLITE_TEXT && r_bytes(r, NCOLS) == 10)
+        memcpy(c->next_due, r_text(r, NCOLS), 11);
     /* What the store keeps beside the dictionary, when the row has it
      * (st->read_cols). */
-    if (r->s && sqlite3_column_count(r->s) >= r->base + NCOLS + NEXTRA) {
-        c->version = sqlite3_column_int64(r->s, r->base + NCOLS);
-        c->decision_state = sqlite3_column_int(r->s, r->base + NCOLS + 1);
+    if (r->s && sqlite3_column_count(r->s) >= r->base + NLOAD + NEXTRA) {
+        c->version = sqlite3_column_int64(r->s, r->base + NLOAD);
+        c->decision_state = sqlite3_column_int(r->s, r->base + NLOAD + 1);
         for (int k = 0; k < 2; k++) {
-            const unsigned char *t = sqlite3_column_text(r->s, r->base + NCOLS + 2 + k);
+            const unsigned char *t = sqlite3_column_text(r->s, r->base + NLOAD + 2 + k);
             if (!t)
                 continue;
             char *d = strdup((const char *)t);

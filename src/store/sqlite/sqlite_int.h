@@ -15,6 +15,7 @@
  *   query.c   filters, counts, keyset pages, walks, the audit read
  *   check.c   integrity check, the chain recomputed, the history replayed
  *   backup.c  the online backup
+ *   events.c  the course: events, their audit, next_due and the schedule
  *
  * Design notes
  * - One file, WAL mode, busy timeout: several readers and one writer at a
@@ -52,6 +53,20 @@
  *   another rule set recomputes them all in one pass.  Decisions live in
  *   their own append-only table (the latest per case and rule counts) and
  *   in the audit trail (columns rule_id, fired_by, full_name).
+ * - Events (schema version 5): table events, one row per event of a
+ *   case's course, its columns those of the events CSV (date as given:
+ *   a calendar date in `date` or days from diagnosis in `day`).  Every
+ *   change is an audit row with field 'event' and the event as a JSON
+ *   object (with its id) in old_value / new_value, so `check` replays
+ *   each course as it replays the case's fields.
+ * - next_due (schema version 5): a derived column of cases, the next
+ *   follow-up date from the case, its course and the follow-up schedule
+ *   (core/followup.h), written with every change of either; the schedule
+ *   it was computed with is kept in meta ('followup_schedule'), and a
+ *   writer opening with another schedule computes every next_due again.
+ *   Indexed through sort_next_due, so the worklist (due, overdue: a range
+ *   of dates) and its order (most overdue first) read the index, not every
+ *   case.
  */
 #ifndef IMT_STORE_SQLITE_INT_H
 #define IMT_STORE_SQLITE_INT_H
@@ -61,6 +76,8 @@
 #include "core/review.h"
 #include "core/rules.h"
 #include "core/utf8.h"
+#include "core/events.h"
+#include "core/followup.h"
 
 #include <sqlite3.h>
 #include <sha256.h>
@@ -77,14 +94,17 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 #define STORE_BUSY_MS 5000
 #define NCOLS (IMT_F_COUNT + 1)     /* dictionary columns + alk_discordant */
+#define NLOAD (NCOLS + 1)           /* + next_due: what a read of a case loads */
 #define NEXTRA 4                    /* version, decision_state, review_comment,
-                                       signer_name (after the NCOLS)     */
+                                       signer_name (after the NLOAD: read_cols) */
+#define SORT_V1_KEYS (SORT_REVIEW + 1)  /* sort columns of schema version 1 */
 #define CHECK_REPORT_CAP 1000
 
 /* A field of a case by its dictionary offset. */
@@ -99,6 +119,7 @@ enum {
     Q_UNINSERT, Q_ANY, Q_DATA_VERSION,
     Q_DECISIONS, Q_DECIDE, Q_BUMP, Q_LAST_CHANGE, Q_LAST_FIELD, Q_META_GET,
     Q_META_SET, Q_SETSTATE,
+    Q_EV_INSERT, Q_EV_DELETE, Q_EV_UPDATE, Q_EV_GET, Q_EV_ONE, Q_NEXT_DUE,
     Q_N
 };
 
@@ -108,6 +129,7 @@ struct imt_backend {
     char *full_name;      /* the user's full name (GECOS), or NULL       */
     bool readonly;        /* asked for with STORE_OPEN_READONLY          */
     bool file_readonly;   /* the file itself is not writable for us      */
+    char ro_why[320];     /* why it is read-only, when damaged or full   */
     bool damaged;         /* SQLite found the file corrupt: read-only now */
     char damage[256];     /* what it said                                 */
     bool in_tx;           /* sq_begin() active                        */
@@ -129,6 +151,11 @@ struct imt_backend {
     time_t now_t;
     char now[32];
     char err[768];
+    fu_schedule sched;    /* the follow-up schedule next_due is computed with */
+    char sched_text[600]; /* its canonical text (meta 'followup_schedule') */
+    bool sched_stale;     /* the stored next_due values were computed with
+                             another schedule and this connection cannot
+                             write them again (read-only)                */
 };
 
 /* A column of an audit row, for its hash (chain.c, check.c). */
@@ -185,8 +212,27 @@ int sq_decide(imt_backend *st, const store_decide_req *rq, store_decide_result *
 int sq_decisions(imt_backend *st, const char *case_id, store_decision **out, int *n);
 int sq_changes_since(imt_backend *st, long long *mark, long cap, long *ncases, bool *more);
 int sq_states_current(imt_backend *st);
-int sq_recompute_states(imt_backend *st, long *nchanged);
+int sq_states_uptodate(imt_backend *st);
+int sq_recompute_states(imt_backend *st, bool force, long *nchanged);
 char *sq_facts_json(const rule_rec *r);
+int sq_case_touch(imt_backend *st, const char *case_id, bool bump);
+int sq_states_day(imt_backend *st);
+/* events.c */
+#define EV_COLS "id, case_id, date, day, type, line, agent, intent, reason, response, extent, site, detail"
+int sq_events_get(imt_backend *st, const char *case_id, imt_course *out);
+int sq_event_load(sqlite3_stmt *s, int base, imt_event *e);
+char *sq_event_json(const imt_event *e);
+int sq_event_insert(imt_backend *st, const char *case_id, imt_event *e, const char *source);
+int sq_event_delete(imt_backend *st, const char *case_id, long long id, const char *source);
+int sq_event_update(imt_backend *st, const char *case_id, long long id, const imt_event *e, const char *source);
+int sq_course_edit(imt_backend *st, const char *case_id, int op, long long id, const imt_event *e, const char *source, long long *id_out);
+int sq_course_refresh(imt_backend *st, const char *case_id);
+int sq_course_check_case(imt_backend *st, const imt_case *before, const imt_case *after);
+int sq_next_due_write(imt_backend *st, const imt_case *c, const imt_course *co);
+int sq_foreach_course(imt_backend *st, const imt_filter *f, int (*cb)(void *ctx, const imt_case *c, const imt_course *co), void *ctx);
+int sq_set_schedule(imt_backend *st, const fu_schedule *s, char *note, size_t n);
+int sq_recompute_next_due(imt_backend *st, long *nchanged);
+int sq_schedule_stored(imt_backend *st, char *buf, size_t n);
 /* engine.c */
 int sq_bulk_start(imt_backend *st);
 int sq_fail(imt_backend *st, int rc, const char *what);
@@ -233,6 +279,7 @@ void sq_normalise(imt_case *c);
 int sq_count_objects(imt_backend *st, long *n);
 void sq_index_ddl(sbuf *b, const char *verb);
 void sq_index_ddl_all(sbuf *b, const char *verb);
+void sq_index_ddl_v1(sbuf *b, const char *verb);
 int sq_migrate(imt_backend *st, const char *path);
 int sq_nvalues(const char *const *v);
 int sq_read_user_version(imt_backend *st, int *v);
