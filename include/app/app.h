@@ -85,6 +85,10 @@ void app_error(imt_app *app, const char *cmd, const char *fmt, ...)
 char *app_default_db_path(void);
 /* The login name recorded in the audit trail. */
 const char *app_login_name(void);
+/* The full name of login from the password database (the first field of
+ * its GECOS entry) into buf, or NULL when there is none.  Recorded with a
+ * signature (store_set_full_name). */
+const char *app_full_name(const char *login, char *buf, size_t n);
 
 /* A writing command: SIGINT, SIGTERM, SIGHUP and SIGQUIT only set a flag
  * that the store reads (store_set_interrupt) to roll the write back;

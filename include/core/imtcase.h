@@ -114,6 +114,12 @@ typedef struct imt_case {
     int     alk_status;     /* ALK_POSITIVE / ALK_NEGATIVE / ALK_UNKNOWN */
     int     alk_confirmed;  /* 0/1 */
     int     alk_discordant; /* 0/1: IHC disagrees with a molecular result */
+    /* kept by the store beside the dictionary's columns, never imported
+     * or exported (store/store.h): */
+    long long version;      /* every saved change adds 1; 0 = not stored */
+    int     decision_state; /* DSTATE_* of core/review.h, -1 = not known */
+    char   *review_comment; /* the latest review comment, NULL = none     */
+    char   *signer_name;    /* full name of who signed it out, NULL = none */
     /* kept by the store from the case, its course and the follow-up
      * schedule (core/followup.h); "" = none.  Not a dictionary column. */
     char    next_due[11];

@@ -13,7 +13,10 @@
  *
  * caseout_json builds the JSON object of a case keyed by data-dictionary
  * column names (every column, derived ones included): unknown = null,
- * numbers as JSON numbers, booleans as true/false. */
+ * numbers as JSON numbers, booleans as true/false.  A case read from the
+ * store (version > 0) also gets what the store keeps beside the dictionary:
+ * "version", "review_comment", "signer_name" (the full name of who signed
+ * it out) and "decision_state" ("decided", "undecided", "stale"). */
 #ifndef IMT_CASEOUT_H
 #define IMT_CASEOUT_H
 

@@ -82,6 +82,15 @@ typedef struct {
     /* what damage the engine found in the database (it is read-only
      * since), or NULL; the op may be NULL (never damaged) */
     const char *(*damage)(const imt_backend *b);
+    /* review (issue 10); NULL: store.c refuses naming the engine */
+    void (*set_full_name)(imt_backend *b, const char *full_name);
+    int  (*edit)(imt_backend *b, const char *case_id, const store_edit_req *rq,
+                 store_edit_result *res);
+    int  (*review)(imt_backend *b, const store_review_req *rq, store_review_result *res);
+    int  (*decide)(imt_backend *b, const store_decide_req *rq, store_decide_result *res);
+    int  (*decisions)(imt_backend *b, const char *case_id, store_decision **out, int *n);
+    int  (*changes_since)(imt_backend *b, long long *mark, long cap, long *ncases,
+                          bool *more);
     /* the course (issue 14); NULL: not supported by this engine yet */
     int  (*events_get)(imt_backend *b, const char *case_id, imt_course *out);
     int  (*event_add)(imt_backend *b, const char *case_id, imt_event *e, const char *source);

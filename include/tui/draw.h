@@ -16,6 +16,7 @@
 #include "tui/layout.h"
 #include "tui/listwin.h"
 #include "core/rules.h"
+#include "store/store.h"
 
 /* Display roles; tui_attr() maps them to curses attributes. */
 typedef enum {
@@ -66,6 +67,15 @@ typedef struct tui {
     unsigned    data_gen;       /* bumped by every saved edit              */
     int         rec_sel;
     bool        rec_all;        /* every recommendation expanded           */
+    store_decision *decs;       /* the latest decision per rule of rec_case */
+    int         ndecs;
+    /* this session's saved edits, the last on top (u undoes it) */
+    struct tui_undo {
+        imt_case before, after; /* the case before and after the edit     */
+        int fields[IMT_F_COUNT];
+        int nf;
+    } *undo;
+    int         nundo;
     bool        rec_open[RULES_MAX_RESULTS];
     tui_doc     doc[PANE_N];    /* built text of the text panes            */
     char        doc_case[PANE_N][64];
@@ -76,6 +86,9 @@ typedef struct tui {
     int         list_cur;       /* cursor row last drawn                   */
     char        msg[256];       /* one-shot message for the status line    */
     bool        msg_error;
+    long long   msg_until;      /* monotonic ms after which msg goes (0: at
+                                   the next key)                          */
+    long long   change_mark;    /* store_changes_since's position          */
     bool        unsaved;        /* an edit is open and not saved           */
     bool        quit;
     char        dbname[128];
@@ -136,5 +149,7 @@ void   tui_draw_box(tui *t, WINDOW *w, bool focus, const char *title);
 void   tui_put(tui *t, WINDOW *w, int y, int x, int width, const char *s,
                tui_role r);       /* database-safe text, padded          */
 void   tui_case_changed(tui *t);  /* the case under the cursor changed   */
+long long tui_now_ms(void);       /* monotonic milliseconds                */
+#define TUI_UNDO_MAX 32
 
 #endif

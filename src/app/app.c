@@ -116,6 +116,8 @@ int app_open_store(imt_app *app)
     }
     if (app->catch_stop)
         store_set_interrupt(app->store, stop_requested, app);
+    char full[160];
+    store_set_full_name(app->store, app_full_name(app->user, full, sizeof full));
     app->db_created = !existed && access(app->db_path, F_OK) == 0;
     if (app_load_schedule(app) != EXIT_OK) {
         app_close(app);
@@ -169,6 +171,26 @@ const char *app_login_name(void)
         return pw->pw_name;
     const char *u = getenv("USER");
     return u && *u ? u : "unknown";
+}
+
+const char *app_full_name(const char *login, char *buf, size_t n)
+{
+    if (!login || !n)
+        return NULL;
+    struct passwd *pw = getpwnam(login);
+    if (!pw || !pw->pw_gecos)
+        return NULL;
+    /* GECOS: "Full Name,room,work phone,home phone,other" */
+    size_t len = strcspn(pw->pw_gecos, ",");
+    while (len && pw->pw_gecos[len - 1] == ' ')
+        len--;
+    if (len == 0)
+        return NULL;
+    if (len >= n)
+        len = n - 1;
+    memcpy(buf, pw->pw_gecos, len);
+    buf[len] = '\0';
+    return buf;
 }
 
 #ifndef IMT_DATADIR

@@ -15,7 +15,7 @@
 
 typedef struct {
     imt_app    *app;
-    bool        dry_run, update;
+    bool        dry_run, update, json;
     char       *source;        /* "import FILE" for the audit trail */
     imt_case    old;           /* the stored case (update), reused */
     bool        old_exists;
@@ -53,10 +53,15 @@ static void usage(FILE *fp)
         "                            twice.\n"
         "  --replace                 with --events: the file's events become the whole\n"
         "                            course of each case the file names\n"
+        "  --json                    the summary as one object: file, dry_run,\n"
+        "                            added, updated, unchanged\n"
         "  --help                    this help\n"
         "\n"
         "FILE may be - for standard input.  Errors are printed to stderr as\n"
-        "FILE:LINE: column 'NAME': message (all of them, up to 50).\n"
+        "FILE:LINE: column 'NAME': message (all of them, up to 50).  A row that\n"
+        "would change a signed-out case refuses the whole file (signed-out cases\n"
+        "are locked; a row equal to the case is counted unchanged), as does one\n"
+        "that would sign a case out (imtreview review does that).\n"
         "Exit status: 0 imported (or a clean dry run), 1 refused (nothing\n"
         "written), 2 usage error.\n");
 }
@@ -153,6 +158,28 @@ static int record_cb(void *vctx, csvimp *imp, imt_case *c, const bool *present,
 
     if (x->old_exists) {
         int nchanged = 0;
+        for (int f = 0; f < IMT_F_COUNT; f++)
+            if (!(imt_fields[f].flags & FF_DERIVED) && !imt_field_equal(&x->old, c, f))
+                nchanged++;
+        const imt_case *o = &x->old;
+        if (nchanged && o->review_status == REV_SIGNED_OUT) {
+            /* A signed-out case is locked: the whole file is refused. */
+            csvimp_error(imp, line, IMT_F_case_id,
+                         "case '%s' is signed out by %s%s%s%s at %s: an update cannot change "
+                         "it (re-open it first: imtreview review %s --status in_review "
+                         "--reason TEXT)", c->case_id, o->reviewer ? o->reviewer : "(unknown)",
+                         o->signer_name ? " (" : "", o->signer_name ? o->signer_name : "",
+                         o->signer_name ? ")" : "",
+                         o->reviewed_at ? o->reviewed_at : "(unknown time)", c->case_id);
+            return -1;
+        }
+        if (nchanged && c->review_status == REV_SIGNED_OUT) {
+            csvimp_error(imp, line, IMT_F_review_status,
+                         "an update cannot sign case '%s' out: signing out checks the "
+                         "decisions and records the signature (imtreview review %s --status "
+                         "signed_out)", c->case_id, c->case_id);
+            return -1;
+        }
         /* the new values must leave the case's course whole (an event
          * before a new diagnosis date, after a new death ...) */
         imt_course co;
@@ -179,16 +206,12 @@ static int record_cb(void *vctx, csvimp *imp, imt_case *c, const bool *present,
             imt_case_clear(&nw);
         }
         course_clear(&co);
-        if (write) {
+        if (write && nchanged) {
             int rc = store_update(x->app->store, c, x->source, &nchanged);
             if (rc != STORE_OK) {
                 db_error(x, imp, line, rc);
                 return -2;
             }
-        } else {
-            for (int f = 0; f < IMT_F_COUNT; f++)
-                if (!(imt_fields[f].flags & FF_DERIVED) && !imt_field_equal(&x->old, c, f))
-                    nchanged++;
         }
         if (nchanged)
             x->updated++;
@@ -213,6 +236,21 @@ static int record_cb(void *vctx, csvimp *imp, imt_case *c, const bool *present,
     return 0;
 }
 
+/* --json: what was done, as one object. */
+static json_t *summary_json(const import_ctx *x, const char *fname)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "file", cli_jstr(fname));
+    json_object_set_new(o, "dry_run", json_boolean(x->dry_run));
+    json_object_set_new(o, "added", json_integer(x->added));
+    json_object_set_new(o, "updated", json_integer(x->updated));
+    json_object_set_new(o, "unchanged", json_integer(x->unchanged));
+    json_object_set_new(o, "written", json_boolean(!x->dry_run));
+    return o;
+}
+
 /* A refused import into a database it had just created leaves no empty
  * database behind ("the database as it was": there was none), unless
  * something else has put cases into it meanwhile. */
@@ -234,6 +272,7 @@ int cmd_import(imt_app *app, int argc, char **argv)
         { "events", 0, NULL, 'E' },
         { "replace", 0, NULL, 'R' },
         { "ignore-unknown-columns", 0, NULL, 'i' },
+        { "json", 0, NULL, 'j' },
         { "help", 0, NULL, 'h' },
         APP_GLOBAL_OPTIONS,
         { NULL, 0, NULL, 0 }
@@ -248,6 +287,7 @@ int cmd_import(imt_app *app, int argc, char **argv)
         case 'E': events = true; break;
         case 'R': replace = true; break;
         case 'i': ignore_unknown = true; break;
+        case 'j': x.json = true; break;
         case 'h': usage(app->out); return EXIT_OK;
         default:
             if (app_global_option(app, ch, optarg)) break;
@@ -337,9 +377,14 @@ int cmd_import(imt_app *app, int argc, char **argv)
         goto out;
     }
     if (x.dry_run) {
-        csvimp_print_safe(app->out, fname);
-        fprintf(app->out, ": dry run: would add %ld, update %ld, leave %ld unchanged; nothing written\n",
-                x.added, x.updated, x.unchanged);
+        if (x.json) {
+            if (cli_emit_json(app, "import", summary_json(&x, fname)) != 0)
+                goto out;
+        } else {
+            csvimp_print_safe(app->out, fname);
+            fprintf(app->out, ": dry run: would add %ld, update %ld, leave %ld unchanged; "
+                    "nothing written\n", x.added, x.updated, x.unchanged);
+        }
         status = EXIT_OK;
         goto out;
     }
@@ -351,11 +396,17 @@ int cmd_import(imt_app *app, int argc, char **argv)
     }
     in_tx = false;
     app->saved = true;
-    csvimp_print_safe(app->out, fname);
-    fprintf(app->out, ": %ld added, %ld updated, %ld unchanged\n",
-            x.added, x.updated, x.unchanged);
+    int werr;
+    if (x.json) {
+        werr = cli_emit_json(app, "import", summary_json(&x, fname)) != 0;
+    } else {
+        csvimp_print_safe(app->out, fname);
+        fprintf(app->out, ": %ld added, %ld updated, %ld unchanged\n",
+                x.added, x.updated, x.unchanged);
+        werr = fflush(app->out) != 0 || ferror(app->out);
+    }
     /* exit 0 says the import is saved, and it is */
-    if (fflush(app->out) != 0 || ferror(app->out))
+    if (werr)
         app_error(app, "import", "the import was saved, but its report could not be written");
     status = EXIT_OK;
 

@@ -22,15 +22,19 @@ static void usage(FILE *fp)
         "\n"
         "Text output: a header line, then one case per line, columns separated by\n"
         "TAB: case_id age_years sex site site_detail size_cm surgery outcome\n"
-        "followup_months review_status alk_status.  An unknown value is an empty\n"
-        "column.  Text is escaped so that it is one safe line: \\\\ \\t \\n \\r for\n"
+        "followup_months review_status alk_status reviewer review_comment\n"
+        "decision_state version (reviewer: who took or signed out the case;\n"
+        "review_comment: the latest review comment; decision_state: decided,\n"
+        "undecided or stale).  An unknown value is an empty column.  Text is\n"
+        "escaped so that it is one safe line: \\\\ \\t \\n \\r for\n"
         "backslash, TAB, LF, CR; \\xNN for other control bytes and invalid UTF-8;\n"
         "\\uNNNN for C1 controls, bidirectional overrides and U+2028/U+2029.\n"
         "\n"
         CLI_FILTER_HELP
         "  --json             a JSON array of objects, one per case, keyed by the\n"
         "                     data-dictionary column names (every column, with the\n"
-        "                     derived alk_status and alk_confirmed, and next_due);\n"
+        "                     derived alk_status and alk_confirmed, next_due, and\n"
+        "                     version, review_comment, signer_name, decision_state);\n"
         "                     unknown = null, numbers as numbers, yes/no as\n"
         "                     true/false; non-ASCII characters written as \\uNNNN\n"
         "  --today DATE       the date --followup counts from (default: today)\n"
@@ -68,6 +72,20 @@ static int tsv_row(void *vctx, const imt_case *c)
         else
             s = imt_field_format(c, f, buf, sizeof buf);
         if (s && caseout_escape(fp, s, strlen(s), 0) != 0)
+            return 1;
+    }
+    /* Who has the case, the latest review comment, the decision state and
+     * the version (issue 10), after the dictionary's columns. */
+    static const char *const dstate[] = { "decided", "undecided", "stale" };
+    char vb[32];
+    snprintf(vb, sizeof vb, "%lld", c->version);
+    const char *extra[] = { c->reviewer, c->review_comment,
+                            c->decision_state >= 0 && c->decision_state < 3
+                                ? dstate[c->decision_state] : NULL, vb };
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
+        if (putc('\t', fp) == EOF)
+            return 1;
+        if (extra[i] && caseout_escape(fp, extra[i], strlen(extra[i]), 0) != 0)
             return 1;
     }
     if (x->next_due && (putc('\t', fp) == EOF || fputs(c->next_due, fp) == EOF))
@@ -169,6 +187,7 @@ int cmd_list(imt_app *app, int argc, char **argv)
             first = false;
             werr = werr || fputs(imt_fields[f].name, fp) == EOF;
         }
+        werr = werr || fputs("\treviewer\treview_comment\tdecision_state\tversion", fp) == EOF;
         if (x.next_due)
             werr = werr || fputs("\tnext_due", fp) == EOF;
         werr = werr || fputc('\n', fp) == EOF;

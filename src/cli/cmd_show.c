@@ -19,7 +19,9 @@ static void usage(FILE *fp)
         "\n"
         "Print every field of one case, grouped: demographics, presentation,\n"
         "imaging, histology, markers (immunohistochemistry and molecular tests,\n"
-        "with the derived ALK status), treatment, follow-up, review state, notes.\n"
+        "with the derived ALK status), treatment, follow-up, review state (who has\n"
+        "the case or signed it out, when, the latest review comment, whether its\n"
+        "recommendations are decided, the case's version), notes.\n"
         "An unknown value reads \"not recorded\" (\"not done\" for a marker).  Text\n"
         "from the database is escaped (\\t, \\r, \\xNN, \\uNNNN) so that it cannot\n"
         "act on the terminal; notes keep their line breaks.\n"
@@ -28,10 +30,11 @@ static void usage(FILE *fp)
         "date (next_due) with its state against today.\n"
         "\n"
         "  --json    one JSON object keyed by the data-dictionary column names, as\n"
-        "            in `list --json` (next_due included), plus \"alk_discordant\"\n"
-        "            (IHC disagrees with a molecular result) and \"events\": the\n"
-        "            course, oldest first, one object per event keyed by the events\n"
-        "            CSV's columns\n"
+        "            in `list --json` (next_due, version, review_comment, signer_name\n"
+        "            and decision_state included), plus \"alk_discordant\" (IHC\n"
+        "            disagrees with a molecular result) and \"events\": the course,\n"
+        "            oldest first, one object per event keyed by the events CSV's\n"
+        "            columns\n"
         "  --help    this help\n"
         "\n"
         "Exit status: 0 shown, 1 no such case or database error, 2 usage error.\n");
@@ -224,6 +227,33 @@ static int show_text(FILE *fp, const imt_case *c, const imt_course *co, int wind
             w(&o, "\n");
         }
     }
+    /* Who has the case or signed it, the latest comment, the decisions'
+     * state and the version (issue 10), under the review fields. */
+    if (c->review_status == REV_SIGNED_OUT && c->signer_name) {
+        label(&o, "Signed by");
+        wesc(&o, c->reviewer ? c->reviewer : "(unknown)");
+        w(&o, " (");
+        wesc(&o, c->signer_name);
+        w(&o, ")\n");
+    }
+    label(&o, "Review comment");
+    if (c->review_comment)
+        wesc(&o, c->review_comment);
+    else
+        w(&o, "none");
+    w(&o, "\n");
+    static const char *const dstate[] = {
+        "decided (every recommendation that needs a decision has a current one)",
+        "undecided (a recommendation needs a decision: imtreview recommend)",
+        "stale (a decision went stale and counts as none: imtreview recommend)" };
+    label(&o, "Decisions");
+    w(&o, c->decision_state >= 0 && c->decision_state < 3 ? dstate[c->decision_state]
+                                                          : "not known");
+    w(&o, "\n");
+    char vb[40];
+    snprintf(vb, sizeof vb, "%lld\n", c->version);
+    label(&o, "Version");
+    w(&o, vb);
     course_block(&o, c, co, window);
     notes_block(&o, c->notes);
     return o.err ? -1 : 0;

@@ -203,6 +203,19 @@ json_t *caseout_json(const imt_case *c, bool with_discordant)
     if (json_object_set_new(o, "next_due", c->next_due[0] ? json_string(c->next_due)
                                                           : json_null()) != 0)
         bad = 1;
+    if (c->version > 0) {
+        /* What the store keeps beside the dictionary (issue 10). */
+        static const char *const dstate[] = { "decided", "undecided", "stale" };
+        json_t *rc = c->review_comment ? json_text(c->review_comment) : json_null();
+        json_t *sn = c->signer_name ? json_text(c->signer_name) : json_null();
+        if (json_object_set_new(o, "version", json_integer((json_int_t)c->version)) != 0 ||
+            json_object_set_new(o, "review_comment", rc) != 0 ||
+            json_object_set_new(o, "signer_name", sn) != 0 ||
+            json_object_set_new(o, "decision_state", c->decision_state >= 0 &&
+                                c->decision_state < 3 ? json_string(dstate[c->decision_state])
+                                                      : json_null()) != 0)
+            bad = 1;
+    }
     if (bad) {
         json_decref(o);
         return NULL;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/review.h"
 #include "tui/keys.h"
 #include "tui/text.h"
 
@@ -22,7 +23,7 @@ static const imt_sort_key col_sort[LAYOUT_NCOLS] = {
     [LCOL_CASE] = SORT_CASE_ID, [LCOL_AGESEX] = SORT_AGE, [LCOL_SITE] = SORT_SITE,
     [LCOL_SIZE] = SORT_SIZE, [LCOL_ALK] = SORT_ALK, [LCOL_SURGERY] = SORT_SURGERY,
     [LCOL_OUTCOME] = SORT_OUTCOME, [LCOL_FOLLOWUP] = SORT_FOLLOWUP,
-    [LCOL_REVIEW] = SORT_REVIEW,
+    [LCOL_REVIEW] = SORT_REVIEW, [LCOL_REVIEWER] = SORT_REVIEW,
 };
 #define NCOLS LAYOUT_NCOLS
 
@@ -62,6 +63,7 @@ static void cell_text(const imt_case *c, int col, char *buf, size_t n)
         else snprintf(buf, n, "-");
         break;
     case 8: snprintf(buf, n, "%s", enum_text(imt_review_values, c->review_status, "-")); break;
+    case 9: snprintf(buf, n, "%s", c->reviewer ? c->reviewer : "-"); break;
     default: buf[0] = '\0';
     }
 }
@@ -330,6 +332,26 @@ static void course_lines_doc(tui *t, tui_doc *d, int width, const imt_case *c)
     }
 }
 
+/* Under the review fields: who signed it (full name), the latest review
+ * comment, the decisions' state and the case's version (issue 10). */
+static void review_lines(tui *t, tui_doc *d, int width, const imt_case *c)
+{
+    if (c->review_status == REV_SIGNED_OUT)
+        doc_field(t, d, width, "Signed by", c->signer_name ? c->signer_name
+                                                           : (c->reviewer ? c->reviewer : "?"),
+                  R_NORMAL, -1);
+    doc_field(t, d, width, "Review comment", c->review_comment ? c->review_comment : "none",
+              c->review_comment ? R_NORMAL : R_DIM, -1);
+    static const char *const dstate[] = {
+        "decided", "undecided (d decides)", "STALE decision (d decides again)" };
+    doc_field(t, d, width, "Decisions", c->decision_state >= 0 && c->decision_state < 3
+              ? dstate[c->decision_state] : "unknown",
+              c->decision_state == 0 ? R_NORMAL : R_WARN, -1);
+    char vb[32];
+    snprintf(vb, sizeof vb, "%lld", c->version);
+    doc_field(t, d, width, "Version", vb, R_DIM, -1);
+}
+
 static void build_detail(tui *t, tui_doc *d, int width, const imt_case *c)
 {
     doc_reset(d, width < 45 ? 15 : 20);
@@ -355,6 +377,8 @@ static void build_detail(tui *t, tui_doc *d, int width, const imt_case *c)
         if (sect[s].f[0] == IMT_F_histology && c->alk_discordant == 1)
             doc_field(t, d, width, "ALK discordant", "yes: IHC disagrees with "
                       "a molecular result", R_WARN, -1);
+        if (sect[s].f[0] == IMT_F_review_status)
+            review_lines(t, d, width, c);
         if (sect[s].f[0] == IMT_F_recurrence)
             course_lines_doc(t, d, width, c);
     }
@@ -480,6 +504,14 @@ static void ensure_recs(tui *t, const imt_case *c)
         return;
     rules_course rc = { tui_course_of(t, c), NULL };
     rules_evaluate_course(c, &rc, &t->rcfg, t->recs);
+    /* the decisions on them (one indexed query per case shown) */
+    store_decisions_free(t->decs, t->ndecs);
+    t->decs = NULL;
+    t->ndecs = 0;
+    if (store_decisions(t->app->store, c->case_id, &t->decs, &t->ndecs) != STORE_OK) {
+        t->decs = NULL;
+        t->ndecs = 0;
+    }
     snprintf(t->rec_case, sizeof t->rec_case, "%s", c->case_id);
     t->rec_gen = t->data_gen;
     if (t->rec_sel >= t->recs->n)
@@ -531,8 +563,26 @@ static void build_recs(tui *t, tui_doc *d, int width, const imt_case *c)
         const rule_rec *r = &t->recs->recs[i];
         bool open = t->rec_all || t->rec_open[i];
         d->labelw = 1;
-        snprintf(buf, sizeof buf, "[%s] %s (%s)", rule_level_name(r->level), r->id,
-                 rule_kind_name(r->kind));
+        /* The decision on it, in the headline so it is always in view (a
+         * stale one is shown as such: it counts as none); who, when and
+         * why in the details. */
+        const store_decision *dc = NULL;
+        for (int k = 0; k < t->ndecs && !dc; k++)
+            if (strcmp(t->decs[k].rule_id, r->id) == 0)
+                dc = &t->decs[k];
+        char state[80] = "";
+        if (review_needs_decision(r)) {
+            if (!dc)
+                snprintf(state, sizeof state, "  - undecided");
+            else if (dc->stale)
+                snprintf(state, sizeof state, "  - STALE decision");
+            else if (dc->decision == DECISION_ACCEPT)
+                snprintf(state, sizeof state, "  - accepted");
+            else
+                snprintf(state, sizeof state, "  - overridden");
+        }
+        snprintf(buf, sizeof buf, "[%s] %s (%s)%s", rule_level_name(r->level), r->id,
+                 rule_kind_name(r->kind), state);
         tui_line *l = doc_add(d, open ? "-" : "+", R_DIM, buf, strlen(buf),
                               level_role(r->level));
         if (l)
@@ -554,6 +604,21 @@ static void build_recs(tui *t, tui_doc *d, int width, const imt_case *c)
         }
         for (int k = 0; k < r->nmissing; k++)
             rec_text(t, d, width, 5, "missing: ", r->missing[k], R_DIM, i);
+        if (dc && review_needs_decision(r)) {
+            char how[120], line[700];
+            if (dc->decision == DECISION_ACCEPT)
+                snprintf(how, sizeof how, "accepted");
+            else
+                snprintf(how, sizeof how, "overridden (%s)",
+                         dc->reason >= 0 ? review_reason_values[dc->reason] : "?");
+            snprintf(line, sizeof line, "%s%s by %s at %s%s%s%s%s",
+                     dc->stale ? "STALE, counts as none: " : "", how, dc->user, dc->time,
+                     dc->comment ? ": " : "", dc->comment ? dc->comment : "",
+                     dc->stale ? "; " : "", dc->stale ? dc->why : "");
+            rec_text(t, d, width, 5, "decision: ", line, dc->stale ? R_WARN : R_LABEL, i);
+        } else if (review_needs_decision(r)) {
+            rec_text(t, d, width, 5, "decision: ", "none yet (d decides)", R_DIM, i);
+        }
     }
 }
 

@@ -378,6 +378,10 @@ static bool dispatch(tui *t, int ch)
     case ACT_EDIT: tui_edit(t); break;
     case ACT_EXPORT: tui_export(t); break;
     case ACT_THEME: theme_next(t); break;
+    case ACT_CYCLE_DECISION: cycle(t, FILTER_DECISION); break;
+    case ACT_DECIDE: tui_decide(t); break;
+    case ACT_HISTORY: tui_history(t); break;
+    case ACT_UNDO: tui_undo(t); break;
     case ACT_COURSE: tui_course(t); break;
     case ACT_CYCLE_FOLLOWUP: followup_cycle(t); break;
     default:
@@ -476,9 +480,14 @@ static int rank_work(tui *t, long ms)
 }
 
 /* Another session's committed change: the count, the rows on screen and
- * the case under the cursor are read again, and the status line says so.
- * Returns true when the store was asked (whether or not it changed). */
+ * the case under the cursor are read again, and the status line says so
+ * for a few seconds, with how many cases changed.  Asked once a second
+ * while the program waits for a key (PRAGMA data_version: no table is
+ * read), so a change shows within two seconds and an idle session costs
+ * next to no CPU.  Returns true when the store was asked (whether or not
+ * it changed). */
 #define LIVE_POLL_MS 1000
+#define LIVE_MSG_MS 6000
 static bool live_refresh(tui *t, long long *dver)
 {
     long long v;
@@ -487,6 +496,9 @@ static bool live_refresh(tui *t, long long *dver)
     if (v == *dver)
         return true;
     *dver = v;
+    long n = 0;
+    bool more = false;
+    store_changes_since(t->app->store, &t->change_mark, 100000, &n, &more);
     long before = t->lw->total;
     const imt_case *c = lw_current(t->lw);
     char id[64] = "";
@@ -494,16 +506,25 @@ static bool live_refresh(tui *t, long long *dver)
         snprintf(id, sizeof id, "%s", c->case_id);
     lw_recount(t->lw);
     lw_reload(t->lw, id[0] ? id : NULL);
-    t->data_gen++;                 /* the panes read their case again */
-    tui_case_changed(t);
+    /* the panes show the case as stored now */
+    t->data_gen++;
+    c = lw_current(t->lw);
+    if (!c || !c->case_id || strcmp(c->case_id, id) != 0)
+        tui_case_changed(t);
     tui_touch_all(t);
+    t->list_gen = t->lw->gen - 1;
     long d = t->lw->total - before;
+    char added[64] = "";
     if (d > 0)
-        tui_message(t, false, "data changed by another session: %ld case%s added", d, d == 1 ? "" : "s");
+        snprintf(added, sizeof added, ", %ld added", d);
     else if (d < 0)
-        tui_message(t, false, "data changed by another session: %ld case%s removed", -d, d == -1 ? "" : "s");
+        snprintf(added, sizeof added, ", %ld removed", -d);
+    if (n > 0)
+        tui_message(t, false, "data changed by another session: %s%ld case%s changed%s",
+                    more ? "over " : "", n, n == 1 && !more ? "" : "s", added);
     else
-        tui_message(t, false, "data changed by another session");
+        tui_message(t, false, "data changed by another session%s", added);
+    t->msg_until = tui_now_ms() + LIVE_MSG_MS;
     return true;
 }
 
@@ -621,6 +642,12 @@ int tui_run(imt_app *app)
     int status = EXIT_OK;
     long long dver = 0;
     store_data_version(app->store, &dver);
+    {
+        long n;
+        bool more;
+        t->change_mark = 0;
+        store_changes_since(app->store, &t->change_mark, 1, &n, &more);
+    }
     while (!tui_signalled) {
         /* The list's row number: found at once on a small database (in
          * this frame), else counted in slices between keys below. */
@@ -640,6 +667,12 @@ int tui_run(imt_app *app)
             if (rank_work(t, RANK_SLICE_MS) > 0)
                 t->dirty[PANE_LIST] = true;
             continue;
+        }
+        if (ch == ERR && t->msg[0] && t->msg_until && tui_now_ms() >= t->msg_until) {
+            /* the live view's note is brief */
+            t->msg[0] = '\0';
+            t->msg_until = 0;
+            t->dirty_status = true;
         }
         if (ch == ERR && live_refresh(t, &dver))
             continue;
@@ -675,6 +708,8 @@ int tui_run(imt_app *app)
     tui_restore_signals(old);
     for (int p = 0; p < PANE_N; p++)
         tui_doc_free(&t->doc[p]);
+    tui_undo_free(t);
+    store_decisions_free(t->decs, t->ndecs);
     course_clear(&t->course);
     lw_free(lw);
     free(t);

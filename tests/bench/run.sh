@@ -192,6 +192,15 @@ for N in $SIZES; do
         fi
         rm -f "$evcsv"
         measure "check.$N" "$IMTREVIEW" --db "$db" check
+        # the CPU an open interface uses while nobody types (issue 10's live
+        # view asks the database once a second), alone and while another
+        # process commits a change every second
+        if command -v tmux >/dev/null 2>&1; then
+            IMTREVIEW=$IMTREVIEW sh "$HERE/tui_idle.sh" "$db" "$([ "$QUICK" = 1 ] && echo 3 || echo 30)" \
+                >"$dir/idle.out" 2>"$dir/idle.err" || echo "run.sh: tui_idle.sh failed" >&2
+            put "idle.$N" "$(sed -n 's/^  idle, no key pressed *//p' "$dir/idle.out")"
+            put "idle_writer.$N" "$(sed -n 's/^  another process committing once a second *//p' "$dir/idle.out")"
+        fi
     fi
     [ "$N" = "$CG_FILTER_N" ] && cp "$db" "$dir/filter.db"
     [ "$N" = "$LARGE" ] || rm -f "$db" "$db-wal" "$db-shm"
@@ -316,6 +325,10 @@ for k in "events_import:import --events (the generated course of each case)" \
     a=$(get "$key.$L")
     [ -n "$a" ] && row "$label, $nL cases" "$(sec "$a"), $(mb "$(get "$key.$L.rss")")" "-" "-" "-" "-"
 done
+a=$(get "idle.$L")
+[ -n "$a" ] && row "interface CPU while idle, $nL cases" "$a" "-" "-" "-" "-"
+a=$(get "idle_writer.$L")
+[ -n "$a" ] && row "interface CPU while another process commits once a second, $nL cases" "$a" "-" "-" "-" "-"
 a=$(get "tui.startup.$L") b=$(get "vd.$L")
 b_ms=$(awk -v s="$b" 'BEGIN { if (s != "") print s * 1000 }')
 row "open $nL cases in a terminal viewer" "$(ms "$a") (first frame)" "VisiData loads the CSV $(sec "$b")" "$(ratio "$a" "$b_ms")" "-" "-"

@@ -92,7 +92,8 @@ want="case_id ruleset recommendations "
 n=$(grep -o '"id":"' "$tmp/out" | wc -l)
 i=0
 while [ "$i" -lt "$n" ]; do
-    want="${want}id kind level summary detail evidence fired_by missing "
+    # (issue 10: and the decision on it, null when there is none)
+    want="${want}id kind level summary detail evidence fired_by missing decision "
     i=$((i + 1))
 done
 check json_keys_exact test "$keys" = "$want"

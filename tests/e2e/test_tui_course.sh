@@ -51,6 +51,8 @@ tl_wait_detail E-1 3 || tl_notok first_case
 tl_wait 'FU-OVERDUE' 3 && tl_ok overdue_recommended || tl_notok overdue_recommended
 tl_keys Tab
 tl_keys End PPage
+# (the review section under it grew with issue 10: up to two pages up)
+tl_wait 'Course (C: add, edit, remove)' 2 || tl_keys PPage
 tl_wait 'Course (C: add, edit, remove)' 3 && tl_ok detail_course_heading ||
     tl_notok detail_course_heading "$(tl_screen | grep -i course | head -n 2)"
 tl_keys End

@@ -363,9 +363,11 @@ int sq_chain_fill(imt_backend *st)
 
 int sq_chain_setup(imt_backend *st)
 {
+    /* the columns rows.c's sq_audit_add_row fills, and the chain's own */
     static const char *const ours[] = { "seq", "time", "user", "case_id", "field",
                                         "old_value", "new_value", "source", "comment",
-                                        "ruleset", "snapshot", "row_hash", "hash" };
+                                        "ruleset", "snapshot", "rule_id", "fired_by",
+                                        "full_name", "row_hash", "hash" };
     sqlite3_stmt *q;
     st->chain_in_c = false;
     int rc = sqlite3_prepare_v2(st->db, "SELECT name, dflt_value, hidden FROM "

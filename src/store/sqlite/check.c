@@ -131,7 +131,7 @@ static void cross_report(void *vctx, int field, const char *msg)
 static int check_rows(imt_backend *st, checker *ck)
 {
     sbuf b = { 0 };
-    sb_add(&b, "SELECT %s FROM cases ORDER BY id", st->cols);
+    sb_add(&b, "SELECT %s FROM cases ORDER BY id", st->read_cols);
     if (b.oom)
         return sq_set_err(st, STORE_ERROR, "out of memory");
     sqlite3_stmt *q;
@@ -139,6 +139,11 @@ static int check_rows(imt_backend *st, checker *ck)
     sb_free(&b);
     if (rc != SQLITE_OK)
         return sq_fail(st, rc, "reading cases");
+    /* The decision states are an index the store keeps: each must be what
+     * the case's recommendations and decisions give, under the rule set
+     * they were computed for (this program's, once a writable open has
+     * recomputed them). */
+    bool states = sq_states_uptodate(st) == 1;
     imt_case c, d;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         char idb[160];
@@ -175,6 +180,12 @@ static int check_rows(imt_backend *st, checker *ck)
                     (long long)sqlite3_column_int64(q, IMT_F_COUNT), d.alk_discordant);
         cross_ctx x = { ck, id };
         imt_case_crosscheck(&c, cross_report, &x);
+        int state;
+        if (states && sq_case_state(st, &c, false, &state, NULL, 0) == STORE_OK &&
+            state != c.decision_state)
+            problem(ck, "case '%s': decision_state is %d but its recommendations and "
+                        "decisions give %d (%s)", id, c.decision_state, state,
+                    review_dstate_names[state]);
         imt_case_clear(&c);
         imt_case_clear(&d);
     }
@@ -829,15 +840,15 @@ static int check_counts_search(imt_backend *st, checker *ck)
     }
     long long bad = one_int(st,
         "SELECT count(*) FROM ("
-        "SELECT sort_site, sort_alk, sort_outcome, sort_review, count(*) FROM cases "
-        "GROUP BY 1, 2, 3, 4 EXCEPT SELECT sort_site, sort_alk, sort_outcome, sort_review, n "
-        "FROM case_counts WHERE n <> 0) ", &rc);
+        "SELECT sort_site, sort_alk, sort_outcome, sort_review, decision_state, count(*) "
+        "FROM cases GROUP BY 1, 2, 3, 4, 5 EXCEPT SELECT sort_site, sort_alk, sort_outcome, "
+        "sort_review, decision_state, n FROM case_counts WHERE n <> 0) ", &rc);
     if (rc == SQLITE_OK)
         bad += one_int(st,
             "SELECT count(*) FROM ("
-            "SELECT sort_site, sort_alk, sort_outcome, sort_review, n FROM case_counts "
-            "WHERE n <> 0 EXCEPT SELECT sort_site, sort_alk, sort_outcome, sort_review, "
-            "count(*) FROM cases GROUP BY 1, 2, 3, 4)", &rc);
+            "SELECT sort_site, sort_alk, sort_outcome, sort_review, decision_state, n FROM "
+            "case_counts WHERE n <> 0 EXCEPT SELECT sort_site, sort_alk, sort_outcome, "
+            "sort_review, decision_state, count(*) FROM cases GROUP BY 1, 2, 3, 4, 5)", &rc);
     if (rc != SQLITE_OK)
         return sq_fail(st, rc, "checking the case counts");
     if (bad)

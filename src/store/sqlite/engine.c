@@ -288,7 +288,7 @@ int sq_bulk_start(imt_backend *st)
     if (!empty)
         return STORE_OK;
     sbuf b = { 0 };
-    sq_index_ddl(&b, "DROP INDEX");
+    sq_index_ddl_all(&b, "DROP INDEX");
     if (b.oom)
         return sq_set_err(st, STORE_ERROR, "out of memory");
     rc = sq_exec_sql(st, b.s, "preparing a bulk load");
@@ -309,7 +309,7 @@ static int bulk_finish(imt_backend *st)
     if (rc != STORE_OK)
         return rc;
     sbuf b = { 0 };
-    sq_index_ddl(&b, "CREATE INDEX");
+    sq_index_ddl_all(&b, "CREATE INDEX");
     /* Statistics for the planner: without them a filtered page sorted by
      * another column reads every case that passes the filter and sorts
      * them (0.3 s at a million); with them it walks the sort index from
@@ -414,6 +414,12 @@ static int sq_notify_fd(imt_backend *st)
     return -1;     /* no descriptor: the interface asks sq_data_version */
 }
 
+static void sq_set_full_name(imt_backend *st, const char *full_name)
+{
+    free(st->full_name);
+    st->full_name = full_name && *full_name ? strdup(full_name) : NULL;
+}
+
 const imt_store_ops imt_sqlite_ops = {
     .name = "SQLite",
     .open = sq_open,
@@ -456,6 +462,12 @@ const imt_store_ops imt_sqlite_ops = {
     .check_head = sq_check_head,
     .backup = sq_backup,
     .damage = sq_damage,
+    .set_full_name = sq_set_full_name,
+    .edit = sq_edit,
+    .review = sq_review,
+    .decide = sq_decide,
+    .decisions = sq_decisions,
+    .changes_since = sq_changes_since,
     .events_get = sq_events_get,
     .event_add = sq_event_insert,
     .event_remove = sq_event_delete,

@@ -186,6 +186,9 @@ int sq_course_refresh(imt_backend *st, const char *case_id)
         rc = read_events(st, case_id, &co);
     if (rc == STORE_OK)
         rc = sq_next_due_write(st, &c, &co);
+    /* the course rules (FU-OVERDUE on next_due among them) */
+    if (rc == STORE_OK)
+        rc = sq_case_touch(st, case_id, false);
     course_clear(&co);
     imt_case_clear(&c);
     return sq_edit_end(st, rc);
@@ -325,7 +328,12 @@ int sq_event_insert(imt_backend *st, const char *case_id, imt_event *e, const ch
     int rc = sq_edit_begin(st);
     if (rc != STORE_OK)
         return rc;
-    return sq_edit_end(st, insert_event(st, case_id, e, source));
+    rc = insert_event(st, case_id, e, source);
+    /* a saved change of the case: a new version (its decision state
+     * follows at once, and again with course_refresh) */
+    if (rc == STORE_OK)
+        rc = sq_case_touch(st, case_id, true);
+    return sq_edit_end(st, rc);
 }
 
 int sq_event_delete(imt_backend *st, const char *case_id, long long id, const char *source)
@@ -335,7 +343,10 @@ int sq_event_delete(imt_backend *st, const char *case_id, long long id, const ch
     int rc = sq_edit_begin(st);
     if (rc != STORE_OK)
         return rc;
-    return sq_edit_end(st, delete_event(st, case_id, id, source));
+    rc = delete_event(st, case_id, id, source);
+    if (rc == STORE_OK)
+        rc = sq_case_touch(st, case_id, true);
+    return sq_edit_end(st, rc);
 }
 
 int sq_event_update(imt_backend *st, const char *case_id, long long id, const imt_event *e,
@@ -346,7 +357,10 @@ int sq_event_update(imt_backend *st, const char *case_id, long long id, const im
     int rc = sq_edit_begin(st);
     if (rc != STORE_OK)
         return rc;
-    return sq_edit_end(st, update_event(st, case_id, id, e, source));
+    rc = update_event(st, case_id, id, e, source);
+    if (rc == STORE_OK)
+        rc = sq_case_touch(st, case_id, true);
+    return sq_edit_end(st, rc);
 }
 
 int sq_course_edit(imt_backend *st, const char *case_id, int op, long long id,
@@ -427,6 +441,10 @@ int sq_course_edit(imt_backend *st, const char *case_id, int op, long long id,
     }
     if (rc == STORE_OK)
         rc = sq_next_due_write(st, &c, &after);
+    /* a saved change of the case: a new version, its decision state
+     * from the new course */
+    if (rc == STORE_OK)
+        rc = sq_case_touch(st, case_id, true);
     course_clear(&before);
     course_clear(&after);
     imt_case_clear(&c);
@@ -656,5 +674,13 @@ int sq_set_schedule(imt_backend *st, const fu_schedule *s, char *note, size_t n)
     if (note && n)
         snprintf(note, n, "the follow-up schedule changed: next_due of %ld case%s "
                  "recomputed", changed, changed == 1 ? "" : "s");
+    /* FU-OVERDUE reads next_due: the decision states follow (a writer
+     * holding the lock only puts that off to the next open) */
+    if (changed) {
+        long nst = 0;
+        rc = sq_recompute_states(st, true, &nst);
+        if (rc != STORE_OK && rc != STORE_BUSY && rc != STORE_INTERRUPTED)
+            return rc;
+    }
     return STORE_OK;
 }

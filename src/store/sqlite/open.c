@@ -20,12 +20,18 @@ static int prepare_all(imt_backend *st)
     if (b.oom)
         return sq_set_err(st, STORE_ERROR, "out of memory");
     st->cols = b.s;
+    sbuf r = { 0 };
+    sb_add(&r, "%s, version, decision_state, review_comment, signer_name", st->cols);
+    if (r.oom)
+        return sq_set_err(st, STORE_ERROR, "out of memory");
+    st->read_cols = r.s;
 
     /* the NCOLS values of the case (sq_bind_case) and next_due */
     sbuf q = { 0 };
     int rc = STORE_OK;
-    sb_add(&q, "INSERT INTO cases (%s) VALUES (", st->cols);
-    for (int i = 1; i <= NLOAD; i++)
+    /* ?NLOAD+1 is the decision state (decisions.c) */
+    sb_add(&q, "INSERT INTO cases (%s, decision_state) VALUES (", st->cols);
+    for (int i = 1; i <= NLOAD + 1; i++)
         sb_add(&q, "%s?%d", i > 1 ? ", " : "", i);
     sb_add(&q, ")");
     if (q.oom || (rc = prepare(st, &st->q[Q_INSERT], q.s)) != STORE_OK)
@@ -38,24 +44,41 @@ static int prepare_all(imt_backend *st)
     for (int i = 2; i <= NCOLS; i++)
         sb_add(&q, "%s%s = ?%d", i > 2 ? ", " : "",
                i <= IMT_F_COUNT ? imt_fields[i - 1].name : "alk_discordant", i);
-    sb_add(&q, " WHERE case_id = ?1");
+    /* every saved change is a new version of the case */
+    sb_add(&q, ", version = version + 1 WHERE case_id = ?1");
     if (q.oom || (rc = prepare(st, &st->q[Q_UPDATE], q.s)) != STORE_OK)
         goto out;
     sb_free(&q);
 
-    sb_add(&q, "SELECT %s FROM cases WHERE case_id = ?1", st->cols);
+    sb_add(&q, "SELECT %s FROM cases WHERE case_id = ?1", st->read_cols);
     if (q.oom || (rc = prepare(st, &st->q[Q_GET], q.s)) != STORE_OK)
         goto out;
     sb_free(&q);
 
     static const struct { int id; const char *sql; } fixed[] = {
         { Q_AUDIT, "INSERT INTO audit (time, user, case_id, field, old_value, new_value, "
-                   "source, comment, ruleset, snapshot, row_hash, hash) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)" },
+                   "source, comment, ruleset, snapshot, rule_id, fired_by, full_name, "
+                   "row_hash, hash) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)" },
         { Q_AUDIT_LAST, "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1" },
         { Q_EXISTS, "SELECT 1 FROM cases WHERE case_id = ?1" },
-        { Q_REVIEW, "UPDATE cases SET review_status = ?2, reviewer = ?3, reviewed_at = ?4 "
-                    "WHERE case_id = ?1" },
+        { Q_REVIEW, "UPDATE cases SET review_status = ?2, reviewer = ?3, reviewed_at = ?4, "
+                    "review_comment = ?5, signer_name = ?6, decision_state = ?7, "
+                    "version = version + 1 WHERE case_id = ?1" },
+        { Q_DECISIONS, "SELECT rule_id, ruleset, decision, reason, comment, fired_by, user, "
+                       "time FROM decisions WHERE case_id = ?1 ORDER BY rule_id, seq" },
+        { Q_DECIDE, "INSERT INTO decisions (case_id, rule_id, ruleset, decision, reason, "
+                    "comment, fired_by, user, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)" },
+        { Q_BUMP, "UPDATE cases SET version = version + ?3, decision_state = ?2 "
+                  "WHERE case_id = ?1" },
+        { Q_SETSTATE, "UPDATE cases SET decision_state = ?2 WHERE id = ?1" },
+        { Q_LAST_CHANGE, "SELECT user, time FROM audit WHERE case_id = ?1 "
+                         "ORDER BY seq DESC LIMIT 1" },
+        { Q_LAST_FIELD, "SELECT user, time FROM audit WHERE case_id = ?1 AND field = ?2 "
+                        "ORDER BY seq DESC LIMIT 1" },
+        { Q_META_GET, "SELECT value FROM meta WHERE key = ?1" },
+        { Q_META_SET, "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+                      "ON CONFLICT (key) DO UPDATE SET value = excluded.value" },
         { Q_BEGIN, "BEGIN IMMEDIATE" },
         { Q_COMMIT, "COMMIT" },
         { Q_ROLLBACK, "ROLLBACK" },
@@ -109,6 +132,9 @@ static void sq_free(imt_backend *st)
     if (st->db)
         sqlite3_close(st->db);
     free(st->cols);
+    free(st->read_cols);
+    free(st->rres);
+    free(st->full_name);
     free(st->user);
     free(st->path);
     free(st);
@@ -470,6 +496,24 @@ imt_backend *sq_open(const char *path, unsigned flags, const char *user,
         prepare_all(st) != STORE_OK) {
         snprintf(err, errn, "%s", st->err);
         goto fail;
+    }
+    if (!(st->rres = calloc(1, sizeof *st->rres))) {
+        snprintf(err, errn, "out of memory");
+        goto fail;
+    }
+    /* The decision states follow the rule set: computed under another
+     * version (or none yet), they are recomputed now, in one pass. */
+    if (!sq_is_readonly(st)) {
+        /* Another writer holding the lock past the busy timeout only
+         * puts it off to the next open: the states are an index of the
+         * decisions, never data (check compares them). */
+        long n = 0;
+        int rrc = sq_states_current(st) == 0 ? sq_recompute_states(st, false, &n)
+                                              : sq_states_day(st);
+        if (rrc != STORE_OK && rrc != STORE_BUSY && rrc != STORE_INTERRUPTED) {
+            snprintf(err, errn, "%s: %s", path, st->err);
+            goto fail;
+        }
     }
     st->err[0] = '\0';
     return st;

@@ -6,8 +6,9 @@
 /* ---- filters, counting, paging ------------------------------------------- */
 
 /* " AND ..." for the filter's value masks: fixed fragments chosen by
- * mask bits (the integers are positions in the dictionary's lists).
- * The columns are the sort_ keys, which case_counts has too. */
+ * mask bits (the integers are positions in the dictionary's lists, or
+ * decision states).  The columns are the sort_ keys and decision_state,
+ * which case_counts has too. */
 static void masks_sql(sbuf *b, const imt_filter *f)
 {
     static const struct { imt_sort_key key; int n; } kinds[FILTER_NKINDS] = {
@@ -19,9 +20,28 @@ static void masks_sql(sbuf *b, const imt_filter *f)
     };
     if (!f)
         return;
+    if (f->decision_mask) {
+        /* undecided = no current decision (stale ones included), stale,
+         * decided: the stored state's values (core/review.h) */
+        bool st_[DSTATE_N] = { false };
+        if (f->decision_mask & (1u << FDEC_UNDECIDED))
+            st_[DSTATE_UNDECIDED] = st_[DSTATE_STALE] = true;
+        if (f->decision_mask & (1u << FDEC_STALE))
+            st_[DSTATE_STALE] = true;
+        if (f->decision_mask & (1u << FDEC_DECIDED))
+            st_[DSTATE_DECIDED] = true;
+        sb_add(b, " AND decision_state IN (");
+        int any = 0;
+        for (int i = 0; i < DSTATE_N; i++)
+            if (st_[i])
+                sb_add(b, "%s%d", any++ ? ", " : "", i);
+        if (!any)
+            sb_add(b, "-1");
+        sb_add(b, ")");
+    }
     for (int k = 0; k < FILTER_NKINDS; k++) {
-        if (k == FILTER_FOLLOWUP)
-            continue;
+        if (k == FILTER_FOLLOWUP || k == FILTER_DECISION)
+            continue;           /* filter_sql: a date range; above */
         unsigned mask = *filter_mask((imt_filter *)f, (imt_filter_kind)k);
         if (!mask)
             continue;
@@ -36,13 +56,18 @@ static void masks_sql(sbuf *b, const imt_filter *f)
     }
 }
 
-/* A part of the filter case_counts cannot answer: the value masks beyond
- * its four cells' (none today) or the follow-up worklist (a date range
- * of next_due). */
+/* The part of the filter case_counts cannot answer: the follow-up
+ * worklist (a date range of next_due). */
+static bool beyond_cells(const imt_filter *f)
+{
+    return f && f->followup_mask;
+}
+
+/* Any part of the filter but the search. */
 static bool has_masks(const imt_filter *f)
 {
     return f && (f->site_mask || f->alk_mask || f->outcome_mask || f->status_mask ||
-                 f->followup_mask);
+                 f->decision_mask || beyond_cells(f));
 }
 
 /* " AND ..." for the whole filter: the masks, the bound search text
@@ -138,7 +163,7 @@ long sq_count(imt_backend *st, const imt_filter *f)
     if (p.set && !has_masks(f))
         return sq_search_count(p.set);
     sbuf b = { 0 };
-    if (!p.set && !st->bulk && !(f && f->followup_mask)) {
+    if (!p.set && !st->bulk && !beyond_cells(f)) {
         sb_add(&b, "SELECT coalesce(sum(n), 0) FROM case_counts WHERE 1");
         masks_sql(&b, f);
     } else {        /* (a bulk load counts its cases at the end; the
@@ -373,7 +398,7 @@ int sq_page(imt_backend *st, const imt_filter *f, imt_sort s,
         return STORE_ERROR;
     }
     sbuf b = { 0 };
-    ordered_sql(&b, st->cols, f, &p, s, op, back);
+    ordered_sql(&b, st->read_cols, f, &p, s, op, back);
     sb_add(&b, " LIMIT %d", n);
     sqlite3_stmt *q;
     int rc = prepare_filtered(st, &b, f, &p, &q);
@@ -444,7 +469,7 @@ int sq_foreach(imt_backend *st, const imt_filter *f, imt_sort s,
     if (plan(st, f, &p) != STORE_OK)
         return STORE_ERROR;
     sbuf b = { 0 };
-    ordered_sql(&b, st->cols, f, &p, s, NULL, false);
+    ordered_sql(&b, st->read_cols, f, &p, s, NULL, false);
     sqlite3_stmt *q;
     int rc = prepare_filtered(st, &b, f, &p, &q);
     sb_free(&b);
@@ -536,7 +561,7 @@ void *sq_walk_open(imt_backend *st, const imt_filter *f, const int *fields, int 
     sbuf b = { 0 };
     if (w->qe) {
         /* every column, by case_id: the events follow in the same order */
-        sb_add(&b, "SELECT %s", st->cols);
+        sb_add(&b, "SELECT %s", st->read_cols);
     } else {
         sb_add(&b, "SELECT ");
         for (int i = 0; i < nf; i++) {
@@ -677,7 +702,7 @@ int sq_foreach_by_key(imt_backend *st, const imt_filter *f,
                                    NULL, NULL, NULL, NULL);
         return STORE_ERROR;
     }
-    sb_add(&b, "SELECT %s", st->cols);
+    sb_add(&b, "SELECT %s", st->read_cols);
     from_sql(&b, &p);
     sb_add(&b, " WHERE 1");
     filter_sql(&b, f);
@@ -706,9 +731,9 @@ int sq_audit_foreach(imt_backend *st, const char *case_id,
     sqlite3_stmt *q;
     const char *sql = case_id
         ? "SELECT seq, time, user, case_id, field, old_value, new_value, source, comment, "
-          "ruleset FROM audit WHERE case_id = ?1 ORDER BY seq"
+          "ruleset, rule_id, fired_by, full_name FROM audit WHERE case_id = ?1 ORDER BY seq"
         : "SELECT seq, time, user, case_id, field, old_value, new_value, source, comment, "
-          "ruleset FROM audit ORDER BY seq";
+          "ruleset, rule_id, fired_by, full_name FROM audit ORDER BY seq";
     int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
     if (rc != SQLITE_OK)
         return sq_fail(st, rc, "reading the audit trail");
@@ -722,6 +747,8 @@ int sq_audit_foreach(imt_backend *st, const char *case_id,
             .field = col_text(q, 4), .old_value = col_text(q, 5),
             .new_value = col_text(q, 6), .source = col_text(q, 7),
             .comment = col_text(q, 8), .ruleset = col_text(q, 9),
+            .rule_id = col_text(q, 10), .fired_by = col_text(q, 11),
+            .full_name = col_text(q, 12),
         };
         if ((ret = cb(ctx, &a)) != 0)
             break;

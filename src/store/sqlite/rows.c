@@ -164,6 +164,26 @@ static int load_row(const row_src *r, imt_case *c)
     c->alk_discordant = r_int(r, IMT_F_COUNT) ? 1 : 0;
     if (r_type(r, NCOLS) == SQLITE_TEXT && r_bytes(r, NCOLS) == 10)
         memcpy(c->next_due, r_text(r, NCOLS), 11);
+    /* What the store keeps beside the dictionary, when the row has it
+     * (st->read_cols). */
+    if (r->s && sqlite3_column_count(r->s) >= r->base + NLOAD + NEXTRA) {
+        c->version = sqlite3_column_int64(r->s, r->base + NLOAD);
+        c->decision_state = sqlite3_column_int(r->s, r->base + NLOAD + 1);
+        for (int k = 0; k < 2; k++) {
+            const unsigned char *t = sqlite3_column_text(r->s, r->base + NLOAD + 2 + k);
+            if (!t)
+                continue;
+            char *d = strdup((const char *)t);
+            if (!d) {
+                imt_case_clear(c);
+                return -1;
+            }
+            if (k == 0)
+                c->review_comment = d;
+            else
+                c->signer_name = d;
+        }
+    }
     return 0;
 }
 
@@ -230,30 +250,41 @@ void sq_normalise(imt_case *c)
 /* An audit row; snapshot (NULL for most rows) is the JSON object of a
  * new case's values (sq_case_snapshot).  Its hashes are computed here
  * (chain.c), or by the chain's trigger when they cannot be. */
-int sq_audit_add_snap(imt_backend *st, const char *case_id, const char *field,
-                          const char *oldv, const char *newv, const char *source,
-                          const char *comment, const char *ruleset, const char *snapshot)
+int sq_audit_add_row(imt_backend *st, const sq_audit_row *r)
 {
+    /* the columns of Q_AUDIT, in its parameters' order (?1 ..) */
     static const char *const names[] = { "time", "user", "case_id", "field", "old_value",
                                          "new_value", "source", "comment", "ruleset",
-                                         "snapshot" };
-    const char *vals[] = { sq_now_utc(st), st->user, case_id, field, oldv, newv,
-                           source ? source : "edit", comment, ruleset, snapshot };
+                                         "snapshot", "rule_id", "fired_by", "full_name" };
+    enum { NV = sizeof names / sizeof names[0] };
+    const char *vals[NV] = { sq_now_utc(st), st->user, r->case_id, r->field, r->oldv, r->newv,
+                             r->source ? r->source : "edit", r->comment, r->ruleset,
+                             r->snapshot, r->rule_id, r->fired_by, r->full_name };
     char rh[65], h[65];
-    int crc = sq_chain_next(st, names, vals, 10, rh, h);
+    int crc = sq_chain_next(st, names, vals, NV, rh, h);
     if (crc < 0)
         return crc;
     sqlite3_stmt *s = st->q[Q_AUDIT];
-    for (int i = 0; i < 10; i++)
+    for (int i = 0; i < NV; i++)
         sqlite3_bind_text(s, i + 1, vals[i], -1, SQLITE_STATIC);   /* NULL binds NULL */
     if (crc == STORE_OK) {
-        sqlite3_bind_text(s, 11, rh, 64, SQLITE_STATIC);
-        sqlite3_bind_text(s, 12, h, 64, SQLITE_STATIC);
+        sqlite3_bind_text(s, NV + 1, rh, 64, SQLITE_STATIC);
+        sqlite3_bind_text(s, NV + 2, h, 64, SQLITE_STATIC);
     }
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     return rc == SQLITE_DONE ? STORE_OK : sq_fail(st, rc, "writing the audit trail");
+}
+
+int sq_audit_add_snap(imt_backend *st, const char *case_id, const char *field,
+                          const char *oldv, const char *newv, const char *source,
+                          const char *comment, const char *ruleset, const char *snapshot)
+{
+    sq_audit_row r = { .case_id = case_id, .field = field, .oldv = oldv, .newv = newv,
+                       .source = source, .comment = comment, .ruleset = ruleset,
+                       .snapshot = snapshot };
+    return sq_audit_add_row(st, &r);
 }
 
 int sq_audit_add(imt_backend *st, const char *case_id, const char *field,

@@ -141,6 +141,16 @@ void sq_index_ddl(sbuf *b, const char *verb)
            create ? " ON cases(sort_next_due, case_id)" : "");
 }
 
+/* sq_index_ddl and the index of the decision state (schema version 4):
+ * what a bulk load drops and builds again. */
+void sq_index_ddl_all(sbuf *b, const char *verb)
+{
+    bool create = strcmp(verb, "CREATE INDEX") == 0;
+    sq_index_ddl(b, verb);
+    sb_add(b, "%s cases_decision%s;\n", verb,
+           create ? " ON cases(decision_state, case_id)" : "");
+}
+
 static char *cases_ddl(void)
 {
     sbuf b = { 0 };
@@ -346,6 +356,59 @@ static int migrate_v3(imt_backend *st)
     return ret == STORE_OK ? sq_chain_fill(st) : ret;
 }
 
+/* Version 4: review (issue 10).  Cases gain their version, decision state
+ * (0 decided, 1 undecided, 2 stale: core/review.h; recomputed at the next
+ * writable open, see decisions.c), the latest review comment and the
+ * signer's full name; decisions get an append-only table; audit rows gain
+ * the rule, the facts that fired it and the signer's full name (the hash
+ * chain covers new columns by itself, leaving NULLs out). */
+static int migrate_v4(imt_backend *st)
+{
+    sbuf b = { 0 };
+    sb_add(&b,
+        "ALTER TABLE cases ADD COLUMN version INTEGER NOT NULL DEFAULT 1 "
+        "CONSTRAINT ck_version CHECK (typeof(version) = 'integer' AND version >= 1);\n"
+        "ALTER TABLE cases ADD COLUMN decision_state INTEGER NOT NULL DEFAULT 1 "
+        "CONSTRAINT ck_decision_state CHECK (decision_state = 0 OR decision_state = 1 "
+        "OR decision_state = 2);\n"
+        "ALTER TABLE cases ADD COLUMN review_comment TEXT;\n"
+        "ALTER TABLE cases ADD COLUMN signer_name TEXT;\n"
+        "CREATE INDEX cases_decision ON cases(decision_state, case_id);\n"
+        "CREATE TABLE decisions (\n"
+        "  seq INTEGER PRIMARY KEY,\n"
+        "  case_id TEXT NOT NULL REFERENCES cases(case_id),\n"
+        "  rule_id TEXT NOT NULL CHECK (length(rule_id) BETWEEN 1 AND 39),\n"
+        "  ruleset TEXT NOT NULL,\n"
+        "  decision TEXT NOT NULL CHECK (decision = 'accept' OR decision = 'override'),\n"
+        "  reason TEXT CHECK ((decision = 'accept' AND reason IS NULL) OR "
+        "(decision = 'override' AND (");
+    for (int i = 0; review_reason_values[i]; i++)
+        sb_add(&b, "%sreason = '%s'", i ? " OR " : "", review_reason_values[i]);
+    sb_add(&b, "))),\n"
+        "  comment TEXT,\n"
+        "  fired_by TEXT NOT NULL,\n"
+        "  user TEXT NOT NULL,\n"
+        "  time TEXT NOT NULL\n"
+        ");\n"
+        "CREATE INDEX decisions_case ON decisions(case_id, rule_id, seq);\n"
+        "CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions BEGIN\n"
+        "  SELECT RAISE(ABORT, 'decisions are append-only: they cannot be changed');\n"
+        "END;\n"
+        "CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions BEGIN\n"
+        "  SELECT RAISE(ABORT, 'decisions are append-only: they cannot be deleted');\n"
+        "END;\n"
+        "ALTER TABLE audit ADD COLUMN rule_id TEXT;\n"
+        "ALTER TABLE audit ADD COLUMN fired_by TEXT;\n"
+        "ALTER TABLE audit ADD COLUMN full_name TEXT;\n");
+    if (b.oom) {
+        sb_free(&b);
+        return sq_set_err(st, STORE_ERROR, "out of memory");
+    }
+    int rc = sq_exec_sql(st, b.s, "adding review, versions and decisions");
+    sb_free(&b);
+    return rc;
+}
+
 /* Version 5 (issue 14): the course.  Table events (one row per event, the
  * columns of the events CSV, with the vocabularies of core/events.h as
  * CHECKs), the derived cases.next_due with its sort key and index, and
@@ -435,6 +498,7 @@ static const struct {
     { 1, migrate_v1 },
     { 2, migrate_v2 },
     { 3, migrate_v3 },
+    { 4, migrate_v4 },
     { 5, migrate_v5 },
     { 6, sq_migrate_v6 },      /* case counts and the search index (search.c) */
 };
@@ -469,6 +533,47 @@ int sq_count_objects(imt_backend *st, long *n)
     return STORE_OK;
 }
 
+/* Whether the cases table has a column (PRAGMA table_info). */
+static int has_column(imt_backend *st, const char *table, const char *col, bool *yes)
+{
+    sqlite3_stmt *q;
+    *yes = false;
+    int rc = sqlite3_prepare_v2(st->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2",
+                                -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sq_fail(st, rc, "reading the schema");
+    sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, col, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    *yes = rc == SQLITE_ROW;
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail(st, rc, "reading the schema");
+}
+
+/* Version 4 (review) and 5 (course) were written side by side: a file
+ * made by a program that had 5 but not 4 says version 5 without the
+ * review columns.  They are added then (migrate_v4 is additive), in one
+ * transaction; read-only, the message says how. */
+static int repair_v4(imt_backend *st)
+{
+    bool yes;
+    int rc = has_column(st, "cases", "decision_state", &yes);
+    if (rc != STORE_OK || yes)
+        return rc;
+    if (sq_is_readonly(st))
+        return sq_set_err(st, STORE_ERROR, "the database lacks the review columns of schema "
+                          "version 4; open it once without --readonly to add them");
+    if ((rc = sq_exec_sql(st, "BEGIN IMMEDIATE", "adding the review columns")) != STORE_OK)
+        return rc;
+    if ((rc = has_column(st, "cases", "decision_state", &yes)) == STORE_OK && !yes)
+        rc = migrate_v4(st);
+    if (rc == STORE_OK)
+        rc = sq_exec_sql(st, "COMMIT", "adding the review columns");
+    if (rc != STORE_OK)
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
 int sq_migrate(imt_backend *st, const char *path)
 {
     int v = 0;
@@ -481,7 +586,7 @@ int sq_migrate(imt_backend *st, const char *path)
                        "upgrade imtreview", v, STORE_SCHEMA_VERSION);
     if (v == STORE_SCHEMA_VERSION) {
         st->version = v;
-        return STORE_OK;
+        return repair_v4(st);
     }
     if (sq_is_readonly(st)) {
         if (v == 0)
@@ -514,6 +619,15 @@ int sq_migrate(imt_backend *st, const char *path)
                          "but no imtreview schema version); not touching it", path);
             goto fail;
         }
+    }
+    /* A file that says 4 or more without the review columns (repair_v4):
+     * they first, the later versions build on them. */
+    if (v >= 4) {
+        bool yes;
+        if ((rc = has_column(st, "cases", "decision_state", &yes)) != STORE_OK)
+            goto fail;
+        if (!yes && (rc = migrate_v4(st)) != STORE_OK)
+            goto fail;
     }
     for (size_t i = 0; i < sizeof migrations / sizeof migrations[0]; i++) {
         if (migrations[i].version <= v)

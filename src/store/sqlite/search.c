@@ -2,9 +2,9 @@
  * the counts of cases per filter cell and the search index (schema
  * version 6), and the set of cases a search text matches.
  *
- * Counts.  case_counts holds, for each combination of the four filter
- * columns (their sort_ keys: site, ALK status, outcome, review state),
- * how many cases have it.  Plain SQL triggers keep it right whoever
+ * Counts.  case_counts holds, for each combination of the five filter
+ * columns (the sort_ keys of site, ALK status, outcome, review state,
+ * and the decision state), how many cases have it.  Plain SQL triggers keep it right whoever
  * writes (another program's connection too), so "N of M cases" for any
  * filter without a search is a sum over at most a few hundred rows,
  * never a scan of the cases.
@@ -171,42 +171,43 @@ void sq_sql_search_text(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 /* ---- schema version 6 --------------------------------------------------------- */
 
-/* The cell of a case is its four filter columns' sort keys (schema.c:
- * sort_<name>, never NULL), so a filter's mask part reads the same on
- * case_counts as on cases. */
+/* The cell of a case is its filter columns (schema.c's sort_<name> keys
+ * and decision_state, never NULL), named as in cases, so a filter's SQL
+ * reads the same on case_counts as on cases. */
 static const char counts_table_ddl[] =
     "CREATE TABLE IF NOT EXISTS case_counts (\n"
     "  sort_site INTEGER NOT NULL,\n"
     "  sort_alk INTEGER NOT NULL,\n"
     "  sort_outcome INTEGER NOT NULL,\n"
     "  sort_review INTEGER NOT NULL,\n"
+    "  decision_state INTEGER NOT NULL,\n"
     "  n INTEGER NOT NULL,\n"
-    "  PRIMARY KEY (sort_site, sort_alk, sort_outcome, sort_review)\n"
+    "  PRIMARY KEY (sort_site, sort_alk, sort_outcome, sort_review, decision_state)\n"
     ") WITHOUT ROWID;\n";
+
+#define CELL "sort_site, sort_alk, sort_outcome, sort_review, decision_state"
+#define CELL_OLD "OLD.sort_site, OLD.sort_alk, OLD.sort_outcome, OLD.sort_review, " \
+                 "OLD.decision_state"
+#define CELL_NEW "NEW.sort_site, NEW.sort_alk, NEW.sort_outcome, NEW.sort_review, " \
+                 "NEW.decision_state"
 
 static const char counts_fill_sql[] =
     "DELETE FROM case_counts;\n"
-    "INSERT INTO case_counts SELECT sort_site, sort_alk, sort_outcome, sort_review, count(*) "
-    "FROM cases GROUP BY 1, 2, 3, 4;\n";
+    "INSERT INTO case_counts SELECT " CELL ", count(*) FROM cases GROUP BY 1, 2, 3, 4, 5;\n";
 
 static const char counts_insert_trigger[] =
     "CREATE TRIGGER IF NOT EXISTS case_counts_insert AFTER INSERT ON cases BEGIN\n"
-    "  INSERT INTO case_counts VALUES (NEW.sort_site, NEW.sort_alk, NEW.sort_outcome, "
-    "NEW.sort_review, 1) ON CONFLICT DO UPDATE SET n = n + 1;\n"
+    "  INSERT INTO case_counts VALUES (" CELL_NEW ", 1) ON CONFLICT DO UPDATE SET n = n + 1;\n"
     "END;\n";
 
 static const char counts_other_triggers[] =
     "CREATE TRIGGER IF NOT EXISTS case_counts_delete AFTER DELETE ON cases BEGIN\n"
-    "  UPDATE case_counts SET n = n - 1 WHERE (sort_site, sort_alk, sort_outcome, sort_review) = "
-    "(OLD.sort_site, OLD.sort_alk, OLD.sort_outcome, OLD.sort_review);\n"
+    "  UPDATE case_counts SET n = n - 1 WHERE (" CELL ") = (" CELL_OLD ");\n"
     "END;\n"
-    "CREATE TRIGGER IF NOT EXISTS case_counts_update AFTER UPDATE OF site, alk_status, outcome, review_status "
-    "ON cases WHEN (OLD.sort_site, OLD.sort_alk, OLD.sort_outcome, OLD.sort_review) IS NOT "
-    "(NEW.sort_site, NEW.sort_alk, NEW.sort_outcome, NEW.sort_review) BEGIN\n"
-    "  UPDATE case_counts SET n = n - 1 WHERE (sort_site, sort_alk, sort_outcome, sort_review) = "
-    "(OLD.sort_site, OLD.sort_alk, OLD.sort_outcome, OLD.sort_review);\n"
-    "  INSERT INTO case_counts VALUES (NEW.sort_site, NEW.sort_alk, NEW.sort_outcome, "
-    "NEW.sort_review, 1) ON CONFLICT DO UPDATE SET n = n + 1;\n"
+    "CREATE TRIGGER IF NOT EXISTS case_counts_update AFTER UPDATE OF site, alk_status, outcome, "
+    "review_status, decision_state ON cases WHEN (" CELL_OLD ") IS NOT (" CELL_NEW ") BEGIN\n"
+    "  UPDATE case_counts SET n = n - 1 WHERE (" CELL ") = (" CELL_OLD ");\n"
+    "  INSERT INTO case_counts VALUES (" CELL_NEW ", 1) ON CONFLICT DO UPDATE SET n = n + 1;\n"
     "END;\n";
 
 static const char search_table_ddl[] =
@@ -275,11 +276,15 @@ static int cell_key(int v, int n)
     return v >= 0 && v < n ? v : n;
 }
 
-void sq_bulk_count(imt_backend *st, const imt_case *c, int delta)
+void sq_bulk_count(imt_backend *st, const imt_case *c, int dstate, int delta)
 {
     int s = cell_key(c->site, SITE_N), a = cell_key(c->alk_status, ALK_N),
         o = cell_key(c->outcome, OUT_N), r = cell_key(c->review_status, REV_N);
-    st->bulk_counts[s][a][o][r] += delta;
+    if (dstate < 0 || dstate >= DSTATE_N) {
+        st->bulk_counts_ok = false;          /* counted at the end instead */
+        return;
+    }
+    st->bulk_counts[s][a][o][r][dstate] += delta;
 }
 
 int sq_bulk_search_finish(imt_backend *st)
@@ -291,23 +296,25 @@ int sq_bulk_search_finish(imt_backend *st)
         rc = sq_exec_sql(st, "DELETE FROM case_counts", "counting the cases");
         sqlite3_stmt *q = NULL;
         if (rc == STORE_OK &&
-            sqlite3_prepare_v2(st->db, "INSERT INTO case_counts VALUES (?1, ?2, ?3, ?4, ?5)",
+            sqlite3_prepare_v2(st->db, "INSERT INTO case_counts VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                                -1, &q, NULL) != SQLITE_OK)
             rc = sq_fail(st, sqlite3_errcode(st->db), "counting the cases");
         for (int s = 0; s <= SITE_N && rc == STORE_OK; s++)
             for (int a = 0; a <= ALK_N && rc == STORE_OK; a++)
                 for (int o = 0; o <= OUT_N && rc == STORE_OK; o++)
-                    for (int r = 0; r <= REV_N && rc == STORE_OK; r++) {
-                        long n = st->bulk_counts[s][a][o][r];
-                        if (!n)
-                            continue;
-                        sqlite3_bind_int(q, 1, s);
-                        sqlite3_bind_int(q, 2, a);
-                        sqlite3_bind_int(q, 3, o);
-                        sqlite3_bind_int(q, 4, r);
-                        sqlite3_bind_int64(q, 5, n);
-                        rc = sq_exec1(st, q, "counting the cases");
-                    }
+                    for (int r = 0; r <= REV_N && rc == STORE_OK; r++)
+                        for (int d = 0; d < DSTATE_N && rc == STORE_OK; d++) {
+                            long n = st->bulk_counts[s][a][o][r][d];
+                            if (!n)
+                                continue;
+                            sqlite3_bind_int(q, 1, s);
+                            sqlite3_bind_int(q, 2, a);
+                            sqlite3_bind_int(q, 3, o);
+                            sqlite3_bind_int(q, 4, r);
+                            sqlite3_bind_int(q, 5, d);
+                            sqlite3_bind_int64(q, 6, n);
+                            rc = sq_exec1(st, q, "counting the cases");
+                        }
         sqlite3_finalize(q);
     }
     if (rc == STORE_OK)

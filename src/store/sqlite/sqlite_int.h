@@ -8,7 +8,10 @@
  *   schema.c  the schema, generated from the dictionary, and migrations
  *   chain.c   the audit trail's SHA-256 hash chain
  *   rows.c    cases <-> rows, audit rows
- *   cases.c   one case: get, insert, update, review
+ *   cases.c   one case: get, insert, update, edit, review
+ *   decisions.c  decisions on recommendations, the per-case decision state
+ *             (kept on every write, recomputed in one pass when the rule
+ *             set's version changes), the changes another session made
  *   query.c   filters, counts, keyset pages, walks, the audit read
  *   check.c   integrity check, the chain recomputed, the history replayed
  *   search.c  counts per filter cell, the search index, search sets
@@ -39,6 +42,18 @@
  * - Audit: append-only table, triggers refuse UPDATE and DELETE, and an
  *   INSERT that would replace an existing row (INSERT OR REPLACE deletes
  *   the old row without firing DELETE triggers; schema version 2).
+ * - Review (schema version 4): each case has a version (1 at its
+ *   creation, +1 for every saved change: an edit, an update, a review, a
+ *   decision), the latest review comment, the full name of who signed it
+ *   out and its decision state (core/review.h: decided, undecided,
+ *   stale), indexed with case_id for the --decision filter.  The state is
+ *   written with every change of the case (rules_evaluate on the new
+ *   values and the case's decisions: one indexed query), so a filter is a
+ *   seek, never a pass over the table; meta 'decision_ruleset' records the
+ *   rule set the states were computed under, and a writable open under
+ *   another rule set recomputes them all in one pass.  Decisions live in
+ *   their own append-only table (the latest per case and rule counts) and
+ *   in the audit trail (columns rule_id, fired_by, full_name).
  * - Events (schema version 5): table events, one row per event of a
  *   case's course, its columns those of the events CSV (date as given:
  *   a calendar date in `date` or days from diagnosis in `day`).  Every
@@ -59,6 +74,8 @@
 
 #include "store/backend.h"
 #include "store/sbuf.h"
+#include "core/review.h"
+#include "core/rules.h"
 #include "core/utf8.h"
 #include "core/events.h"
 #include "core/followup.h"
@@ -86,6 +103,8 @@
 #define STORE_BUSY_MS 5000
 #define NCOLS (IMT_F_COUNT + 1)     /* dictionary columns + alk_discordant */
 #define NLOAD (NCOLS + 1)           /* + next_due: what a read of a case loads */
+#define NEXTRA 4                    /* version, decision_state, review_comment,
+                                       signer_name (after the NLOAD: read_cols) */
 #define SORT_V1_KEYS (SORT_REVIEW + 1)  /* sort columns of schema version 1 */
 #define CHECK_REPORT_CAP 1000
 
@@ -99,6 +118,8 @@ enum {
     Q_INSERT, Q_UPDATE, Q_AUDIT, Q_GET, Q_EXISTS, Q_REVIEW,
     Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
     Q_UNINSERT, Q_ANY, Q_DATA_VERSION, Q_PENDING_ANY, Q_AUDIT_LAST,
+    Q_DECISIONS, Q_DECIDE, Q_BUMP, Q_LAST_CHANGE, Q_LAST_FIELD, Q_META_GET,
+    Q_META_SET, Q_SETSTATE,
     Q_EV_INSERT, Q_EV_DELETE, Q_EV_UPDATE, Q_EV_GET, Q_EV_ONE, Q_NEXT_DUE,
     Q_N
 };
@@ -106,6 +127,7 @@ enum {
 struct imt_backend {
     sqlite3 *db;
     char *user;
+    char *full_name;      /* the user's full name (GECOS), or NULL       */
     char *path;           /* the database file                           */
     bool journal_off_wal; /* a first fill runs with a rollback journal   */
     bool readonly;        /* asked for with STORE_OPEN_READONLY          */
@@ -124,6 +146,9 @@ struct imt_backend {
     void *interrupt_ctx;
     int last_rc;          /* SQLite code of the last failure             */
     char *cols;           /* "case_id, age_years, ..., alk_discordant"   */
+    char *read_cols;      /* cols + version, decision_state, review_comment,
+                             signer_name: what a read of a case selects */
+    rules_result *rres;   /* rules of the case being written (decisions.c) */
     sqlite3_stmt *q[Q_N];
     sqlite3_stmt *anchor[SORT_NKEYS];
     time_t now_t;
@@ -135,7 +160,7 @@ struct imt_backend {
      * table has columns this program does not fill) */
     bool chain_in_c;
     unsigned wgen;        /* bumped by each rollback of ours             */
-    long bulk_counts[SITE_N + 1][ALK_N + 1][OUT_N + 1][REV_N + 1];
+    long bulk_counts[SITE_N + 1][ALK_N + 1][OUT_N + 1][REV_N + 1][DSTATE_N];
     bool bulk_counts_ok;  /* bulk_counts hold the cases inserted         */
     char err[768];
     fu_schedule sched;    /* the follow-up schedule next_due is computed with */
@@ -165,6 +190,10 @@ int sq_insert(imt_backend *st, imt_case *c, const char *source);
 int sq_set_review(imt_backend *st, const char *case_id, int status, const char *comment, const char *ruleset);
 int sq_update(imt_backend *st, imt_case *c, const char *source, int *nchanged);
 int sq_update_fields(imt_backend *st, const imt_case *c, const int *fields, int nf, const char *source, int *nchanged);
+int sq_edit(imt_backend *st, const char *case_id, const store_edit_req *rq, store_edit_result *res);
+int sq_review(imt_backend *st, const store_review_req *rq, store_review_result *res);
+int sq_refuse_signed(imt_backend *st, const imt_case *c, const char *what);
+int sq_last_change(imt_backend *st, const char *case_id, const char *field, char *user, size_t un, char *when, size_t wn);
 bool sq_valid_id(const char *id);
 /* chain.c */
 int sq_chain_fill(imt_backend *st);
@@ -181,7 +210,7 @@ typedef struct sq_search_set sq_search_set;
 /* search.c */
 int sq_bulk_search_finish(imt_backend *st);
 int sq_bulk_search_start(imt_backend *st);
-void sq_bulk_count(imt_backend *st, const imt_case *c, int delta);
+void sq_bulk_count(imt_backend *st, const imt_case *c, int dstate, int delta);
 char *sq_fold_text(const char *s, size_t n);
 int sq_migrate_v6(imt_backend *st);
 void sq_search_close(imt_backend *st);
@@ -197,6 +226,29 @@ void sq_sql_search_text(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 /* check.c */
 int sq_check(imt_backend *st, void (*report)(void *ctx, const char *msg), void *ctx);
 int sq_check_head(imt_backend *st, void (*report)(void *ctx, const char *msg), void *ctx, store_audit_head *head);
+/* decisions.c */
+typedef struct {
+    char *rule_id, *ruleset, *comment, *user, *time;
+    int decision, reason;
+    int nfacts;
+    char *facts[RULES_MAX_FACTS];
+} sq_dec;
+typedef struct {
+    sq_dec *v;
+    int n, cap;
+} sq_decs;
+int sq_load_decisions(imt_backend *st, const char *case_id, sq_decs *out);
+void sq_decs_free(sq_decs *d);
+int sq_case_state(imt_backend *st, const imt_case *c, bool fresh, int *state, char *ids, size_t idsn);
+int sq_decide(imt_backend *st, const store_decide_req *rq, store_decide_result *res);
+int sq_decisions(imt_backend *st, const char *case_id, store_decision **out, int *n);
+int sq_changes_since(imt_backend *st, long long *mark, long cap, long *ncases, bool *more);
+int sq_states_current(imt_backend *st);
+int sq_states_uptodate(imt_backend *st);
+int sq_recompute_states(imt_backend *st, bool force, long *nchanged);
+char *sq_facts_json(const rule_rec *r);
+int sq_case_touch(imt_backend *st, const char *case_id, bool bump);
+int sq_states_day(imt_backend *st);
 /* events.c */
 #define EV_COLS "id, case_id, date, day, type, line, agent, intent, reason, response, extent, site, detail"
 int sq_events_get(imt_backend *st, const char *case_id, imt_course *out);
@@ -249,6 +301,12 @@ int sq_secret(imt_backend *st, unsigned char key[32]);
 /* rows.c */
 int sq_audit_add(imt_backend *st, const char *case_id, const char *field, const char *oldv, const char *newv, const char *source, const char *comment, const char *ruleset);
 int sq_audit_add_snap(imt_backend *st, const char *case_id, const char *field, const char *oldv, const char *newv, const char *source, const char *comment, const char *ruleset, const char *snapshot);
+/* An audit row with every column (NULL members bind NULL). */
+typedef struct {
+    const char *case_id, *field, *oldv, *newv, *source, *comment, *ruleset, *snapshot;
+    const char *rule_id, *fired_by, *full_name;
+} sq_audit_row;
+int sq_audit_add_row(imt_backend *st, const sq_audit_row *r);
 int sq_bind_case(imt_backend *st, sqlite3_stmt *s, const imt_case *c);
 int sq_enum_exact(const char *const *values, const char *s);
 bool sq_is_text(imt_ftype t);
@@ -260,6 +318,7 @@ void sq_normalise(imt_case *c);
 /* schema.c */
 int sq_count_objects(imt_backend *st, long *n);
 void sq_index_ddl(sbuf *b, const char *verb);
+void sq_index_ddl_all(sbuf *b, const char *verb);
 void sq_index_ddl_v1(sbuf *b, const char *verb);
 int sq_migrate(imt_backend *st, const char *path);
 int sq_nvalues(const char *const *v);
