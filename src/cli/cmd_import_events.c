@@ -1,5 +1,5 @@
 /* cli/cmd_import_events.c - `imtreview import --events FILE.csv` (issue 14):
- * the events CSV (core/events.h; sample-data/README.md "The events CSV"),
+ * the events CSV (core/events.h; imtreview-csv(5), "THE EVENTS CSV"),
  * read with the same reader and strictness as the cases (io/csvimport.h:
  * FILE:LINE: column 'NAME': message, every error up to a cap) and written
  * in one transaction: all of it or nothing.

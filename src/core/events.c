@@ -1,6 +1,6 @@
 /* core/events.c - the course of a case: events, their checks, and what
  * they say (core/events.h).  Every rule here is written down for users in
- * sample-data/README.md ("The events CSV") and imtreview(1) (EVENTS). */
+ * imtreview-csv(5) ("THE EVENTS CSV") and imtreview(1) (EVENTS). */
 #define _GNU_SOURCE
 #include "core/events.h"
 #include "core/utf8.h"
@@ -122,7 +122,7 @@ bool ev_equal(const imt_event *a, const imt_event *b)
            str_eq(a->detail, b->detail);
 }
 
-/* Applicability (sample-data/README.md, "The events CSV"). */
+/* Applicability (imtreview-csv(5), "Which columns each type takes"). */
 #define B(c) (1u << (c))
 static const struct { unsigned req, allow; } applies[EV_NTYPES] = {
     [EV_SURGERY]       = { 0, B(EVC_EXTENT) | B(EVC_SITE) | B(EVC_DETAIL) },
