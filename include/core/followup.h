@@ -3,7 +3,7 @@
  *
  * The schedule is data: a small text file (themes/followup.schedule in
  * the source tree, installed as DATADIR/followup.schedule; format in
- * imtreview(1), FOLLOW-UP) that says, for each follow-up group and each
+ * imtreview-files(5)) that says, for each follow-up group and each
  * period since diagnosis, how many months may pass from one contact to
  * the next (never more than 12: a living patient who is not lost to
  * follow-up is seen at least once a year).  A case's next due date is its

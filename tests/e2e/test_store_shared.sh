@@ -1,5 +1,5 @@
 #!/bin/sh
-# End-to-end: a department's shared database (README "The database"):
+# End-to-end: a department's shared database (imtreview-files(5), "The SQLite file"):
 # group imt, mode 0660, in a directory without the setgid bit.  While one
 # member has it open, SQLite's -wal and -shm files exist; they must carry
 # the database file's group and mode, or every other member is locked out
