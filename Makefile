@@ -165,15 +165,22 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_BUILD)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libimt.a $(LDLIBS)
 
 # ---- generated documentation ------------------------------------------------
-# The KEYS section of the man page comes from the key table and the rules
-# reference card in README.md from `imtreview rules`; tests fail when either
-# is stale (tests/unit/test_manpage.c, tests/e2e/test_docs.sh).
+# The man pages: imtreview(1) the program, imtreview-csv(5) the files users
+# exchange, imtreview-files(5) the files the program keeps,
+# imtreview-methods(7) the rules, statistics and follow-up with their
+# sources.  The KEYS section of imtreview.1 comes from the key table and
+# the rule card of imtreview-methods.7 from `imtreview rules` (in a UTF-8
+# locale, without a settings file); tests fail when either is stale
+# (tests/unit/test_manpage.c, tests/e2e/test_docs.sh).
+MAN1 = imtreview.1
+MAN5 = imtreview-csv.5 imtreview-files.5
+MAN7 = imtreview-methods.7
 docs: $(BIN) $(BUILD)/keysman
 	$(BUILD)/keysman >$(BUILD)/keys.man
 	sh tests/tools/splice.sh imtreview.1 '.\" BEGIN GENERATED KEYS' '.\" END GENERATED KEYS' $(BUILD)/keys.man
-	XDG_CONFIG_HOME=/nonexistent $(BIN) rules >$(BUILD)/rules.txt
-	{ echo '```'; cat $(BUILD)/rules.txt; echo '```'; } >$(BUILD)/rules.md
-	sh tests/tools/splice.sh README.md '<!-- BEGIN GENERATED RULES' '<!-- END GENERATED RULES' $(BUILD)/rules.md
+	LC_ALL=C.UTF-8 XDG_CONFIG_HOME=/nonexistent $(BIN) rules >$(BUILD)/rules.txt
+	sh tests/tools/rulesman.sh <$(BUILD)/rules.txt >$(BUILD)/rules.man
+	sh tests/tools/splice.sh imtreview-methods.7 '.\" BEGIN GENERATED RULES' '.\" END GENERATED RULES' $(BUILD)/rules.man
 
 # ---- demo and install ------------------------------------------------------
 $(DEMO_DB): sample-data/cases.csv sample-data/events.csv | $(BIN)

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Documentation cannot drift from the program:
-# - the rules reference card in README.md equals `imtreview rules`;
+# - the rule card of imtreview-methods.7 says what `imtreview rules` says;
 # - every command of `imtreview --help` has its own section in imtreview.1;
-# - every option any `--help` prints is documented in imtreview.1.
+# - every option any `--help` prints is documented in imtreview.1;
 # (The man page's KEYS section is checked by tests/unit/test_manpage.c.)
 : "${IMTREVIEW:?IMTREVIEW must be the absolute path of the binary}"
 cd "$(dirname "$0")/../.." || exit 1
@@ -11,19 +11,38 @@ ok() { echo "ok $1"; }
 notok() { echo "not ok $1${2:+ # $2}"; fails=$((fails + 1)); }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/imt-docs.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
+pages=$(ls imtreview.[1-9] imtreview-*.[1-9])
 
-# 1. the rules card
-XDG_CONFIG_HOME=$tmp/noconfig "$IMTREVIEW" rules >"$tmp/rules.txt" 2>&1 ||
+# 1. the rule card (make docs: `imtreview rules` through tests/tools/rulesman.sh)
+LC_ALL=C.UTF-8 XDG_CONFIG_HOME=$tmp/noconfig "$IMTREVIEW" rules >"$tmp/rules.txt" 2>&1 ||
     notok rules_runs
-sed -n '/<!-- BEGIN GENERATED RULES/,/<!-- END GENERATED RULES/p' README.md |
-    sed '1,2d;$d' | sed '$d' >"$tmp/readme-rules.txt"
-if [ -s "$tmp/readme-rules.txt" ] && cmp -s "$tmp/rules.txt" "$tmp/readme-rules.txt"; then
-    ok readme_rules_card_current
+sed -n '/^\.\\" BEGIN GENERATED RULES/,/^\.\\" END GENERATED RULES/p' imtreview-methods.7 |
+    sed '1d;$d' >"$tmp/card.man"
+if [ -s "$tmp/card.man" ] && sh tests/tools/rulesman.sh <"$tmp/rules.txt" >"$tmp/want.man" &&
+    cmp -s "$tmp/want.man" "$tmp/card.man"; then
+    ok methods_rules_card_current
 else
-    notok readme_rules_card_current "README.md card differs from 'imtreview rules'; run make docs"
+    notok methods_rules_card_current "imtreview-methods.7 card differs from 'imtreview rules'; run make docs"
 fi
-grep -q '^DX-IMAGING ' "$tmp/readme-rules.txt" && ok readme_rules_card_has_rules ||
-    notok readme_rules_card_has_rules
+# The same, without the generator: the card's words, roff escapes undone
+# and the macro names dropped, are the words `imtreview rules` prints, in
+# the same order.
+sed -e '/^\.\\"/d' -e 's/^\.[A-Z][A-Z]*[ 0-9]*//' -e 's/^"\(.*\)"$/\1/' \
+    -e 's/\\-/-/g' -e 's/\\\[u00A7\]/\xc2\xa7/g' -e 's/\\&//g' -e 's/\\e/\\/g' \
+    "$tmp/card.man" | tr -s ' \t' '\n\n' | sed '/^$/d' >"$tmp/card.words"
+tr -s ' \t' '\n\n' <"$tmp/rules.txt" | sed '/^$/d' >"$tmp/rules.words"
+if [ -s "$tmp/rules.words" ] && cmp -s "$tmp/rules.words" "$tmp/card.words"; then
+    ok methods_rules_card_words
+else
+    notok methods_rules_card_words "$(diff "$tmp/rules.words" "$tmp/card.words" | head -3 | tr '\n' ' ')"
+fi
+ids=$(grep -oE '^[A-Z][A-Z0-9-]+  \(' "$tmp/rules.txt" | sed 's/  ($//')
+n=0
+for id in $ids; do
+    grep -q "^\.SS $(printf '%s' "$id" | sed 's/-/\\\\-/g') " imtreview-methods.7 && n=$((n + 1))
+done
+[ "$n" -gt 30 ] && [ "$n" -eq "$(printf '%s\n' $ids | wc -l)" ] &&
+    ok methods_card_has_every_rule || notok methods_card_has_every_rule "$n headings"
 
 # 2. commands
 cmds=$("$IMTREVIEW" --help | sed -n '/^Commands:/,/^$/p' | sed '1d' | awk 'NF {print $1}')
@@ -78,4 +97,5 @@ for c in "" list export stats; do
 done
 printf '%s\n' "$top" | grep -q '~/.local/share/imtreview/cases.db' &&
     ok help_db_default || notok help_db_default "--help lacks the last --db default"
+
 [ "$fails" -eq 0 ]
