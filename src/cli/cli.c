@@ -80,7 +80,8 @@ static void usage(FILE *fp)
         CLI_FILTER_HELP
         "\n"
         "Exit status: 0 success, 1 the work failed, 2 usage error.\n"
-        "See imtreview(1).\n");
+        "See imtreview(1); file formats imtreview-csv(5), imtreview-files(5);\n"
+        "rules, statistics and their sources imtreview-methods(7).\n");
 }
 
 int cli_filter_option(imt_app *app, imt_filter *f, const char *opt,
