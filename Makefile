@@ -9,7 +9,10 @@
 #                   tests/bench/results.md; check runs a quick version)
 #   make fuzz       libFuzzer harnesses with clang (not part of check; see
 #                   tests/fuzz/README.md)
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   the program, its man pages
+#                   (imtreview(1), imtreview-csv(5), imtreview-files(5),
+#                   imtreview-methods(7)), the themes and the follow-up
+#                   schedule
 #
 # Variables: SAN=1 builds with AddressSanitizer + UBSan (into build-san/),
 # WERROR=1 turns warnings into errors (CI sets both).
@@ -17,6 +20,8 @@
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man/man1
+MAN5DIR ?= $(PREFIX)/share/man/man5
+MAN7DIR ?= $(PREFIX)/share/man/man7
 DATADIR ?= $(PREFIX)/share/imtreview
 SAN     ?= 0
 WERROR  ?= 0
@@ -42,7 +47,7 @@ endif
 DEB_PKGS = gcc make pkg-config libncurses-dev libsqlite3-dev libcsv-dev \
            libcmocka-dev libjansson-dev libgsl-dev libmd-dev nettle-dev libunistring-dev tmux sqlite3 \
            locales time python3-pyte \
-           valgrind
+           valgrind groff-base
 PKGS     = ncursesw formw menuw panelw sqlite3 jansson gsl libmd nettle
 
 # Deferred (=) so that pkg-config is asked after `make deps` has run.
@@ -195,14 +200,18 @@ run: deps
 	IMTREVIEW_THEMES=$(abspath themes) $(BIN) --db $(DEMO_DB)
 
 install: $(BIN)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DATADIR)/themes
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(MAN5DIR) \
+	    $(DESTDIR)$(MAN7DIR) $(DESTDIR)$(DATADIR)/themes
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/imtreview
-	install -m 0644 imtreview.1 $(DESTDIR)$(MANDIR)/imtreview.1
+	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/
+	install -m 0644 $(MAN5) $(DESTDIR)$(MAN5DIR)/
+	install -m 0644 $(MAN7) $(DESTDIR)$(MAN7DIR)/
 	install -m 0644 themes/*.theme $(DESTDIR)$(DATADIR)/themes/
 	install -m 0644 themes/followup.schedule $(DESTDIR)$(DATADIR)/followup.schedule
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/imtreview $(DESTDIR)$(MANDIR)/imtreview.1
+	rm -f $(DESTDIR)$(BINDIR)/imtreview $(addprefix $(DESTDIR)$(MANDIR)/,$(MAN1)) \
+	    $(addprefix $(DESTDIR)$(MAN5DIR)/,$(MAN5)) $(addprefix $(DESTDIR)$(MAN7DIR)/,$(MAN7))
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:

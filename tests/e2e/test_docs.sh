@@ -3,7 +3,11 @@
 # - the rule card of imtreview-methods.7 says what `imtreview rules` says;
 # - every command of `imtreview --help` has its own section in imtreview.1;
 # - every option any `--help` prints is documented in imtreview.1;
-# (The man page's KEYS section is checked by tests/unit/test_manpage.c.)
+# - every man page is valid roff (groff warns about nothing), plain ASCII,
+#   named as its file, listed by the other pages' SEE ALSO, by `imtreview
+#   --help`, by the README and by the Makefile's install.
+# (The man page's KEYS section is checked by tests/unit/test_manpage.c,
+# installing the pages by tests/e2e/test_install.sh.)
 : "${IMTREVIEW:?IMTREVIEW must be the absolute path of the binary}"
 cd "$(dirname "$0")/../.." || exit 1
 fails=0
@@ -43,6 +47,8 @@ for id in $ids; do
 done
 [ "$n" -gt 30 ] && [ "$n" -eq "$(printf '%s\n' $ids | wc -l)" ] &&
     ok methods_card_has_every_rule || notok methods_card_has_every_rule "$n headings"
+grep -q 'GENERATED RULES' README.md && notok readme_has_no_card "the card is in imtreview-methods.7" ||
+    ok readme_has_no_card
 
 # 2. commands
 cmds=$("$IMTREVIEW" --help | sed -n '/^Commands:/,/^$/p' | sed '1d' | awk 'NF {print $1}')
@@ -98,4 +104,41 @@ done
 printf '%s\n' "$top" | grep -q '~/.local/share/imtreview/cases.db' &&
     ok help_db_default || notok help_db_default "--help lacks the last --db default"
 
+# 5. the man pages
+[ "$(printf '%s\n' $pages | wc -l)" -ge 4 ] && ok man_pages_found || notok man_pages_found
+help_end=$("$IMTREVIEW" --help | sed -n '/^Exit status:/,$p')
+for m in $pages; do
+    name=${m%.*} sec=${m##*.}
+    # the page's own header names it
+    upper=$(printf '%s' "$name" | tr 'a-z' 'A-Z')
+    head -1 "$m" | grep -q "^\.TH $upper $sec " && ok "man_th_$m" ||
+        notok "man_th_$m" "first line is not .TH $upper $sec"
+    roffname=$(printf '%s' "$name" | sed 's/-/\\\\-/g')
+    sed -n '/^\.SH NAME/{n;p;}' "$m" | grep -q "^$roffname \\\\- " && ok "man_name_line_$m" ||
+        notok "man_name_line_$m" "the NAME line does not start with '$name \\-'"
+    # valid: groff has nothing to say about it, and it is plain ASCII
+    # (the pages spell other characters as \[uXXXX])
+    if command -v groff >/dev/null 2>&1; then
+        LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z "$m" >"$tmp/groff.out" 2>&1
+        [ $? -eq 0 ] && [ ! -s "$tmp/groff.out" ] && ok "man_groff_clean_$m" ||
+            notok "man_groff_clean_$m" "$(head -2 "$tmp/groff.out" | tr '\n' ' ')"
+    else
+        notok "man_groff_clean_$m" "groff is not installed (make deps installs groff-base)"
+    fi
+    LC_ALL=C grep -n '[^ -~]' "$m" >"$tmp/nonascii" && notok "man_ascii_$m" "$(head -1 "$tmp/nonascii")" ||
+        ok "man_ascii_$m"
+    # every other page lists it under SEE ALSO
+    for o in $pages; do
+        [ "$o" = "$m" ] && continue
+        sed -n '/^\.SH SEE ALSO/,$p' "$o" | grep -q "^\.BR $roffname ($sec)" &&
+            ok "man_see_also_${o}_$m" || notok "man_see_also_${o}_$m" "$o: SEE ALSO lacks $name($sec)"
+    done
+    # imtreview --help's closing lines and the README name it
+    printf '%s\n' "$help_end" | grep -q "$name($sec)" && ok "help_names_$m" ||
+        notok "help_names_$m" "imtreview --help does not end naming $name($sec)"
+    grep -q "$name($sec)" README.md && ok "readme_names_$m" || notok "readme_names_$m"
+    # make install installs it (the Makefile's MAN1 / MAN5 / MAN7)
+    grep -Eq "^MAN$sec += (.* )?$m( |\$)" Makefile && ok "makefile_installs_$m" ||
+        notok "makefile_installs_$m" "not in the Makefile's MAN$sec"
+done
 [ "$fails" -eq 0 ]

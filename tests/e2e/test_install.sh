@@ -1,5 +1,6 @@
 #!/bin/sh
-# make install / uninstall put the binary, the man page and the themes where
+# make install / uninstall put the binary, the man pages (sections 1, 5
+# and 7: an installed user has no source tree) and the themes where
 # PREFIX says (here under DESTDIR, with the PREFIX the binary was built for,
 # so nothing is rebuilt), and take them away again.  The installed binary
 # runs a command on its own.  MAKEFLAGS from `make check` (SAN=1 ...) reach
@@ -18,7 +19,21 @@ check install_runs test $? -eq 0
 p=$d/usr/local
 check bin_installed test -x "$p/bin/imtreview"
 check bin_is_the_build cmp -s "$p/bin/imtreview" "$IMTREVIEW"
-check man_installed cmp -s "$p/share/man/man1/imtreview.1" imtreview.1
+# Every man page of the tree, in the directory of its section.
+pages=$(ls imtreview.[1-9] imtreview-*.[1-9])
+for m in $pages; do
+    check "man_installed_$m" cmp -s "$p/share/man/man${m##*.}/$m" "$m"
+done
+[ "$(printf '%s\n' $pages | wc -l)" -ge 4 ] && ok man_pages_found || notok man_pages_found
+# man itself finds each page by name and section under the installed tree.
+if command -v man >/dev/null 2>&1; then
+    for m in $pages; do
+        f=$(MANPATH="$p/share/man" man -w "${m##*.}" "${m%.*}" 2>/dev/null)
+        check "man_finds_$m" test "$f" = "$p/share/man/man${m##*.}/$m"
+    done
+else
+    echo "# man is not installed: not asking it to find the pages"
+fi
 for th in default light high-contrast monochrome; do
     check "theme_${th}_installed" cmp -s "$p/share/imtreview/themes/$th.theme" "themes/$th.theme"
 done
@@ -32,6 +47,8 @@ check installed_binary_lists grep -q '^case_id' "$d/l"
 make -s --no-print-directory uninstall DESTDIR="$d" >"$d/log" 2>&1
 check uninstall_runs test $? -eq 0
 check bin_removed test ! -e "$p/bin/imtreview"
-check man_removed test ! -e "$p/share/man/man1/imtreview.1"
+for m in $pages; do
+    check "man_removed_$m" test ! -e "$p/share/man/man${m##*.}/$m"
+done
 check themes_removed test ! -e "$p/share/imtreview"
 [ "$fails" -eq 0 ]
