@@ -112,7 +112,7 @@ if [ $MOUNTED = 1 ]; then
     tl_wait_detail "$("$IMTREVIEW" --db "$D/db.db" list | sed -n 3p | cut -f1)" 3 &&
         tl_ok session_goes_on || tl_notok session_goes_on "$(tl_detail_id)"
     tl_keys q
-    tl_wait 'rc=' 10
+    tl_wait_re '^rc=[0-9]+' 10
     [ "$(tl_rc)" = 0 ] && tl_ok quit_exit0 || tl_notok quit_exit0 "rc=$(tl_rc)"
     tl_screen | grep -q 'cannot remember the place' && tl_ok place_full_reported ||
         tl_notok place_full_reported "$(tl_screen | grep -v '^$' | tail -n 3)"
