@@ -54,7 +54,7 @@ static void usage(FILE *fp)
         "  --replace                 with --events: the file's events become the whole\n"
         "                            course of each case the file names\n"
         "  --json                    the summary as one object: file, dry_run,\n"
-        "                            added, updated, unchanged\n"
+        "                            added, updated, unchanged, written\n"
         "  --help                    this help\n"
         "\n"
         "FILE may be - for standard input.  Errors are printed to stderr as\n"
