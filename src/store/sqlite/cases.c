@@ -58,7 +58,7 @@ int sq_insert(imt_backend *st, imt_case *c, const char *source)
         return sq_refuse_readonly(st);
     if (!sq_valid_id(c->case_id))
         return sq_set_err(st, STORE_ERROR, "a case needs a case_id");
-    sq_normalise(c);
+    rec_normalise(c);
     /* Inside the caller's transaction no savepoint: the row insert is one
      * statement (atomic by itself), and should the audit row fail the
      * row is deleted again below.  A savepoint per row would double the
@@ -89,7 +89,7 @@ int sq_insert(imt_backend *st, imt_case *c, const char *source)
     sqlite3_clear_bindings(s);
     if (rc == STORE_OK) {
         sqlite3_int64 rowid = sqlite3_last_insert_rowid(st->db);
-        char *snap = sq_case_snapshot(c);
+        char *snap = rec_case_snapshot(c);
         rc = snap ? sq_audit_add_snap(st, c->case_id, "*", NULL, "created", source, NULL, NULL, snap)
                   : sq_set_err(st, STORE_ERROR, "out of memory");
         free(snap);
@@ -100,55 +100,6 @@ int sq_insert(imt_backend *st, imt_case *c, const char *source)
         }
     }
     return st->in_tx ? rc : sq_edit_end(st, rc);
-}
-
-/* The canonical text of field f for the audit trail (NULL = unknown).
- * Text fields point into the record; others are formatted into buf. */
-const char *sq_audit_text(const imt_case *c, int f, char *buf, size_t n)
-{
-    if (!imt_field_is_known(c, f))
-        return NULL;
-    if (sq_is_text(imt_fields[f].type))
-        return *FCPTR(c, f, char *);
-    return imt_field_format(c, f, buf, n);
-}
-
-/* The values of a case as the audit trail records them at its creation:
- * a JSON object of every field the store does not derive, by column
- * name, each its canonical text (sq_audit_text) or null.  Control bytes are
- * escaped; other bytes are kept as they are.  NULL when out of memory. */
-char *sq_case_snapshot(const imt_case *c)
-{
-    sbuf b = { 0 };
-    sb_add(&b, "{");
-    int k = 0;
-    for (int f = 0; f < IMT_F_COUNT; f++) {
-        if (imt_fields[f].flags & FF_DERIVED)
-            continue;
-        char buf[64];
-        const char *t = sq_audit_text(c, f, buf, sizeof buf);
-        sb_add(&b, "%s\"%s\":", k++ ? "," : "", imt_fields[f].name);
-        if (!t) {
-            sb_add(&b, "null");
-            continue;
-        }
-        sb_add(&b, "\"");
-        for (const unsigned char *p = (const unsigned char *)t; *p; p++) {
-            if (*p == '"' || *p == '\\')
-                sb_add(&b, "\\%c", *p);
-            else if (*p < 0x20 || *p == 0x7f)
-                sb_add(&b, "\\u%04x", *p);
-            else
-                sb_add(&b, "%c", *p);
-        }
-        sb_add(&b, "\"");
-    }
-    sb_add(&b, "}");
-    if (b.oom) {
-        sb_free(&b);
-        return NULL;
-    }
-    return b.s;
 }
 
 /* Write c over the stored old: each changed field is updated and audited.
@@ -174,8 +125,8 @@ static int write_changes(imt_backend *st, const imt_case *old, imt_case *c,
             char ob[64], nb[64];
             int f = changed[i];
             rc = sq_audit_add(st, c->case_id, imt_fields[f].name,
-                           sq_audit_text(old, f, ob, sizeof ob),
-                           sq_audit_text(c, f, nb, sizeof nb), source, NULL, NULL);
+                           rec_audit_text(old, f, ob, sizeof ob),
+                           rec_audit_text(c, f, nb, sizeof nb), source, NULL, NULL);
         }
     }
     *nchanged = n;
@@ -190,7 +141,7 @@ int sq_update(imt_backend *st, imt_case *c, const char *source, int *nchanged)
         return sq_refuse_readonly(st);
     if (!sq_valid_id(c->case_id))
         return sq_set_err(st, STORE_ERROR, "a case needs a case_id");
-    sq_normalise(c);
+    rec_normalise(c);
     int rc = sq_edit_begin(st);
     if (rc != STORE_OK)
         return rc;
@@ -236,7 +187,7 @@ int sq_update_fields(imt_backend *st, const imt_case *c, const int *fields, int 
     }
     int n = 0;
     if (rc == STORE_OK) {
-        sq_normalise(&nw);
+        rec_normalise(&nw);
         char msg[300];
         if (imt_case_crosscheck_new(&old, &nw, NULL, msg, sizeof msg))
             rc = sq_set_err(st, STORE_ERROR, "%s", msg);

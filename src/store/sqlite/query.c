@@ -38,43 +38,8 @@ static void filter_sql(sbuf *b, const imt_filter *f)
 
 /* Case-insensitive substring search for every script, not only ASCII
  * (SQLite's LIKE folds A-Z only, so "ÖSOPHAGUS" would not find
- * "Ösophagus"): both sides are lower-cased code point by code point with
- * utf8_fold(), then compared bytewise.  Invalid UTF-8 bytes are kept as they
- * are.  Returns a malloc'ed string, or NULL when out of memory. */
-static char *fold_text(const char *s, size_t n)
-{
-    char *o = malloc(2 * n + 1);    /* a lower-case form is at most 3/2 as long */
-    size_t k = 0;
-    if (!o)
-        return NULL;
-    for (size_t i = 0; i < n;) {
-        uint32_t cp;
-        int len = utf8_decode(s + i, n - i, &cp);
-        if (len <= 0) {
-            o[k++] = s[i++];
-            continue;
-        }
-        i += (size_t)len;
-        cp = utf8_fold(cp);
-        if (cp < 0x80) {
-            o[k++] = (char)cp;
-        } else if (cp < 0x800) {
-            o[k++] = (char)(0xC0 | (cp >> 6));
-            o[k++] = (char)(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            o[k++] = (char)(0xE0 | (cp >> 12));
-            o[k++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-            o[k++] = (char)(0x80 | (cp & 0x3F));
-        } else {
-            o[k++] = (char)(0xF0 | (cp >> 18));
-            o[k++] = (char)(0x80 | ((cp >> 12) & 0x3F));
-            o[k++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-            o[k++] = (char)(0x80 | (cp & 0x3F));
-        }
-    }
-    o[k] = '\0';
-    return o;
-}
+ * "Ösophagus"): both sides are folded code point by code point
+ * (rec_fold), then compared bytewise. */
 
 /* SQL imt_contains(text, needle): 1 when the folded needle occurs in the
  * folded text (NULL text: 0).  The needle is folded once per statement
@@ -94,7 +59,7 @@ void sq_sql_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv)
             sqlite3_result_int(ctx, 0);
             return;
         }
-        if (!(needle = fold_text(raw, (size_t)sqlite3_value_bytes(argv[1])))) {
+        if (!(needle = rec_fold(raw, (size_t)sqlite3_value_bytes(argv[1])))) {
             sqlite3_result_error_nomem(ctx);
             return;
         }
@@ -105,7 +70,7 @@ void sq_sql_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv)
             return;
         }
     }
-    char *h = fold_text(hay, (size_t)sqlite3_value_bytes(argv[0]));
+    char *h = rec_fold(hay, (size_t)sqlite3_value_bytes(argv[0]));
     if (!h) {
         sqlite3_result_error_nomem(ctx);
         return;

@@ -4,14 +4,6 @@
 
 /* ---- records <-> rows ------------------------------------------------------ */
 
-#define FPTR(c, f, T) ((T *)((char *)(c) + imt_fields[f].offset))
-#define FCPTR(c, f, T) ((const T *)((const char *)(c) + imt_fields[f].offset))
-
-bool sq_is_text(imt_ftype t)
-{
-    return t == FT_TEXT || t == FT_ID || t == FT_FUSION || t == FT_DATE || t == FT_TIMESTAMP;
-}
-
 /* Parameter ?i+1 is column i (case_id is ?1); INSERT and UPDATE use the
  * same numbering, so one binder serves both. */
 int sq_bind_case(imt_backend *st, sqlite3_stmt *s, const imt_case *c)
@@ -72,16 +64,6 @@ int sq_bind_case(imt_backend *st, sqlite3_stmt *s, const imt_case *c)
     return rc == SQLITE_OK ? STORE_OK : sq_fail(st, rc, "binding a value");
 }
 
-int sq_enum_exact(const char *const *values, const char *s)
-{
-    if (!s)
-        return IMT_UNKNOWN;
-    for (int i = 0; values[i]; i++)
-        if (strcmp(values[i], s) == 0)
-            return i;
-    return IMT_UNKNOWN;
-}
-
 /* Where load_row reads a case: a result row (columns base..base+NCOLS-1)
  * or the NCOLS arguments of an SQL function.  (Values from
  * sqlite3_column_value() are "unprotected" and may not be read with
@@ -130,7 +112,7 @@ static int load_row(const row_src *r, imt_case *c)
             *FPTR(c, f, imt_num) = (imt_num){ true, r_double(r, f) };
             break;
         case FT_ENUM:
-            *FPTR(c, f, int) = sq_enum_exact(fd->values, (const char *)r_text(r, f));
+            *FPTR(c, f, int) = rec_enum_exact(fd->values, (const char *)r_text(r, f));
             break;
         case FT_BOOL:
             *FPTR(c, f, int) = r_int(r, f) ? 1 : 0;
@@ -173,28 +155,8 @@ int sq_load_values(sqlite3_value **v, imt_case *c)
     return load_row(&r, c);
 }
 
-/* What every write stores whatever the caller filled in: empty text is
- * unknown (dictionary: "an empty cell means unknown"), an unknown review
- * state is the dictionary's default 'unreviewed', and the derived ALK
- * fields are recomputed here. */
-void sq_normalise(imt_case *c)
-{
-    for (int f = 0; f < IMT_F_COUNT; f++) {
-        if (!sq_is_text(imt_fields[f].type))
-            continue;
-        char **p = FPTR(c, f, char *);
-        if (*p && !**p) {
-            free(*p);
-            *p = NULL;
-        }
-    }
-    if (c->review_status == IMT_UNKNOWN)
-        c->review_status = REV_UNREVIEWED;
-    imt_case_derive(c);
-}
-
 /* An audit row; snapshot (NULL for most rows) is the JSON object of a
- * new case's values (sq_case_snapshot).  Its hashes are filled in by the
+ * new case's values (rec_case_snapshot).  Its hashes are filled in by the
  * chain's trigger. */
 int sq_audit_add_snap(imt_backend *st, const char *case_id, const char *field,
                           const char *oldv, const char *newv, const char *source,

@@ -43,10 +43,11 @@
 
 #include "store/backend.h"
 #include "store/sbuf.h"
+#include "store/chain.h"
+#include "store/record.h"
 #include "core/utf8.h"
 
 #include <sqlite3.h>
-#include <sha256.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -106,19 +107,14 @@ struct imt_backend {
     char err[768];
 };
 
-/* A column of an audit row, for its hash (chain.c, check.c). */
-typedef struct {
-    const char *name;
-    sqlite3_value *v;
-} chain_col;
+/* An audit row's column as the shared chain hashes it (chain.c). */
+void sq_chain_val(chain_val *out, const char *name, sqlite3_value *v);
 
 int sq_set_err(imt_backend *st, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* backup.c */
 int sq_backup(imt_backend *st, const char *dest);
 /* cases.c */
-const char *sq_audit_text(const imt_case *c, int f, char *buf, size_t n);
-char *sq_case_snapshot(const imt_case *c);
 int sq_data_version(imt_backend *st, long long *v);
 bool sq_exists(imt_backend *st, const char *case_id);
 int sq_get(imt_backend *st, const char *case_id, imt_case *out);
@@ -129,12 +125,9 @@ int sq_update_fields(imt_backend *st, const imt_case *c, const int *fields, int 
 bool sq_valid_id(const char *id);
 /* chain.c */
 int sq_chain_fill(imt_backend *st);
-void sq_chain_link(const unsigned char *prev, const unsigned char rh[32], unsigned char out[32]);
-void sq_chain_row_hash(chain_col *cols, int n, unsigned char out[32]);
 int sq_chain_trigger(imt_backend *st);
 void sq_sql_chain(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void sq_sql_row_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv);
-int sq_unhex32(const char *s, unsigned char d[32]);
 /* check.c */
 int sq_check(imt_backend *st, void (*report)(void *ctx, const char *msg), void *ctx);
 int sq_check_head(imt_backend *st, void (*report)(void *ctx, const char *msg), void *ctx, store_audit_head *head);
@@ -169,11 +162,8 @@ void sq_sql_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 int sq_audit_add(imt_backend *st, const char *case_id, const char *field, const char *oldv, const char *newv, const char *source, const char *comment, const char *ruleset);
 int sq_audit_add_snap(imt_backend *st, const char *case_id, const char *field, const char *oldv, const char *newv, const char *source, const char *comment, const char *ruleset, const char *snapshot);
 int sq_bind_case(imt_backend *st, sqlite3_stmt *s, const imt_case *c);
-int sq_enum_exact(const char *const *values, const char *s);
-bool sq_is_text(imt_ftype t);
 int sq_load_case(sqlite3_stmt *s, int base, imt_case *c);
 int sq_load_values(sqlite3_value **v, imt_case *c);
-void sq_normalise(imt_case *c);
 /* schema.c */
 int sq_count_objects(imt_backend *st, long *n);
 void sq_index_ddl(sbuf *b, const char *verb);
