@@ -37,10 +37,12 @@ BUILD   ?= build
 endif
 
 # Debian packages the build, the tests and `make run` need.
+# postgresql: the server the tests start a throwaway cluster of (make check
+# runs the store's tests and the end-to-end suites on both engines).
 DEB_PKGS = gcc make pkg-config libncurses-dev libsqlite3-dev libcsv-dev \
            libcmocka-dev libjansson-dev libgsl-dev libmd-dev libunistring-dev tmux sqlite3 locales time \
-           valgrind
-PKGS     = ncursesw formw menuw panelw sqlite3 jansson gsl libmd
+           valgrind libpq-dev postgresql
+PKGS     = ncursesw formw menuw panelw sqlite3 jansson gsl libmd libpq
 
 # Deferred (=) so that pkg-config is asked after `make deps` has run.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -51,7 +53,7 @@ LDLIBS    += $(PKG_LIBS) -lcsv -lunistring -lm
 # src/<layer>/<module>.c with include/<layer>/<module>.h (README
 # "Architecture"): core, io, store, app, tui, cli; main.c on top.
 LIB_SRC  = $(wildcard src/*/*.c src/*/*/*.c)
-HDRS     = $(wildcard include/*/*.h src/*/*/*.h)
+HDRS     = $(wildcard include/*/*.h src/*/*.h src/*/*/*.h)
 LIB_OBJ  = $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 BIN      = $(BUILD)/imtreview
 LIB      = $(BUILD)/libimt.a

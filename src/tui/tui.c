@@ -452,12 +452,6 @@ static bool live_refresh(tui *t, long long *dver)
     return true;
 }
 
-static void base_name(const char *path, char *out, size_t n)
-{
-    const char *b = strrchr(path, '/');
-    snprintf(out, n, "%s", b ? b + 1 : path);
-}
-
 int tui_run(imt_app *app)
 {
     if (check_terminal(app) < 0)
@@ -477,7 +471,14 @@ int tui_run(imt_app *app)
     t->lw = lw;
     t->recs = recs;
     app_rules_config(app, "tui", &t->rcfg, NULL);  /* as `recommend` */
-    base_name(app->db_path ? app->db_path : "", t->dbname, sizeof t->dbname);
+    {
+        /* the status line names the database and its engine */
+        char name[sizeof t->dbname];
+        if (store_display_name(app->store, name, sizeof name) != STORE_OK)
+            snprintf(name, sizeof name, "?");
+        snprintf(t->dbname, sizeof t->dbname, "%.*s (%s)", (int)(sizeof t->dbname - 24), name,
+                 store_engine(app->store));
+    }
     const char *cs = nl_langinfo(CODESET);
     /* --ascii: nothing but ASCII reaches the terminal, database and rule
      * text included (textw's ascii placeholders), not only the boxes. */
@@ -498,7 +499,7 @@ int tui_run(imt_app *app)
      * same sort (tui/place.h).  A case gone since: the next one in order. */
     char place_path[4096], dbkey[4096];
     bool have_place = place_default_path(place_path, sizeof place_path) == 0 &&
-                      realpath(app->db_path, dbkey) != NULL;
+                      store_identity(app->store, dbkey, sizeof dbkey) == STORE_OK;
     place pl;
     if (have_place && place_load(place_path, dbkey, &pl) == 1) {
         lw_set_sort(lw, pl.sort);

@@ -84,7 +84,11 @@ enum {
 
 struct imt_backend {
     sqlite3 *db;
+    char *path;
     char *user;
+    bool created;         /* this open created the file                  */
+    sqlite3_stmt *tput;   /* copy --to: the insert of the table being filled */
+    char tput_table[64];
     bool readonly;        /* asked for with STORE_OPEN_READONLY          */
     bool file_readonly;   /* the file itself is not writable for us      */
     bool damaged;         /* SQLite found the file corrupt: read-only now */
@@ -146,6 +150,17 @@ const char *sq_sort_col(imt_sort_key k, char *buf, size_t n);
 bool sq_is_readonly(const imt_backend *st);
 /* open.c */
 void sq_close(imt_backend *st);
+int sq_probe(const char *path, char *err, size_t errn);
+bool sq_created(const imt_backend *st);
+int sq_identity(imt_backend *st, char *out, size_t n);
+int sq_display_name(imt_backend *st, char *out, size_t n);
+/* table.c */
+int sq_set_secret(imt_backend *st, const unsigned char key[32]);
+int sq_table_rows(imt_backend *st, const char *table, const char *order,
+                  int (*cb)(void *ctx, const store_row *r), void *ctx);
+int sq_table_count(imt_backend *st, const char *table, long long *n);
+int sq_table_put(imt_backend *st, const char *table, const store_row *r);
+int sq_table_end(imt_backend *st, const char *table);
 imt_backend *sq_open(const char *path, unsigned flags, const char *user, char *err, size_t errn);
 void sq_remove_files(const char *path);
 /* query.c */
