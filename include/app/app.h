@@ -81,6 +81,9 @@ const char *app_login_name(void);
  * that the store reads (store_set_interrupt) to roll the write back;
  * SIGPIPE is ignored.  Call before app_open_store. */
 void app_catch_stop_signals(void);
+/* Let a store opened by the command itself (copy's target) see that flag
+ * too, when the command catches stop signals. */
+void app_watch_stop(imt_app *app, imt_store *st);
 
 /* The rules configuration for a command or the interface: defaults, then
  * the settings file's mitoses_cutoff (a bad value is warned about and

@@ -30,6 +30,8 @@ int cmd_review(imt_app *app, int argc, char **argv);
 int cmd_audit(imt_app *app, int argc, char **argv);
 int cmd_check(imt_app *app, int argc, char **argv);
 int cmd_backup(imt_app *app, int argc, char **argv);
+int cmd_copy(imt_app *app, int argc, char **argv);
+int cmd_pgroles(imt_app *app, int argc, char **argv);
 int cmd_tui(imt_app *app, int argc, char **argv);    /* no subcommand */
 
 /* Shared option handling for FILTERS (cli.md).  If opt is one of the

@@ -52,6 +52,12 @@ static int stop_requested(void *ctx)
     return stop_signal != 0;
 }
 
+void app_watch_stop(imt_app *app, imt_store *st)
+{
+    if (app->catch_stop)
+        store_set_interrupt(st, stop_requested, app);
+}
+
 void app_error(imt_app *app, const char *cmd, const char *fmt, ...)
 {
     va_list ap;

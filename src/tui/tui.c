@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <term.h>
 #include <time.h>
 #include <unistd.h>
@@ -428,8 +429,11 @@ static void define_extra_keys(void)
 static bool live_refresh(tui *t, long long *dver)
 {
     long long v;
-    if (store_data_version(t->app->store, &v) != STORE_OK)
-        return false;
+    if (store_data_version(t->app->store, &v) != STORE_OK) {
+        /* a lost connection to a server: say so (the store reconnects) */
+        tui_message(t, true, "%s", store_errmsg(t->app->store));
+        return true;
+    }
     if (v == *dver)
         return true;
     *dver = v;
@@ -566,14 +570,39 @@ int tui_run(imt_app *app)
     store_data_version(app->store, &dver);
     while (!tui_signalled) {
         draw(t);
-        /* Wake once a second while idle to see whether another user
-         * committed something (one cheap PRAGMA: no CPU to speak of). */
-        wtimeout(stdscr, LIVE_POLL_MS);
-        int ch = tui_getkey(t, stdscr);
-        wtimeout(stdscr, -1);
+        int ch;
+        int nfd = store_notify_fd(app->store);
+        if (nfd >= 0) {
+            /* The engine announces other sessions' changes on a
+             * descriptor (PostgreSQL's LISTEN): sleep until a key or an
+             * announcement, no waking up to ask.  Keys ncurses already
+             * holds are taken first. */
+            wtimeout(stdscr, 0);
+            ch = tui_getkey(t, stdscr);
+            wtimeout(stdscr, -1);
+            if (ch == ERR) {
+                struct pollfd pfd[2] = { { STDIN_FILENO, POLLIN, 0 }, { nfd, POLLIN, 0 } };
+                int r = poll(pfd, 2, -1);
+                if (tui_signalled)
+                    break;
+                if (r > 0 && pfd[1].revents) {
+                    live_refresh(t, &dver);
+                    continue;
+                }
+                if (r <= 0)
+                    continue;       /* a signal: a resize is read as a key next */
+                ch = tui_getkey(t, stdscr);
+            }
+        } else {
+            /* Wake once a second while idle to see whether another user
+             * committed something (one cheap PRAGMA: no CPU to speak of). */
+            wtimeout(stdscr, LIVE_POLL_MS);
+            ch = tui_getkey(t, stdscr);
+            wtimeout(stdscr, -1);
+        }
         if (tui_signalled)
             break;
-        if (ch == ERR && live_refresh(t, &dver))
+        if (ch == ERR && nfd < 0 && live_refresh(t, &dver))
             continue;
         if (ch == ERR) {
             /* Interrupted by a signal that was not ours, or the terminal

@@ -140,7 +140,8 @@ int pg_insert(imt_backend *b, imt_case *c, const char *source)
         if (b->aborted || b->tx == TX_NONE)
             return pg_set_err(b, STORE_ERROR,
                               "the transaction was rolled back after a database error");
-        if (b->interrupt && b->interrupt(b->interrupt_ctx))
+        /* A stop is seen every thousand cases (and at the commit). */
+        if (++b->inserts % 1000 == 0 && b->interrupt && b->interrupt(b->interrupt_ctx))
             return pg_set_err(b, STORE_INTERRUPTED, "interrupted: nothing was changed");
         /* Inside the caller's transaction (an import): through COPY when
          * it can (stage.c), else one statement. */

@@ -114,9 +114,10 @@ static int connection_lost(imt_backend *b, const char *why, const char *what, bo
     one_line(why, msg, sizeof msg);
     b->lost = true;
     bool was_tx = b->tx != TX_NONE;
-    b->tx = TX_NONE;
-    b->in_user_tx = false;
-    b->aborted = false;
+    /* The caller's transaction is gone: it stays "aborted" until the
+     * caller rolls it back, so that nothing after it is saved alone. */
+    b->tx = b->in_user_tx ? TX_USER : TX_NONE;
+    b->aborted = b->in_user_tx;
     b->head_locked = b->head_dirty = false;
     pg_stage_free(b);
     pg_table_free(b);
@@ -484,30 +485,34 @@ static void tx_reset(imt_backend *b)
     pg_table_free(b);
 }
 
-/* ROLLBACK, whatever state the transaction is in. */
+/* ROLLBACK, whatever state the transaction is in: a COPY in progress is
+ * ended with an error (the server discards it), a running statement is
+ * cancelled and its results drained. */
 static void rollback_quietly(imt_backend *b)
 {
     if (b->conn && PQstatus(b->conn) == CONNECTION_OK &&
         PQtransactionStatus(b->conn) != PQTRANS_IDLE) {
-        if (PQtransactionStatus(b->conn) == PQTRANS_ACTIVE ||
-            PQtransactionStatus(b->conn) == PQTRANS_UNKNOWN) {
-            char e[128];
-            if (b->cancel)
-                PQcancel(b->cancel, e, sizeof e);
-            while (PQisBusy(b->conn) && pg_wait(b) == 0) {
+        if (PQtransactionStatus(b->conn) == PQTRANS_ACTIVE) {
+            PQputCopyEnd(b->conn, "rolled back");
+            for (int guard = 0; guard < 1000; guard++) {
+                if (PQisBusy(b->conn) && pg_wait(b) != 0)
+                    break;
                 PGresult *r = PQgetResult(b->conn);
                 if (!r)
                     break;
+                ExecStatusType st = PQresultStatus(r);
                 PQclear(r);
+                if (st == PGRES_COPY_IN)
+                    PQputCopyEnd(b->conn, "rolled back");
+                else if (st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH)
+                    break;
             }
-            PGresult *r;
-            while ((r = PQgetResult(b->conn)))
-                PQclear(r);
         }
         b->cancel_sent = false;
-        if (PQsendQuery(b->conn, "ROLLBACK")) {
+        if (PQstatus(b->conn) == CONNECTION_OK && PQsendQuery(b->conn, "ROLLBACK")) {
             int rc;
             b->tx = TX_NONE;
+            b->aborted = false;
             PQclear(pg_result(b, "rolling back", &rc));
         }
     }

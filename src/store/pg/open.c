@@ -114,6 +114,13 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The server's notices (NOTICE, WARNING) are not for the terminal. */
+static void quiet(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
 /* A connection, made without blocking so that a stop (interrupt) ends
  * the wait; connect_timeout in the locator is libpq's, otherwise the
  * wait ends after 30 s.  NULL with the reason in err. */
@@ -150,8 +157,10 @@ PGconn *pg_connect(const char *locator, int (*interrupt)(void *), void *ictx, ch
         }
         st = PQconnectPoll(c);
     }
-    if (st == PGRES_POLLING_OK && PQstatus(c) == CONNECTION_OK)
+    if (st == PGRES_POLLING_OK && PQstatus(c) == CONNECTION_OK) {
+        PQsetNoticeProcessor(c, quiet, NULL);
         return c;
+    }
     char why[400];
     size_t k = 0;
     const char *m = stopped ? "interrupted"
@@ -249,6 +258,18 @@ int pg_data_version(imt_backend *b, long long *v)
         return pg_set_err(b, STORE_ERROR, "the connection to the PostgreSQL server was lost "
                           "(%s); %s", why, rc == STORE_OK ? "reconnected"
                           : "not reconnected yet (retrying)");
+    }
+    /* A round trip: a notification another session's commit has
+     * signalled is delivered before the answer (so a change committed
+     * before this call is always seen).  Outside a transaction only:
+     * notifications wait for its end anyway. */
+    if (b->tx == TX_NONE && PQsendQuery(b->conn, "")) {
+        int rc;
+        PQclear(pg_result(b, "asking whether the data changed", &rc));
+        if (rc != STORE_OK) {
+            *v = b->dver;
+            return rc;
+        }
     }
     PGnotify *n;
     while ((n = PQnotifies(b->conn))) {
@@ -375,7 +396,6 @@ void pg_remove(const char *locator)
         return;
     static const char sql[] =
         "BEGIN;"
-        "SELECT pg_advisory_xact_lock(1768780916, 1);"
         "SET LOCAL search_path = " PG_SCHEMA ";"
         "DO $imt$ DECLARE own text; BEGIN"
         "  IF to_regclass('" PG_SCHEMA ".meta') IS NULL THEN RETURN; END IF;"
@@ -396,7 +416,13 @@ void pg_remove(const char *locator)
         "  END IF;"
         "END $imt$;"
         "COMMIT";
-    PGresult *r = PQexec(c, sql);
+    /* the schema's lock first, in a statement of its own: the transaction
+     * after it sees what the one before it did */
+    PGresult *r = PQexec(c, "SELECT pg_advisory_lock(1768780916, 1)");
+    PQclear(r);
+    r = PQexec(c, sql);
+    PQclear(r);
+    r = PQexec(c, "SELECT pg_advisory_unlock(1768780916, 1)");
     PQclear(r);
     PQfinish(c);
 }

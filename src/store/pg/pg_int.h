@@ -141,6 +141,7 @@ struct imt_backend {
     bool in_user_tx;        /* store_begin active (tx is TX_USER, or an
                                edit's savepoint inside it)               */
     bool aborted;           /* an error aborted the transaction          */
+    long inserts;           /* inserts in this process (stop checks)     */
     /* the chain head, locked in the current write transaction */
     bool head_locked;
     bool head_dirty;        /* rows appended: written back at commit     */

@@ -115,7 +115,7 @@ static void ddl_v1(sbuf *b)
         "CREATE FUNCTION imt_is_time(t text) RETURNS boolean LANGUAGE sql IMMUTABLE "
         "PARALLEL SAFE AS $f$ SELECT t COLLATE \"C\" ~ "
         "'^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)Z$'"
-        " AND imt_is_date(substr(t, 1, 10)) $f$;\n");
+        " AND " PG_SCHEMA ".imt_is_date(substr(t, 1, 10)) $f$;\n");
     sb_add(b, "CREATE TABLE cases (\n");
     for (int f = 0; f < IMT_F_COUNT; f++) {
         column_def(b, f);
@@ -264,6 +264,8 @@ static int fail_tx(imt_backend *b, int rc)
     return rc;
 }
 
+static int migrate_locked(imt_backend *b, int v);
+
 int pg_migrate(imt_backend *b, bool create)
 {
     int v = 0;
@@ -288,14 +290,23 @@ int pg_migrate(imt_backend *b, bool create)
                           "imtreview (%d); open it once without --readonly to upgrade it", v,
                           PG_SCHEMA_VERSION);
     }
+    /* One process creates or upgrades; the others wait here and then find
+     * the work done.  A session-level lock, taken before the transaction
+     * begins, so that the transaction sees what the one before did. */
+    if ((rc = pg_exec(b, "SELECT pg_advisory_lock(" PG_LOCK_KEY ")", NULL,
+                      "waiting for another upgrade of the schema")) != STORE_OK)
+        return rc;
+    rc = migrate_locked(b, v);
+    pg_exec(b, "SELECT pg_advisory_unlock(" PG_LOCK_KEY ")", NULL, "ending the schema upgrade");
+    return rc;
+}
+
+static int migrate_locked(imt_backend *b, int v)
+{
+    int rc;
     if ((rc = pg_exec(b, "BEGIN", NULL, "starting the schema upgrade")) != STORE_OK)
         return rc;
     b->tx = TX_EDIT;
-    /* One process creates or upgrades; the others wait here and then find
-     * the work done. */
-    if ((rc = pg_exec(b, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")", NULL,
-                      "waiting for another upgrade of the schema")) != STORE_OK)
-        return fail_tx(b, rc);
     if ((rc = read_version(b, &v)) != STORE_OK)
         return fail_tx(b, rc);
     if (v > PG_SCHEMA_VERSION)
