@@ -64,10 +64,13 @@ E2E      = $(sort $(wildcard tests/e2e/test_*.sh))
 # Both engines (make check): every suite on SQLite; then, next to a
 # throwaway PostgreSQL cluster (tests/tools/with-pg.sh), the store's unit
 # tests and every end-to-end suite that does not say "# engines: sqlite"
-# at its top (those look at the SQLite file itself: the reason is given
-# there).  test_store_pg needs the cluster: it runs on PostgreSQL only.
+# at its top (the reason is given there: they look at the SQLite file
+# itself, or at the terminal rather than the store).  test_store_pg and
+# the suites that say "# engines: pg" run on PostgreSQL only.
 PG_ONLY_UNIT = $(BUILD)/tests/test_store_pg
 PG_UNIT  = $(BUILD)/tests/test_store $(PG_ONLY_UNIT)
+PG_ONLY_E2E = $(sort $(shell grep -l '^\# engines: pg' tests/e2e/test_*.sh))
+SQLITE_E2E = $(filter-out $(PG_ONLY_E2E),$(E2E))
 PG_E2E   = $(sort $(shell grep -L '^\# engines: sqlite' tests/e2e/test_*.sh))
 TEST_SUPPORT = $(wildcard tests/unit/support/*.c)
 BENCH_SRC = $(wildcard tests/bench/*.c)
@@ -134,7 +137,7 @@ test: $(BIN) $(GEN) $(UNIT_BIN) plain
 	@BUILD=$(BUILD) IMTREVIEW=$(abspath $(BIN)) GEN_CASES=$(abspath $(GEN)) \
 	    IMTREVIEW_PLAIN=$(abspath $(PLAIN_BIN)) \
 	    sh tests/tools/with-pg.sh sh tests/run-tests.sh \
-	    $(filter-out $(PG_ONLY_UNIT),$(UNIT_BIN)) $(E2E) --engine=pg $(PG_UNIT) $(PG_E2E)
+	    $(filter-out $(PG_ONLY_UNIT),$(UNIT_BIN)) $(SQLITE_E2E) --engine=pg $(PG_UNIT) $(PG_E2E)
 
 unit: $(UNIT_BIN)
 	@BUILD=$(BUILD) IMTREVIEW=$(abspath $(BIN)) sh tests/tools/with-pg.sh \
@@ -143,7 +146,7 @@ unit: $(UNIT_BIN)
 e2e: $(BIN) $(GEN) plain
 	@BUILD=$(BUILD) IMTREVIEW=$(abspath $(BIN)) GEN_CASES=$(abspath $(GEN)) \
 	    IMTREVIEW_PLAIN=$(abspath $(PLAIN_BIN)) \
-	    sh tests/tools/with-pg.sh sh tests/run-tests.sh $(E2E) --engine=pg $(PG_E2E)
+	    sh tests/tools/with-pg.sh sh tests/run-tests.sh $(SQLITE_E2E) --engine=pg $(PG_E2E)
 
 bench: deps
 	$(MAKE) --no-print-directory $(BIN) $(GEN) $(BENCH_BIN)

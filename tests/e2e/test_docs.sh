@@ -4,6 +4,7 @@
 # - every command of `imtreview --help` has its own section in imtreview.1;
 # - every option any `--help` prints is documented in imtreview.1.
 # (The man page's KEYS section is checked by tests/unit/test_manpage.c.)
+# engines: sqlite (the documentation; no database engine involved)
 : "${IMTREVIEW:?IMTREVIEW must be the absolute path of the binary}"
 cd "$(dirname "$0")/../.." || exit 1
 fails=0

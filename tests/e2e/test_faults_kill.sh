@@ -5,10 +5,12 @@
 # each: `check` passes, and the data is all or nothing: a batch of new
 # cases is wholly there or wholly absent, an --update batch changed all
 # its cases or none, an export file is absent or complete, a backup is
-# absent or passes check, a new database is absent or valid.
+# absent or passes check, a new database is absent or valid.  On
+# PostgreSQL (no backup command) kind 4 is `copy --to` a new SQLite file
+# instead: the copy is absent, empty or whole, and passes check.
 . "$(dirname "$0")/cli_lib.sh"
 GEN=${GEN_CASES:-build/gen_cases}
-db=$tmp/cases.db
+db=$(cl_db cases)
 "$GEN" 300 5 >"$tmp/base.csv" || { notok generate; exit 1; }
 "$IMT" --db "$db" import "$tmp/base.csv" >/dev/null 2>&1 || { notok import; exit 1; }
 hdr=$(head -n 1 "$tmp/base.csv")
@@ -39,12 +41,17 @@ while [ $i -le 100 ]; do
     3)  kind=export
         rm -f "$tmp/e.csv"
         "$IMT" --db "$db" export -o "$tmp/e.csv" >/dev/null 2>&1 & ;;
-    4)  kind=backup
-        rm -f "$tmp/bk.db"
-        "$IMT" --db "$db" backup "$tmp/bk.db" >/dev/null 2>&1 & ;;
+    4)  rm -f "$tmp/bk.db" "$tmp/bk.db-wal" "$tmp/bk.db-shm"
+        if eng_is_pg; then
+            kind=copy
+            "$IMT" --db "$db" copy --to "$tmp/bk.db" >/dev/null 2>&1 &
+        else
+            kind=backup
+            "$IMT" --db "$db" backup "$tmp/bk.db" >/dev/null 2>&1 &
+        fi ;;
     5)  kind=first_import
-        rm -f "$tmp/new.db" "$tmp/new.db-wal" "$tmp/new.db-shm" "$tmp/new.db-journal"
-        "$IMT" --db "$tmp/new.db" import "$tmp/base.csv" >/dev/null 2>&1 & ;;
+        new=$(eng_fresh "$tmp" new)
+        "$IMT" --db "$new" import "$tmp/base.csv" >/dev/null 2>&1 & ;;
     esac
     pid=$!
     sleep "$d"
@@ -75,10 +82,17 @@ while [ $i -le 100 ]; do
             "$IMT" --db "$tmp/bk.db" check >/dev/null 2>&1 || say "backup file fails check"
         fi
         rm -f "$tmp"/bk.db.tmp-* ;;
+    copy)
+        if [ -e "$tmp/bk.db" ]; then
+            "$IMT" --db "$tmp/bk.db" check >"$tmp/chk" 2>&1 || say "copy fails check: $(head -c 200 "$tmp/chk")"
+            n=$("$IMT" --db "$tmp/bk.db" list | tail -n +2 | grep -c .)
+            whole=$("$IMT" --db "$db" list | tail -n +2 | grep -c .)
+            [ "$n" -eq 0 ] || [ "$n" -eq "$whole" ] || say "copy holds $n of $whole cases"
+        fi ;;
     first_import)
-        if [ -e "$tmp/new.db" ]; then
-            if "$IMT" --db "$tmp/new.db" check >"$tmp/chk" 2>&1; then
-                n=$("$IMT" --db "$tmp/new.db" list | tail -n +2 | grep -c .)
+        if eng_exists "$new"; then
+            if "$IMT" --db "$new" check >"$tmp/chk" 2>&1; then
+                n=$("$IMT" --db "$new" list | tail -n +2 | grep -c .)
                 [ "$n" -eq 0 ] || [ "$n" -eq 300 ] || say "new database holds $n of 300"
             else
                 say "new database left invalid: $(head -c 200 "$tmp/chk")"

@@ -4,13 +4,14 @@
 # data dictionary and cli.md), with hostile text in notes and site_detail:
 # no control byte, C1 control or bidi override may reach the terminal raw.
 : "${IMTREVIEW:?set IMTREVIEW to the binary}"
+. "$(dirname "$0")/engine_lib.sh"
 tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
+trap 'eng_cleanup "$tmp"; rm -rf "$tmp"' EXIT
 fails=0
 ok()  { echo "ok $1"; }
 bad() { echo "not ok $1${2:+ # $2}"; fails=$((fails + 1)); }
 check() { if [ "$2" -eq 0 ]; then ok "$1"; else bad "$1" "$3"; fi; }
-db="$tmp/t.db"
+db=$(eng_db "$tmp" t)
 imt() { "$IMTREVIEW" --db "$db" "$@"; }
 TAB=$(printf '\t')
 
@@ -186,7 +187,7 @@ imt show --help >"$tmp/o" 2>&1 && grep -q -- '--json' "$tmp/o"
 check show_help $?
 
 # An empty database: header only; JSON [].
-rm -f "$db" "$db-wal" "$db-shm"
+db=$(eng_fresh "$tmp" t)
 printf 'case_id,site\n' >"$tmp/header.csv"
 imt import "$tmp/header.csv" >/dev/null
 [ "$(imt list | wc -l | tr -d ' ')" = 1 ] && [ "$(imt list --json)" = "[]" ]
