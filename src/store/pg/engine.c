@@ -458,7 +458,7 @@ int pg_audit_add(imt_backend *b, const char *case_id, const char *field, const c
 /* Before a commit: the staged rows in, and the head written back. */
 int pg_flush(imt_backend *b)
 {
-    int rc = pg_stage_flush(b);
+    int rc = pg_stage_finish(b);
     if (rc != STORE_OK || !b->head_dirty)
         return rc;
     char hex[65];

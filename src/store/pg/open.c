@@ -184,7 +184,7 @@ int pg_session(imt_backend *b)
     char sql[512];
     snprintf(sql, sizeof sql,
              "SET search_path = " PG_SCHEMA "; SET DateStyle = ISO; SET TimeZone = 'UTC'; "
-             "SET extra_float_digits = 1; SET lock_timeout = %d; %s"
+             "SET extra_float_digits = 1; SET lock_timeout = %d; SET temp_buffers = '32MB'; %s"
              "LISTEN " PG_NOTIFY_CHANNEL "; "
              "SELECT current_user, pg_is_in_recovery()",
              b->busy_ms ? b->busy_ms : 1,

@@ -223,6 +223,7 @@ int pg_set_review(imt_backend *b, const char *case_id, int status, const char *c
 /* stage.c */
 int pg_stage_insert(imt_backend *b, imt_case *c, const char *source, bool *staged);
 int pg_stage_flush(imt_backend *b);
+int pg_stage_finish(imt_backend *b);
 bool pg_stage_may_hold(imt_backend *b, const char *case_id);
 void pg_stage_free(imt_backend *b);
 /* query.c */

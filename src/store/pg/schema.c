@@ -102,6 +102,15 @@ static void sort_column_def(sbuf *b, imt_sort_key k)
     }
 }
 
+/* The sort indexes of cases: one per sortable list column, with case_id
+ * for keyset paging (it serves that column's filter too). */
+static void index_ddl(sbuf *b)
+{
+    for (int k = 1; k < SORT_NKEYS; k++)
+        sb_add(b, "CREATE INDEX cases_sort_%s ON cases (sort_%s, case_id);\n",
+               store_sort_cols[k].name, store_sort_cols[k].name);
+}
+
 /* Version 1 of the schema, in the schema the search_path names. */
 static void ddl_v1(sbuf *b)
 {
@@ -110,8 +119,11 @@ static void ddl_v1(sbuf *b)
         "PARALLEL SAFE AS $f$ SELECT CASE"
         " WHEN t COLLATE \"C\" !~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' THEN false"
         " WHEN t COLLATE \"C\" < '1800-01-01' THEN false"
-        " ELSE substr(t, 9, 2)::int <= extract(day FROM date_trunc('month', to_date(substr(t, 1, 7)"
-        " || '-01', 'YYYY-MM-DD')) + interval '1 month - 1 day')::int END $f$;\n"
+        " ELSE substr(t, 9, 2)::int <= CASE substr(t, 6, 2)"
+        " WHEN '02' THEN CASE WHEN (substr(t, 1, 4)::int %% 4 = 0 AND substr(t, 1, 4)::int %% 100 <> 0)"
+        " OR substr(t, 1, 4)::int %% 400 = 0 THEN 29 ELSE 28 END"
+        " WHEN '04' THEN 30 WHEN '06' THEN 30 WHEN '09' THEN 30 WHEN '11' THEN 30 ELSE 31 END"
+        " END $f$;\n"
         "CREATE FUNCTION imt_is_time(t text) RETURNS boolean LANGUAGE sql IMMUTABLE "
         "PARALLEL SAFE AS $f$ SELECT t COLLATE \"C\" ~ "
         "'^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)Z$'"
@@ -129,9 +141,7 @@ static void ddl_v1(sbuf *b)
         sort_column_def(b, (imt_sort_key)k);
     }
     sb_add(b, "\n);\n");
-    for (int k = 1; k < SORT_NKEYS; k++)
-        sb_add(b, "CREATE INDEX cases_sort_%s ON cases (sort_%s, case_id);\n",
-               store_sort_cols[k].name, store_sort_cols[k].name);
+    index_ddl(b);
     sb_add(b,
         "CREATE TABLE audit (\n"
         "  seq bigint PRIMARY KEY,\n"

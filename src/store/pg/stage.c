@@ -11,13 +11,19 @@
  * may be staged or may have been in the table when staging began; a
  * possible hit moves the staged rows in and asks the table.  A small
  * import into a database that holds cases does not stage until its 256th
- * case: one statement per case costs less than reading every id. */
+ * case: one statement per case costs less than reading every id.
+ *
+ * The sort indexes stay in place during the load (dropping them would
+ * lock readers of the table out until the commit; SQLite's readers are
+ * never blocked, and neither are PostgreSQL's); the planner's statistics
+ * are gathered before the commit of a load into an empty table. */
 #define _GNU_SOURCE
 #include "pg_int.h"
 
 #define BLOOM_BITS (1u << 25)
 #define BLOOM_K 6
 #define STAGE_AFTER 256
+#define STAGE_BATCH 20000     /* rows staged between two moves into cases */
 
 typedef struct {
     char *s;
@@ -30,6 +36,7 @@ struct pg_stage {
     bool on;
     bool copying;          /* COPY ... FROM STDIN in progress            */
     bool made;             /* the temporary table exists                 */
+    bool bulk;             /* filling an empty table: ANALYZE at the end */
     long inserts;          /* inserts seen in this transaction           */
     long long pending;     /* rows staged since the last flush           */
     unsigned char *staged; /* Bloom filter of staged ids                 */
@@ -211,6 +218,8 @@ static int decide(imt_backend *b, bool *stage)
     int rc = STORE_OK;
     if (!empty)
         rc = read_present(b);
+    else
+        s->bulk = true;
     if (rc == STORE_OK)
         rc = make_table(b);
     if (rc != STORE_OK)
@@ -389,7 +398,23 @@ int pg_stage_insert(imt_backend *b, imt_case *c, const char *source, bool *stage
     bloom_add(s->staged, c->case_id);
     s->pending++;
     *staged = true;
-    return STORE_OK;
+    /* The staging table stays small (in the session's temp buffers). */
+    return s->pending >= STAGE_BATCH ? pg_stage_flush(b) : STORE_OK;
+}
+
+/* Before the commit: the staged rows in, and after filling an empty
+ * table the planner's statistics (without them a filtered page sorted by
+ * another column may read every case that passes the filter). */
+int pg_stage_finish(imt_backend *b)
+{
+    int rc = pg_stage_flush(b);
+    pg_stage *s = b->stage;
+    if (rc != STORE_OK || !s || !s->bulk)
+        return rc;
+    rc = pg_exec(b, "ANALYZE cases", NULL, "gathering statistics");
+    if (rc == STORE_OK)
+        s->bulk = false;
+    return rc;
 }
 
 /* The staged rows into cases and audit (nothing to do when none). */
