@@ -447,12 +447,24 @@ static bool live_refresh(tui *t, long long *dver)
     tui_case_changed(t);
     tui_touch_all(t);
     long d = t->lw->total - before;
+    char what[96];
     if (d > 0)
-        tui_message(t, false, "data changed by another session: %ld case%s added", d, d == 1 ? "" : "s");
+        snprintf(what, sizeof what, "data changed by another session: %ld case%s added", d,
+                 d == 1 ? "" : "s");
     else if (d < 0)
-        tui_message(t, false, "data changed by another session: %ld case%s removed", -d, d == -1 ? "" : "s");
+        snprintf(what, sizeof what, "data changed by another session: %ld case%s removed", -d,
+                 d == -1 ? "" : "s");
     else
-        tui_message(t, false, "data changed by another session");
+        snprintf(what, sizeof what, "data changed by another session");
+    /* What the last key did stays in view ("... saved (audited); data
+     * changed by another session"). */
+    if (t->msg[0] && !strstr(t->msg, "data changed by another session")) {
+        char keep[sizeof t->msg];
+        snprintf(keep, sizeof keep, "%s", t->msg);
+        tui_message(t, t->msg_error, "%.*s; %s", (int)(sizeof keep - sizeof what - 4), keep, what);
+    } else {
+        tui_message(t, false, "%s", what);
+    }
     return true;
 }
 
@@ -567,6 +579,7 @@ int tui_run(imt_app *app)
 
     int status = EXIT_OK;
     long long dver = 0;
+    bool asked = false;     /* the store was asked since the last key */
     store_data_version(app->store, &dver);
     while (!tui_signalled) {
         draw(t);
@@ -580,19 +593,32 @@ int tui_run(imt_app *app)
             wtimeout(stdscr, 0);
             ch = tui_getkey(t, stdscr);
             wtimeout(stdscr, -1);
-            if (ch == ERR) {
+            if (ch == ERR && !asked) {
+                /* An announcement may have come in with the answer to a
+                 * query of the last key (libpq keeps it): ask once before
+                 * sleeping. */
+                asked = true;
+                long long before = dver;
+                if (live_refresh(t, &dver) && dver != before)
+                    continue;
+                nfd = store_notify_fd(app->store);
+            }
+            if (ch == ERR && nfd >= 0) {
                 struct pollfd pfd[2] = { { STDIN_FILENO, POLLIN, 0 }, { nfd, POLLIN, 0 } };
                 int r = poll(pfd, 2, -1);
                 if (tui_signalled)
                     break;
                 if (r > 0 && pfd[1].revents) {
                     live_refresh(t, &dver);
+                    asked = false;  /* its queries may bring more */
                     continue;
                 }
                 if (r <= 0)
                     continue;       /* a signal: a resize is read as a key next */
                 ch = tui_getkey(t, stdscr);
             }
+            if (ch != ERR)
+                asked = false;
         } else {
             /* Wake once a second while idle to see whether another user
              * committed something (one cheap PRAGMA: no CPU to speak of). */

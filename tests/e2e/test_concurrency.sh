@@ -82,7 +82,9 @@ site_of() { awk -F, -v id="$1" '$1 == id { print $4 }' "$tmp/cases.csv"; }
 # scenario NAME DIR USERS...: the load on a new database, workers as USERS
 scenario() {
     _name=$1 _dir=$2; shift 2
-    _db=$(tl_db "$_name")
+    # SQLite: a file in DIR (the department's setgid directory, where the
+    # members make -wal and -shm); PostgreSQL: a database of its own.
+    if eng_is_pg; then _db=$(tl_db "$_name"); else _db=$_dir/cases.db; fi
     "$IMT" --db "$_db" import "$tmp/cases.csv" >/dev/null 2>&1 || { notok "${_name}_import"; return; }
     if [ "$_name" = shared ]; then chgrp "$G" "$_db"; chmod 660 "$_db"; fi
     total0=$("$IMT" --db "$_db" list | tail -n +2 | grep -c .)
