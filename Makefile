@@ -189,9 +189,10 @@ docs: $(BIN) $(BUILD)/keysman
 	sh tests/tools/splice.sh README.md '<!-- BEGIN GENERATED RULES' '<!-- END GENERATED RULES' $(BUILD)/rules.md
 
 # ---- demo and install ------------------------------------------------------
-$(DEMO_DB): sample-data/cases.csv | $(BIN)
+$(DEMO_DB): sample-data/cases.csv sample-data/events.csv | $(BIN)
 	rm -f $@ $@-wal $@-shm
 	$(BIN) --db $@ import sample-data/cases.csv
+	$(BIN) --db $@ import --events sample-data/events.csv
 
 demo: $(DEMO_DB)
 
@@ -204,6 +205,7 @@ install: $(BIN)
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/imtreview
 	install -m 0644 imtreview.1 $(DESTDIR)$(MANDIR)/imtreview.1
 	install -m 0644 themes/*.theme $(DESTDIR)$(DATADIR)/themes/
+	install -m 0644 themes/followup.schedule $(DESTDIR)$(DATADIR)/followup.schedule
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/imtreview $(DESTDIR)$(MANDIR)/imtreview.1

@@ -2,11 +2,23 @@
  * the benchmarks.
  *
  *   gen_cases N SEED  >cases.csv
+ *   gen_cases N SEED events  >events.csv
  *
  * Writes N cases (header first) as RFC 4180 CSV in the format of
  * ../shared/spec/data-dictionary.md, streaming, to stdout.  Same N and
  * SEED give byte-identical output; every row depends only on SEED and its
  * own number, so `gen_cases 320 S` is a prefix of `gen_cases 1000 S`.
+ * With "events" it writes the courses of the same N cases instead (the
+ * events CSV of sample-data/README.md), drawn from each case's own
+ * values so that the two agree (imtreview check holds them together):
+ * the surgery and its margin, radiotherapy with its dose, chemotherapy,
+ * the targeted drugs one line after the other, a checkpoint inhibitor,
+ * steroids and NSAIDs as lines; RECIST responses (sometimes not yet
+ * recorded), stops for progression, re-biopsies after a TKI fails, the
+ * recurrence at recurrence_months, metastases, and contacts up to the
+ * last follow-up.  Dates are calendar dates, or days from diagnosis when
+ * the case has no diagnosis_date.  The events of a case use a stream of
+ * their own, so the cases file does not change.
  * No real patient is described: every value is drawn from the mixes below.
  *
  * Standalone on purpose (no project header): it must not share code with
@@ -749,6 +761,328 @@ static void put_cell(FILE *fp, const char *s)
     putc('"', fp);
 }
 
+/* ---- events ------------------------------------------------------------ */
+
+enum { EV_SURGERY, EV_START, EV_STOP, EV_RESPONSE, EV_RECURRENCE, EV_PROGRESSION,
+       EV_METASTASIS, EV_BIOPSY, EV_CONTACT };
+static const char *const ev_type_name[] = {
+    "surgery", "therapy_start", "therapy_stop", "response", "recurrence",
+    "progression", "metastasis", "biopsy", "contact" };
+
+typedef struct {
+    long day;               /* days from diagnosis */
+    int  type, seq;         /* seq: order of creation, for equal days */
+    int  line;              /* 0 = none; lines are numbered at the end */
+    int  lref;              /* index of the line (therapy / response) */
+    const char *agent, *intent, *reason, *response, *extent, *site;
+    char detail[160];
+} gev;
+
+typedef struct {
+    long start, stop;       /* stop -1 = open */
+    const char *agent;
+    char agent_buf[64];
+    int number;
+} gline;
+
+#define MAXEV 64
+#define MAXLINE 12
+
+typedef struct {
+    gev ev[MAXEV];
+    int n;
+    gline line[MAXLINE];
+    int nl;
+} course;
+
+static gev *add_ev(course *c, long day, int type)
+{
+    if (c->n >= MAXEV)
+        return NULL;
+    gev *e = &c->ev[c->n];
+    memset(e, 0, sizeof *e);
+    e->day = day;
+    e->type = type;
+    e->seq = c->n;
+    e->lref = -1;
+    c->n++;
+    return e;
+}
+
+static int cmp_gev(const void *a, const void *b)
+{
+    const gev *x = a, *y = b;
+    if (x->day != y->day)
+        return x->day < y->day ? -1 : 1;
+    return x->seq - y->seq;
+}
+
+/* One line: start, then a stop by `end` unless it stays open (open_ok),
+ * a response at the first assessment (sometimes not recorded yet), a
+ * progression stop when it fails.  Returns the day it ends, or -1 when it
+ * is still open. */
+static long add_line(course *c, rng *r, long start, long last, const char *agent,
+                     const char *intent, double p_resp, int open_ok, int must_end,
+                     int *failed)
+{
+    if (c->nl >= MAXLINE || start > last)
+        return last + 1;
+    gline *L = &c->line[c->nl];
+    snprintf(L->agent_buf, sizeof L->agent_buf, "%s", agent);
+    L->agent = L->agent_buf;
+    int li = c->nl++;
+    gev *s = add_ev(c, start, EV_START);
+    if (!s)
+        return last + 1;
+    s->lref = li;
+    s->agent = L->agent;
+    s->intent = intent;
+    long dur = 60 + irange(r, 0, 540);
+    long stop = start + dur;
+    int fail = chance(r, 1.0 - p_resp * 0.8);
+    *failed = 0;
+    if (stop > last) {
+        if (open_ok && !must_end) {
+            stop = -1;                  /* still on it at the last contact */
+        } else {
+            stop = last;
+            fail = 0;
+        }
+    }
+    /* first assessment 8 to 12 weeks in: the response, unless the line
+     * ended before it or it is not recorded yet */
+    long assess = start + 56 + irange(r, 0, 28);
+    if ((stop < 0 ? last : stop) >= assess && !chance(r, 0.12)) {
+        gev *e = add_ev(c, assess, EV_RESPONSE);
+        if (e) {
+            e->lref = li;
+            double u = unif(r);
+            e->response = fail && u < 0.5 ? "PD"
+                        : u < p_resp * 0.25 ? "CR" : u < p_resp ? "PR"
+                        : chance(r, 0.9) ? "SD" : "NE";
+        }
+        if (!e || strcmp(e->response, "PD") == 0) {
+            if (stop < 0 || stop > assess)
+                stop = assess;
+            fail = 1;
+        }
+    }
+    L->start = start;
+    L->stop = stop;
+    if (stop >= 0) {
+        gev *e = add_ev(c, stop, EV_STOP);
+        if (e) {
+            e->lref = li;
+            e->reason = fail ? "progression" : chance(r, 0.85) ? "completed"
+                      : chance(r, 0.6) ? "toxicity" : "patient_choice";
+        }
+        *failed = fail;
+    }
+    return stop;
+}
+
+/* Parse a cell of the row as a number of tenths, -1 when empty. */
+static long cell_tenths(const char *s)
+{
+    if (!s || !*s)
+        return -1;
+    long whole = 0, frac = 0;
+    const char *p = s;
+    while (*p >= '0' && *p <= '9')
+        whole = whole * 10 + (*p++ - '0');
+    if (*p == '.' && p[1] >= '0' && p[1] <= '9')
+        frac = p[1] - '0';
+    return whole * 10 + frac;
+}
+
+static int is(const char *cell, const char *v)
+{
+    return cell && strcmp(cell, v) == 0;
+}
+
+static void put_event(FILE *fp, const char *id, long dx, int have_dx, const gev *e,
+                      const course *c)
+{
+    char date[16];
+    if (have_dx) {
+        int y, m, d;
+        civil_from_days(dx + e->day, &y, &m, &d);
+        snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
+    } else {
+        snprintf(date, sizeof date, "%ld", e->day);
+    }
+    char line[8] = "";
+    if (e->lref >= 0)
+        snprintf(line, sizeof line, "%d", c->line[e->lref].number);
+    const char *agent = e->type == EV_START ? e->agent : NULL;
+    const char *cells[] = { id, date, ev_type_name[e->type], line, agent, e->intent,
+                            e->reason, e->response, e->extent, e->site,
+                            e->detail[0] ? e->detail : NULL };
+    for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
+        if (i)
+            putc(',', fp);
+        put_cell(fp, cells[i]);
+    }
+    putc('\n', fp);
+}
+
+static void make_events(FILE *fp, const row *w, uint64_t seed, unsigned long id)
+{
+    rng r;
+    seed_case(&r, seed ^ 0x5EEDC0FFEEULL, id);
+    course c;
+    c.n = c.nl = 0;
+    long dx = 0;
+    int have_dx = 0;
+    const char *dd = w->cell[C_diagnosis_date];
+    if (dd) {
+        have_dx = 1;
+        dx = days_from_civil(atoi(dd), atoi(dd + 5), atoi(dd + 8));
+    }
+    long fu_t = cell_tenths(w->cell[C_followup_months]);
+    const char *outcome = w->cell[C_outcome];
+    int dead = is(outcome, "DOD") || is(outcome, "DOC");
+    /* the last day an event may have: the last contact (or death) */
+    long last = fu_t >= 0 ? (long)floor((double)fu_t / 10.0 * 30.4375) : -1;
+    const char *surg = w->cell[C_surgery];
+    long t0 = 0;                 /* when treatment starts */
+    if (is(surg, "R0") || is(surg, "R1") || is(surg, "R2")) {
+        long d = irange(&r, 7, 40);
+        if (last < 0 || d <= last) {
+            gev *e = add_ev(&c, d, EV_SURGERY);
+            if (e) {
+                e->extent = surg;
+                e->site = w->cell[C_site_detail];
+            }
+            t0 = d;
+        }
+    } else if (is(surg, "biopsy")) {
+        gev *e = add_ev(&c, 0, EV_BIOPSY);
+        if (e) {
+            e->site = w->cell[C_site_detail];
+            if (w->cell[C_alk_ihc])
+                snprintf(e->detail, sizeof e->detail, "alk_ihc=%s", w->cell[C_alk_ihc]);
+        }
+    }
+    if (last >= 0) {
+        /* therapy lines, one after the other from t0 (steroids and NSAIDs
+         * alongside, another agent class) */
+        long at = t0 + irange(&r, 14, 45);
+        int failed = 0;
+        long rt = cell_tenths(w->cell[C_radiotherapy_gy]);
+        int awd = is(outcome, "AWD");
+        if (rt > 0 && at <= last) {
+            char ag[64];
+            long gy = rt / 10, fr = gy / 2 > 0 ? gy / 2 : 1;
+            if (rt % 10)
+                snprintf(ag, sizeof ag, "radiotherapy:%ld.%ld/%ld", rt / 10, rt % 10, fr);
+            else
+                snprintf(ag, sizeof ag, "radiotherapy:%ld/%ld", gy, fr);
+            long e = add_line(&c, &r, at, last, ag, is(surg, "R0") ? "adjuvant" : "definitive",
+                              0.5, 0, 1, &failed);
+            if (is(w->cell[C_steroids], "yes") && at + 1 <= last) {
+                int f2;
+                add_line(&c, &r, at + 1, last, "corticosteroid", "definitive", 0.3, 0, 1, &f2);
+            }
+            at = (e < 0 ? last : e) + irange(&r, 7, 60);
+        } else if (is(w->cell[C_steroids], "yes") && at <= last) {
+            long e = add_line(&c, &r, at, last, "corticosteroid", "palliative", 0.3, 0, 1,
+                              &failed);
+            at = (e < 0 ? last : e) + irange(&r, 7, 60);
+        }
+        if (is(w->cell[C_nsaid], "yes") && at <= last) {
+            int f2;
+            add_line(&c, &r, at, last, "nsaid", "palliative", 0.4, 0, 1, &f2);
+        }
+        const char *chemo = w->cell[C_chemotherapy];
+        if (chemo && at <= last) {
+            char ag[64];
+            snprintf(ag, sizeof ag, "chemo:%s", chemo);
+            long e = add_line(&c, &r, at, last, ag, "palliative", 0.5, 0, 1, &failed);
+            at = (e < 0 ? last : e) + irange(&r, 7, 60);
+        }
+        const char *tk = w->cell[C_targeted];
+        while (tk && *tk && at <= last) {
+            char name[32];
+            size_t k = strcspn(tk, ";");
+            snprintf(name, sizeof name, "%.*s", (int)(k < 31 ? k : 31), tk);
+            tk += k;
+            while (*tk == ';' || *tk == ' ')
+                tk++;
+            int more = *tk != '\0' || w->cell[C_immunotherapy];
+            long e = add_line(&c, &r, at, last, name, "palliative", 0.8, awd && !more && !dead,
+                              more || dead, &failed);
+            if (e < 0)
+                break;           /* still on it */
+            /* a failed TKI: a re-biopsy at progression, most of the time */
+            if (failed && e + 14 <= last && chance(&r, 0.6)) {
+                gev *b = add_ev(&c, e + 14, EV_BIOPSY);
+                if (b) {
+                    const char *fus = w->cell[C_fusion];
+                    if (fus && strstr(fus, "::"))
+                        snprintf(b->detail, sizeof b->detail,
+                                 "fusion=%s; fusion_method=ngs_rna", fus);
+                    else
+                        snprintf(b->detail, sizeof b->detail, "ki67_pct=%d", irange(&r, 5, 40));
+                }
+            }
+            at = e + irange(&r, 14, 40);
+        }
+        if (w->cell[C_immunotherapy] && at <= last) {
+            int f2;
+            add_line(&c, &r, at, last, "checkpoint_inhibitor", "palliative", 0.3,
+                     awd && !dead, dead, &f2);
+        }
+        /* the recurrence where recurrence_months puts it */
+        long rm = cell_tenths(w->cell[C_recurrence_months]);
+        if (is(w->cell[C_recurrence], "yes") && rm >= 0) {
+            long d = (long)floor((double)rm / 10.0 * 30.4375 + 0.5);
+            if (d <= last) {
+                gev *e = add_ev(&c, d, EV_RECURRENCE);
+                if (e)
+                    e->site = is(w->cell[C_metastatic], "yes") && chance(&r, 0.5) ? "distant"
+                                                                                   : "local";
+            }
+        }
+        if (is(w->cell[C_metastatic], "yes") && chance(&r, 0.6)) {
+            long d = irange(&r, 0, (int)last);
+            static const char *const msite[] = { "lung", "liver", "bone", "peritoneum",
+                                                 "brain" };
+            gev *e = add_ev(&c, d, EV_METASTASIS);
+            if (e)
+                e->site = ONE_OF(&r, msite);
+        }
+        /* contacts: yearly ones, and the last (or the death) */
+        for (long d = 365; d < last; d += 365)
+            if (chance(&r, 0.5)) {
+                gev *e = add_ev(&c, d, EV_CONTACT);
+                if (e && chance(&r, 0.5))
+                    snprintf(e->detail, sizeof e->detail, "%s",
+                             awd ? "AWD" : chance(&r, 0.8) ? "NED" : "AWD");
+            }
+        if (!is(outcome, "LOST") && outcome && chance(&r, 0.8)) {
+            gev *e = add_ev(&c, last, EV_CONTACT);
+            if (e && chance(&r, 0.8))
+                snprintf(e->detail, sizeof e->detail, "%s", outcome);
+        }
+    }
+    /* lines numbered in the order they start */
+    int order[MAXLINE];
+    for (int i = 0; i < c.nl; i++)
+        order[i] = i;
+    for (int i = 1; i < c.nl; i++)
+        for (int j = i; j > 0 && c.line[order[j - 1]].start > c.line[order[j]].start; j--) {
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    for (int i = 0; i < c.nl; i++)
+        c.line[order[i]].number = i + 1;
+    qsort(c.ev, (size_t)c.n, sizeof c.ev[0], cmp_gev);
+    for (int i = 0; i < c.n; i++)
+        put_event(fp, w->cell[C_case_id], dx, have_dx, &c.ev[i], &c);
+}
+
 static int parse_ulong(const char *s, unsigned long long max, unsigned long long *out)
 {
     char *end;
@@ -764,27 +1098,38 @@ static int parse_ulong(const char *s, unsigned long long max, unsigned long long
 int main(int argc, char **argv)
 {
     unsigned long long n, seed;
-    if (argc != 3 || parse_ulong(argv[1], 99999999ULL, &n) != 0 ||
+    int events = argc == 4 && strcmp(argv[3], "events") == 0;
+    if ((argc != 3 && !events) || parse_ulong(argv[1], 99999999ULL, &n) != 0 ||
         parse_ulong(argv[2], UINT64_MAX, &seed) != 0) {
         fprintf(stderr,
-                "usage: gen_cases N SEED\n"
+                "usage: gen_cases N SEED [events]\n"
                 "  writes N synthetic IMT cases (N <= 99999999) as CSV to stdout;\n"
+                "  with events, the events CSV of the same N cases instead;\n"
                 "  the same N and SEED always give the same bytes\n");
         return 2;
     }
     static char obuf[1 << 20];
     setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
-    for (int c = 0; c < NCOL; c++) {
-        if (c)
-            putchar(',');
-        fputs(colname[c], stdout);
+    if (events) {
+        fputs("case_id,date,type,line,agent,intent,reason,response,extent,site,detail\n",
+              stdout);
+    } else {
+        for (int c = 0; c < NCOL; c++) {
+            if (c)
+                putchar(',');
+            fputs(colname[c], stdout);
+        }
+        putchar('\n');
     }
-    putchar('\n');
     row w;
     for (unsigned long long i = 1; i <= n; i++) {
         rng r;
         seed_case(&r, (uint64_t)seed, (unsigned long)i);
         make_case(&w, &r, (unsigned long)i);
+        if (events) {
+            make_events(stdout, &w, (uint64_t)seed, (unsigned long)i);
+            continue;
+        }
         for (int c = 0; c < NCOL; c++) {
             if (c)
                 putchar(',');

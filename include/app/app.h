@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include "core/rules.h"
 #include "core/textw.h"
+#include "core/followup.h"
 #include "store/store.h"
 
 typedef struct imt_app {
@@ -31,6 +32,10 @@ typedef struct imt_app {
                                roll back, never kill it mid-commit       */
     bool        saved;      /* the command committed a change: its exit
                                status is 0 even if stdout then fails     */
+    fu_schedule sched;      /* the follow-up schedule (app_load_schedule)  */
+    bool        sched_loaded;
+    char        sched_from[1024]; /* where it came from ("built-in" ...)  */
+    char        sched_note[400];  /* the store's word on next_due, or ""   */
 } imt_app;
 
 /* Exit statuses (cli.md). */
@@ -40,7 +45,11 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
  * default location's directories) only when app->may_create is set;
  * otherwise the message says there is no database at the path and how to
  * make one, so a mistyped --db never passes for an empty cohort.  Prints
- * a message to app->err and returns EXIT_FAIL on error. */
+ * a message to app->err and returns EXIT_FAIL on error.  Then the
+ * follow-up schedule (app_load_schedule) is handed to the store, which
+ * computes next_due again when the database's values were computed with
+ * another (said on app->err); a read-only store leaves a note in
+ * app->sched_note. */
 int app_open_store(imt_app *app);
 void app_close(imt_app *app);
 
@@ -76,6 +85,10 @@ void app_error(imt_app *app, const char *cmd, const char *fmt, ...)
 char *app_default_db_path(void);
 /* The login name recorded in the audit trail. */
 const char *app_login_name(void);
+/* The full name of login from the password database (the first field of
+ * its GECOS entry) into buf, or NULL when there is none.  Recorded with a
+ * signature (store_set_full_name). */
+const char *app_full_name(const char *login, char *buf, size_t n);
 
 /* A writing command: SIGINT, SIGTERM, SIGHUP and SIGQUIT only set a flag
  * that the store reads (store_set_interrupt) to roll the write back;
@@ -84,6 +97,16 @@ void app_catch_stop_signals(void);
 /* Let a store opened by the command itself (copy's target) see that flag
  * too, when the command catches stop signals. */
 void app_watch_stop(imt_app *app, imt_store *st);
+
+/* The follow-up schedule (core/followup.h): the file named by
+ * $IMTREVIEW_SCHEDULE, else DATADIR/followup.schedule (installed by make
+ * install), else themes/followup.schedule in the current directory (the
+ * source tree), else the built-in default (the same values).  A file that
+ * does not parse is reported on app->err ("FILE:LINE: ...") and the
+ * default is used.  Fills app->sched and app->sched_from; returns
+ * EXIT_OK, or EXIT_FAIL when $IMTREVIEW_SCHEDULE names a file that
+ * cannot be read. */
+int app_load_schedule(imt_app *app);
 
 /* The rules configuration for a command or the interface: defaults, then
  * the settings file's mitoses_cutoff (a bad value is warned about and

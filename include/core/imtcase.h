@@ -114,6 +114,15 @@ typedef struct imt_case {
     int     alk_status;     /* ALK_POSITIVE / ALK_NEGATIVE / ALK_UNKNOWN */
     int     alk_confirmed;  /* 0/1 */
     int     alk_discordant; /* 0/1: IHC disagrees with a molecular result */
+    /* kept by the store beside the dictionary's columns, never imported
+     * or exported (store/store.h): */
+    long long version;      /* every saved change adds 1; 0 = not stored */
+    int     decision_state; /* DSTATE_* of core/review.h, -1 = not known */
+    char   *review_comment; /* the latest review comment, NULL = none     */
+    char   *signer_name;    /* full name of who signed it out, NULL = none */
+    /* kept by the store from the case, its course and the follow-up
+     * schedule (core/followup.h); "" = none.  Not a dictionary column. */
+    char    next_due[11];
 } imt_case;
 
 typedef struct {
@@ -148,6 +157,15 @@ enum {
     IMT_F_alk_confirmed,       /* derived, exported, never imported */
     IMT_F_COUNT
 };
+
+/* The diagnosis as the classifications code it (issue 14): every export
+ * that carries a diagnosis writes both (the CSV export as the columns
+ * below, after the dictionary's; the cBioPortal study as its cancer type
+ * and sample attributes).  Import ignores these columns with a note. */
+#define IMT_ICDO3_MORPHOLOGY "8825/1"
+#define IMT_ONCOTREE_CODE    "IMT"
+#define IMT_ONCOTREE_NAME    "Inflammatory Myofibroblastic Tumor"
+extern const char *const imt_export_only_columns[];  /* NULL-terminated */
 
 /* Canonical value lists (also used by filters and menus). */
 extern const char *const imt_site_values[];

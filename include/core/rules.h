@@ -8,9 +8,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "core/imtcase.h"
+#include "core/events.h"
 
 #define RULESET_NAME    "imt-consensus-2025"
-#define RULESET_VERSION "imt-consensus-2025.1"
+#define RULESET_VERSION "imt-consensus-2025.2"
 
 typedef enum { RK_WORKUP, RK_TREATMENT, RK_RISK, RK_FOLLOWUP, RK_INFO, RK_N } rule_kind;
 /* Most urgent first: the order results are sorted in. */
@@ -43,6 +44,10 @@ typedef struct {
  * mitoses cut-off "show it as configurable"). */
 typedef struct {
     double mitoses_cutoff;   /* default 10 */
+    int    response_days;    /* FU-RECORD-RESPONSE: a line's first response
+                                is expected this many days after its start
+                                (the follow-up schedule's
+                                response_assessment_days; default 84) */
 } rules_config;
 
 void rules_config_default(rules_config *cfg);
@@ -56,8 +61,21 @@ const char *rule_level_name(rule_level l);  /* "critical", "warning", ... */
 
 /* Evaluate every rule on c (its derived fields must be current:
  * imt_case_derive).  Fills out, most urgent first (by level, then table
- * order).  Returns the number of recommendations. */
+ * order).  Returns the number of recommendations.  The rules that read the
+ * course see none here (FU-OVERDUE still reads c->next_due against
+ * today): rules_evaluate_course gives them the events. */
 int rules_evaluate(const imt_case *c, const rules_config *cfg, rules_result *out);
+
+/* What the course rules (issue 14) read besides the case. */
+typedef struct {
+    const imt_course *course;   /* the case's events, NULL = none        */
+    const char       *today;    /* YYYY-MM-DD; NULL = ev_today()         */
+} rules_course;
+
+/* rules_evaluate with the course: TX-TKI-PROGRESSION, FU-RECORD-RESPONSE,
+ * TX-RECURRENCE-RESECT and FU-OVERDUE read it.  rc NULL = no course. */
+int rules_evaluate_course(const imt_case *c, const rules_course *rc,
+                          const rules_config *cfg, rules_result *out);
 
 /* The rule table, for `imtreview rules` (the reference card). */
 typedef struct {

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "core/imtcase.h"
+#include "core/events.h"
 
 /* One survival observation. status 1 = event, 0 = censored. */
 typedef struct {
@@ -77,13 +78,23 @@ int stats_wilson(long x, long n, double *lo, double *hi);
 
 /* ---- endpoints and grouping (data-dictionary.md "Survival endpoints") */
 
-typedef enum { EP_OS, EP_DSS, EP_RFS, EP_N } stats_endpoint;
+/* os, dss, rfs from the case's one-row fields; pfs, efs, dor, ttnt from
+ * its course (core/events.h, course_endpoint_obs: the derivation lives
+ * there, apart from the estimators here). */
+typedef enum { EP_OS, EP_DSS, EP_RFS, EP_PFS, EP_EFS, EP_DOR, EP_TTNT, EP_N } stats_endpoint;
 const char *stats_endpoint_name(stats_endpoint e);       /* "os", ... */
 int stats_endpoint_parse(const char *s);                 /* -1 unknown */
+/* Whether e is derived from the course (pfs, efs, dor, ttnt). */
+bool stats_endpoint_course(stats_endpoint e);
+/* Whether e is measured on a therapy line (pfs, dor, ttnt: --line and
+ * --agent select it). */
+bool stats_endpoint_per_line(stats_endpoint e);
 
 /* Time and status of c for endpoint e.  Returns 0, or 1 when the case is
  * excluded (no followup_months; RFS: recurrence = yes without
- * recurrence_months).  Unknown outcome counts as alive (censored). */
+ * recurrence_months; a course endpoint: always, as there is no course
+ * here - see stats_cohort_add_course).  Unknown outcome counts as alive
+ * (censored). */
 int stats_endpoint_obs(const imt_case *c, stats_endpoint e,
                        double *time, int *status);
 
@@ -99,17 +110,36 @@ int  stats_group_of(const imt_case *c, stats_by b);
 
 /* ---- a cohort: what `stats` and the view accumulate case by case ---- */
 
+/* Best response per agent over the therapy lines of the cohort (the
+ * lines --line/--agent select): lines with the agent, lines with a
+ * response recorded, and how many had each best response (CR best, then
+ * PR, SD, PD, NE).  ORR = (CR + PR) / lines with a response. */
+typedef struct {
+    long lines, assessed, best[RESP_N];
+} stats_resp;
+
 typedef struct {
     stats_endpoint endpoint;
     stats_by       by;
+    course_sel     sel;          /* line / agent (course endpoints)        */
+    char           agent[64];    /* storage for sel.agent                  */
     long           n, n_excluded;
+    long           excl_why[CEX_N];  /* course endpoints: why excluded     */
     stats_obs     *obs;
     size_t         nobs, cap;
     long           site_alk[SITE_N + 1][ALK_N];   /* row SITE_N: unknown */
+    stats_resp     resp[AG_N];   /* by ev_agent; every chemo as "chemo"    */
 } stats_cohort;
 
 void stats_cohort_init(stats_cohort *co, stats_endpoint e, stats_by by);
+/* The therapy line the per-line endpoints and the response counts use:
+ * line N (0 = any) and an agent (NULL = any; ev_agents_match's names). */
+void stats_cohort_select(stats_cohort *co, int line, const char *agent);
 int  stats_cohort_add(stats_cohort *co, const imt_case *c); /* -1 OOM */
+/* A case with its course (NULL = no events): the course endpoints and
+ * the response counts need it.  -1 OOM. */
+int  stats_cohort_add_course(stats_cohort *co, const imt_case *c,
+                             const imt_course *course);
 void stats_cohort_free(stats_cohort *co);
 
 #define STATS_NLANDMARKS 4
@@ -142,7 +172,7 @@ typedef struct {
     long   table[2][2];
     double fisher_p;
     int    nwarn;
-    char   warn[STATS_MAXWARN][160];
+    char   warn[STATS_MAXWARN][400];
 } stats_report;
 
 int  stats_report_compute(const stats_cohort *co, stats_report *r); /* -1 OOM */

@@ -13,7 +13,10 @@
  *
  * caseout_json builds the JSON object of a case keyed by data-dictionary
  * column names (every column, derived ones included): unknown = null,
- * numbers as JSON numbers, booleans as true/false. */
+ * numbers as JSON numbers, booleans as true/false.  A case read from the
+ * store (version > 0) also gets what the store keeps beside the dictionary:
+ * "version", "review_comment", "signer_name" (the full name of who signed
+ * it out) and "decision_state" ("decided", "undecided", "stale"). */
 #ifndef IMT_CASEOUT_H
 #define IMT_CASEOUT_H
 
@@ -22,6 +25,7 @@
 #include <stdio.h>
 #include <jansson.h>
 #include "core/imtcase.h"
+#include "core/events.h"
 
 enum {
     CASEOUT_KEEP_NL = 1 << 0   /* write LF as a line break, not "\n"      */
@@ -34,8 +38,14 @@ int caseout_escape(FILE *fp, const char *s, size_t n, unsigned flags);
 char *caseout_escape_str(const char *s);
 
 /* JSON object of the case; with_discordant adds "alk_discordant" (show).
- * NULL when out of memory.  Free with json_decref. */
+ * "next_due" (the follow-up worklist's date, null when none) follows the
+ * dictionary's columns.  NULL when out of memory.  Free with json_decref. */
 json_t *caseout_json(const imt_case *c, bool with_discordant);
+
+/* The course as a JSON array, oldest first: one object per event keyed by
+ * the events CSV's columns (line a number, every other value its CSV text,
+ * empty = null).  NULL when out of memory. */
+json_t *caseout_events_json(const imt_course *co);
 
 /* Flags for json_dumpf of caseout_json(c): compact, every non-ASCII
  * character as \uNNNN so that the output is also terminal-safe, and C-locale

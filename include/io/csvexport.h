@@ -2,7 +2,8 @@
  * (../shared/spec/data-dictionary.md; cli.md `export`).
  *
  * Columns: every field of imt_fields[] in table (= dictionary) order,
- * including the derived alk_status and alk_confirmed.  deidentify drops
+ * including the derived alk_status and alk_confirmed, then the diagnosis
+ * codes icd_o_3_morphology (8825/1) and oncotree_code (IMT).  deidentify drops
  * every free-text column (FT_TEXT; kept with keep_free_text, reviewer
  * never) and every date, writes ages of 90 and over as 90 and
  * replaces case_id by a keyed pseudonym.
@@ -15,6 +16,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "core/imtcase.h"
+#include "core/events.h"
 
 #define CSVEXP_PSEUDONYM_LEN 17   /* "P" + 16 hex digits */
 
@@ -36,6 +38,17 @@ int csvexp_row(FILE *fp, const imt_case *c, const csvexp_opts *o);
  * excel_safe a cell starting with = + - @ TAB or CR gets a leading '.
  * Returns 0, or -1 on a write error. */
 int csvexp_cell(FILE *fp, const char *s, bool excel_safe);
+
+/* The events CSV (issue 14): the header case_id,date,...,detail, and one
+ * event of case c per line, every column in canonical form (what import
+ * --events reads back to the same event).  deidentify: the case's
+ * pseudonym, dates as days from diagnosis (an event dated while the case
+ * has no diagnosis_date is left out: *dropped is set), free text (site
+ * and detail, but for the coded ones: a recurrence's site, a biopsy's
+ * markers, a contact's status) dropped unless keep_free_text. */
+int csvexp_events_header(FILE *fp);
+int csvexp_event_row(FILE *fp, const imt_event *e, const imt_case *c,
+                     const csvexp_opts *o, bool *dropped);
 
 /* The pseudonym of case_id: "P" + the first 8 bytes of
  * HMAC-SHA-256(key, case_id) in lower-case hex.  out must hold

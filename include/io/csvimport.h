@@ -44,6 +44,24 @@ typedef struct {
     int (*record)(void *ctx, csvimp *imp, imt_case *c, const bool *present,
                   long line);
     void *ctx;
+
+    /* Another table than the cases (the events CSV, issue 14): when
+     * columns is set, the header must name every one of these columns
+     * (case-insensitively, any order; an unknown or duplicated name is an
+     * error, or skipped with ignore_unknown), nothing is parsed here
+     * beyond the CSV itself (NUL bytes, invalid UTF-8, over-long cells
+     * and the field count are refused as for cases), and row() gets each
+     * record's cells in the order of columns ("" when empty).  Its return
+     * values are record()'s.  Report with csvimp_error_col(). */
+    const char *const *columns;
+    int (*row)(void *ctx, csvimp *imp, const char *const *cells, long line);
+
+    /* Optional: called once after the last record, when the whole file
+     * was read (no parse error, not stopped): checks that need every row
+     * (the courses of an events file) report here with csvimp_error*, and
+     * their errors count like the others.  Return 0, or -1 on a failure
+     * that was reported. */
+    int (*finish)(void *ctx, csvimp *imp);
 } csvimp_opts;
 
 /* Result of a run. */
@@ -64,6 +82,10 @@ int csvimp_run(FILE *in, const csvimp_opts *opts, csvimp_result *res);
  * it, and prints it while under the cap.  The message is sanitised: a
  * control character or invalid byte never reaches the terminal raw. */
 void csvimp_error(csvimp *imp, long line, int field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* The same for a column named by its header name (table mode). */
+void csvimp_error_col(csvimp *imp, long line, const char *column, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* Errors reported so far (callbacks use it to stop writing after the

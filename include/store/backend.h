@@ -25,7 +25,8 @@ typedef struct imt_backend imt_backend;
  * columns by name, each an integer, a real, a text or a blob (the
  * storage classes of store/chain.h; a boolean is an integer 0/1).  The
  * engine's own columns (sort keys, search copies, SQLite's rowid) are not
- * part of it: each engine computes them. */
+ * part of it: each engine computes them; nor are the columns an engine
+ * derives from the rest (next_due, decision_state). */
 typedef struct {
     int n;
     const chain_val *cols;
@@ -52,6 +53,7 @@ typedef struct {
     int (*display_name)(imt_backend *b, char *out, size_t n);
     const char *(*errmsg)(const imt_backend *b);
     bool (*is_readonly)(const imt_backend *b);
+    const char *(*readonly_why)(const imt_backend *b);
     int  (*schema_version)(const imt_backend *b);
     void (*set_busy_timeout)(imt_backend *b, int ms);
     void (*set_interrupt)(imt_backend *b, int (*cb)(void *ctx), void *ctx);
@@ -105,6 +107,30 @@ typedef struct {
     int  (*table_count)(imt_backend *b, const char *table, long long *n);
     int  (*table_put)(imt_backend *b, const char *table, const store_row *r);
     int  (*table_end)(imt_backend *b, const char *table);
+    /* a copy into this engine, before its commit: derive what the engine
+     * derives itself (not copied: next_due, decision_state); may be NULL */
+    int  (*after_copy)(imt_backend *b);
+    /* review (issue 10); NULL: store.c refuses naming the engine */
+    void (*set_full_name)(imt_backend *b, const char *full_name);
+    int  (*edit)(imt_backend *b, const char *case_id, const store_edit_req *rq,
+                 store_edit_result *res);
+    int  (*review)(imt_backend *b, const store_review_req *rq, store_review_result *res);
+    int  (*decide)(imt_backend *b, const store_decide_req *rq, store_decide_result *res);
+    int  (*decisions)(imt_backend *b, const char *case_id, store_decision **out, int *n);
+    int  (*changes_since)(imt_backend *b, long long *mark, long cap, long *ncases,
+                          bool *more);
+    /* the course (issue 14); NULL: not supported by this engine yet */
+    int  (*events_get)(imt_backend *b, const char *case_id, imt_course *out);
+    int  (*event_add)(imt_backend *b, const char *case_id, imt_event *e, const char *source);
+    int  (*event_remove)(imt_backend *b, const char *case_id, long long id,
+                         const char *source);
+    int  (*course_refresh)(imt_backend *b, const char *case_id);
+    int  (*course_edit)(imt_backend *b, const char *case_id, int op, long long id,
+                        const imt_event *e, const char *source, long long *id_out);
+    int  (*foreach_course)(imt_backend *b, const imt_filter *f,
+                           int (*cb)(void *ctx, const imt_case *c, const imt_course *co),
+                           void *ctx);
+    int  (*set_schedule)(imt_backend *b, const fu_schedule *s, char *note, size_t n);
 } imt_store_ops;
 
 /* The sortable list columns (ui.md) and the dictionary field behind

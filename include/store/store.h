@@ -13,6 +13,10 @@
 #include <stddef.h>
 #include "core/imtcase.h"
 #include "core/filter.h"
+#include "core/review.h"
+#include "core/rules.h"
+#include "core/events.h"
+#include "core/followup.h"
 
 typedef struct imt_store imt_store;
 
@@ -24,8 +28,15 @@ enum {
     STORE_ERROR = -1,     /* database error; store_errmsg() says which   */
     STORE_BUSY = -2,      /* locked by another user past the timeout     */
     STORE_READONLY = -3,  /* opened read-only: edits refused             */
-    STORE_INTERRUPTED = -4 /* stopped by store_set_interrupt's callback:
+    STORE_INTERRUPTED = -4, /* stopped by store_set_interrupt's callback:
                               the write was rolled back                 */
+    STORE_CONFLICT = 3,   /* the case changed since the version or the
+                             value the caller read (store_edit); nothing
+                             written, store_errmsg() says who and when  */
+    STORE_REFUSED = 4     /* the workflow forbids it: the case is signed
+                             out, a recommendation is undecided, the rule
+                             does not fire, a reason is missing; nothing
+                             written, store_errmsg() says why            */
 };
 
 /* store_open flags.  READONLY: edits are refused.  MUST_EXIST: a missing
@@ -37,7 +48,9 @@ enum { STORE_OPEN_READONLY = 1, STORE_OPEN_MUST_EXIST = 2, STORE_OPEN_MAKE_DIRS 
 /* Sortable list columns (ui.md case list). */
 typedef enum {
     SORT_CASE_ID, SORT_AGE, SORT_SEX, SORT_SITE, SORT_SIZE, SORT_ALK,
-    SORT_SURGERY, SORT_OUTCOME, SORT_FOLLOWUP, SORT_REVIEW, SORT_NKEYS
+    SORT_SURGERY, SORT_OUTCOME, SORT_FOLLOWUP, SORT_REVIEW,
+    SORT_NEXT_DUE,        /* the follow-up worklist: next due date, none last */
+    SORT_NKEYS
 } imt_sort_key;
 
 typedef struct {
@@ -96,6 +109,10 @@ void store_remove_files(const char *locator);
 
 const char *store_errmsg(const imt_store *st);
 bool store_is_readonly(const imt_store *st);
+/* Why the store is read-only, in words for a message ("it was opened
+ * read-only (--readonly)", "the file system that holds it is full",
+ * ...); NULL when it is writable. */
+const char *store_readonly_why(const imt_store *st);
 int  store_schema_version(const imt_store *st);
 /* The busy timeout (default 5000 ms): how long a write waits for another
  * user's lock before STORE_BUSY ("the database is busy ... nothing was
@@ -155,11 +172,154 @@ int store_update(imt_store *st, imt_case *c, const char *source, int *nchanged);
 int store_update_fields(imt_store *st, const imt_case *c, const int *fields, int nf,
                         const char *source, int *nchanged);
 
-/* Set the review state (signed_out records reviewer = user and the UTC
- * time; other states clear them).  Audited with the comment and the
- * rule-set version. */
+/* Set the review state: store_review with no reason. */
 int store_set_review(imt_store *st, const char *case_id, int status,
                      const char *comment, const char *ruleset);
+
+/* ---- review: versions, edits, sign-out, decisions (issue 10) -------------
+ *
+ * Every case has a version (imt_case.version): 1 when it is created, one
+ * more with every saved change (an edit, an import --update, a review, a
+ * decision).  A signed-out case is locked: every change but leaving
+ * signed_out with a reason is refused (STORE_REFUSED, naming who signed it
+ * out and when); its course (dated events: follow-up goes on after
+ * sign-out) can still be recorded.  The store keeps each case's decision
+ * state (imt_case.decision_state, core/review.h) on every write (course
+ * edits included), and brings it up to today at the first writable open
+ * of a day (FU-OVERDUE fires on a date), so the --decision filter is an
+ * index seek. */
+
+/* The full name recorded with a signature (from the password database;
+ * NULL = none).  The login name is store_open's user. */
+void store_set_full_name(imt_store *st, const char *full_name);
+
+/* An edit of some fields of one case (case_id names it), in one
+ * transaction that reads the stored case again:
+ *   - fields[0..nf-1] are taken from values; every other field keeps
+ *     its stored value (someone else's change to another field merges);
+ *   - expect_version > 0: refused (STORE_CONFLICT) when the case's version
+ *     is another, naming the version, who changed it last and when;
+ *   - base (the case as the caller read it) not NULL: a field whose stored
+ *     value is neither base's nor the new one was changed by someone else
+ *     since: refused (STORE_CONFLICT, conflict_field says which), unless
+ *     the field is in overwrite[] (applied on purpose, audited with source
+ *     "overwrite" and whose value it replaced);
+ *   - the same cross-field checks as store_update_fields;
+ *   - refused (STORE_REFUSED) on a signed-out case, or for case_id, a
+ *     derived field or a review field (store_review sets those).
+ * Each changed field is audited with source ("edit" when NULL). */
+typedef struct {
+    const imt_case *values;
+    const int *fields;
+    int nf;
+    const imt_case *base;
+    long long expect_version;
+    const int *overwrite;
+    int noverwrite;
+    const char *source;
+} store_edit_req;
+
+typedef struct {
+    int nchanged;
+    int changed[IMT_F_COUNT];  /* the fields changed, in field order      */
+    imt_case before;           /* the case as stored before the call     */
+    imt_case after;            /* as stored after it (before, if refused) */
+    int conflict_field;        /* STORE_CONFLICT on a field: it; else -1  */
+    char last_user[80];        /* who made the case's last change before */
+    char last_time[32];        /* the call, and when ("" if no record)   */
+    char field_user[80];       /* conflict_field: who changed it last    */
+    char field_time[32];       /* and when                               */
+} store_edit_result;
+
+int store_edit(imt_store *st, const char *case_id, const store_edit_req *rq,
+               store_edit_result *res);
+/* Free what a store_edit result holds (safe on a zeroed one). */
+void store_edit_result_clear(store_edit_result *res);
+
+/* Set the review state of a case, audited with the comment and the
+ * rule-set version:
+ *   in_review   records who took the case (reviewer = the login name) and
+ *               when (reviewed_at, UTC);
+ *   signed_out  is a signature: refused while a recommendation that needs
+ *               a decision has none or a stale one (the message lists the
+ *               rule ids); records login, full name, UTC time, comment;
+ *               the case is locked from then on;
+ *   unreviewed  clears reviewer and time.
+ * Leaving signed_out needs a reason (audited with source "re-open"; the
+ * earlier signature stays in the audit trail); signing out a signed-out
+ * case again is refused.  The latest non-empty comment (or reason) is kept
+ * as the case's review_comment. */
+typedef struct {
+    const char *case_id;
+    int status;                /* REV_*                                    */
+    const char *comment;       /* NULL = none                              */
+    const char *reason;        /* needed to leave signed_out               */
+    const char *ruleset;       /* the rule-set version the reviewer saw   */
+} store_review_req;
+
+typedef struct {
+    int previous;              /* the state before                        */
+    long long version;         /* the case's version after               */
+    char time[32];             /* when (UTC)                              */
+    char reviewer[80];         /* login now recorded ("" for unreviewed) */
+    char full_name[160];       /* signed_out: the full name, or ""        */
+} store_review_result;
+
+int store_review(imt_store *st, const store_review_req *rq, store_review_result *res);
+
+/* A decision on a recommendation of the case as it is now (with its course:
+ * rules_evaluate_course, today's date, the default configuration; the
+ * mitoses cut-off, the one setting, changes an info-level rule only, and
+ * info needs no decision): accept, or
+ * override with a reason (OVR_*; other needs a comment).  Refused
+ * (STORE_REFUSED) when the rule does not fire for the case now, is
+ * info-level, or the case is signed out.  Stored with the rule id, the
+ * rule-set version, the facts that fired it, the login name and the UTC
+ * time, and audited (field "decision"). */
+typedef struct {
+    const char *case_id;
+    const char *rule_id;
+    int decision;              /* DECISION_ACCEPT / DECISION_OVERRIDE      */
+    int reason;                /* OVR_*, -1 for accept                  */
+    const char *comment;
+} store_decide_req;
+
+typedef struct {
+    long long version;         /* the case's version after                */
+    char time[32];
+    char ruleset[64];
+    int nfacts;
+    char facts[RULES_MAX_FACTS][RULES_FACT_LEN];   /* fired_by */
+} store_decide_result;
+
+int store_decide(imt_store *st, const store_decide_req *rq, store_decide_result *res);
+
+/* The latest decision per rule on a case, with whether it is stale and
+ * whether its rule fires now.  *out is malloc'd (store_decisions_free). */
+typedef struct {
+    char rule_id[40];
+    int decision;              /* DECISION_*                               */
+    int reason;                /* OVR_*, -1 none                        */
+    char *comment;             /* NULL = none                              */
+    char user[80];
+    char time[32];
+    char ruleset[64];
+    int nfacts;
+    char **facts;              /* fired_by when it was made               */
+    bool fires;                /* the rule fires for the case now         */
+    bool stale;                /* rule set or facts changed since          */
+    char why[200];             /* stale: what changed                      */
+} store_decision;
+
+int store_decisions(imt_store *st, const char *case_id, store_decision **out, int *n);
+void store_decisions_free(store_decision *d, int n);
+
+/* Changes by anyone since *mark (an opaque position in the audit trail;
+ * 0 = "from now": *mark is set and *ncases is 0): *ncases gets the number
+ * of distinct cases changed, counting at most cap audit rows (*more set
+ * when there were more), and *mark moves to the newest row.  The
+ * interface's live view says "N cases changed" with it. */
+int store_changes_since(imt_store *st, long long *mark, long cap, long *ncases, bool *more);
 
 /* Counting. */
 long store_count(imt_store *st, const imt_filter *f);     /* -1 on error */
@@ -206,6 +366,9 @@ typedef struct {
     const char *source;    /* "import FILE", "review", "edit", ... */
     const char *comment;   /* review comment, or NULL */
     const char *ruleset;   /* rule-set version for reviews, or NULL */
+    const char *rule_id;   /* decisions: the rule, else NULL */
+    const char *fired_by;  /* decisions: the facts that fired it (JSON array) */
+    const char *full_name; /* sign-outs: the signer's full name, or NULL */
 } imt_audit;
 
 int store_audit_foreach(imt_store *st, const char *case_id,
@@ -268,6 +431,52 @@ const char *store_damage(const imt_store *st);
  * partial dest is ever left).  STORE_OK, or STORE_ERROR /
  * STORE_INTERRUPTED with the reason in err. */
 int store_backup(imt_store *st, const char *dest, char *err, size_t errn);
+
+/* ---- the course (issue 14) ---------------------------------------------
+ * Every change of a course is audited (field "event", the event as a
+ * JSON object in old and new value) and brings the case's next_due up to
+ * date.  An engine without these operations refuses them with
+ * STORE_ERROR ("... is not supported by the ... engine yet"). */
+
+/* The events of a case, oldest first (core/events.h course_sort).  out is
+ * initialised by the call (free with course_clear). */
+int store_events_get(imt_store *st, const char *case_id, imt_course *out);
+
+/* Add, change or remove one event, as a bulk import does: no check of
+ * the whole course (the caller checks it at the end, in its
+ * transaction), next_due not recomputed (store_course_refresh).  add sets
+ * e->id.  STORE_NOTFOUND: no such case or event. */
+int store_event_add(imt_store *st, const char *case_id, imt_event *e, const char *source);
+int store_event_remove(imt_store *st, const char *case_id, long long id,
+                       const char *source);
+/* next_due of the case from its case row and course, written when it
+ * changed. */
+int store_course_refresh(imt_store *st, const char *case_id);
+
+/* An edit of the course (the interface's form): in one transaction the
+ * case and its events are read again, the change applied, and refused -
+ * nothing written, the reason in store_errmsg - when the course then
+ * breaks a check it did not break before (course_validate_new); else
+ * written, audited, next_due updated.  op: COURSE_ADD (id ignored; the
+ * new id in *id_out), COURSE_UPDATE, COURSE_REMOVE (e ignored). */
+enum { COURSE_ADD, COURSE_UPDATE, COURSE_REMOVE };
+int store_course_edit(imt_store *st, const char *case_id, int op, long long id,
+                      const imt_event *e, const char *source, long long *id_out);
+
+/* Every filtered case in case_id order with its course (oldest first):
+ * the statistics, export --events, the cBioPortal export.  Streams: one
+ * case and its events at a time.  Returns as store_foreach. */
+int store_foreach_course(imt_store *st, const imt_filter *f,
+                         int (*cb)(void *ctx, const imt_case *c, const imt_course *co),
+                         void *ctx);
+
+/* The follow-up schedule next_due is computed with (default: the built-in
+ * one).  When the database's next_due values were computed with another
+ * schedule, a writable store computes them all again now (one transaction;
+ * "next_due of N cases recomputed ..." in note) and a read-only one says
+ * in note that they are stale.  note may be NULL.  STORE_OK, or an error
+ * (the values are then left as they were). */
+int store_set_schedule(imt_store *st, const fu_schedule *s, char *note, size_t n);
 
 /* store_check that also gives the chain's head (head may be NULL). */
 int store_check_head(imt_store *st, void (*report)(void *ctx, const char *msg),

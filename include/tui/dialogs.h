@@ -18,6 +18,15 @@ int  tui_prompt(tui *t, const char *title, const char *initial, char *buf,
                 size_t n, int (*check)(void *ctx, const char *text, char *err,
                                        size_t errn), void *ctx);
 bool tui_confirm(tui *t, const char *question);
+/* A question: text lines (database text allowed: drawn safely) above a
+ * list of answers.  Returns the answer's index, or -1 for Esc. */
+int  tui_ask(tui *t, const char *title, const char *const *lines, int nlines,
+             const char *const *answers, int nanswers);
+/* A scrollable view of text lines, each wrapped to the width in its role
+ * (roles NULL: all normal): j/k, PgDn/PgUp, g/G scroll; Esc, q or Enter
+ * close it. */
+void tui_pager(tui *t, const char *title, const char *const *lines,
+               const tui_role *roles, int n);
 void tui_help(tui *t);
 
 #endif

@@ -16,6 +16,7 @@
 #include "tui/layout.h"
 #include "tui/listwin.h"
 #include "core/rules.h"
+#include "store/store.h"
 
 /* Display roles; tui_attr() maps them to curses attributes. */
 typedef enum {
@@ -66,6 +67,15 @@ typedef struct tui {
     unsigned    data_gen;       /* bumped by every saved edit              */
     int         rec_sel;
     bool        rec_all;        /* every recommendation expanded           */
+    store_decision *decs;       /* the latest decision per rule of rec_case */
+    int         ndecs;
+    /* this session's saved edits, the last on top (u undoes it) */
+    struct tui_undo {
+        imt_case before, after; /* the case before and after the edit     */
+        int fields[IMT_F_COUNT];
+        int nf;
+    } *undo;
+    int         nundo;
     bool        rec_open[RULES_MAX_RESULTS];
     tui_doc     doc[PANE_N];    /* built text of the text panes            */
     char        doc_case[PANE_N][64];
@@ -76,11 +86,27 @@ typedef struct tui {
     int         list_cur;       /* cursor row last drawn                   */
     char        msg[256];       /* one-shot message for the status line    */
     bool        msg_error;
+    long long   msg_until;      /* monotonic ms after which msg goes (0: at
+                                   the next key)                          */
+    long long   change_mark;    /* store_changes_since's position          */
     bool        unsaved;        /* an edit is open and not saved           */
     bool        quit;
     char        dbname[128];
     long long   esc_ms;         /* monotonic time of the last Esc key read */
+    /* the course of the case under the cursor (detail pane, rules) */
+    imt_course  course;
+    char        course_case[64];
+    unsigned    course_gen;
+    bool        course_have;    /* course_case/course_gen are valid        */
+    bool        course_failed;  /* the store could not give it             */
+    /* F: the sort the list had before the worklist took over */
+    imt_sort    sort_before_fu;
+    bool        fu_sorted;
 } tui;
+
+/* The course of case c (cached per case and data generation): never NULL;
+ * empty, with t->course_failed set, when the store cannot give it. */
+const imt_course *tui_course_of(tui *t, const imt_case *c);
 
 /* Every key of the interface is read here (the prompt's wide-character
  * reads call tui_note_esc).  Over a slow link an arrow key's ESC [ A can
@@ -123,5 +149,7 @@ void   tui_draw_box(tui *t, WINDOW *w, bool focus, const char *title);
 void   tui_put(tui *t, WINDOW *w, int y, int x, int width, const char *s,
                tui_role r);       /* database-safe text, padded          */
 void   tui_case_changed(tui *t);  /* the case under the cursor changed   */
+long long tui_now_ms(void);       /* monotonic milliseconds                */
+#define TUI_UNDO_MAX 32
 
 #endif

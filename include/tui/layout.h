@@ -4,7 +4,7 @@
  *   wide   (cols >= LAYOUT_WIDE_COLS): list on the left; on the right the
  *          detail and markers side by side on top, the recommendation
  *          under them; all four visible at once.  The list grows with the
- *          terminal up to the width of all its columns (from 141 columns);
+ *          terminal up to the width of all its columns (from 150 columns);
  *          the right side keeps at least 66 so the detail and the markers
  *          stay readable.
  *   narrow (LAYOUT_MIN_COLS <= cols < LAYOUT_WIDE_COLS): list on the left,
@@ -41,12 +41,13 @@ typedef struct {
 #define LAYOUT_MARKERS_MIN_W 28
 
 /* The case list's columns (ui.md: id, age/sex, site, size, ALK status,
- * surgery/margin, outcome, follow-up, review state), in display order.
+ * surgery/margin, outcome, follow-up, review state, and who has the case:
+ * the reviewer who took it or signed it out), in display order.
  * width is the widest value the column holds ("retroperitoneum",
  * "unreviewed", "100.0"); columns are separated by one space.  prio: the
  * lower, the longer it stays when the pane is narrow. */
 enum { LCOL_CASE, LCOL_AGESEX, LCOL_SITE, LCOL_SIZE, LCOL_ALK, LCOL_SURGERY,
-       LCOL_OUTCOME, LCOL_FOLLOWUP, LCOL_REVIEW, LAYOUT_NCOLS };
+       LCOL_OUTCOME, LCOL_FOLLOWUP, LCOL_REVIEW, LCOL_REVIEWER, LAYOUT_NCOLS };
 typedef struct {
     const char *head;
     int         width;

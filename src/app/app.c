@@ -6,6 +6,7 @@
 #include "app/app.h"
 #include "io/settings.h"
 #include "core/textw.h"
+#include "io/xdg.h"
 
 #include <errno.h>
 #include <pwd.h>
@@ -79,21 +80,8 @@ char *app_default_db_path(void)
     const char *env = getenv("IMTREVIEW_DB");
     if (env && *env)
         return strdup(env);
-    const char *xdg = getenv("XDG_DATA_HOME");
-    char *path = NULL;
-    if (xdg && *xdg) {
-        if (asprintf(&path, "%s/imtreview/cases.db", xdg) < 0)
-            path = NULL;
-    } else {
-        const char *home = getenv("HOME");
-        if (!home || !*home) {
-            struct passwd *pw = getpwuid(getuid());
-            home = pw ? pw->pw_dir : ".";
-        }
-        if (asprintf(&path, "%s/.local/share/imtreview/cases.db", home) < 0)
-            path = NULL;
-    }
-    return path;
+    char buf[4096];
+    return xdg_path(XDG_DATA, "cases.db", buf, sizeof buf) == 0 ? strdup(buf) : NULL;
 }
 
 int app_open_store(imt_app *app)
@@ -132,7 +120,21 @@ int app_open_store(imt_app *app)
     }
     if (app->catch_stop)
         store_set_interrupt(app->store, stop_requested, app);
+    char full[160];
+    store_set_full_name(app->store, app_full_name(app->user, full, sizeof full));
     app->db_created = store_created(app->store);
+    if (app_load_schedule(app) != EXIT_OK) {
+        app_close(app);
+        return EXIT_FAIL;
+    }
+    char note[400] = "";
+    if (store_set_schedule(app->store, &app->sched, note, sizeof note) != STORE_OK)
+        app_error(app, NULL, "warning: the follow-up dates were not recomputed: %s",
+                  store_errmsg(app->store));
+    else if (note[0] && strstr(note, "recomputed"))
+        app_error(app, NULL, "%s (%s)", note, app->sched_from);
+    else
+        snprintf(app->sched_note, sizeof app->sched_note, "%s", note);
     const char *damage = store_damage(app->store);
     if (damage) {
         char safe[TEXTW_BUFSIZE(256)], shown[1024];
@@ -176,11 +178,101 @@ const char *app_login_name(void)
     return u && *u ? u : "unknown";
 }
 
+const char *app_full_name(const char *login, char *buf, size_t n)
+{
+    if (!login || !n)
+        return NULL;
+    struct passwd *pw = getpwnam(login);
+    if (!pw || !pw->pw_gecos)
+        return NULL;
+    /* GECOS: "Full Name,room,work phone,home phone,other" */
+    size_t len = strcspn(pw->pw_gecos, ",");
+    while (len && pw->pw_gecos[len - 1] == ' ')
+        len--;
+    if (len == 0)
+        return NULL;
+    if (len >= n)
+        len = n - 1;
+    memcpy(buf, pw->pw_gecos, len);
+    buf[len] = '\0';
+    return buf;
+}
+
+#ifndef IMT_DATADIR
+#define IMT_DATADIR "/usr/local/share/imtreview"
+#endif
+#define SCHEDULE_FILE_MAX (64 * 1024)
+
+/* The whole of a small text file, or NULL (errno set). */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = malloc(SCHEDULE_FILE_MAX + 1);
+    size_t n = buf ? fread(buf, 1, SCHEDULE_FILE_MAX + 1, f) : 0;
+    int bad = !buf || ferror(f) || n > SCHEDULE_FILE_MAX;
+    fclose(f);
+    if (bad) {
+        free(buf);
+        errno = buf ? EFBIG : ENOMEM;
+        return NULL;
+    }
+    buf[n] = '\0';
+    if (memchr(buf, '\0', n)) {
+        free(buf);
+        errno = EINVAL;
+        return NULL;
+    }
+    return buf;
+}
+
+int app_load_schedule(imt_app *app)
+{
+    if (app->sched_loaded)
+        return EXIT_OK;
+    app->sched_loaded = true;
+    fu_default(&app->sched);
+    snprintf(app->sched_from, sizeof app->sched_from, "built-in schedule");
+    const char *env = getenv("IMTREVIEW_SCHEDULE");
+    char path[4096];
+    const char *use = NULL;
+    if (env && *env) {
+        use = env;
+    } else {
+        snprintf(path, sizeof path, "%s/followup.schedule", IMT_DATADIR);
+        if (access(path, R_OK) == 0)
+            use = path;
+        else if (access("themes/followup.schedule", R_OK) == 0)
+            use = "themes/followup.schedule";
+    }
+    if (!use)
+        return EXIT_OK;
+    char *text = slurp(use);
+    if (!text) {
+        app_error(app, NULL, "cannot read the follow-up schedule %s: %s", APP_Q(use),
+                  strerror(errno));
+        return env && *env ? EXIT_FAIL : EXIT_OK;
+    }
+    char err[400];
+    if (fu_parse(&app->sched, text, use, err, sizeof err) != 0) {
+        char safe[TEXTW_BUFSIZE(400)];
+        textw_fit(err, 300, false, false, safe, sizeof safe);
+        app_error(app, NULL, "follow-up schedule: %s; using the built-in schedule", safe);
+    } else {
+        snprintf(app->sched_from, sizeof app->sched_from, "%.1000s", use);
+    }
+    free(text);
+    return EXIT_OK;
+}
+
 int app_rules_config(imt_app *app, const char *cmd, rules_config *cfg,
                       const char *opt)
 {
     char err[160];
     rules_config_default(cfg);
+    app_load_schedule(app);
+    cfg->response_days = app->sched.response_days;
     settings st;
     if (settings_load(&st, NULL) == 0) {
         const char *v = settings_get(&st, "mitoses_cutoff");

@@ -6,6 +6,7 @@
 #include "io/ttyout.h"
 #include "app/app.h"
 #include "io/atomicfile.h"
+#include "core/utf8.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -13,6 +14,7 @@
 #include <locale.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,17 +23,20 @@
 
 /* Commands that write to the database (their exit status must tell the
  * truth about what was saved: see app_catch_stop_signals). */
-static const char *const writing_commands[] = { "import", "review", "backup", "copy", NULL };
+static const char *const writing_commands[] = { "import", "review", "decide", "edit",
+                                                "backup", "copy", NULL };
 
 static const imt_command commands[] = {
-    { "import",    cmd_import,    "import [--dry-run] [--update] [--ignore-unknown-columns] FILE.csv" },
-    { "export",    cmd_export,    "export [FILTERS] [--deidentify [--keep-free-text]] [--excel-safe] [-o FILE]" },
-    { "list",      cmd_list,      "list [FILTERS] [--json]" },
+    { "import",    cmd_import,    "import [--dry-run] [--update | --events [--replace]] [--ignore-unknown-columns] [--json] FILE.csv" },
+    { "export",    cmd_export,    "export [FILTERS] [--deidentify [--keep-free-text]] [--excel-safe] [--events] [-o FILE] | --format csv|cbioportal ... DIR" },
+    { "list",      cmd_list,      "list [FILTERS] [--json] [--today DATE]" },
     { "show",      cmd_show,      "show CASE_ID [--json]" },
     { "recommend", cmd_recommend, "recommend CASE_ID [--json] [--mitoses-cutoff N]" },
     { "rules",     cmd_rules,     "rules [--json] [--mitoses-cutoff N]" },
-    { "stats",     cmd_stats,     "stats [FILTERS] [--endpoint os|dss|rfs] [--by FIELD] [--json]" },
-    { "review",    cmd_review,    "review CASE_ID --status unreviewed|in_review|signed_out [--comment TEXT]" },
+    { "stats",     cmd_stats,     "stats [FILTERS] [--endpoint os|dss|rfs|pfs|efs|dor|ttnt] [--line N] [--agent NAME] [--by FIELD] [--json]" },
+    { "review",    cmd_review,    "review CASE_ID --status unreviewed|in_review|signed_out [--comment TEXT] [--reason TEXT] [--json]" },
+    { "decide",    cmd_decide,    "decide CASE_ID RULE_ID --accept|--override REASON [--comment TEXT] [--json]" },
+    { "edit",      cmd_edit,      "edit CASE_ID FIELD=VALUE... [--expect-version N] [--json]" },
     { "audit",     cmd_audit,     "audit [CASE_ID] [--json]" },
     { "check",     cmd_check,     "check [--json]" },
     { "backup",    cmd_backup,    "backup FILE [--json]" },
@@ -124,6 +129,63 @@ int cli_filter_option(imt_app *app, imt_filter *f, const char *opt,
 
 
 
+
+int cli_check_text(imt_app *app, const char *cmd, const char *opt, const char *text,
+                   size_t max)
+{
+    size_t n = strlen(text);
+    if (!utf8_valid(text, n)) {
+        app_error(app, cmd, "%s: the text is not valid UTF-8", opt);
+        return EXIT_USAGE;
+    }
+    if (utf8_count(text, n) > max) {
+        app_error(app, cmd, "%s: the text is longer than %zu characters", opt, max);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+int cli_emit_json(imt_app *app, const char *cmd, json_t *o)
+{
+    if (!o) {
+        app_error(app, cmd, "out of memory");
+        return -1;
+    }
+    int rc = json_dumpf(o, app->out, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(o);
+    if (rc != 0 || fputc('\n', app->out) == EOF || fflush(app->out) != 0 || ferror(app->out))
+        return -1;
+    return 0;
+}
+
+json_t *cli_jstr(const char *s)
+{
+    if (!s)
+        return json_null();
+    size_t n = strlen(s);
+    if (utf8_valid(s, n))
+        return json_stringn(s, n);
+    char *fixed = malloc(n * 3 + 1);
+    if (!fixed)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        int k = utf8_decode(s + i, n - i, &cp);
+        if (k <= 0 || cp == 0) {
+            memcpy(fixed + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+        } else {
+            memcpy(fixed + o, s + i, (size_t)k);
+            o += (size_t)k;
+            i += (size_t)k;
+        }
+    }
+    json_t *j = json_stringn(fixed, o);
+    free(fixed);
+    return j;
+}
 
 /* cli.md: a failure is exit 1 with a line on stderr.  Every command checks
  * its own output; this catches what is left (--help, --version, a

@@ -19,13 +19,18 @@ static const char usage[] =
     "Usage: imtreview [--db PATH] audit [CASE_ID] [--json]\n"
     "The audit trail, oldest first: every case created, every field changed\n"
     "(old and new value), every review (with its comment and rule-set\n"
-    "version); for one case when CASE_ID is given.\n"
+    "version; a sign-out with the signer's full name; a re-open, source\n"
+    "re-open, with its reason), every decision on a recommendation (field\n"
+    "decision, new value accept or override: REASON, with the rule, the\n"
+    "facts that fired it and the comment); for one case when CASE_ID is given.\n"
     "Text: tab-separated with a header line (time, user, case_id, field, old,\n"
-    "new, source, comment, ruleset); an empty cell is no value.  In values a\n"
+    "new, source, comment, ruleset, rule_id, fired_by, full_name); an empty\n"
+    "cell is no value.  In values a\n"
     "tab is written \\t, a line break \\n, a backslash \\\\ and other control\n"
     "characters \\xNN.\n"
     "  --json   an array of objects with keys time, user, case_id, field,\n"
-    "           old_value, new_value, source, comment, ruleset (null = none)\n"
+    "           old_value, new_value, source, comment, ruleset, rule_id,\n"
+    "           fired_by, full_name (null = none)\n"
     "  --help   this text\n"
     "Exit status: 0 shown, 1 no such case or database error, 2 usage error.\n";
 
@@ -112,6 +117,7 @@ static int print_row(void *vctx, const imt_audit *a)
             { "field", a->field }, { "old_value", a->old_value },
             { "new_value", a->new_value }, { "source", a->source },
             { "comment", a->comment }, { "ruleset", a->ruleset },
+            { "rule_id", a->rule_id }, { "full_name", a->full_name },
         };
         for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
             if (json_object_set_new(o, kv[i].k, jstr(kv[i].v)) != 0) {
@@ -119,6 +125,15 @@ static int print_row(void *vctx, const imt_audit *a)
                 x->oom = true;
                 return 1;
             }
+        }
+        /* fired_by is stored as a JSON array: given as one */
+        json_t *fb = a->fired_by ? json_loads(a->fired_by, 0, NULL) : json_null();
+        if (!fb)
+            fb = jstr(a->fired_by);
+        if (json_object_set_new(o, "fired_by", fb) != 0) {
+            json_decref(o);
+            x->oom = true;
+            return 1;
         }
         fputs(x->n ? "," : "", x->out);
         int rc = json_dumpf(o, x->out, JSON_COMPACT | JSON_ENSURE_ASCII);
@@ -132,7 +147,8 @@ static int print_row(void *vctx, const imt_audit *a)
         }
     } else {
         const char *v[] = { a->time, a->user, a->case_id, a->field, a->old_value,
-                            a->new_value, a->source, a->comment, a->ruleset };
+                            a->new_value, a->source, a->comment, a->ruleset, a->rule_id,
+                            a->fired_by, a->full_name };
         for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
             if (i)
                 fputc('\t', x->out);
@@ -179,7 +195,8 @@ int cmd_audit(imt_app *app, int argc, char **argv)
     if (json)
         fputc('[', app->out);
     else
-        fputs("time\tuser\tcase_id\tfield\told\tnew\tsource\tcomment\truleset\n", app->out);
+        fputs("time\tuser\tcase_id\tfield\told\tnew\tsource\tcomment\truleset\trule_id\t"
+              "fired_by\tfull_name\n", app->out);
     int rc = store_audit_foreach(app->store, id, print_row, &x);
     if (json)
         fputs("]\n", app->out);

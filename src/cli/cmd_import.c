@@ -15,7 +15,7 @@
 
 typedef struct {
     imt_app    *app;
-    bool        dry_run, update;
+    bool        dry_run, update, json;
     char       *source;        /* "import FILE" for the audit trail */
     imt_case    old;           /* the stored case (update), reused */
     bool        old_exists;
@@ -27,6 +27,8 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
         "Usage: imtreview [--db PATH] import [--dry-run] [--update]\n"
+        "                 [--ignore-unknown-columns] FILE.csv\n"
+        "       imtreview [--db PATH] import --events [--dry-run] [--replace]\n"
         "                 [--ignore-unknown-columns] FILE.csv\n"
         "\n"
         "Read a case CSV (its columns and checks: sample-data/README.md in the\n"
@@ -40,10 +42,26 @@ static void usage(FILE *fp)
         "                            it an existing case_id is an error\n"
         "  --ignore-unknown-columns  skip columns the data dictionary does not name\n"
         "                            (otherwise each one is an error)\n"
+        "  --events                  FILE is an events CSV (header case_id,date,type,\n"
+        "                            line,agent,intent,reason,response,extent,site,\n"
+        "                            detail): each case's dated course; the cases\n"
+        "                            must exist.  Each row is checked, then each\n"
+        "                            course whole (no event before diagnosis or after\n"
+        "                            death, a stop after its start, a response inside\n"
+        "                            its line, one line open at a time per agent\n"
+        "                            class).  An event already recorded is not added\n"
+        "                            twice.\n"
+        "  --replace                 with --events: the file's events become the whole\n"
+        "                            course of each case the file names\n"
+        "  --json                    the summary as one object: file, dry_run,\n"
+        "                            added, updated, unchanged\n"
         "  --help                    this help\n"
         "\n"
         "FILE may be - for standard input.  Errors are printed to stderr as\n"
-        "FILE:LINE: column 'NAME': message (all of them, up to 50).\n"
+        "FILE:LINE: column 'NAME': message (all of them, up to 50).  A row that\n"
+        "would change a signed-out case refuses the whole file (signed-out cases\n"
+        "are locked; a row equal to the case is counted unchanged), as does one\n"
+        "that would sign a case out (imtreview review does that).\n"
         "Exit status: 0 imported (or a clean dry run), 1 refused (nothing\n"
         "written), 2 usage error.\n");
 }
@@ -77,7 +95,7 @@ static int copy_field(imt_case *dst, const imt_case *src, int f)
 static void db_error(import_ctx *x, csvimp *imp, long line, int rc)
 {
     const char *why = rc == STORE_BUSY ? "the database is busy (locked by another user)"
-                    : rc == STORE_READONLY ? "the database is open read-only"
+                    : rc == STORE_READONLY ? store_errmsg(x->app->store)
                     : store_errmsg(x->app->store);
     csvimp_error(imp, line, -1, "database error: %s; nothing was imported",
                  why ? why : "unknown");
@@ -140,16 +158,60 @@ static int record_cb(void *vctx, csvimp *imp, imt_case *c, const bool *present,
 
     if (x->old_exists) {
         int nchanged = 0;
-        if (write) {
+        for (int f = 0; f < IMT_F_COUNT; f++)
+            if (!(imt_fields[f].flags & FF_DERIVED) && !imt_field_equal(&x->old, c, f))
+                nchanged++;
+        const imt_case *o = &x->old;
+        if (nchanged && o->review_status == REV_SIGNED_OUT) {
+            /* A signed-out case is locked: the whole file is refused. */
+            csvimp_error(imp, line, IMT_F_case_id,
+                         "case '%s' is signed out by %s%s%s%s at %s: an update cannot change "
+                         "it (re-open it first: imtreview review %s --status in_review "
+                         "--reason TEXT)", c->case_id, o->reviewer ? o->reviewer : "(unknown)",
+                         o->signer_name ? " (" : "", o->signer_name ? o->signer_name : "",
+                         o->signer_name ? ")" : "",
+                         o->reviewed_at ? o->reviewed_at : "(unknown time)", c->case_id);
+            return -1;
+        }
+        if (nchanged && c->review_status == REV_SIGNED_OUT) {
+            csvimp_error(imp, line, IMT_F_review_status,
+                         "an update cannot sign case '%s' out: signing out checks the "
+                         "decisions and records the signature (imtreview review %s --status "
+                         "signed_out)", c->case_id, c->case_id);
+            return -1;
+        }
+        /* the new values must leave the case's course whole (an event
+         * before a new diagnosis date, after a new death ...) */
+        imt_course co;
+        int erc = store_events_get(x->app->store, c->case_id, &co);
+        if (erc == STORE_OK && co.n) {
+            imt_case nw;
+            imt_case_init(&nw);
+            char msg[400];
+            int ev = -1, col = -1;
+            if (imt_case_copy(&nw, c) == 0) {
+                imt_case_derive(&nw);
+                if (course_validate_new(&x->old, &co, &nw, &co, &ev, &col, msg, sizeof msg)) {
+                    char w[32] = "";
+                    if (ev >= 0)
+                        ev_format_cell(&co.v[ev], EVC_DATE, w, sizeof w);
+                    csvimp_error(imp, line, -1, "this change would break the course of '%s' "
+                                 "(the event of %s: %s); change the events first",
+                                 c->case_id, w, msg);
+                    imt_case_clear(&nw);
+                    course_clear(&co);
+                    return -1;
+                }
+            }
+            imt_case_clear(&nw);
+        }
+        course_clear(&co);
+        if (write && nchanged) {
             int rc = store_update(x->app->store, c, x->source, &nchanged);
             if (rc != STORE_OK) {
                 db_error(x, imp, line, rc);
                 return -2;
             }
-        } else {
-            for (int f = 0; f < IMT_F_COUNT; f++)
-                if (!(imt_fields[f].flags & FF_DERIVED) && !imt_field_equal(&x->old, c, f))
-                    nchanged++;
         }
         if (nchanged)
             x->updated++;
@@ -174,6 +236,21 @@ static int record_cb(void *vctx, csvimp *imp, imt_case *c, const bool *present,
     return 0;
 }
 
+/* --json: what was done, as one object. */
+static json_t *summary_json(const import_ctx *x, const char *fname)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "file", cli_jstr(fname));
+    json_object_set_new(o, "dry_run", json_boolean(x->dry_run));
+    json_object_set_new(o, "added", json_integer(x->added));
+    json_object_set_new(o, "updated", json_integer(x->updated));
+    json_object_set_new(o, "unchanged", json_integer(x->unchanged));
+    json_object_set_new(o, "written", json_boolean(!x->dry_run));
+    return o;
+}
+
 /* A refused import into a database it had just created leaves no empty
  * database behind ("the database as it was": there was none), unless
  * something else has put cases into it meanwhile. */
@@ -192,19 +269,25 @@ int cmd_import(imt_app *app, int argc, char **argv)
     static const struct option opts[] = {
         { "dry-run", 0, NULL, 'n' },
         { "update", 0, NULL, 'u' },
+        { "events", 0, NULL, 'E' },
+        { "replace", 0, NULL, 'R' },
         { "ignore-unknown-columns", 0, NULL, 'i' },
+        { "json", 0, NULL, 'j' },
         { "help", 0, NULL, 'h' },
         APP_GLOBAL_OPTIONS,
         { NULL, 0, NULL, 0 }
     };
     import_ctx x = { .app = app };
-    bool ignore_unknown = false;
+    bool ignore_unknown = false, events = false, replace = false;
     int ch;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
         case 'n': x.dry_run = true; break;
         case 'u': x.update = true; break;
+        case 'E': events = true; break;
+        case 'R': replace = true; break;
         case 'i': ignore_unknown = true; break;
+        case 'j': x.json = true; break;
         case 'h': usage(app->out); return EXIT_OK;
         default:
             if (app_global_option(app, ch, optarg)) break;
@@ -217,6 +300,18 @@ int cmd_import(imt_app *app, int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *path = argv[optind];
+    if (replace && !events) {
+        app_error(app, "import", "--replace goes with --events");
+        usage(app->err);
+        return EXIT_USAGE;
+    }
+    if (events && x.update) {
+        app_error(app, "import", "--update is for cases; with --events use --replace");
+        usage(app->err);
+        return EXIT_USAGE;
+    }
+    if (events)
+        return cmd_import_events(app, path, x.dry_run, replace, ignore_unknown);
     bool is_stdin = strcmp(path, "-") == 0;
     const char *fname = is_stdin ? "(stdin)" : path;
 
@@ -254,7 +349,8 @@ int cmd_import(imt_app *app, int argc, char **argv)
         if (app_open_store(app) != EXIT_OK)
             goto out;
         if (store_is_readonly(app->store)) {
-            app_error(app, "import", "the database is open read-only; nothing imported");
+            app_error(app, "import", "the database is open read-only (%s); nothing imported",
+                      store_readonly_why(app->store));
             goto out;
         }
         int rc = store_begin(app->store);
@@ -287,9 +383,14 @@ int cmd_import(imt_app *app, int argc, char **argv)
         goto out;
     }
     if (x.dry_run) {
-        csvimp_print_safe(app->out, fname);
-        fprintf(app->out, ": dry run: would add %ld, update %ld, leave %ld unchanged; nothing written\n",
-                x.added, x.updated, x.unchanged);
+        if (x.json) {
+            if (cli_emit_json(app, "import", summary_json(&x, fname)) != 0)
+                goto out;
+        } else {
+            csvimp_print_safe(app->out, fname);
+            fprintf(app->out, ": dry run: would add %ld, update %ld, leave %ld unchanged; "
+                    "nothing written\n", x.added, x.updated, x.unchanged);
+        }
         status = EXIT_OK;
         goto out;
     }
@@ -301,11 +402,17 @@ int cmd_import(imt_app *app, int argc, char **argv)
     }
     in_tx = false;
     app->saved = true;
-    csvimp_print_safe(app->out, fname);
-    fprintf(app->out, ": %ld added, %ld updated, %ld unchanged\n",
-            x.added, x.updated, x.unchanged);
+    int werr;
+    if (x.json) {
+        werr = cli_emit_json(app, "import", summary_json(&x, fname)) != 0;
+    } else {
+        csvimp_print_safe(app->out, fname);
+        fprintf(app->out, ": %ld added, %ld updated, %ld unchanged\n",
+                x.added, x.updated, x.unchanged);
+        werr = fflush(app->out) != 0 || ferror(app->out);
+    }
     /* exit 0 says the import is saved, and it is */
-    if (fflush(app->out) != 0 || ferror(app->out))
+    if (werr)
         app_error(app, "import", "the import was saved, but its report could not be written");
     status = EXIT_OK;
 

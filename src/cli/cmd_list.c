@@ -17,21 +17,29 @@ static void usage(FILE *fp)
     fprintf(fp,
         "Usage: imtreview [--db PATH] list [FILTERS] [--json]\n"
         "\n"
-        "List the cases that pass the filters, ordered by case_id.\n"
+        "List the cases that pass the filters, ordered by case_id (with --followup:\n"
+        "by next_due, most overdue first).\n"
         "\n"
         "Text output: a header line, then one case per line, columns separated by\n"
         "TAB: case_id age_years sex site site_detail size_cm surgery outcome\n"
-        "followup_months review_status alk_status.  An unknown value is an empty\n"
-        "column.  Text is escaped so that it is one safe line: \\\\ \\t \\n \\r for\n"
+        "followup_months review_status alk_status reviewer review_comment\n"
+        "decision_state version (reviewer: who took or signed out the case;\n"
+        "review_comment: the latest review comment; decision_state: decided,\n"
+        "undecided or stale).  An unknown value is an empty column.  Text is\n"
+        "escaped so that it is one safe line: \\\\ \\t \\n \\r for\n"
         "backslash, TAB, LF, CR; \\xNN for other control bytes and invalid UTF-8;\n"
         "\\uNNNN for C1 controls, bidirectional overrides and U+2028/U+2029.\n"
         "\n"
         CLI_FILTER_HELP
         "  --json             a JSON array of objects, one per case, keyed by the\n"
         "                     data-dictionary column names (every column, with the\n"
-        "                     derived alk_status and alk_confirmed); unknown = null,\n"
-        "                     numbers as numbers, yes/no as true/false; non-ASCII\n"
-        "                     characters written as \\uNNNN\n"
+        "                     derived alk_status and alk_confirmed, next_due, and\n"
+        "                     version, review_comment, signer_name, decision_state);\n"
+        "                     unknown = null, numbers as numbers, yes/no as\n"
+        "                     true/false; non-ASCII characters written as \\uNNNN\n"
+        "  --today DATE       the date --followup counts from (default: today)\n"
+        "\n"
+        "With --followup the text output has a last column next_due.\n"
         "  --help             this help\n"
         "\n"
         "Exit status: 0 listed (no match is not an error), 1 database error,\n"
@@ -41,6 +49,7 @@ static void usage(FILE *fp)
 typedef struct {
     imt_app *app;
     bool json;
+    bool next_due;        /* a last column next_due (--followup) */
     long n;
     bool oom;
 } list_ctx;
@@ -65,6 +74,22 @@ static int tsv_row(void *vctx, const imt_case *c)
         if (s && caseout_escape(fp, s, strlen(s), 0) != 0)
             return 1;
     }
+    /* Who has the case, the latest review comment, the decision state and
+     * the version (issue 10), after the dictionary's columns. */
+    static const char *const dstate[] = { "decided", "undecided", "stale" };
+    char vb[32];
+    snprintf(vb, sizeof vb, "%lld", c->version);
+    const char *extra[] = { c->reviewer, c->review_comment,
+                            c->decision_state >= 0 && c->decision_state < 3
+                                ? dstate[c->decision_state] : NULL, vb };
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
+        if (putc('\t', fp) == EOF)
+            return 1;
+        if (extra[i] && caseout_escape(fp, extra[i], strlen(extra[i]), 0) != 0)
+            return 1;
+    }
+    if (x->next_due && (putc('\t', fp) == EOF || fputs(c->next_due, fp) == EOF))
+        return 1;
     if (putc('\n', fp) == EOF)
         return 1;
     x->n++;
@@ -94,6 +119,7 @@ int cmd_list(imt_app *app, int argc, char **argv)
     static const struct option opts[] = {
         CLI_FILTER_LONGOPTS,
         { "json", 0, NULL, 'j' },
+        { "today", 1, NULL, 't' },
         { "help", 0, NULL, 'h' },
         APP_GLOBAL_OPTIONS,
         { NULL, 0, NULL, 0 }
@@ -109,6 +135,16 @@ int cmd_list(imt_app *app, int argc, char **argv)
                 return EXIT_USAGE;
             break;
         case 'j': json = true; break;
+        case 't': {
+            long d;
+            if (!ev_date_days(optarg, &d)) {
+                app_error(app, "list", "--today: '%s' is not a date (YYYY-MM-DD)",
+                          APP_Q(optarg));
+                return EXIT_USAGE;
+            }
+            snprintf(flt.fu_today, sizeof flt.fu_today, "%s", optarg);
+            break;
+        }
         case 'h': usage(app->out); return EXIT_OK;
         default:
             if (app_global_option(app, ch, optarg)) break;
@@ -125,8 +161,18 @@ int cmd_list(imt_app *app, int argc, char **argv)
         return EXIT_FAIL;
 
     FILE *fp = app->out;
-    list_ctx x = { .app = app, .json = json };
+    list_ctx x = { .app = app, .json = json, .next_due = flt.followup_mask != 0 };
     imt_sort by_id = { SORT_CASE_ID, false };
+    if (flt.followup_mask) {
+        /* the worklist: most overdue first, counted from --today (or
+         * today) with the schedule's window */
+        by_id.key = SORT_NEXT_DUE;
+        if (!flt.fu_today[0])
+            ev_today(flt.fu_today);
+        flt.fu_window = app->sched.due_window_days;
+    }
+    if (app->sched_note[0] && flt.followup_mask)
+        app_error(app, "list", "note: %s", app->sched_note);
     errno = 0;
     int werr = 0;
     if (json) {
@@ -141,6 +187,9 @@ int cmd_list(imt_app *app, int argc, char **argv)
             first = false;
             werr = werr || fputs(imt_fields[f].name, fp) == EOF;
         }
+        werr = werr || fputs("\treviewer\treview_comment\tdecision_state\tversion", fp) == EOF;
+        if (x.next_due)
+            werr = werr || fputs("\tnext_due", fp) == EOF;
         werr = werr || fputc('\n', fp) == EOF;
     }
     int rc = werr ? 1 : store_foreach(app->store, &flt, by_id, json ? json_row : tsv_row, &x);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/review.h"
 #include "core/rules.h"
 #include "io/rulesout.h"
 #include "core/textw.h"
@@ -19,10 +20,13 @@ static const char usage[] =
     "The recommendations of the rule set (" RULESET_VERSION ") for one case,\n"
     "most urgent first (critical, warning, info, suggestion), each with its\n"
     "evidence, the facts that fired it and the missing facts that would change\n"
-    "it.  `imtreview rules` lists every rule.\n"
+    "it, and (level not info) the decision on it: accepted or overridden, by\n"
+    "whom, when, and whether it went stale.  `imtreview rules` lists every rule.\n"
     "  --json               {\"case_id\", \"ruleset\", \"recommendations\": [{\"id\",\n"
     "                       \"kind\", \"level\", \"summary\", \"detail\", \"evidence\",\n"
-    "                       \"fired_by\": [...], \"missing\": [...]}]}\n"
+    "                       \"fired_by\": [...], \"missing\": [...], \"decision\": null or\n"
+    "                       {\"decision\", \"reason\", \"comment\", \"user\", \"time\",\n"
+    "                       \"ruleset\", \"stale\"}}]}\n"
     "  --mitoses-cutoff N   mitoses per 10 HPF from which RISK-PATHOLOGY fires\n"
     "                       (default 10, or mitoses_cutoff in the settings file)\n"
     "  --help               this text\n"
@@ -41,7 +45,36 @@ static json_t *str_array(char (*a)[RULES_FACT_LEN], int n)
     return arr;
 }
 
-static int print_json(imt_app *app, const char *case_id, const rules_result *res)
+/* The current decision on rule id (NULL: none). */
+static const store_decision *decision_of(const store_decision *d, int nd, const char *id)
+{
+    for (int i = 0; i < nd; i++)
+        if (strcmp(d[i].rule_id, id) == 0)
+            return &d[i];
+    return NULL;
+}
+
+static json_t *decision_json(const store_decision *d)
+{
+    if (!d)
+        return json_null();
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "decision", d->decision >= 0
+                        ? json_string(review_decision_values[d->decision]) : json_null());
+    json_object_set_new(o, "reason", d->reason >= 0
+                        ? json_string(review_reason_values[d->reason]) : json_null());
+    json_object_set_new(o, "comment", cli_jstr(d->comment));
+    json_object_set_new(o, "user", cli_jstr(d->user));
+    json_object_set_new(o, "time", cli_jstr(d->time));
+    json_object_set_new(o, "ruleset", cli_jstr(d->ruleset));
+    json_object_set_new(o, "stale", json_boolean(d->stale));
+    return o;
+}
+
+static int print_json(imt_app *app, const char *case_id, const rules_result *res,
+                      const store_decision *dec, int nd)
 {
     json_t *root = json_object();
     json_object_set_new(root, "case_id", json_string(case_id));
@@ -58,6 +91,8 @@ static int print_json(imt_app *app, const char *case_id, const rules_result *res
         json_object_set_new(o, "evidence", json_string(r->evidence ? r->evidence : ""));
         json_object_set_new(o, "fired_by", str_array(r->fired, r->nfired));
         json_object_set_new(o, "missing", str_array(r->missing, r->nmissing));
+        json_object_set_new(o, "decision", decision_json(review_needs_decision(r)
+                                                          ? decision_of(dec, nd, r->id) : NULL));
         json_array_append_new(recs, o);
     }
     json_object_set_new(root, "recommendations", recs);
@@ -71,7 +106,8 @@ static int print_json(imt_app *app, const char *case_id, const rules_result *res
     return EXIT_OK;
 }
 
-static void print_text(imt_app *app, const char *case_id, const rules_result *res)
+static void print_text(imt_app *app, const char *case_id, const rules_result *res,
+                       const store_decision *dec, int nd)
 {
     FILE *o = app->out;
     bool ascii = !rules_utf8_locale();
@@ -99,6 +135,24 @@ static void print_text(imt_app *app, const char *case_id, const rules_result *re
         }
         for (int k = 0; k < r->nmissing; k++)
             rules_fprint_wrapped(o, "  missing: ", r->missing[k], WIDTH, ascii);
+        if (!review_needs_decision(r))
+            continue;
+        const store_decision *d = decision_of(dec, nd, r->id);
+        char line[600];
+        if (!d) {
+            rules_fprint_wrapped(o, "  decision: ", "none yet (imtreview decide)", WIDTH, ascii);
+            continue;
+        }
+        char how[80];
+        if (d->decision == DECISION_ACCEPT)
+            snprintf(how, sizeof how, "accepted");
+        else
+            snprintf(how, sizeof how, "overridden (%s)",
+                     d->reason >= 0 ? review_reason_values[d->reason] : "?");
+        snprintf(line, sizeof line, "%s%s by %s at %s%s%s%s%s%s", d->stale ? "STALE: " : "",
+                 how, d->user, d->time, d->comment ? ": " : "", d->comment ? d->comment : "",
+                 d->stale ? " (" : "", d->stale ? d->why : "", d->stale ? ")" : "");
+        rules_fprint_wrapped(o, "  decision: ", line, WIDTH, ascii);
     }
 }
 
@@ -154,13 +208,28 @@ int cmd_recommend(imt_app *app, int argc, char **argv)
         app_error(app, "recommend", "out of memory");
         return EXIT_FAIL;
     }
-    rules_evaluate(&c, &cfg, res);
+    /* the course rules read the events (an engine without them: none) */
+    imt_course co;
+    if (store_events_get(app->store, c.case_id, &co) != STORE_OK)
+        course_init(&co);
+    rules_course rcourse = { &co, NULL };
+    rules_evaluate_course(&c, &rcourse, &cfg, res);
+    course_clear(&co);
+    store_decision *dec = NULL;
+    int nd = 0;
+    if (store_decisions(app->store, c.case_id, &dec, &nd) != STORE_OK) {
+        app_error(app, "recommend", "%s", store_errmsg(app->store));
+        free(res);
+        imt_case_clear(&c);
+        return EXIT_FAIL;
+    }
     if (json)
-        rc = print_json(app, c.case_id ? c.case_id : id, res);
+        rc = print_json(app, c.case_id ? c.case_id : id, res, dec, nd);
     else {
-        print_text(app, c.case_id ? c.case_id : id, res);
+        print_text(app, c.case_id ? c.case_id : id, res, dec, nd);
         rc = EXIT_OK;
     }
+    store_decisions_free(dec, nd);
     if (fflush(app->out) != 0 || ferror(app->out)) {
         app_error(app, "recommend", "cannot write the output");
         rc = EXIT_FAIL;

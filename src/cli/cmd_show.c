@@ -19,14 +19,22 @@ static void usage(FILE *fp)
         "\n"
         "Print every field of one case, grouped: demographics, presentation,\n"
         "imaging, histology, markers (immunohistochemistry and molecular tests,\n"
-        "with the derived ALK status), treatment, follow-up, review state, notes.\n"
+        "with the derived ALK status), treatment, follow-up, review state (who has\n"
+        "the case or signed it out, when, the latest review comment, whether its\n"
+        "recommendations are decided, the case's version), notes.\n"
         "An unknown value reads \"not recorded\" (\"not done\" for a marker).  Text\n"
         "from the database is escaped (\\t, \\r, \\xNN, \\uNNNN) so that it cannot\n"
         "act on the terminal; notes keep their line breaks.\n"
         "\n"
+        "The course follows: every event, oldest first, and the next follow-up\n"
+        "date (next_due) with its state against today.\n"
+        "\n"
         "  --json    one JSON object keyed by the data-dictionary column names, as\n"
-        "            in `list --json`, plus \"alk_discordant\" (IHC disagrees with a\n"
-        "            molecular result)\n"
+        "            in `list --json` (next_due, version, review_comment, signer_name\n"
+        "            and decision_state included), plus \"alk_discordant\" (IHC\n"
+        "            disagrees with a molecular result) and \"events\": the course,\n"
+        "            oldest first, one object per event keyed by the events CSV's\n"
+        "            columns\n"
         "  --help    this help\n"
         "\n"
         "Exit status: 0 shown, 1 no such case or database error, 2 usage error.\n");
@@ -151,7 +159,51 @@ static void notes_block(out *o, const char *notes)
     }
 }
 
-static int show_text(FILE *fp, const imt_case *c)
+/* One event on one line: date, type, then the columns it has. */
+static void event_line(out *o, const imt_event *e)
+{
+    char buf[64];
+    w(o, "  ");
+    wesc(o, ev_format_cell(e, EVC_DATE, buf, sizeof buf));
+    w(o, "  ");
+    w(o, ev_type_values[e->type >= 0 && e->type < EV_NTYPES ? e->type : 0]);
+    for (int col = EVC_LINE; col < EVC_N; col++) {
+        const char *t = ev_cell(e, col, buf, sizeof buf);
+        if (!t || !*t)
+            continue;
+        w(o, "  ");
+        if (col != EVC_AGENT && col != EVC_RESPONSE && col != EVC_EXTENT) {
+            w(o, ev_columns[col]);
+            w(o, "=");
+        }
+        wesc(o, t);
+    }
+    w(o, "\n");
+}
+
+static void course_block(out *o, const imt_case *c, const imt_course *co, int window)
+{
+    w(o, "Course\n");
+    if (!co || co->n == 0)
+        w(o, "  (no events recorded)\n");
+    for (int i = 0; co && i < co->n; i++)
+        event_line(o, &co->v[i]);
+    label(o, "Next follow-up due");
+    if (!c->next_due[0]) {
+        course_timeline t;
+        course_timeline_of(c, co, &t);
+        w(o, t.dead ? "none (died)\n" : t.lost ? "none (lost to follow-up)\n"
+                                               : "none (no date to count from)\n");
+        return;
+    }
+    char today[11];
+    ev_today(today);
+    w(o, c->next_due);
+    int st = fu_status(c->next_due, today, window);
+    w(o, st == FUS_OVERDUE ? " (overdue)\n" : st == FUS_DUE ? " (due)\n" : "\n");
+}
+
+static int show_text(FILE *fp, const imt_case *c, const imt_course *co, int window)
 {
     out o = { fp, 0 };
     w(&o, "Case ");
@@ -175,6 +227,34 @@ static int show_text(FILE *fp, const imt_case *c)
             w(&o, "\n");
         }
     }
+    /* Who has the case or signed it, the latest comment, the decisions'
+     * state and the version (issue 10), under the review fields. */
+    if (c->review_status == REV_SIGNED_OUT && c->signer_name) {
+        label(&o, "Signed by");
+        wesc(&o, c->reviewer ? c->reviewer : "(unknown)");
+        w(&o, " (");
+        wesc(&o, c->signer_name);
+        w(&o, ")\n");
+    }
+    label(&o, "Review comment");
+    if (c->review_comment)
+        wesc(&o, c->review_comment);
+    else
+        w(&o, "none");
+    w(&o, "\n");
+    static const char *const dstate[] = {
+        "decided (every recommendation that needs a decision has a current one)",
+        "undecided (a recommendation needs a decision: imtreview recommend)",
+        "stale (a decision went stale and counts as none: imtreview recommend)" };
+    label(&o, "Decisions");
+    w(&o, c->decision_state >= 0 && c->decision_state < 3 ? dstate[c->decision_state]
+                                                          : "not known");
+    w(&o, "\n");
+    char vb[40];
+    snprintf(vb, sizeof vb, "%lld\n", c->version);
+    label(&o, "Version");
+    w(&o, vb);
+    course_block(&o, c, co, window);
     notes_block(&o, c->notes);
     return o.err ? -1 : 0;
 }
@@ -222,13 +302,25 @@ int cmd_show(imt_app *app, int argc, char **argv)
     }
     /* alk_discordant is not stored; compute all three from the record. */
     imt_case_derive(&c);
+    imt_course co;
+    rc = store_events_get(app->store, c.case_id, &co);
+    if (rc != STORE_OK) {
+        app_error(app, "show", "database error: %s", store_errmsg(app->store));
+        imt_case_clear(&c);
+        return EXIT_FAIL;
+    }
+    if (app->sched_note[0])
+        app_error(app, "show", "note: %s", app->sched_note);
 
     errno = 0;
     int werr;
     if (json) {
         json_t *o = caseout_json(&c, true);
-        if (!o) {
+        json_t *evs = caseout_events_json(&co);
+        if (!o || !evs || json_object_set_new(o, "events", evs) != 0) {
+            json_decref(o);
             imt_case_clear(&c);
+            course_clear(&co);
             app_error(app, "show", "out of memory");
             return EXIT_FAIL;
         }
@@ -236,8 +328,9 @@ int cmd_show(imt_app *app, int argc, char **argv)
                fputc('\n', app->out) == EOF;
         json_decref(o);
     } else {
-        werr = show_text(app->out, &c) != 0;
+        werr = show_text(app->out, &c, &co, app->sched.due_window_days) != 0;
     }
+    course_clear(&co);
     imt_case_clear(&c);
     if (!werr && fflush(app->out) != 0)
         werr = 1;

@@ -11,13 +11,25 @@
 #include "core/stats.h"
 
 static const char usage[] =
-    "Usage: imtreview [--db PATH] stats [FILTERS] [--endpoint os|dss|rfs] [--by FIELD] [--json]\n"
+    "Usage: imtreview [--db PATH] stats [FILTERS] [--endpoint os|dss|rfs|pfs|efs|dor|ttnt]\n"
+    "                 [--line N] [--agent NAME] [--by FIELD] [--json]\n"
     "Kaplan-Meier survival (Greenwood SE, log-scale 95% CI), survival at\n"
     "12/36/60/120 months, median, log-rank test and Fisher exact test by group,\n"
     "and ALK status by site, for the filtered cases.\n"
     CLI_FILTER_HELP
     "  --endpoint E       os (default: death of any cause), dss (death of disease),\n"
-    "                     rfs (recurrence or death)\n"
+    "                     rfs (recurrence or death); from the course (events):\n"
+    "                     pfs (start of a therapy line to progression or death),\n"
+    "                     efs (diagnosis to recurrence, progression or death),\n"
+    "                     dor (first CR/PR of a line to progression or death),\n"
+    "                     ttnt (start of a line to the next line or death);\n"
+    "                     censored at the last contact; months = days / 30.4375\n"
+    "  --line N           pfs, dor, ttnt: therapy line N (default: each case's\n"
+    "                     lowest-numbered line that matches --agent)\n"
+    "  --agent NAME       pfs, dor, ttnt: lines with this agent (crizotinib, ...,\n"
+    "                     chemo or chemo:NAME, radiotherapy, checkpoint_inhibitor,\n"
+    "                     alk_tki, ros1_tki); also selects the lines of the\n"
+    "                     best-response counts\n"
     "  --by FIELD         alk_status, site, sex, surgery, steroids, outcome,\n"
     "                     metastatic, margin (R0 / R1/R2 / biopsy/none), age_group\n"
     "                     (<18 / >=18); cases where FIELD is not recorded form a\n"
@@ -30,9 +42,9 @@ static const char usage[] =
     "and a warning), 1 database error, 2 usage error (unknown option, --by\n"
     "field, endpoint or filter value).\n";
 
-static int add_case(void *ctx, const imt_case *c)
+static int add_case(void *ctx, const imt_case *c, const imt_course *co)
 {
-    return stats_cohort_add(ctx, c) ? 1 : 0;
+    return stats_cohort_add_course(ctx, c, co) ? 1 : 0;
 }
 
 /* A real as JSON: up to 17 significant digits round-trip a double exactly,
@@ -93,14 +105,50 @@ static void jat(FILE *o, const stats_at *at)
     fputc(']', o);
 }
 
+/* The best-response table: one row per agent with lines. */
+static void json_responses(FILE *o, const stats_cohort *co)
+{
+    fputs(",\n \"responses\": [", o);
+    int k = 0;
+    for (int a = 0; a < AG_N; a++) {
+        const stats_resp *R = &co->resp[a];
+        if (!R->lines) continue;
+        fputs(k++ ? ",\n  {\"agent\": " : "\n  {\"agent\": ", o);
+        jstr(o, ev_agent_names[a]);
+        fprintf(o, ", \"lines\": %ld, \"assessed\": %ld", R->lines, R->assessed);
+        for (int b = 0; b < RESP_N; b++)
+            fprintf(o, ", \"%s\": %ld", ev_response_values[b], R->best[b]);
+        long resp = R->best[RESP_CR] + R->best[RESP_PR];
+        double lo = NAN, hi = NAN;
+        stats_wilson(resp, R->assessed, &lo, &hi);
+        fputs(", \"orr\": ", o);
+        jnum(o, R->assessed ? (double)resp / (double)R->assessed : NAN);
+        fputs(", \"orr_lower\": ", o);
+        jnum(o, lo);
+        fputs(", \"orr_upper\": ", o);
+        jnum(o, hi);
+        fputc('}', o);
+    }
+    fputc(']', o);
+}
+
 static void print_json(FILE *o, const imt_filter *f, stats_endpoint ep,
-                       const stats_report *r)
+                       const stats_report *r, const stats_cohort *co)
 {
     fputs("{\"filters\": ", o);
     jfilters(o, f);
-    fprintf(o, ", \"endpoint\": \"%s\", \"n\": %ld, \"n_used\": %ld, "
+    fprintf(o, ", \"endpoint\": \"%s\", ", stats_endpoint_name(ep));
+    if (stats_endpoint_per_line(ep)) {
+        if (co->sel.line > 0) fprintf(o, "\"line\": %d, ", co->sel.line);
+        else fputs("\"line\": null, ", o);
+        fputs("\"agent\": ", o);
+        if (co->sel.agent) jstr(o, co->sel.agent);
+        else fputs("null", o);
+        fputs(", ", o);
+    }
+    fprintf(o, "\"n\": %ld, \"n_used\": %ld, "
                "\"n_excluded\": %ld, \"events\": %ld,\n \"km\": [",
-            stats_endpoint_name(ep), r->n, r->n_used, r->n_excluded, r->events);
+            r->n, r->n_used, r->n_excluded, r->events);
     for (size_t i = 0; i < r->km.nrows; i++) {
         const stats_km_row *k = &r->km.rows[i];
         fputs(i ? ",\n  {\"time\": " : "\n  {\"time\": ", o);
@@ -150,6 +198,7 @@ static void print_json(FILE *o, const imt_filter *f, stats_endpoint ep,
         jnum(o, r->fisher_p);
         fputc('}', o);
     } else fputs("null", o);
+    json_responses(o, co);
     fputs(",\n \"warnings\": [", o);
     for (int i = 0; i < r->nwarn; i++) {
         fputs(i ? ", " : "", o);
@@ -187,11 +236,20 @@ static void print_text(FILE *o, const imt_filter *f, const stats_cohort *co,
     for (char *p = desc; *p; p++)           /* user input: no control bytes */
         if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
     fprintf(o, "Cohort: %s\n", desc[0] ? desc : "all cases");
+    static const char *const ep_words[EP_N] = {
+        "overall survival (OS)", "disease-specific survival (DSS)",
+        "recurrence-free survival (RFS)", "progression-free survival (PFS)",
+        "event-free survival (EFS)", "duration of response (DOR)",
+        "time to next treatment (TTNT)" };
     fprintf(o, "Endpoint: %s   cases %ld, used %ld, excluded %ld, events %ld\n",
-            co->endpoint == EP_OS ? "overall survival (OS)"
-            : co->endpoint == EP_DSS ? "disease-specific survival (DSS)"
-                                     : "recurrence-free survival (RFS)",
-            r->n, r->n_used, r->n_excluded, r->events);
+            ep_words[co->endpoint], r->n, r->n_used, r->n_excluded, r->events);
+    if (stats_endpoint_per_line(co->endpoint)) {
+        fputs("Line: ", o);
+        if (co->sel.line > 0) fprintf(o, "%d", co->sel.line);
+        else fputs("each case's first matching line", o);
+        if (co->sel.agent) fprintf(o, ", agent %s", co->sel.agent);
+        fputc('\n', o);
+    }
     fputs("Median survival (months): ", o);
     tmonths(o, 0, r->median);
     fputs(isfinite(r->median) ? "\n" : r->n_used ? " (not reached)\n" : " (no cases)\n", o);
@@ -243,6 +301,27 @@ static void print_text(FILE *o, const imt_filter *f, const stats_cohort *co,
         else
             fputs("-\n", o);
     }
+    bool any = false;
+    for (int a = 0; a < AG_N; a++) any = any || co->resp[a].lines;
+    if (any) {
+        fputs("\nBest response per agent (therapy lines; ORR = CR+PR of lines with a "
+              "response, Wilson 95% CI)\n", o);
+        fprintf(o, "  %-22s %5s %8s %4s %4s %4s %4s %4s   %s\n", "agent", "lines",
+                "assessed", "CR", "PR", "SD", "PD", "NE", "ORR");
+        for (int a = 0; a < AG_N; a++) {
+            const stats_resp *R = &co->resp[a];
+            if (!R->lines) continue;
+            fprintf(o, "  %-22s %5ld %8ld", ev_agent_names[a], R->lines, R->assessed);
+            for (int b = 0; b < RESP_N; b++) fprintf(o, " %4ld", R->best[b]);
+            long resp = R->best[RESP_CR] + R->best[RESP_PR];
+            double lo, hi;
+            if (stats_wilson(resp, R->assessed, &lo, &hi) == 0)
+                fprintf(o, "   %5.1f%% (%.1f-%.1f%%)\n", 100.0 * resp / R->assessed,
+                        100 * lo, 100 * hi);
+            else
+                fputs("   -\n", o);
+        }
+    }
     if (r->nwarn) {
         fputs("\nWarnings:\n", o);
         for (int i = 0; i < r->nwarn; i++) fprintf(o, "  - %s\n", r->warn[i]);
@@ -254,6 +333,8 @@ int cmd_stats(imt_app *app, int argc, char **argv)
     static const struct option opts[] = {
         CLI_FILTER_LONGOPTS,
         { "endpoint", 1, NULL, 'e' },
+        { "line", 1, NULL, 'l' },
+        { "agent", 1, NULL, 'a' },
         { "by", 1, NULL, 'b' },
         { "json", 0, NULL, 'j' },
         { "help", 0, NULL, 'h' },
@@ -262,7 +343,8 @@ int cmd_stats(imt_app *app, int argc, char **argv)
     };
     imt_filter f;
     memset(&f, 0, sizeof f);
-    int ep = EP_OS, by = BY_NONE;
+    int ep = EP_OS, by = BY_NONE, line = 0;
+    const char *agent = NULL;
     bool json = false;
     int c, idx;
     while ((c = getopt_long(argc, argv, "", opts, &idx)) != -1) {
@@ -274,8 +356,8 @@ int cmd_stats(imt_app *app, int argc, char **argv)
         case 'e':
             if ((ep = stats_endpoint_parse(optarg)) < 0) {
                 { char q[TEXTW_BUFSIZE(APP_QUOTE_MAX)];
-                  app_error(app, "stats", "unknown endpoint '%s' (allowed: os, dss, rfs)",
-                            app_quote(optarg, q, sizeof q)); }
+                  app_error(app, "stats", "unknown endpoint '%s' (allowed: os, dss, rfs, "
+                            "pfs, efs, dor, ttnt)", app_quote(optarg, q, sizeof q)); }
                 return EXIT_USAGE;
             }
             break;
@@ -287,6 +369,26 @@ int cmd_stats(imt_app *app, int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
+        case 'l': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (!*optarg || *end || v < 1 || v > EV_LINE_MAX) {
+                app_error(app, "stats", "--line: '%s' is not a line number (1 to %d)",
+                          APP_Q(optarg), EV_LINE_MAX);
+                return EXIT_USAGE;
+            }
+            line = (int)v;
+            break;
+        }
+        case 'a': {
+            char err[600];
+            if (ev_agent_name_check(optarg, err, sizeof err) != 0) {
+                app_error(app, "stats", "--agent: %s", APP_Q(err));
+                return EXIT_USAGE;
+            }
+            agent = optarg;
+            break;
+        }
         case 'j': json = true; break;
         case 'h': fputs(usage, app->out); return EXIT_OK;
         default:
@@ -300,11 +402,17 @@ int cmd_stats(imt_app *app, int argc, char **argv)
         fputs(usage, app->err);
         return EXIT_USAGE;
     }
+    if ((line || agent) && !stats_endpoint_per_line((stats_endpoint)ep)) {
+        app_error(app, "stats", "--line and --agent select a therapy line: they go with "
+                  "--endpoint pfs, dor or ttnt");
+        return EXIT_USAGE;
+    }
     int rc = app_open_store(app);
     if (rc != EXIT_OK) return rc;
     stats_cohort co;
     stats_cohort_init(&co, (stats_endpoint)ep, (stats_by)by);
-    int src = store_foreach(app->store, &f, (imt_sort){ SORT_CASE_ID, false }, add_case, &co);
+    stats_cohort_select(&co, line, agent);
+    int src = store_foreach_course(app->store, &f, add_case, &co);
     if (src != 0) {
         if (src > 0) app_error(app, "stats", "out of memory");
         else app_error(app, "stats", "%s", store_errmsg(app->store));
@@ -318,7 +426,7 @@ int cmd_stats(imt_app *app, int argc, char **argv)
         stats_cohort_free(&co);
         return EXIT_FAIL;
     }
-    if (json) print_json(app->out, &f, (stats_endpoint)ep, &r);
+    if (json) print_json(app->out, &f, (stats_endpoint)ep, &r, &co);
     else print_text(app->out, &f, &co, &r);
     stats_report_free(&r);
     stats_cohort_free(&co);

@@ -8,7 +8,10 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const kind_names[FILTER_NKINDS] = { "site", "alk", "outcome", "status" };
+static const char *const kind_names[FILTER_NKINDS] = { "site", "alk", "outcome", "status",
+                                                       "followup", "decision" };
+const char *const imt_followup_values[] = { "due", "overdue", NULL };
+const char *const filter_decision_values[] = { "undecided", "stale", "decided", NULL };
 
 const char *filter_kind_name(imt_filter_kind k) { return kind_names[k]; }
 
@@ -18,6 +21,8 @@ const char *const *filter_kind_values(imt_filter_kind k)
     case FILTER_SITE: return imt_site_values;
     case FILTER_ALK: return imt_alk_values;
     case FILTER_OUTCOME: return imt_outcome_values;
+    case FILTER_FOLLOWUP: return imt_followup_values;
+    case FILTER_DECISION: return filter_decision_values;
     default: return imt_review_values;
     }
 }
@@ -28,6 +33,8 @@ unsigned *filter_mask(imt_filter *f, imt_filter_kind k)
     case FILTER_SITE: return &f->site_mask;
     case FILTER_ALK: return &f->alk_mask;
     case FILTER_OUTCOME: return &f->outcome_mask;
+    case FILTER_FOLLOWUP: return &f->followup_mask;
+    case FILTER_DECISION: return &f->decision_mask;
     default: return &f->status_mask;
     }
 }
@@ -96,7 +103,7 @@ void filter_set_search(imt_filter *f, const char *text)
 bool filter_is_empty(const imt_filter *f)
 {
     return !f->site_mask && !f->alk_mask && !f->outcome_mask &&
-           !f->status_mask && !f->search[0];
+           !f->status_mask && !f->followup_mask && !f->decision_mask && !f->search[0];
 }
 
 /* Append to buf (size n) at *len, which keeps counting past n when the

@@ -22,6 +22,7 @@ const char *const imt_outcome_values[] = { "NED", "AWD", "DOD", "DOC", "LOST", N
 const char *const imt_review_values[] = { "unreviewed", "in_review", "signed_out", NULL };
 const char *const imt_surgery_values[] = { "none", "biopsy", "R0", "R1", "R2", NULL };
 static const char *const posneg[] = { "positive", "negative", NULL };
+const char *const imt_export_only_columns[] = { "icd_o_3_morphology", "oncotree_code", NULL };
 
 #define O(m) offsetof(imt_case, m)
 #define TXT(m, len, fl, lab)  { #m, FT_TEXT, O(m), NULL, 0, 0, len, fl, lab }
@@ -138,6 +139,7 @@ void imt_case_init(imt_case *c)
     }
     c->review_status = REV_UNREVIEWED;
     c->alk_status = ALK_UNKNOWN;
+    c->decision_state = -1;
 }
 
 void imt_case_clear(imt_case *c)
@@ -145,6 +147,8 @@ void imt_case_clear(imt_case *c)
     for (int f = 0; f < imt_nfields; f++)
         if (is_text_type(imt_fields[f].type))
             free(*FIELD_PTR(c, f, char *));
+    free(c->review_comment);
+    free(c->signer_name);
     imt_case_init(c);
 }
 
@@ -161,6 +165,11 @@ int imt_case_copy(imt_case *dst, const imt_case *src)
         if (s && !(*d = strdup(s)))
             rc = -1;
     }
+    dst->review_comment = dst->signer_name = NULL;
+    if (src->review_comment && !(dst->review_comment = strdup(src->review_comment)))
+        rc = -1;
+    if (src->signer_name && !(dst->signer_name = strdup(src->signer_name)))
+        rc = -1;
     if (rc)
         imt_case_clear(dst);
     return rc;

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <math.h>
 
 /* ---- three-valued logic --------------------------------------------- */
 
@@ -113,6 +114,8 @@ static tri text_set(const char *s)
 typedef struct {
     const imt_case *c;          /* the case, derived ALK fields current  */
     const rules_config *cfg;
+    const imt_course *course;   /* its events (never NULL: maybe empty)  */
+    char today[11];             /* YYYY-MM-DD                            */
     tri unsuit;                 /* "not suitable for surgery"            */
     /* Treatment rules whose only missing condition is the surgical
      * suitability (shown once, by DX-MISSING-DATA). */
@@ -1002,6 +1005,237 @@ static tri c_fu_long_term(rctx *x, rule_rec *r)
     return T;
 }
 
+
+/* ---- rules that read the course (issue 14) ---------------------------- */
+
+/* Day of an event from diagnosis, NAN when it cannot be placed. */
+static double ev_at(const rctx *x, const imt_event *e)
+{
+    long d;
+    return ev_day_of(e, x->c, &d) == 0 ? (double)d : NAN;
+}
+
+/* Today in days from diagnosis, NAN without a diagnosis date. */
+static double today_at(const rctx *x)
+{
+    long t, dx;
+    if (!x->c->diagnosis_date || !ev_date_days(x->c->diagnosis_date, &dx) ||
+        !ev_date_days(x->today, &t))
+        return NAN;
+    return (double)(t - dx);
+}
+
+static const char *ev_when(const imt_event *e, char *buf, size_t n)
+{
+    if (e->date[0])
+        snprintf(buf, n, "%s", e->date);
+    else
+        snprintf(buf, n, "day %d", e->day);
+    return buf;
+}
+
+/* The ALK or ROS1 inhibitor of a line's agent list, or AG_N. */
+static ev_agent line_tki(const char *agents)
+{
+    char nm[48];
+    ev_agent a;
+    for (int i = 0; (a = ev_agents_item(agents, i, nm, sizeof nm)) != AG_N; i++)
+        if (ev_agent_is_alk_tki(a) || ev_agent_is_ros1_tki(a))
+            return a;
+    return AG_N;
+}
+
+#define RLINES 64
+
+/* TX-TKI-PROGRESSION: a progression (a progression event, or a line
+ * stopped for progression) while a line with an ALK or ROS1 inhibitor
+ * runs, and no biopsy on or after it (the re-biopsy is not done).  A
+ * progression event naming its line is on that line; one without a line
+ * is on every line open at its date.  A line whose agent is not recorded
+ * leaves the rule undecided (missing). */
+static tri c_tx_tki_progression(rctx *x, rule_rec *r)
+{
+    const imt_course *co = x->course;
+    course_line lines[RLINES];
+    int nl = course_lines(x->c, co, lines, RLINES);
+    tri res = F;
+    int best_ev = -1, best_line = -1;
+    double best_at = -INFINITY;
+    for (int i = 0; i < co->n; i++) {
+        const imt_event *e = &co->v[i];
+        bool prog = e->type == EV_PROGRESSION ||
+                    (e->type == EV_THERAPY_STOP && e->reason == REASON_PROGRESSION);
+        double p = ev_at(x, e);
+        if (!prog || !isfinite(p))
+            continue;
+        bool biopsied = false;
+        for (int j = 0; j < co->n; j++)
+            if (co->v[j].type == EV_BIOPSY && ev_at(x, &co->v[j]) >= p)
+                biopsied = true;
+        for (int k = 0; k < nl; k++) {
+            const course_line *L = &lines[k];
+            bool on = e->line > 0 ? L->line == e->line
+                    : L->start <= p && (!isfinite(L->stop) || p <= L->stop);
+            if (!on)
+                continue;
+            if (!L->agents) {
+                if (!biopsied) {
+                    char w[24];
+                    miss(r, "the agent of line %d is not recorded: a progression (%s) on an "
+                            "ALK or ROS1 inhibitor calls for a re-biopsy "
+                            "(TX-TKI-PROGRESSION)", L->line, ev_when(e, w, sizeof w));
+                    if (res == F)
+                        res = U;
+                }
+                continue;
+            }
+            if (line_tki(L->agents) == AG_N || biopsied)
+                continue;
+            res = T;
+            if (p >= best_at) {
+                best_at = p;
+                best_ev = i;
+                best_line = k;
+            }
+        }
+    }
+    if (res != T)
+        return res;
+    const course_line *L = &lines[best_line];
+    const imt_event *e = &co->v[best_ev];
+    char w1[24], w2[24];
+    ev_agent a = line_tki(L->agents);
+    fired(r, "line %d: %s, started %s", L->line, L->agents,
+          ev_when(&co->v[L->start_ev], w1, sizeof w1));
+    if (e->type == EV_PROGRESSION)
+        fired(r, "progression on %s", ev_when(e, w2, sizeof w2));
+    else
+        fired(r, "line %d stopped for progression on %s", e->line, ev_when(e, w2, sizeof w2));
+    fired(r, "no biopsy recorded on or after the progression");
+    bool alk = ev_agent_is_alk_tki(a) && (x->c->alk_status == ALK_POSITIVE ||
+                                          !imt_fusion_involves(x->c->fusion, "ROS1"));
+    set_summary(r, "Progression on %s: re-biopsy + resistance testing; next TKI or trial",
+                ev_agent_names[a]);
+    if (alk)
+        add_detail(r, "ALK: a later-generation inhibitor (ceritinib, alectinib, "
+                      "brigatinib, lorlatinib; lorlatinib after a second-generation "
+                      "one) or a clinical trial.");
+    else
+        add_detail(r, "ROS1: a ROS1 inhibitor other than %s (data on targets other than "
+                      "ALK are limited, consensus §9.4) or a clinical trial.",
+                   ev_agent_names[a]);
+    return T;
+}
+
+/* FU-RECORD-RESPONSE: a line that has run at least the first assessment
+ * interval (stopped after it, or open and started that long before
+ * today) with no response recorded.  A line ended by death before the
+ * interval is not asked for one. */
+static tri c_fu_record_response(rctx *x, rule_rec *r)
+{
+    const imt_course *co = x->course;
+    course_line lines[RLINES];
+    int nl = course_lines(x->c, co, lines, RLINES);
+    course_timeline t;
+    course_timeline_of(x->c, co, &t);
+    double now = today_at(x);
+    int days = x->cfg->response_days > 0 ? x->cfg->response_days : 84;
+    tri res = F;
+    int nfire = 0, first = -1;
+    for (int k = 0; k < nl; k++) {
+        const course_line *L = &lines[k];
+        if (L->best >= 0)
+            continue;
+        double end = isfinite(L->stop) ? L->stop : now;
+        if (t.dead && isfinite(t.death) && (!isfinite(end) || t.death < end))
+            end = t.death;
+        char w[24];
+        if (!isfinite(end)) {
+            miss(r, "diagnosis_date unknown: line %d (started %s) is open and its age "
+                    "cannot be told (FU-RECORD-RESPONSE)", L->line,
+                 ev_when(&co->v[L->start_ev], w, sizeof w));
+            if (res == F)
+                res = U;
+            continue;
+        }
+        if (end - L->start < days)
+            continue;
+        res = T;
+        if (first < 0)
+            first = k;
+        nfire++;
+        fired(r, "line %d (%s) started %s, %s: no response recorded", L->line,
+              L->agents ? L->agents : "agent not recorded",
+              ev_when(&co->v[L->start_ev], w, sizeof w),
+              isfinite(L->stop) ? "stopped" : "still open");
+    }
+    if (res != T)
+        return res;
+    fired(r, "first response assessment expected %d days after a line starts "
+             "(response_assessment_days)", days);
+    if (nfire == 1)
+        set_summary(r, "Line %d: no response recorded after %d weeks; record it (RECIST 1.1)",
+                    lines[first].line, days / 7);
+    else
+        set_summary(r, "%d lines without a response after %d weeks; record them (RECIST 1.1)",
+                    nfire, days / 7);
+    return T;
+}
+
+/* TX-RECURRENCE-RESECT: a recurrence (local, or its site not recorded)
+ * with no surgery on or after it, and the case judged resectable. */
+static tri c_tx_recurrence_resect(rctx *x, rule_rec *r)
+{
+    const imt_course *co = x->course;
+    int rec = -1;
+    for (int i = 0; i < co->n; i++) {
+        const imt_event *e = &co->v[i];
+        if (e->type != EV_RECURRENCE || (e->site && strcmp(e->site, "local") != 0))
+            continue;
+        double p = ev_at(x, e);
+        bool operated = false;
+        for (int j = 0; j < co->n; j++)
+            if (co->v[j].type == EV_SURGERY && isfinite(p) && ev_at(x, &co->v[j]) >= p)
+                operated = true;
+        if (!operated)
+            rec = i;            /* the latest one not operated on */
+    }
+    if (rec < 0)
+        return F;
+    const imt_event *e = &co->v[rec];
+    char w[24];
+    if (x->c->resectable == 0)
+        return F;
+    if (x->c->resectable == IMT_UNKNOWN) {
+        miss(r, "resectable unknown: the recurrence of %s, if resectable, should be "
+                "re-resected (TX-RECURRENCE-RESECT)", ev_when(e, w, sizeof w));
+        return U;
+    }
+    fired(r, "recurrence on %s (%s)", ev_when(e, w, sizeof w),
+          e->site ? "local" : "site not recorded");
+    fired(r, "no surgery recorded on or after it");
+    fact_field(r, x->c, IMT_F_resectable, "");
+    if (!e->site)
+        miss(r, "recurrence site not recorded: the advice is for a local recurrence");
+    return T;
+}
+
+/* FU-OVERDUE: the case's next due date (the store's next_due, from the
+ * follow-up schedule) is before today. */
+static tri c_fu_overdue(rctx *x, rule_rec *r)
+{
+    const imt_case *c = x->c;
+    if (!c->next_due[0] || strcmp(c->next_due, x->today) >= 0)
+        return F;
+    long a, b;
+    long late = ev_date_days(c->next_due, &a) && ev_date_days(x->today, &b) ? b - a : 0;
+    fired(r, "next_due = %s (follow-up schedule)", c->next_due);
+    fired(r, "today = %s: %ld day%s overdue", x->today, late, late == 1 ? "" : "s");
+    set_summary(r, "Follow-up overdue since %s (%ld d): arrange a visit with imaging",
+                c->next_due, late);
+    return T;
+}
+
 static tri c_fu_staging(rctx *x, rule_rec *r)
 {
     fact_field(r, x->c, IMT_F_site, "");
@@ -1284,6 +1518,40 @@ static const rule_def rule_table[] = {
         LV_TX },
       "PD-L1 positive after systemic therapy: checkpoint inhibitor only in a trial",
       c_tx_io },
+    { { "TX-TKI-PROGRESSION", RK_TREATMENT, RL_WARNING,
+        "the course has a progression (a progression event, or a therapy_stop with "
+        "reason progression) on a line whose agents include an ALK inhibitor "
+        "(crizotinib, ceritinib, alectinib, brigatinib, lorlatinib, ensartinib) or a "
+        "ROS1 inhibitor (crizotinib, ceritinib, entrectinib, lorlatinib), and no "
+        "biopsy event on or after that progression. A progression event with a line "
+        "number is on that line, one without on every line open at its date; a line "
+        "with no agent recorded leaves the rule undecided (missing)",
+        "Re-biopsy the progressing disease and test it for resistance (NGS: a "
+        "secondary ALK or ROS1 mutation, another driver); consider a "
+        "later-generation inhibitor or a clinical trial.",
+        "2024 adult cohort §4 (progression during targeted therapy could prompt "
+        "re-examination with NGS to identify new mutations; ceritinib and alectinib "
+        "as second-line options; progression on a prior ALK inhibitor is associated "
+        "with a poor response to the next) and §5 (next-generation ALK inhibitors for "
+        "crizotinib-resistant IMT); consensus §9.4 (ceritinib, alectinib, lorlatinib, "
+        "brigatinib: case reports) and C7 (25 agree / 0 disagree / 6 abstain), C9 "
+        "(31 agree / 0 disagree / 0 abstain: clinical studies)",
+        "Warning: the treatment in use has failed; the next step depends on a test "
+        "not yet done." },
+      "Progression on an ALK/ROS1 TKI: re-biopsy, resistance test; next TKI/trial",
+      c_tx_tki_progression },
+    { { "TX-RECURRENCE-RESECT", RK_TREATMENT, RL_WARNING,
+        "the course has a recurrence whose site is local or not recorded (not "
+        "distant), no surgery event on or after it, and resectable = yes (empty "
+        "leaves the rule undecided: missing; no: it does not fire)",
+        "Local recurrence: re-resection where the tumour is resectable, aiming at R0.",
+        "Consensus §9.1 (some patients with local recurrence who are suitable for "
+        "surgery can undergo surgical treatment; no vote) and C5 (31 agree / 0 "
+        "disagree / 0 abstain: radical surgery for patients suitable for surgery); "
+        "paediatric review: recurrences in 80 of 405 patients, 34 reoperated",
+        "Warning: a recurrence that can still be removed needs a decision." },
+      "Local recurrence, resectable: re-resection aiming at R0",
+      c_tx_recurrence_resect },
     { { "TX-TRIAL", RK_TREATMENT, RL_SUGGESTION,
         "not suitable for surgery",
         "Offer a clinical trial (e.g. ALK TKI trials for ALK-positive disease).",
@@ -1366,6 +1634,34 @@ static const rule_def rule_table[] = {
         "Suggestion: a step to plan." },
       "Long-term follow-up with imaging",
       c_fu_long_term },
+    { { "FU-OVERDUE", RK_FOLLOWUP, RL_WARNING,
+        "next_due (the case's next contact by the follow-up schedule: its last "
+        "contact plus the interval for its group and years since diagnosis) is "
+        "before today; none for a patient who died or is lost to follow-up",
+        "Follow-up is overdue: arrange a visit with imaging.",
+        "Follow-up schedule (themes/followup.schedule; imtreview(1) FOLLOW-UP): "
+        "long-term follow-up after surgery (consensus §9.1; no vote), recurrences 2 "
+        "to 6 years after R0 (2024 adult cohort §3.4), regular follow-up crucial for "
+        "relapse risk (2024 adult cohort, abstract); never more than 12 months "
+        "between contacts for a living patient not lost to follow-up (issue 14)",
+        "Warning: a patient is overdue now; the date has passed." },
+      "Follow-up overdue: arrange a visit with imaging",
+      c_fu_overdue },
+    { { "FU-RECORD-RESPONSE", RK_FOLLOWUP, RL_INFO,
+        "a therapy line (therapy_start) with no response event, that ran at least "
+        "response_assessment_days (follow-up schedule, default 84) from its start: "
+        "stopped after that long, or still open and started that long before today; "
+        "a line ended sooner by death is not asked for one",
+        "Record the line's response (RECIST 1.1: CR, PR, SD, PD, or NE): best "
+        "response and ORR per agent, PFS and the course rules depend on it.",
+        "Responses per line are how the sources report targeted and systemic therapy "
+        "(crizotinib ORR 86%, consensus §9.4; chemotherapy ORR about 50%, §9.5; "
+        "adult cohort ORR 70.6%, §4), in RECIST 1.1 categories (issue 14); the "
+        "assessment interval is a working value of the follow-up schedule (the sources "
+        "give none)",
+        "Info: data to record, not a clinical alarm." },
+      "A therapy line has no response recorded: record it (RECIST 1.1)",
+      c_fu_record_response },
     { { "FU-STAGING", RK_INFO, RL_INFO,
         "always",
         "No IMT-specific staging system: use the AJCC 9th edition TNM staging for "
@@ -1398,6 +1694,7 @@ _Static_assert(sizeof rule_table / sizeof rule_table[0] <= RULES_MAX_RESULTS,
 void rules_config_default(rules_config *cfg)
 {
     cfg->mitoses_cutoff = 10;
+    cfg->response_days = 84;
 }
 
 int rules_config_set_mitoses(rules_config *cfg, const char *text,
@@ -1459,6 +1756,13 @@ static void add_pending(rctx *x, const rule_rec *r)
 
 int rules_evaluate(const imt_case *c, const rules_config *cfg, rules_result *out)
 {
+    return rules_evaluate_course(c, NULL, cfg, out);
+}
+
+int rules_evaluate_course(const imt_case *c, const rules_course *rc,
+                          const rules_config *cfg, rules_result *out)
+{
+    static const imt_course no_events = { 0 };
     rules_config defcfg;
     if (!cfg) {
         rules_config_default(&defcfg);
@@ -1469,7 +1773,13 @@ int rules_evaluate(const imt_case *c, const rules_config *cfg, rules_result *out
      * ALK results (imt_case_derive only reads the strings). */
     imt_case cc = *c;
     imt_case_derive(&cc);
-    rctx x = { .c = &cc, .cfg = cfg, .unsuit = unsuitable(&cc) };
+    rctx x = { .c = &cc, .cfg = cfg, .unsuit = unsuitable(&cc),
+               .course = rc && rc->course ? rc->course : &no_events };
+    long tday;
+    if (rc && rc->today && ev_date_days(rc->today, &tday))
+        snprintf(x.today, sizeof x.today, "%s", rc->today);
+    else
+        ev_today(x.today);
     out->n = 0;
     for (int lvl = 0; lvl < RL_N; lvl++) {
         for (int i = 0; i < NRULES; i++) {

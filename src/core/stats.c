@@ -297,7 +297,7 @@ int stats_wilson(long x, long n, double *lo, double *hi)
 
 /* ---- endpoints ----------------------------------------------------- */
 
-static const char *const ep_names[EP_N] = { "os", "dss", "rfs" };
+static const char *const ep_names[EP_N] = { "os", "dss", "rfs", "pfs", "efs", "dor", "ttnt" };
 
 const char *stats_endpoint_name(stats_endpoint e)
 {
@@ -311,10 +311,26 @@ int stats_endpoint_parse(const char *s)
     return -1;
 }
 
+bool stats_endpoint_course(stats_endpoint e)
+{
+    return e == EP_PFS || e == EP_EFS || e == EP_DOR || e == EP_TTNT;
+}
+
+bool stats_endpoint_per_line(stats_endpoint e)
+{
+    return e == EP_PFS || e == EP_DOR || e == EP_TTNT;
+}
+
+static course_endpoint course_ep(stats_endpoint e)
+{
+    return e == EP_PFS ? CE_PFS : e == EP_EFS ? CE_EFS : e == EP_DOR ? CE_DOR : CE_TTNT;
+}
+
 /* data-dictionary.md "Survival endpoints". */
 int stats_endpoint_obs(const imt_case *c, stats_endpoint e,
                        double *time, int *status)
 {
+    if (stats_endpoint_course(e)) return 1;
     if (!c->followup_months.known) return 1;
     bool dead = c->outcome == OUT_DOD || c->outcome == OUT_DOC;
     *time = c->followup_months.v;
@@ -426,15 +442,69 @@ void stats_cohort_init(stats_cohort *co, stats_endpoint e, stats_by by)
     co->by = by;
 }
 
+void stats_cohort_select(stats_cohort *co, int line, const char *agent)
+{
+    co->sel.line = line > 0 ? line : 0;
+    co->sel.agent = NULL;
+    if (agent && *agent) {
+        snprintf(co->agent, sizeof co->agent, "%s", agent);
+        co->sel.agent = co->agent;
+    }
+}
+
 int stats_cohort_add(stats_cohort *co, const imt_case *c)
+{
+    return stats_cohort_add_course(co, c, NULL);
+}
+
+/* Best response per agent over the selected lines of one case. */
+static void count_responses(stats_cohort *co, const imt_case *c, const imt_course *course)
+{
+    course_line lines[64];
+    int nl = course_lines(c, course, lines, 64);
+    for (int i = 0; i < nl; i++) {
+        const course_line *L = &lines[i];
+        if (co->sel.line > 0 && L->line != co->sel.line) continue;
+        if (co->sel.agent && !ev_agents_match(L->agents, co->sel.agent)) continue;
+        bool seen[AG_N] = { false };
+        char nm[48];
+        ev_agent a;
+        for (int k = 0; (a = ev_agents_item(L->agents, k, nm, sizeof nm)) != AG_N; k++) {
+            if (seen[a]) continue;
+            seen[a] = true;
+            stats_resp *R = &co->resp[a];
+            R->lines++;
+            if (L->best >= 0) {
+                R->assessed++;
+                R->best[L->best]++;
+            }
+        }
+    }
+}
+
+int stats_cohort_add_course(stats_cohort *co, const imt_case *c, const imt_course *course)
 {
     co->n++;
     int site = c->site >= 0 && c->site < SITE_N ? c->site : SITE_N;
     int alk = c->alk_status >= 0 && c->alk_status < ALK_N ? c->alk_status : ALK_UNKNOWN;
     co->site_alk[site][alk]++;
+    if (course)
+        count_responses(co, c, course);
     double t;
     int st;
-    if (stats_endpoint_obs(c, co->endpoint, &t, &st)) { co->n_excluded++; return 0; }
+    if (stats_endpoint_course(co->endpoint)) {
+        int why = CEX_NONE;
+        course_sel sel = co->sel;
+        if (co->endpoint == EP_EFS) sel = (course_sel){ 0, NULL };
+        if (course_endpoint_obs(c, course, course_ep(co->endpoint), &sel, &t, &st, &why)) {
+            co->n_excluded++;
+            if (why > 0 && why < CEX_N) co->excl_why[why]++;
+            return 0;
+        }
+    } else if (stats_endpoint_obs(c, co->endpoint, &t, &st)) {
+        co->n_excluded++;
+        return 0;
+    }
     if (co->nobs == co->cap) {
         size_t nc = co->cap ? co->cap * 2 : 1024;
         stats_obs *p = realloc(co->obs, nc * sizeof *p);
@@ -483,7 +553,16 @@ int stats_report_compute(const stats_cohort *co, stats_report *r)
     r->median = stats_km_median(&r->km);
     if (co->n == 0)
         warnf(r, "no cases match the filter");
-    if (co->n_excluded > 0)
+    if (co->n_excluded > 0 && stats_endpoint_course(co->endpoint)) {
+        char why[400] = "";
+        size_t l = 0;
+        for (int k = 1; k < CEX_N; k++)
+            if (co->excl_why[k] && l < sizeof why)
+                l += (size_t)snprintf(why + l, sizeof why - l, "%s%ld: %s", l ? "; " : "",
+                                      co->excl_why[k], course_excl_text[k]);
+        warnf(r, "%ld case%s excluded from %s (%s)", co->n_excluded,
+              co->n_excluded == 1 ? "" : "s", stats_endpoint_name(co->endpoint), why);
+    } else if (co->n_excluded > 0)
         warnf(r, "%ld case%s excluded from %s (%s)", co->n_excluded,
               co->n_excluded == 1 ? "" : "s", stats_endpoint_name(co->endpoint),
               co->endpoint == EP_RFS ? "no followup_months, or recurrence without recurrence_months"

@@ -200,9 +200,54 @@ json_t *caseout_json(const imt_case *c, bool with_discordant)
     if (with_discordant &&
         json_object_set_new(o, "alk_discordant", json_boolean(c->alk_discordant)) != 0)
         bad = 1;
+    if (json_object_set_new(o, "next_due", c->next_due[0] ? json_string(c->next_due)
+                                                          : json_null()) != 0)
+        bad = 1;
+    if (c->version > 0) {
+        /* What the store keeps beside the dictionary (issue 10). */
+        static const char *const dstate[] = { "decided", "undecided", "stale" };
+        json_t *rc = c->review_comment ? json_text(c->review_comment) : json_null();
+        json_t *sn = c->signer_name ? json_text(c->signer_name) : json_null();
+        if (json_object_set_new(o, "version", json_integer((json_int_t)c->version)) != 0 ||
+            json_object_set_new(o, "review_comment", rc) != 0 ||
+            json_object_set_new(o, "signer_name", sn) != 0 ||
+            json_object_set_new(o, "decision_state", c->decision_state >= 0 &&
+                                c->decision_state < 3 ? json_string(dstate[c->decision_state])
+                                                      : json_null()) != 0)
+            bad = 1;
+    }
     if (bad) {
         json_decref(o);
         return NULL;
     }
     return o;
+}
+
+json_t *caseout_events_json(const imt_course *co)
+{
+    json_t *arr = json_array();
+    if (!arr)
+        return NULL;
+    for (int i = 0; co && i < co->n; i++) {
+        const imt_event *e = &co->v[i];
+        json_t *o = json_object();
+        if (!o || json_array_append_new(arr, o) != 0) {
+            json_decref(arr);
+            return NULL;
+        }
+        for (int col = 0; col < EVC_N; col++) {
+            char buf[64];
+            const char *t = ev_cell(e, col, buf, sizeof buf);
+            json_t *v;
+            if (col == EVC_LINE)
+                v = e->line > 0 ? json_integer(e->line) : json_null();
+            else
+                v = t && *t ? json_text(t) : json_null();
+            if (!v || json_object_set_new(o, ev_columns[col], v) != 0) {
+                json_decref(arr);
+                return NULL;
+            }
+        }
+    }
+    return arr;
 }

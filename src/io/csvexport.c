@@ -84,6 +84,9 @@ int csvexp_header(FILE *fp, const csvexp_opts *o)
         if (fputs(imt_fields[f].name, fp) == EOF)
             return -1;
     }
+    for (int i = 0; imt_export_only_columns[i]; i++)
+        if (fputc(',', fp) == EOF || fputs(imt_export_only_columns[i], fp) == EOF)
+            return -1;
     return fputc('\n', fp) == EOF ? -1 : 0;
 }
 
@@ -120,6 +123,65 @@ int csvexp_row(FILE *fp, const imt_case *c, const csvexp_opts *o)
                 s = "";
         } else {
             s = imt_field_format(&d, f, buf, sizeof buf);
+        }
+        if (csvexp_cell(fp, s, o->excel_safe))
+            return -1;
+    }
+    /* the diagnosis codes (icd_o_3_morphology, oncotree_code) */
+    if (fputc(',', fp) == EOF || fputs(IMT_ICDO3_MORPHOLOGY, fp) == EOF ||
+        fputc(',', fp) == EOF || fputs(IMT_ONCOTREE_CODE, fp) == EOF)
+        return -1;
+    return fputc('\n', fp) == EOF ? -1 : 0;
+}
+
+/* ---- events (the events CSV of issue 14) ---------------------------------- */
+
+int csvexp_events_header(FILE *fp)
+{
+    for (int col = 0; col < EVC_N; col++)
+        if ((col && fputc(',', fp) == EOF) || fputs(ev_columns[col], fp) == EOF)
+            return -1;
+    return fputc('\n', fp) == EOF ? -1 : 0;
+}
+
+int csvexp_event_row(FILE *fp, const imt_event *e, const imt_case *c, const csvexp_opts *o,
+                     bool *dropped)
+{
+    if (dropped)
+        *dropped = false;
+    char day[16] = "";
+    if (o->deidentify && e->date[0]) {
+        /* a date is identifying (Safe Harbor); days from diagnosis are not */
+        long d;
+        if (ev_day_of(e, c, &d) != 0) {
+            if (dropped)
+                *dropped = true;
+            return 0;
+        }
+        snprintf(day, sizeof day, "%ld", d);
+    }
+    for (int col = 0; col < EVC_N; col++) {
+        if (col && fputc(',', fp) == EOF)
+            return -1;
+        char buf[64];
+        const char *s = ev_cell(e, col, buf, sizeof buf);
+        if (o->deidentify) {
+            if (col == EVC_CASE_ID) {
+                char p[CSVEXP_PSEUDONYM_LEN + 1];
+                csvexp_case_pseudonym(o->key, c, p);
+                if (fputs(p, fp) == EOF)
+                    return -1;
+                continue;
+            }
+            if (col == EVC_DATE && day[0])
+                s = day;
+            /* free text goes with the case's free text (coded values stay:
+             * a recurrence site, a biopsy's markers, a contact's status) */
+            bool free_text = (col == EVC_SITE && e->type != EV_RECURRENCE) ||
+                             (col == EVC_DETAIL && e->type != EV_BIOPSY &&
+                              e->type != EV_CONTACT);
+            if (free_text && !o->keep_free_text)
+                s = "";
         }
         if (csvexp_cell(fp, s, o->excel_safe))
             return -1;

@@ -175,7 +175,10 @@ struct csvimp {
     /* header */
     bool  have_header;
     int   ncols;
-    int  *colfield;       /* column -> field, or -1 = ignored */
+    int  *colfield;       /* column -> field (table mode: -> table column),
+                             or -1 = ignored */
+    int   ntab;           /* table mode: columns of the table            */
+    int   tabcol[64];     /* table column -> file column                 */
     int   fieldcol[IMT_F_COUNT];
     bool  present[IMT_F_COUNT];
 
@@ -260,6 +263,14 @@ void csvimp_error(csvimp *imp, long line, int field, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     verror(imp, line, field, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void csvimp_error_col(csvimp *imp, long line, const char *column, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    verror(imp, line, -1, column, fmt, ap);
     va_end(ap);
 }
 
@@ -532,6 +543,30 @@ static void do_header(csvimp *imp)
         }
         /* Any name seen twice is an error, known or not (dictionary:
          * "A duplicated header is an error"). */
+        if (imp->o->columns) {
+            int dupt = -1;
+            for (int j = 0; j < i && dupt < 0; j++)
+                if (imp->cells[j].kept &&
+                    imt_ascii_caseeq(trim(imp->buf + imp->cells[j].off), name))
+                    dupt = j;
+            if (dupt >= 0) {
+                col_error(imp, line, name, "duplicated header (columns %d and %d)",
+                          dupt + 1, i + 1);
+                continue;
+            }
+            int t = imt_enum_find(imp->o->columns, name);
+            if (t < 0 || t >= 64) {
+                if (imp->o->ignore_unknown)
+                    note(imp, line, name, "not a column of this file; ignored");
+                else
+                    col_error(imp, line, name, "unknown column %d (the columns are fixed; "
+                              "--ignore-unknown-columns skips it)", i + 1);
+                continue;
+            }
+            imp->colfield[i] = t;
+            imp->tabcol[t] = i;
+            continue;
+        }
         int dup = -1;
         for (int j = 0; j < i && dup < 0; j++)
             if (imp->cells[j].kept &&
@@ -542,6 +577,11 @@ static void do_header(csvimp *imp)
             continue;
         }
         int f = imt_field_find(name);
+        if (f < 0 && imt_enum_find(imt_export_only_columns, name) >= 0) {
+            note(imp, line, name, "the diagnosis code export writes (the same for every "
+                 "case); ignored");
+            continue;
+        }
         if (f < 0) {
             if (imp->o->ignore_unknown) {
                 note(imp, line, name, "not a column of the data dictionary; ignored");
@@ -561,9 +601,16 @@ static void do_header(csvimp *imp)
         imp->fieldcol[f] = i;
         imp->present[f] = true;
     }
-    for (int f = 0; f < imt_nfields; f++)
-        if ((imt_fields[f].flags & FF_REQUIRED) && imp->fieldcol[f] < 0)
-            csvimp_error(imp, line, f, "required column is missing from the header");
+    if (imp->o->columns) {
+        for (int t = 0; t < imp->ntab; t++)
+            if (imp->tabcol[t] < 0)
+                csvimp_error_col(imp, line, imp->o->columns[t],
+                                 "required column is missing from the header");
+    } else {
+        for (int f = 0; f < imt_nfields; f++)
+            if ((imt_fields[f].flags & FF_REQUIRED) && imp->fieldcol[f] < 0)
+                csvimp_error(imp, line, f, "required column is missing from the header");
+    }
     /* A broken header makes every row's errors meaningless: stop here. */
     if (imp->nerr > before)
         imp->stop = true;
@@ -586,7 +633,11 @@ static void do_record(csvimp *imp)
         int i = imp->ncells < imp->ncols ? imp->ncells : imp->ncols;
         const char *what = imp->ncells < imp->ncols ? "missing" : "beyond the header";
         const char *s = imp->ncells == 1 ? "" : "s";
-        if (imp->ncells < imp->ncols && imp->colfield[i] >= 0) {
+        if (imp->ncells < imp->ncols && imp->colfield[i] >= 0 && imp->o->columns) {
+            csvimp_error_col(imp, line, imp->o->columns[imp->colfield[i]],
+                             "%s: the record has %d field%s, the header %d",
+                             what, imp->ncells, s, imp->ncols);
+        } else if (imp->ncells < imp->ncols && imp->colfield[i] >= 0) {
             csvimp_error(imp, line, imp->colfield[i],
                          "%s: the record has %d field%s, the header %d",
                          what, imp->ncells, s, imp->ncols);
@@ -596,6 +647,35 @@ static void do_record(csvimp *imp)
             col_error(imp, line, label, "%s: the record has %d field%s, the header %d",
                       what, imp->ncells, s, imp->ncols);
         }
+        return;
+    }
+    if (imp->o->columns) {
+        const char *cells[64];
+        int bad = 0;
+        for (int t = 0; t < imp->ntab; t++) {
+            cell *ce = &imp->cells[imp->tabcol[t]];
+            const char *name = imp->o->columns[t];
+            cells[t] = "";
+            if (ce->flags & CELL_NUL) {
+                csvimp_error_col(imp, line, name, "contains a NUL byte");
+                bad++;
+            } else if (ce->flags & CELL_BADUTF8) {
+                csvimp_error_col(imp, line, name, "is not valid UTF-8");
+                bad++;
+            } else if (ce->flags & CELL_LONG) {
+                csvimp_error_col(imp, line, name, "value is %zu characters long", ce->chars);
+                bad++;
+            } else {
+                cells[t] = imp->buf + ce->off;
+            }
+        }
+        if (bad)
+            return;
+        int rc = imp->o->row ? imp->o->row(imp->o->ctx, imp, cells, line) : 0;
+        if (rc == -2)
+            imp->stop = true;
+        else if (rc == 0)
+            imp->valid++;
         return;
     }
     imt_case *c = &imp->c;
@@ -694,12 +774,21 @@ static void on_record(int term, void *vimp)
     imp->blen = 0;
 }
 
-/* The column being read when libcsv stopped, for the message. */
+/* The column being read when libcsv stopped, for the message (a case
+ * field; in table mode -1, and current_column names it). */
 static int current_field(const csvimp *imp)
 {
-    if (!imp->have_header || imp->ncells >= imp->ncols)
+    if (!imp->have_header || imp->ncells >= imp->ncols || imp->o->columns)
         return -1;
     return imp->colfield[imp->ncells];
+}
+
+static const char *current_column(const csvimp *imp)
+{
+    if (!imp->have_header || imp->ncells >= imp->ncols || !imp->o->columns ||
+        imp->colfield[imp->ncells] < 0)
+        return NULL;
+    return imp->o->columns[imp->colfield[imp->ncells]];
 }
 
 static void bare_cr_error(csvimp *imp)
@@ -745,6 +834,9 @@ static void parse_error(csvimp *imp, const unsigned char *chunk, size_t at,
         : "unexpected character after a closing quote";
     if (f >= 0)
         csvimp_error(imp, start, f, "%s%s; reading stopped here", what, where);
+    else if (current_column(imp))
+        csvimp_error_col(imp, start, current_column(imp), "%s%s; reading stopped here",
+                         what, where);
     else
         csvimp_error(imp, start, -1, "field %d: %s%s; reading stopped here",
                      imp->ncells + 1, what, where);
@@ -768,6 +860,11 @@ int csvimp_run(FILE *in, const csvimp_opts *opts, csvimp_result *res)
     imp->line = 1;
     for (int f = 0; f < IMT_F_COUNT; f++)
         imp->fieldcol[f] = -1;
+    for (int t = 0; t < 64; t++)
+        imp->tabcol[t] = -1;
+    if (opts->columns)
+        while (imp->ntab < 64 && opts->columns[imp->ntab])
+            imp->ntab++;
     imt_case_init(&imp->c);
 
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
@@ -849,6 +946,8 @@ int csvimp_run(FILE *in, const csvimp_opts *opts, csvimp_result *res)
                                   "(unterminated quote or truncated last line)";
                 if (f >= 0)
                     csvimp_error(imp, front_start(imp), f, "%s", msg);
+                else if (current_column(imp))
+                    csvimp_error_col(imp, front_start(imp), current_column(imp), "%s", msg);
                 else
                     csvimp_error(imp, front_start(imp), -1, "%s", msg);
             } else {
@@ -858,6 +957,9 @@ int csvimp_run(FILE *in, const csvimp_opts *opts, csvimp_result *res)
     }
     if (!imp->have_header && !imp->fatal && imp->nerr == 0)
         csvimp_error(imp, 1, -1, "empty file: no header");
+    if (opts->finish && imp->have_header && !imp->stop && !imp->fatal &&
+        opts->finish(opts->ctx, imp) != 0)
+        imp->stop = true;
 
 done:
     if (imp->nerr > imp->cap)

@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "io/settings.h"
 #include "io/atomicfile.h"
+#include "io/xdg.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -14,17 +15,7 @@
 
 int settings_default_path(char *buf, size_t n)
 {
-    const char *xdg = getenv("XDG_CONFIG_HOME");
-    const char *home = getenv("HOME");
-    int k;
-    /* XDG basedir spec: an empty or relative value is ignored */
-    if (xdg && xdg[0] == '/')
-        k = snprintf(buf, n, "%s/imtreview/settings", xdg);
-    else if (home && *home)
-        k = snprintf(buf, n, "%s/.config/imtreview/settings", home);
-    else
-        return -1;
-    return (k < 0 || (size_t)k >= n) ? -1 : 0;
+    return xdg_path(XDG_CONFIG, "settings", buf, n);
 }
 
 static bool key_ok(const char *k)

@@ -19,6 +19,8 @@ static const struct {
     const char *what;      /* for the messages: "case", "audit row" */
 } copy_tables[] = {
     { "cases", "case_id", "case" },
+    { "decisions", "seq", "decision" },
+    { "events", "id", "event" },
     { "audit", "seq", "audit row" },
 };
 #define NTABLES ((int)(sizeof copy_tables / sizeof copy_tables[0]))
@@ -218,6 +220,11 @@ int store_copy(imt_store *from, imt_store *to, void (*say)(void *ctx, const char
         say_line(say, ctx, "copied %lld %s%s", p.rows, copy_tables[t].what,
                  p.rows == 1 ? "" : "s");
     }
+    /* What the target derives itself (follow-up dates, decision states),
+     * in the same transaction. */
+    if (rc == STORE_OK && to->ops->after_copy && (rc = to->ops->after_copy(to->b)) != STORE_OK)
+        snprintf(err, errn, "deriving the follow-up dates and decision states: %s",
+                 to->ops->errmsg(to->b));
     if (rc == STORE_OK) {
         rc = store_commit(to);
         if (rc != STORE_OK)

@@ -4,12 +4,37 @@
 #include "store_int.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 extern const imt_store_ops imt_sqlite_ops;   /* src/store/sqlite/engine.c */
 extern const imt_store_ops imt_pg_ops;       /* src/store/pg/engine.c */
+
+/* An operation the engine does not have (yet): refused, never pretended. */
+static int unsupported(imt_store *st, const char *what)
+{
+    snprintf(st->err, sizeof st->err, "%s is not supported by the %s engine yet",
+             what, st->ops->name);
+    st->own = true;
+    return STORE_ERROR;
+}
+
+/* A filter on decisions needs an engine that keeps the decision state. */
+static bool filter_unsupported(imt_store *st, const imt_filter *f)
+{
+    st->own = false;
+    if (f && f->decision_mask && !st->ops->decide) {
+        unsupported(st, "the decision filter");
+        return true;
+    }
+    if (f && f->followup_mask && !st->ops->set_schedule) {
+        unsupported(st, "the follow-up filter");
+        return true;
+    }
+    return false;
+}
 
 const imt_sort_col store_sort_cols[SORT_NKEYS] = {
     [SORT_CASE_ID]  = { "case_id",  IMT_F_case_id },
@@ -22,6 +47,7 @@ const imt_sort_col store_sort_cols[SORT_NKEYS] = {
     [SORT_OUTCOME]  = { "outcome",  IMT_F_outcome },
     [SORT_FOLLOWUP] = { "followup", IMT_F_followup_months },
     [SORT_REVIEW]   = { "review",   IMT_F_review_status },
+    [SORT_NEXT_DUE] = { "next_due", -1 },   /* not a dictionary column */
 };
 
 const char *store_sort_name(imt_sort_key k)
@@ -155,12 +181,24 @@ const char *store_engine(const imt_store *st)
 
 const char *store_errmsg(const imt_store *st)
 {
+    if (st && st->own) {
+        ((imt_store *)st)->own = false;
+        return st->err;
+    }
     return st ? st->ops->errmsg(st->b) : "no database";
 }
 
 bool store_is_readonly(const imt_store *st)
 {
     return st->ops->is_readonly(st->b);
+}
+
+const char *store_readonly_why(const imt_store *st)
+{
+    if (!st->ops->is_readonly(st->b))
+        return NULL;
+    const char *w = st->ops->readonly_why ? st->ops->readonly_why(st->b) : NULL;
+    return w ? w : "the database is open read-only";
 }
 
 int store_schema_version(const imt_store *st)
@@ -185,85 +223,191 @@ void store_set_progress(imt_store *st, int (*cb)(void *ctx), void *ctx)
 
 int store_begin(imt_store *st)
 {
+    st->own = false;
     return st->ops->begin(st->b);
 }
 
 int store_commit(imt_store *st)
 {
+    st->own = false;
     return st->ops->commit(st->b);
 }
 
 int store_rollback(imt_store *st)
 {
+    st->own = false;
     return st->ops->rollback(st->b);
 }
 
 int store_data_version(imt_store *st, long long *v)
 {
+    st->own = false;
     return st->ops->data_version(st->b, v);
 }
 
 int store_notify_fd(imt_store *st)
 {
+    st->own = false;
     return st->ops->notify_fd(st->b);
 }
 
 int store_get(imt_store *st, const char *case_id, imt_case *out)
 {
+    st->own = false;
     return st->ops->get(st->b, case_id, out);
 }
 
 bool store_exists(imt_store *st, const char *case_id)
 {
+    st->own = false;
     return st->ops->exists(st->b, case_id);
 }
 
 int store_insert(imt_store *st, imt_case *c, const char *source)
 {
+    st->own = false;
     return st->ops->insert(st->b, c, source);
 }
 
 int store_update(imt_store *st, imt_case *c, const char *source, int *nchanged)
 {
+    st->own = false;
     return st->ops->update(st->b, c, source, nchanged);
 }
 
 int store_update_fields(imt_store *st, const imt_case *c, const int *fields, int nf,
                         const char *source, int *nchanged)
 {
+    st->own = false;
     return st->ops->update_fields(st->b, c, fields, nf, source, nchanged);
 }
 
 int store_set_review(imt_store *st, const char *case_id, int status,
                      const char *comment, const char *ruleset)
 {
+    st->own = false;
+    if (st->ops->review) {
+        store_review_req rq = { case_id, status, comment, NULL, ruleset };
+        store_review_result res;
+        return st->ops->review(st->b, &rq, &res);
+    }
     return st->ops->set_review(st->b, case_id, status, comment, ruleset);
+}
+
+/* ---- review (issue 10) ------------------------------------------------------ */
+
+void store_set_full_name(imt_store *st, const char *full_name)
+{
+    if (st->ops->set_full_name)
+        st->ops->set_full_name(st->b, full_name);
+}
+
+int store_edit(imt_store *st, const char *case_id, const store_edit_req *rq,
+               store_edit_result *res)
+{
+    memset(res, 0, sizeof *res);
+    imt_case_init(&res->before);
+    imt_case_init(&res->after);
+    res->conflict_field = -1;
+    st->own = false;
+    if (!st->ops->edit)
+        return unsupported(st, "an edit with version checks");
+    return st->ops->edit(st->b, case_id, rq, res);
+}
+
+void store_edit_result_clear(store_edit_result *res)
+{
+    imt_case_clear(&res->before);
+    imt_case_clear(&res->after);
+}
+
+int store_review(imt_store *st, const store_review_req *rq, store_review_result *res)
+{
+    memset(res, 0, sizeof *res);
+    st->own = false;
+    if (!st->ops->review) {
+        if (rq->reason)
+            return unsupported(st, "re-opening a signed-out case");
+        res->previous = -1;
+        return st->ops->set_review(st->b, rq->case_id, rq->status, rq->comment, rq->ruleset);
+    }
+    return st->ops->review(st->b, rq, res);
+}
+
+int store_decide(imt_store *st, const store_decide_req *rq, store_decide_result *res)
+{
+    memset(res, 0, sizeof *res);
+    st->own = false;
+    if (!st->ops->decide)
+        return unsupported(st, "a decision on a recommendation");
+    return st->ops->decide(st->b, rq, res);
+}
+
+int store_decisions(imt_store *st, const char *case_id, store_decision **out, int *n)
+{
+    *out = NULL;
+    *n = 0;
+    st->own = false;
+    if (!st->ops->decisions)
+        return STORE_OK;      /* an engine that keeps none has none to give */
+    return st->ops->decisions(st->b, case_id, out, n);
+}
+
+void store_decisions_free(store_decision *d, int n)
+{
+    for (int i = 0; d && i < n; i++) {
+        free(d[i].comment);
+        for (int k = 0; k < d[i].nfacts; k++)
+            free(d[i].facts[k]);
+        free(d[i].facts);
+    }
+    free(d);
+}
+
+int store_changes_since(imt_store *st, long long *mark, long cap, long *ncases, bool *more)
+{
+    *ncases = 0;
+    *more = false;
+    st->own = false;
+    if (!st->ops->changes_since)
+        return unsupported(st, "counting other sessions' changes");
+    return st->ops->changes_since(st->b, mark, cap, ncases, more);
 }
 
 long store_count(imt_store *st, const imt_filter *f)
 {
+    if (filter_unsupported(st, f))
+        return -1;
     return st->ops->count(st->b, f);
 }
 
 bool store_passes(imt_store *st, const imt_filter *f, const char *case_id)
 {
+    if (filter_unsupported(st, f))
+        return false;
     return st->ops->passes(st->b, f, case_id);
 }
 
 long store_rank(imt_store *st, const imt_filter *f, imt_sort s, const char *case_id)
 {
+    if (filter_unsupported(st, f))
+        return -1;
     return st->ops->rank(st->b, f, s, case_id);
 }
 
 int store_page(imt_store *st, const imt_filter *f, imt_sort s,
                const char *anchor, int dir, int n, imt_case *out)
 {
+    if (filter_unsupported(st, f))
+        return STORE_ERROR;
     return st->ops->page(st->b, f, s, anchor, dir, n, out);
 }
 
 int store_foreach(imt_store *st, const imt_filter *f, imt_sort s,
                   int (*cb)(void *ctx, const imt_case *c), void *ctx)
 {
+    if (filter_unsupported(st, f))
+        return STORE_ERROR;
     return st->ops->foreach(st->b, f, s, cb, ctx);
 }
 
@@ -271,22 +415,27 @@ int store_foreach_by_key(imt_store *st, const imt_filter *f,
                          void (*key)(void *kctx, const imt_case *c, char *out, size_t n),
                          void *kctx, int (*cb)(void *ctx, const imt_case *c), void *ctx)
 {
+    if (filter_unsupported(st, f))
+        return STORE_ERROR;
     return st->ops->foreach_by_key(st->b, f, key, kctx, cb, ctx);
 }
 
 int store_audit_foreach(imt_store *st, const char *case_id,
                         int (*cb)(void *ctx, const imt_audit *a), void *ctx)
 {
+    st->own = false;
     return st->ops->audit_foreach(st->b, case_id, cb, ctx);
 }
 
 int store_secret(imt_store *st, unsigned char key[32])
 {
+    st->own = false;
     return st->ops->secret(st->b, key);
 }
 
 int store_check(imt_store *st, void (*report)(void *ctx, const char *msg), void *ctx)
 {
+    st->own = false;
     return st->ops->check(st->b, report, ctx);
 }
 
@@ -320,4 +469,68 @@ int store_check_head(imt_store *st, void (*report)(void *ctx, const char *msg), 
     if (report)
         report(ctx, "this engine keeps no audit hash chain");
     return rc + 1;
+}
+
+/* ---- the course --------------------------------------------------------------- */
+
+int store_events_get(imt_store *st, const char *case_id, imt_course *out)
+{
+    course_init(out);
+    st->own = false;
+    if (!st->ops->events_get)
+        return unsupported(st, "the course of a case (events)");
+    return st->ops->events_get(st->b, case_id, out);
+}
+
+int store_event_add(imt_store *st, const char *case_id, imt_event *e, const char *source)
+{
+    st->own = false;
+    if (!st->ops->event_add)
+        return unsupported(st, "adding events");
+    return st->ops->event_add(st->b, case_id, e, source);
+}
+
+int store_event_remove(imt_store *st, const char *case_id, long long id, const char *source)
+{
+    st->own = false;
+    if (!st->ops->event_remove)
+        return unsupported(st, "removing events");
+    return st->ops->event_remove(st->b, case_id, id, source);
+}
+
+int store_course_refresh(imt_store *st, const char *case_id)
+{
+    st->own = false;
+    if (!st->ops->course_refresh)
+        return unsupported(st, "the follow-up date (next_due)");
+    return st->ops->course_refresh(st->b, case_id);
+}
+
+int store_course_edit(imt_store *st, const char *case_id, int op, long long id,
+                      const imt_event *e, const char *source, long long *id_out)
+{
+    st->own = false;
+    if (!st->ops->course_edit)
+        return unsupported(st, "editing the course of a case");
+    return st->ops->course_edit(st->b, case_id, op, id, e, source, id_out);
+}
+
+int store_foreach_course(imt_store *st, const imt_filter *f,
+                         int (*cb)(void *ctx, const imt_case *c, const imt_course *co),
+                         void *ctx)
+{
+    st->own = false;
+    if (!st->ops->foreach_course)
+        return unsupported(st, "reading cases with their course");
+    return st->ops->foreach_course(st->b, f, cb, ctx);
+}
+
+int store_set_schedule(imt_store *st, const fu_schedule *s, char *note, size_t n)
+{
+    if (note && n)
+        note[0] = '\0';
+    st->own = false;
+    if (!st->ops->set_schedule)
+        return STORE_OK;     /* an engine without next_due has nothing to compute */
+    return st->ops->set_schedule(st->b, s, note, n);
 }

@@ -9,6 +9,9 @@
 struct imt_store {
     const imt_store_ops *ops;
     imt_backend *b;
+    bool own;         /* err holds this layer's refusal, not the engine's
+                         (one-shot: the next call or errmsg clears it) */
+    char err[256];
 };
 
 #endif

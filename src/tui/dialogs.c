@@ -609,3 +609,188 @@ void tui_help(tui *t)
         dlg_close(t, &d);
     help_free(&h);
 }
+
+/* ---- questions with text, and a text viewer ----------------------------- */
+
+typedef struct {
+    char **v;
+    tui_role *r;
+    int n, cap;
+} wlines;
+
+static void wl_add(wlines *w, const char *s, size_t len, tui_role r)
+{
+    if (w->n == w->cap) {
+        int nc = w->cap ? w->cap * 2 : 64;
+        char **nv = realloc(w->v, (size_t)nc * sizeof *nv);
+        if (!nv)
+            return;
+        w->v = nv;
+        tui_role *nr = realloc(w->r, (size_t)nc * sizeof *nr);
+        if (!nr)
+            return;
+        w->r = nr;
+        w->cap = nc;
+    }
+    if (!(w->v[w->n] = strndup(s, len)))
+        return;
+    w->r[w->n++] = r;
+}
+
+static void wl_free(wlines *w)
+{
+    for (int i = 0; i < w->n; i++)
+        free(w->v[i]);
+    free(w->v);
+    free(w->r);
+    memset(w, 0, sizeof *w);
+}
+
+typedef struct { wlines *w; tui_role r; bool first; } wl_ctx;
+
+static void wl_line(void *ctx, const char *p, size_t len)
+{
+    wl_ctx *c = ctx;
+    if (c->first) {
+        wl_add(c->w, p, len, c->r);
+    } else {
+        /* continuation lines indented two columns */
+        char *b = malloc(len + 3);
+        if (!b)
+            return;
+        memcpy(b, "  ", 2);
+        memcpy(b + 2, p, len);
+        b[len + 2] = '\0';
+        wl_add(c->w, b, len + 2, c->r);
+        free(b);
+    }
+    c->first = false;
+}
+
+/* lines wrapped to width (an empty line stays one empty line) */
+static void wrap_all(tui *t, wlines *w, const char *const *lines, const tui_role *roles,
+                     int n, int width)
+{
+    for (int i = 0; i < n; i++) {
+        tui_role r = roles ? roles[i] : R_NORMAL;
+        if (!lines[i] || !*lines[i]) {
+            wl_add(w, "", 0, r);
+            continue;
+        }
+        wl_ctx c = { w, r, true };
+        tt_wrap(lines[i], width > 10 ? width : 10, t->utf8, wl_line, &c);
+    }
+}
+
+static int ask_once(tui *t, const char *title, const char *const *lines, int nlines,
+                    const char *const *answers, int nanswers, int *curp)
+{
+    int rows, cols;
+    getmaxyx(stdscr, rows, cols);
+    int w = cols - 6 > 90 ? 90 : cols - 6;
+    wlines wl = { 0 };
+    wrap_all(t, &wl, lines, NULL, nlines, w - 4);
+    int vis = wl.n;
+    int room = rows - 6 - nanswers;
+    if (vis > room) vis = room > 1 ? room : 1;
+    dlg d;
+    if (dlg_open(t, &d, vis + nanswers + 5, w, title) < 0) {
+        wl_free(&wl);
+        return -1;
+    }
+    int cur = *curp, result = -1;
+    for (;;) {
+        for (int y = 0; y < vis; y++)
+            tui_put(t, d.win, 1 + y, 2, w - 4, y < wl.n ? wl.v[y] : "", R_NORMAL);
+        for (int i = 0; i < nanswers; i++) {
+            char row[256];
+            snprintf(row, sizeof row, "%s%s", i == cur ? "> " : "  ", answers[i]);
+            tui_put(t, d.win, vis + 2 + i, 2, w - 4, row, i == cur ? R_CURSOR : R_NORMAL);
+        }
+        tui_put(t, d.win, vis + 3 + nanswers, 2, w - 4, "Enter: choose  Esc: cancel", R_DIM);
+        int a = dlg_key(t, &d);
+        if (a == DLG_STOP || a == ACT_DLG_CANCEL)
+            break;
+        if (a == DLG_RESIZED) {
+            result = DLG_RESIZED;
+            break;
+        }
+        if (a == ACT_DLG_DOWN && cur < nanswers - 1) cur++;
+        else if (a == ACT_DLG_UP && cur > 0) cur--;
+        else if (a == ACT_DLG_OK) {
+            result = cur;
+            break;
+        }
+    }
+    *curp = cur;
+    dlg_close(t, &d);
+    wl_free(&wl);
+    return result;
+}
+
+int tui_ask(tui *t, const char *title, const char *const *lines, int nlines,
+            const char *const *answers, int nanswers)
+{
+    int cur = 0;
+    for (;;) {
+        int r = ask_once(t, title, lines, nlines, answers, nanswers, &cur);
+        if (r != DLG_RESIZED)
+            return r;
+        if (!dlg_after_resize(t))
+            return -1;
+    }
+}
+
+void tui_pager(tui *t, const char *title, const char *const *lines,
+               const tui_role *roles, int n)
+{
+    wlines wl = { 0 };
+    dlg d;
+    memset(&d, 0, sizeof d);
+    int top = 0;
+    bool open = false;
+    for (;;) {
+        if (!open) {
+            int rows, cols;
+            getmaxyx(stdscr, rows, cols);
+            int w = cols - 4 > 110 ? 110 : cols - 4;
+            if (dlg_open(t, &d, rows - 2, w, title) < 0)
+                break;
+            wl_free(&wl);
+            wrap_all(t, &wl, lines, roles, n, w - 4);
+            open = true;
+        }
+        int vis = d.h - 3;
+        if (top > wl.n - vis) top = wl.n - vis;
+        if (top < 0) top = 0;
+        for (int y = 0; y < vis; y++)
+            tui_put(t, d.win, 1 + y, 2, d.w - 4, top + y < wl.n ? wl.v[top + y] : "",
+                    top + y < wl.n ? wl.r[top + y] : R_NORMAL);
+        char foot[96];
+        snprintf(foot, sizeof foot, "%d-%d of %d  j/k PgDn/PgUp g/G: scroll  Esc: back",
+                 wl.n ? top + 1 : 0, top + vis < wl.n ? top + vis : wl.n, wl.n);
+        tui_put(t, d.win, d.h - 2, 2, d.w - 4, foot, R_DIM);
+        dlg_refresh(t, &d);
+        int ch = tui_getkey(t, d.win);
+        key_action a = keys_lookup(KC_MAIN, ch);
+        if (tui_interrupted() || keys_lookup(KC_DIALOG, ch) == ACT_DLG_CANCEL ||
+            keys_lookup(KC_DIALOG, ch) == ACT_DLG_OK || a == ACT_QUIT)
+            break;
+        if (ch == KEY_RESIZE) {
+            dlg_close(t, &d);
+            open = false;
+            if (!dlg_after_resize(t))
+                break;
+            continue;
+        }
+        if (a == ACT_DOWN) top++;
+        else if (a == ACT_UP) top--;
+        else if (a == ACT_PGDN || a == ACT_HALFDN) top += vis - 1;
+        else if (a == ACT_PGUP || a == ACT_HALFUP) top -= vis - 1;
+        else if (a == ACT_TOP) top = 0;
+        else if (a == ACT_BOTTOM) top = wl.n;
+    }
+    if (open)
+        dlg_close(t, &d);
+    wl_free(&wl);
+}

@@ -111,6 +111,7 @@ void tui_message(tui *t, bool error, const char *fmt, ...)
     vsnprintf(t->msg, sizeof t->msg, fmt, ap);
     va_end(ap);
     t->msg_error = error;
+    t->msg_until = 0;
     t->dirty_status = true;
 }
 
@@ -173,6 +174,13 @@ void tui_touch_all(tui *t)
             touchwin(t->win[i]);
     if (t->status) touchwin(t->status);
     if (t->hints) touchwin(t->hints);
+}
+
+long long tui_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The case changed: the right panes follow. */

@@ -40,6 +40,7 @@ const layout_col layout_cols[LAYOUT_NCOLS] = {
     [LCOL_OUTCOME]  = { "Out", 4, 4 },
     [LCOL_FOLLOWUP] = { "FU", 4, 8 },
     [LCOL_REVIEW]   = { "Review", 10, 5 },
+    [LCOL_REVIEWER] = { "By", 8, 9 },
 };
 
 int layout_cols_width_all(void)
@@ -107,7 +108,7 @@ void layout_compute(int rows, int cols, layout *out)
     }
     out->cls = LAYOUT_WIDE;
     /* The right side keeps 66 columns (markers 28, detail 38) while the
-     * list grows to show every column (141 columns and more). */
+     * list grows to show every column (150 columns and more). */
     int lw = clampi(cols - 66, five + 2, layout_cols_width_all() + 2);
     int rw = cols - lw;
     /* Markers: 11 IHC rows + 4 molecular + headings want ~21 rows; detail

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/review.h"
 #include "tui/keys.h"
 #include "tui/text.h"
 
@@ -22,7 +23,7 @@ static const imt_sort_key col_sort[LAYOUT_NCOLS] = {
     [LCOL_CASE] = SORT_CASE_ID, [LCOL_AGESEX] = SORT_AGE, [LCOL_SITE] = SORT_SITE,
     [LCOL_SIZE] = SORT_SIZE, [LCOL_ALK] = SORT_ALK, [LCOL_SURGERY] = SORT_SURGERY,
     [LCOL_OUTCOME] = SORT_OUTCOME, [LCOL_FOLLOWUP] = SORT_FOLLOWUP,
-    [LCOL_REVIEW] = SORT_REVIEW,
+    [LCOL_REVIEW] = SORT_REVIEW, [LCOL_REVIEWER] = SORT_REVIEW,
 };
 #define NCOLS LAYOUT_NCOLS
 
@@ -62,6 +63,7 @@ static void cell_text(const imt_case *c, int col, char *buf, size_t n)
         else snprintf(buf, n, "-");
         break;
     case 8: snprintf(buf, n, "%s", enum_text(imt_review_values, c->review_status, "-")); break;
+    case 9: snprintf(buf, n, "%s", c->reviewer ? c->reviewer : "-"); break;
     default: buf[0] = '\0';
     }
 }
@@ -263,6 +265,90 @@ static void field_line(tui *t, tui_doc *d, int width, const imt_case *c, int f)
     doc_field(t, d, width, imt_fields[f].label, buf, R_NORMAL, -1);
 }
 
+const imt_course *tui_course_of(tui *t, const imt_case *c)
+{
+    const char *id = c && c->case_id ? c->case_id : "";
+    if (t->course_have && t->course_gen == t->data_gen && strcmp(t->course_case, id) == 0)
+        return &t->course;
+    course_clear(&t->course);
+    t->course_failed = false;
+    if (*id && store_events_get(t->app->store, id, &t->course) != STORE_OK) {
+        course_clear(&t->course);
+        t->course_failed = true;
+    }
+    snprintf(t->course_case, sizeof t->course_case, "%s", id);
+    t->course_gen = t->data_gen;
+    t->course_have = true;
+    return &t->course;
+}
+
+/* The course as a dated list: the date in the label column, then the
+ * type and the columns the event has (database text through tuitext). */
+static void course_lines_doc(tui *t, tui_doc *d, int width, const imt_case *c)
+{
+    doc_head(d, "Course (C: add, edit, remove)");
+    const imt_course *co = tui_course_of(t, c);
+    if (t->course_failed) {
+        doc_field(t, d, width, "", "not available from this database", R_DIM, -1);
+    } else if (co->n == 0) {
+        doc_field(t, d, width, "", "no events recorded", R_DIM, -1);
+    }
+    for (int i = 0; i < co->n; i++) {
+        const imt_event *e = &co->v[i];
+        char when[32], line[1400];
+        ev_format_cell(e, EVC_DATE, when, sizeof when);
+        size_t l = (size_t)snprintf(line, sizeof line, "%s",
+                                    e->type >= 0 ? ev_type_values[e->type] : "?");
+        for (int col = EVC_LINE; col < EVC_N && l < sizeof line - 8; col++) {
+            char buf[64];
+            const char *v = ev_cell(e, col, buf, sizeof buf);
+            if (!v || !*v)
+                continue;
+            if (col == EVC_LINE)
+                l += (size_t)snprintf(line + l, sizeof line - l, " line %s", v);
+            else if (col == EVC_SITE || col == EVC_DETAIL || col == EVC_INTENT ||
+                     col == EVC_REASON)
+                l += (size_t)snprintf(line + l, sizeof line - l, ", %s %s", ev_columns[col], v);
+            else
+                l += (size_t)snprintf(line + l, sizeof line - l, " %s", v);
+        }
+        tui_role r = e->type == EV_PROGRESSION || e->type == EV_RECURRENCE ||
+                     e->type == EV_METASTASIS ? R_WARN : R_NORMAL;
+        doc_field(t, d, width, when, line, r, -1);
+    }
+    char due[64];
+    if (c->next_due[0]) {
+        char today[11];
+        ev_today(today);
+        int st = fu_status(c->next_due, today, t->app->sched.due_window_days);
+        snprintf(due, sizeof due, "%s%s", c->next_due,
+                 st == FUS_OVERDUE ? " (overdue)" : st == FUS_DUE ? " (due)" : "");
+        doc_field(t, d, width, "Next due", due, st == FUS_OVERDUE ? R_WARN : R_NORMAL, -1);
+    } else {
+        doc_field(t, d, width, "Next due", "none", R_DIM, -1);
+    }
+}
+
+/* Under the review fields: who signed it (full name), the latest review
+ * comment, the decisions' state and the case's version (issue 10). */
+static void review_lines(tui *t, tui_doc *d, int width, const imt_case *c)
+{
+    if (c->review_status == REV_SIGNED_OUT)
+        doc_field(t, d, width, "Signed by", c->signer_name ? c->signer_name
+                                                           : (c->reviewer ? c->reviewer : "?"),
+                  R_NORMAL, -1);
+    doc_field(t, d, width, "Review comment", c->review_comment ? c->review_comment : "none",
+              c->review_comment ? R_NORMAL : R_DIM, -1);
+    static const char *const dstate[] = {
+        "decided", "undecided (d decides)", "STALE decision (d decides again)" };
+    doc_field(t, d, width, "Decisions", c->decision_state >= 0 && c->decision_state < 3
+              ? dstate[c->decision_state] : "unknown",
+              c->decision_state == 0 ? R_NORMAL : R_WARN, -1);
+    char vb[32];
+    snprintf(vb, sizeof vb, "%lld", c->version);
+    doc_field(t, d, width, "Version", vb, R_DIM, -1);
+}
+
 static void build_detail(tui *t, tui_doc *d, int width, const imt_case *c)
 {
     doc_reset(d, width < 45 ? 15 : 20);
@@ -288,6 +374,10 @@ static void build_detail(tui *t, tui_doc *d, int width, const imt_case *c)
         if (sect[s].f[0] == IMT_F_histology && c->alk_discordant == 1)
             doc_field(t, d, width, "ALK discordant", "yes: IHC disagrees with "
                       "a molecular result", R_WARN, -1);
+        if (sect[s].f[0] == IMT_F_review_status)
+            review_lines(t, d, width, c);
+        if (sect[s].f[0] == IMT_F_recurrence)
+            course_lines_doc(t, d, width, c);
     }
     doc_head(d, "Notes");
     if (c->notes && *c->notes) {
@@ -409,7 +499,16 @@ static void ensure_recs(tui *t, const imt_case *c)
 {
     if (t->rec_gen == t->data_gen && strcmp(t->rec_case, c->case_id) == 0)
         return;
-    rules_evaluate(c, &t->rcfg, t->recs);
+    rules_course rc = { tui_course_of(t, c), NULL };
+    rules_evaluate_course(c, &rc, &t->rcfg, t->recs);
+    /* the decisions on them (one indexed query per case shown) */
+    store_decisions_free(t->decs, t->ndecs);
+    t->decs = NULL;
+    t->ndecs = 0;
+    if (store_decisions(t->app->store, c->case_id, &t->decs, &t->ndecs) != STORE_OK) {
+        t->decs = NULL;
+        t->ndecs = 0;
+    }
     snprintf(t->rec_case, sizeof t->rec_case, "%s", c->case_id);
     t->rec_gen = t->data_gen;
     if (t->rec_sel >= t->recs->n)
@@ -461,8 +560,26 @@ static void build_recs(tui *t, tui_doc *d, int width, const imt_case *c)
         const rule_rec *r = &t->recs->recs[i];
         bool open = t->rec_all || t->rec_open[i];
         d->labelw = 1;
-        snprintf(buf, sizeof buf, "[%s] %s (%s)", rule_level_name(r->level), r->id,
-                 rule_kind_name(r->kind));
+        /* The decision on it, in the headline so it is always in view (a
+         * stale one is shown as such: it counts as none); who, when and
+         * why in the details. */
+        const store_decision *dc = NULL;
+        for (int k = 0; k < t->ndecs && !dc; k++)
+            if (strcmp(t->decs[k].rule_id, r->id) == 0)
+                dc = &t->decs[k];
+        char state[80] = "";
+        if (review_needs_decision(r)) {
+            if (!dc)
+                snprintf(state, sizeof state, "  - undecided");
+            else if (dc->stale)
+                snprintf(state, sizeof state, "  - STALE decision");
+            else if (dc->decision == DECISION_ACCEPT)
+                snprintf(state, sizeof state, "  - accepted");
+            else
+                snprintf(state, sizeof state, "  - overridden");
+        }
+        snprintf(buf, sizeof buf, "[%s] %s (%s)%s", rule_level_name(r->level), r->id,
+                 rule_kind_name(r->kind), state);
         tui_line *l = doc_add(d, open ? "-" : "+", R_DIM, buf, strlen(buf),
                               level_role(r->level));
         if (l)
@@ -484,6 +601,21 @@ static void build_recs(tui *t, tui_doc *d, int width, const imt_case *c)
         }
         for (int k = 0; k < r->nmissing; k++)
             rec_text(t, d, width, 5, "missing: ", r->missing[k], R_DIM, i);
+        if (dc && review_needs_decision(r)) {
+            char how[120], line[700];
+            if (dc->decision == DECISION_ACCEPT)
+                snprintf(how, sizeof how, "accepted");
+            else
+                snprintf(how, sizeof how, "overridden (%s)",
+                         dc->reason >= 0 ? review_reason_values[dc->reason] : "?");
+            snprintf(line, sizeof line, "%s%s by %s at %s%s%s%s%s",
+                     dc->stale ? "STALE, counts as none: " : "", how, dc->user, dc->time,
+                     dc->comment ? ": " : "", dc->comment ? dc->comment : "",
+                     dc->stale ? "; " : "", dc->stale ? dc->why : "");
+            rec_text(t, d, width, 5, "decision: ", line, dc->stale ? R_WARN : R_LABEL, i);
+        } else if (review_needs_decision(r)) {
+            rec_text(t, d, width, 5, "decision: ", "none yet (d decides)", R_DIM, i);
+        }
     }
 }
 

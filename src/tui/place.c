@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tui/place.h"
 #include "io/atomicfile.h"
+#include "io/xdg.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -10,16 +11,7 @@
 
 int place_default_path(char *buf, size_t n)
 {
-    const char *xdg = getenv("XDG_STATE_HOME");
-    const char *home = getenv("HOME");
-    int w;
-    if (xdg && *xdg)
-        w = snprintf(buf, n, "%s/imtreview/places", xdg);
-    else if (home && *home)
-        w = snprintf(buf, n, "%s/.local/state/imtreview/places", home);
-    else
-        return -1;
-    return w > 0 && (size_t)w < n ? 0 : -1;
+    return xdg_path(XDG_STATE, "places", buf, n);
 }
 
 static int sort_key_of(const char *name)

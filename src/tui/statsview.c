@@ -123,9 +123,19 @@ void sv_raster_step(sv_canvas *c, const double *times, const double *surv,
 
 /* ---- the view ------------------------------------------------------ */
 
+/* The agents `a` cycles through (stats --agent names); "" = any. */
+static const char *const sv_agents[] = {
+    "", "alk_tki", "ros1_tki", "crizotinib", "alectinib", "ceritinib", "brigatinib",
+    "lorlatinib", "entrectinib", "chemo", "radiotherapy", "corticosteroid", "nsaid",
+    "checkpoint_inhibitor" };
+#define SV_NAGENTS ((int)(sizeof sv_agents / sizeof sv_agents[0]))
+#define SV_MAXLINE 4
+
 typedef struct {
     struct statsview_env *env;
     stats_endpoint ep;
+    int line;               /* 0 = each case's first line, else 1..SV_MAXLINE */
+    int agent;              /* index into sv_agents                    */
     int by;                 /* BY_NONE .. BY_N-1 */
     int pane;               /* 0 survival, 1 ALK by site, 2 warnings */
     stats_cohort co;
@@ -145,15 +155,16 @@ static int attr_of(sv_state *s, int role)
     }
 }
 
-static int add_case(void *ctx, const imt_case *c)
+static int add_case(void *ctx, const imt_case *c, const imt_course *co)
 {
-    return stats_cohort_add(ctx, c) ? 1 : 0;
+    return stats_cohort_add_course(ctx, c, co) ? 1 : 0;
 }
 
 static int compute(sv_state *s)
 {
     if (s->have) { stats_report_free(&s->r); stats_cohort_free(&s->co); s->have = false; }
     stats_cohort_init(&s->co, s->ep, (stats_by)s->by);
+    stats_cohort_select(&s->co, s->line, sv_agents[s->agent][0] ? sv_agents[s->agent] : NULL);
     /* Reading every filtered case takes seconds on a million: say so on
      * the bottom line first, so the screen never sits still unexplained. */
     if (LINES > 0 && COLS > 0) {
@@ -164,8 +175,7 @@ static int compute(sv_state *s)
         attrset(A_NORMAL);
         refresh();
     }
-    int rc = store_foreach(s->env->store, s->env->filter,
-                           (imt_sort){ SORT_CASE_ID, false }, add_case, &s->co);
+    int rc = store_foreach_course(s->env->store, s->env->filter, add_case, &s->co);
     if (rc != 0 || stats_report_compute(&s->co, &s->r) != 0) {
         snprintf(s->msg, sizeof s->msg, "statistics failed: %s",
                  rc < 0 ? store_errmsg(s->env->store) : "out of memory");
@@ -521,6 +531,24 @@ static int draw_alk_pane(sv_state *s, int top, int left, int rows, int w)
         y++;
     }
     if (y < end) pr(y++, left, w, "ALK+%% of tested (Wilson 95%% CI)");
+    /* best response per agent (the lines the selection takes) */
+    bool any = false;
+    for (int a = 0; a < AG_N; a++) any = any || s->co.resp[a].lines;
+    if (any && y + 1 < end) {
+        y++;
+        pr(y++, left, w, "Best response  lines CR PR SD PD  ORR");
+        for (int a = 0; a < AG_N && y < end; a++) {
+            const stats_resp *R = &s->co.resp[a];
+            if (!R->lines) continue;
+            char nm[64], orr[16];
+            long resp = R->best[RESP_CR] + R->best[RESP_PR];
+            if (R->assessed) snprintf(orr, sizeof orr, "%3.0f%%", 100.0 * resp / R->assessed);
+            else snprintf(orr, sizeof orr, "   -");
+            pr(y++, left, w, "%s%5ld%3ld%3ld%3ld%3ld %s",
+               fit_name(s, ev_agent_names[a], 14, nm, sizeof nm), R->lines,
+               R->best[RESP_CR], R->best[RESP_PR], R->best[RESP_SD], R->best[RESP_PD], orr);
+        }
+    }
     return y - top;
 }
 
@@ -539,10 +567,19 @@ static void draw(sv_state *s)
     /* The filters hold typed search text: through the sanitiser like
      * every other text (ASCII only in ASCII mode), cut with an ellipsis
      * to a third of the line, never in the middle of a character. */
-    char head[160], fd[256], fdfit[TEXTW_BUFSIZE(256)];
-    snprintf(head, sizeof head, " Kaplan-Meier %s%s%s  n=%ld used=%ld events=%ld  ",
-             s->ep == EP_OS ? "OS" : s->ep == EP_DSS ? "DSS" : "RFS",
-             s->by == BY_NONE ? "" : " by ", s->by == BY_NONE ? "" : stats_by_name((stats_by)s->by),
+    char head[200], fd[256], fdfit[TEXTW_BUFSIZE(256)], ep[16], sel[80] = "";
+    snprintf(ep, sizeof ep, "%s", stats_endpoint_name(s->ep));
+    for (char *p = ep; *p; p++) *p = (char)(*p - 'a' + 'A');
+    if (stats_endpoint_per_line(s->ep)) {
+        char ln[16];
+        if (s->line) snprintf(ln, sizeof ln, "line %d", s->line);
+        else snprintf(ln, sizeof ln, "1st line");
+        snprintf(sel, sizeof sel, " (%s%s%s)", ln, sv_agents[s->agent][0] ? ", " : "",
+                 sv_agents[s->agent]);
+    }
+    snprintf(head, sizeof head, " Kaplan-Meier %s%s%s%s  n=%ld used=%ld events=%ld  ",
+             ep, sel, s->by == BY_NONE ? "" : " by ",
+             s->by == BY_NONE ? "" : stats_by_name((stats_by)s->by),
              s->r.n, s->r.n_used, s->r.events);
     pr(0, 0, W, "%s", head);                    /* ASCII */
     int room = W - (int)strlen(head);
@@ -577,7 +614,9 @@ static void draw(sv_state *s)
     attrset((attr_t)attr_of(s, SV_ROLE_STATUS));
     mvhline(H - 1, 0, ' ', W);
     pr(H - 1, 0, W, " %s", s->msg[0] ? s->msg
-             : "g group  e endpoint  x export CSV  Tab pane  v/q close");
+             : stats_endpoint_per_line(s->ep)
+               ? "g group  e endpoint  l line  a agent  x export  Tab pane  v/q close"
+               : "g group  e endpoint  x export CSV  Tab pane  v/q close");
     attrset(A_NORMAL);
     refresh();
 }
@@ -650,6 +689,25 @@ static int export_csv(sv_state *s, char *path, size_t n)
     if (s->r.has_fisher)
         fprintf(f, "\nsection,a,b,c,d,p\nfisher,%ld,%ld,%ld,%ld,%.17g\n", s->r.table[0][0],
                 s->r.table[0][1], s->r.table[1][0], s->r.table[1][1], s->r.fisher_p);
+    bool anyr = false;
+    for (int a = 0; a < AG_N; a++) anyr = anyr || s->co.resp[a].lines;
+    if (anyr) {
+        fprintf(f, "\nsection,agent,lines,assessed,CR,PR,SD,PD,NE,orr,wilson_lower,wilson_upper\n");
+        for (int a = 0; a < AG_N; a++) {
+            const stats_resp *R = &s->co.resp[a];
+            if (!R->lines) continue;
+            fprintf(f, "responses,%s,%ld,%ld", ev_agent_names[a], R->lines, R->assessed);
+            for (int b = 0; b < RESP_N; b++) fprintf(f, ",%ld", R->best[b]);
+            long resp = R->best[RESP_CR] + R->best[RESP_PR];
+            double lo, hi;
+            if (stats_wilson(resp, R->assessed, &lo, &hi) == 0) {
+                csv_num(f, (double)resp / (double)R->assessed);
+                csv_num(f, lo);
+                csv_num(f, hi);
+            } else fputs(",,,", f);
+            fputc('\n', f);
+        }
+    }
     fprintf(f, "\nsection,site,alk_positive,alk_negative,alk_unknown,positivity,wilson_lower,wilson_upper\n");
     const char *const *sites = imt_fields[IMT_F_site].values;
     for (int i = 0; i <= SITE_N; i++) {
@@ -707,6 +765,14 @@ int statsview_run(struct statsview_env *env)
             break;
         case ACT_SV_ENDPOINT:
             s.ep = (stats_endpoint)((s.ep + 1) % EP_N);
+            if (compute(&s)) rc = -1;
+            break;
+        case ACT_SV_LINE:
+            s.line = (s.line + 1) % (SV_MAXLINE + 1);
+            if (compute(&s)) rc = -1;
+            break;
+        case ACT_SV_AGENT:
+            s.agent = (s.agent + 1) % SV_NAGENTS;
             if (compute(&s)) rc = -1;
             break;
         case ACT_SV_PANE:

@@ -1,6 +1,7 @@
 /* tui/theme.c - theme files: parse (pure), find, load, resolve, apply. */
 #define _XOPEN_SOURCE_EXTENDED 1
 #include "tui/theme.h"
+#include "io/xdg.h"
 
 #include <curses.h>
 
@@ -287,15 +288,10 @@ int theme_find(const char *name, char *path, size_t pathn)
     if (env && *env && (size_t)snprintf(path, pathn, "%s/%s.theme", env, name)
                           < pathn && exists(path))
         return 0;
-    const char *xdg = getenv("XDG_CONFIG_HOME");
-    const char *home = getenv("HOME");
-    int k = -1;
-    if (xdg && *xdg)
-        k = snprintf(path, pathn, "%s/imtreview/themes/%s.theme", xdg, name);
-    else if (home && *home)
-        k = snprintf(path, pathn, "%s/.config/imtreview/themes/%s.theme",
-                     home, name);
-    if (k >= 0 && (size_t)k < pathn && exists(path))
+    char rel[300];
+    int k = snprintf(rel, sizeof rel, "themes/%s.theme", name);
+    if (k >= 0 && (size_t)k < sizeof rel && xdg_path(XDG_CONFIG, rel, path, pathn) == 0 &&
+        exists(path))
         return 0;
     k = snprintf(path, pathn, "%s/themes/%s.theme", IMT_DATADIR, name);
     if (k >= 0 && (size_t)k < pathn && exists(path))

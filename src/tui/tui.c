@@ -287,6 +287,28 @@ static void theme_next(tui *t)
     tui_touch_all(t);
 }
 
+/* F: all -> due (overdue included) -> overdue -> all.  The worklist is
+ * read most overdue first: the list switches to the next_due order while
+ * the filter is on, and back to the order it had when it goes off (unless
+ * the user chose another meanwhile). */
+static void followup_cycle(tui *t)
+{
+    imt_filter f = t->lw->filter;
+    filter_cycle(&f, FILTER_FOLLOWUP);
+    f.fu_today[0] = '\0';
+    bool on = f.followup_mask != 0;
+    if (on && !t->fu_sorted) {
+        t->sort_before_fu = t->lw->sort;
+        t->fu_sorted = true;
+        lw_set_sort(t->lw, (imt_sort){ SORT_NEXT_DUE, false });
+    } else if (!on && t->fu_sorted) {
+        if (t->lw->sort.key == SORT_NEXT_DUE)
+            lw_set_sort(t->lw, t->sort_before_fu);
+        t->fu_sorted = false;
+    }
+    tui_apply_filter(t, &f);
+}
+
 /* Returns false when the loop should end. */
 static bool dispatch(tui *t, int ch)
 {
@@ -337,6 +359,9 @@ static bool dispatch(tui *t, int ch)
     case ACT_CLEAR: {
         imt_filter f;
         memset(&f, 0, sizeof f);
+        if (t->fu_sorted && t->lw->sort.key == SORT_NEXT_DUE)
+            lw_set_sort(t->lw, t->sort_before_fu);
+        t->fu_sorted = false;
         tui_apply_filter(t, &f);
         break;
     }
@@ -353,6 +378,12 @@ static bool dispatch(tui *t, int ch)
     case ACT_EDIT: tui_edit(t); break;
     case ACT_EXPORT: tui_export(t); break;
     case ACT_THEME: theme_next(t); break;
+    case ACT_CYCLE_DECISION: cycle(t, FILTER_DECISION); break;
+    case ACT_DECIDE: tui_decide(t); break;
+    case ACT_HISTORY: tui_history(t); break;
+    case ACT_UNDO: tui_undo(t); break;
+    case ACT_COURSE: tui_course(t); break;
+    case ACT_CYCLE_FOLLOWUP: followup_cycle(t); break;
     default:
         break;
     }
@@ -423,9 +454,14 @@ static void define_extra_keys(void)
 }
 
 /* Another session's committed change: the count, the rows on screen and
- * the case under the cursor are read again, and the status line says so.
- * Returns true when the store was asked (whether or not it changed). */
+ * the case under the cursor are read again, and the status line says so
+ * for a few seconds, with how many cases changed.  Asked once a second
+ * while the program waits for a key (PRAGMA data_version: no table is
+ * read), so a change shows within two seconds and an idle session costs
+ * next to no CPU.  Returns true when the store was asked (whether or not
+ * it changed). */
 #define LIVE_POLL_MS 1000
+#define LIVE_MSG_MS 6000
 static bool live_refresh(tui *t, long long *dver)
 {
     long long v;
@@ -437,6 +473,9 @@ static bool live_refresh(tui *t, long long *dver)
     if (v == *dver)
         return true;
     *dver = v;
+    long n = 0;
+    bool more = false;
+    store_changes_since(t->app->store, &t->change_mark, 100000, &n, &more);
     long before = t->lw->total;
     const imt_case *c = lw_current(t->lw);
     char id[64] = "";
@@ -444,18 +483,25 @@ static bool live_refresh(tui *t, long long *dver)
         snprintf(id, sizeof id, "%s", c->case_id);
     lw_recount(t->lw);
     lw_reload(t->lw, id[0] ? id : NULL);
-    tui_case_changed(t);
+    /* the panes show the case as stored now */
+    t->data_gen++;
+    c = lw_current(t->lw);
+    if (!c || !c->case_id || strcmp(c->case_id, id) != 0)
+        tui_case_changed(t);
     tui_touch_all(t);
+    t->list_gen = t->lw->gen - 1;
     long d = t->lw->total - before;
-    char what[96];
+    char added[64] = "";
     if (d > 0)
-        snprintf(what, sizeof what, "data changed by another session: %ld case%s added", d,
-                 d == 1 ? "" : "s");
+        snprintf(added, sizeof added, ", %ld added", d);
     else if (d < 0)
-        snprintf(what, sizeof what, "data changed by another session: %ld case%s removed", -d,
-                 d == -1 ? "" : "s");
+        snprintf(added, sizeof added, ", %ld removed", -d);
+    char what[160];
+    if (n > 0)
+        snprintf(what, sizeof what, "data changed by another session: %s%ld case%s changed%s",
+                 more ? "over " : "", n, n == 1 && !more ? "" : "s", added);
     else
-        snprintf(what, sizeof what, "data changed by another session");
+        snprintf(what, sizeof what, "data changed by another session%s", added);
     /* What the last key did stays in view ("... saved (audited); data
      * changed by another session"). */
     if (t->msg[0] && !strstr(t->msg, "data changed by another session")) {
@@ -465,6 +511,7 @@ static bool live_refresh(tui *t, long long *dver)
     } else {
         tui_message(t, false, "%s", what);
     }
+    t->msg_until = tui_now_ms() + LIVE_MSG_MS;
     return true;
 }
 
@@ -581,6 +628,12 @@ int tui_run(imt_app *app)
     long long dver = 0;
     bool asked = false;     /* the store was asked since the last key */
     store_data_version(app->store, &dver);
+    {
+        long n;
+        bool more;
+        t->change_mark = 0;
+        store_changes_since(app->store, &t->change_mark, 1, &n, &more);
+    }
     while (!tui_signalled) {
         draw(t);
         int ch;
@@ -605,7 +658,14 @@ int tui_run(imt_app *app)
             }
             if (ch == ERR && nfd >= 0) {
                 struct pollfd pfd[2] = { { STDIN_FILENO, POLLIN, 0 }, { nfd, POLLIN, 0 } };
-                int r = poll(pfd, 2, -1);
+                /* no timeout, but the end of the live view's brief note */
+                long long wait_ms = -1;
+                if (t->msg[0] && t->msg_until) {
+                    wait_ms = t->msg_until - tui_now_ms();
+                    if (wait_ms < 0)
+                        wait_ms = 0;
+                }
+                int r = poll(pfd, 2, (int)wait_ms);
                 if (tui_signalled)
                     break;
                 if (r > 0 && pfd[1].revents) {
@@ -613,9 +673,10 @@ int tui_run(imt_app *app)
                     asked = false;  /* its queries may bring more */
                     continue;
                 }
-                if (r <= 0)
+                if (r < 0)
                     continue;       /* a signal: a resize is read as a key next */
-                ch = tui_getkey(t, stdscr);
+                if (r > 0)
+                    ch = tui_getkey(t, stdscr);
             }
             if (ch != ERR)
                 asked = false;
@@ -628,6 +689,12 @@ int tui_run(imt_app *app)
         }
         if (tui_signalled)
             break;
+        if (ch == ERR && t->msg[0] && t->msg_until && tui_now_ms() >= t->msg_until) {
+            /* the live view's note is brief */
+            t->msg[0] = '\0';
+            t->msg_until = 0;
+            t->dirty_status = true;
+        }
         if (ch == ERR && nfd < 0 && live_refresh(t, &dver))
             continue;
         if (ch == ERR) {
@@ -662,6 +729,9 @@ int tui_run(imt_app *app)
     tui_restore_signals(old);
     for (int p = 0; p < PANE_N; p++)
         tui_doc_free(&t->doc[p]);
+    tui_undo_free(t);
+    store_decisions_free(t->decs, t->ndecs);
+    course_clear(&t->course);
     lw_free(lw);
     free(t);
     free(lw);

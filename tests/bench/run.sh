@@ -101,6 +101,15 @@ if "$IMTREVIEW" stats --help >/dev/null 2>&1; then
     measure "stats --by alk_status" "$IMTREVIEW" --db "$db" stats --by alk_status
     measure "stats --json --site lung" "$IMTREVIEW" --db "$db" stats --json --site lung
 fi
+# The courses (issue 14): the generated events of the same cases, the
+# follow-up worklist (an index range on next_due) and a course endpoint.
+evcsv="$dir/events.csv"
+measure "generate events ($N cases)" sh -c '"$1" "$2" "$3" events >"$4"' sh "$GEN_CASES" "$N" "$SEED" "$evcsv" || exit 1
+measure "import --events" "$IMTREVIEW" --db "$db" import --events "$evcsv"
+events_summary=$(cat "$dir/stdout")
+measure "list --followup overdue | wc -l" sh -c '"$1" --db "$2" list --followup overdue | wc -l' sh "$IMTREVIEW" "$db"
+measure "stats --endpoint pfs --by alk_status" "$IMTREVIEW" --db "$db" stats --endpoint pfs --by alk_status
+measure "export --events -o FILE" "$IMTREVIEW" --db "$db" export --events -o "$dir/events-export.csv"
 measure "check" "$IMTREVIEW" --db "$db" check
 
 # Benchmark programs other parts add (tests/bench/bench_*.c -> $BENCH_DIR).
@@ -116,6 +125,7 @@ fi
 
 # ---- report -----------------------------------------------------------------
 echo "input: $size bytes of CSV; $import_summary"
+echo "events: $events_summary"
 echo "list: $((list_n - 1)) cases, $((lung_n - 1)) with --site lung"
 echo
 printf '%-36s %9s %12s %5s\n' "step" "seconds" "peak RSS MB" "exit"
@@ -147,5 +157,10 @@ if command -v tmux >/dev/null 2>&1; then
     echo
     echo "interface latency, key to screen (tests/bench/tui_latency.sh):"
     sh "$(dirname "$0")/tui_latency.sh" "$db" || echo "tui_latency.sh failed"
+    # The CPU an open interface uses while nobody types (its live view asks
+    # the database once a second).
+    echo
+    echo "interface CPU while idle (tests/bench/tui_idle.sh):"
+    sh "$(dirname "$0")/tui_idle.sh" "$db" 30 || echo "tui_idle.sh failed"
 fi
 awk -F '\t' '$4 != 0 { bad = 1 } END { exit bad }' "$rows"

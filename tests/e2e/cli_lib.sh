@@ -14,6 +14,8 @@
 #                                   this test: a file in $tmp, or a
 #                                   PostgreSQL database when the suite runs
 #                                   on that engine (engine_lib.sh)
+#   cl_accept_all DB CASE           accept every recommendation of CASE that
+#                                   needs a decision; prints how many
 IMT=${IMTREVIEW:-build/imtreview}
 . "$(dirname "$0")/engine_lib.sh"
 tmp=$(mktemp -d) || exit 1
@@ -31,3 +33,17 @@ run()   { "$IMT" "$@" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"; }
 rc_is() { [ "$(cat "$tmp/rc")" = "$1" ]; }
 cl_done() { [ "$fails" -eq 0 ]; }
 cl_db()   { eng_db "$tmp" "$1"; }
+# cl_accept_all DB CASE: accept every recommendation of CASE that needs a
+# decision (level not info), as a reviewer must before signing it out;
+# prints how many.  The ids come from `recommend --json`.
+cl_accept_all() {
+    _n=0
+    for _id in $("$IMT" --db "$1" recommend "$2" --json |
+            grep -o '"id":"[^"]*","kind":"[^"]*","level":"[^"]*"' |
+            sed -n 's/^"id":"\([^"]*\)".*"level":"\([^"]*\)"$/\1 \2/p' |
+            awk '$2 != "info" { print $1 }'); do
+        "$IMT" --db "$1" decide "$2" "$_id" --accept >/dev/null || return 1
+        _n=$((_n + 1))
+    done
+    echo "$_n"
+}

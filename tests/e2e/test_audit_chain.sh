@@ -19,7 +19,9 @@ K-3,other,,,,,
 K-4,lung,,,,,last
 EOF2
 "$IMT" --db "$db" import "$tmp/a.csv" >/dev/null 2>&1 || notok import_fixture
-"$IMT" --db "$db" review K-1 --status in_review --comment "look" >/dev/null 2>&1 ||
+# (unreviewed with a comment: one audit row; in_review would add the
+# reviewer's and the time's rows, issue 10)
+"$IMT" --db "$db" review K-1 --status unreviewed --comment "look" >/dev/null 2>&1 ||
     notok review_fixture
 # rows: 1..4 created K-1..K-4, 5 review of K-1
 run --db "$db" check
@@ -77,7 +79,7 @@ tamper_check insert_middle "DROP TRIGGER audit_no_update; UPDATE audit SET seq =
     "audit row 3 has no valid hash"
 
 # The program's own writes keep the chain whole, and move the head.
-"$IMT" --db "$db" review K-2 --status signed_out >/dev/null 2>&1 || notok review2
+"$IMT" --db "$db" review K-2 --status in_review >/dev/null 2>&1 || notok review2
 run --db "$db" check --json
 check after_write_ok rc_is 0
 check after_write_head_moved hasnt "$tmp/out" "$head"
@@ -87,10 +89,12 @@ check after_write_old_head_kept test "$head" = "$(sqlite3 "$db" 'SELECT hash FRO
 # baseline row, every row is hashed, and check then passes.
 v2="$tmp/v2.db"
 sqlite3 "$db" ".backup '$v2'"
-sqlite3 "$v2" "DROP TRIGGER audit_no_update; ALTER TABLE audit DROP COLUMN snapshot; ALTER TABLE audit DROP COLUMN row_hash; ALTER TABLE audit DROP COLUMN hash; CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: its rows cannot be changed'); END; PRAGMA user_version = 2;"
+# (and before version 4's review columns and decisions, version 5's course)
+sqlite3 "$v2" "DROP TABLE decisions; DROP INDEX cases_decision; ALTER TABLE cases DROP COLUMN version; ALTER TABLE cases DROP COLUMN decision_state; ALTER TABLE cases DROP COLUMN review_comment; ALTER TABLE cases DROP COLUMN signer_name; ALTER TABLE audit DROP COLUMN rule_id; ALTER TABLE audit DROP COLUMN fired_by; ALTER TABLE audit DROP COLUMN full_name; DELETE FROM meta WHERE key IN ('decision_ruleset', 'decision_day');"
+sqlite3 "$v2" "DROP TABLE events; DROP INDEX cases_sort_next_due; ALTER TABLE cases DROP COLUMN sort_next_due; ALTER TABLE cases DROP COLUMN next_due; DELETE FROM meta WHERE key = 'followup_schedule'; DROP TRIGGER audit_no_update; ALTER TABLE audit DROP COLUMN snapshot; ALTER TABLE audit DROP COLUMN row_hash; ALTER TABLE audit DROP COLUMN hash; CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: its rows cannot be changed'); END; PRAGMA user_version = 2;"
 run --db "$v2" check
 check upgrade_ok rc_is 0
-check upgrade_version test "$(sqlite3 "$v2" 'PRAGMA user_version')" = 3
+check upgrade_version test "$(sqlite3 "$v2" 'PRAGMA user_version')" = 5
 check upgrade_baselines test "$(sqlite3 "$v2" "SELECT count(*) FROM audit WHERE new_value = 'baseline'")" = 4
 check upgrade_hashed test "$(sqlite3 "$v2" 'SELECT count(*) FROM audit WHERE length(hash) = 64')" = \
     "$(sqlite3 "$v2" 'SELECT count(*) FROM audit')"

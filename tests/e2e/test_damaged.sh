@@ -11,9 +11,13 @@ db=$(tl_db d)
 "$IMTREVIEW" --db "$db" import "$SRC/sample-data/cases.csv" >/dev/null 2>&1 ||
     { tl_notok fixture_import; exit 1; }
 sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
-# 800 bytes of 0xDEADBEEF into the middle of two table pages (not page 1,
-# the schema, which would make the file unreadable rather than damaged)
-for pg in 20 40; do
+# 800 bytes of 0xDEADBEEF into the middle of two table pages (not the
+# schema's pages, which would make the file unreadable rather than
+# damaged: the schema is page 1 and, as it grows, a few more, so the pages
+# are picked by what they hold)
+pages=$(sqlite3 "$db" "SELECT pageno FROM dbstat WHERE name IN ('cases', 'audit') AND pagetype = 'leaf' ORDER BY pageno LIMIT 2 OFFSET 5")
+[ "$(echo $pages | wc -w)" = 2 ] || { tl_notok fixture_pages "$pages"; exit 1; }
+for pg in $pages; do
     i=0; while [ $i -lt 200 ]; do printf '\336\255\276\357'; i=$((i + 1)); done |
         dd of="$db" bs=1 seek=$((4096 * (pg - 1) + 100)) conv=notrunc 2>/dev/null
 done

@@ -53,7 +53,7 @@ for c in $cmds; do
     line=$(printf '%s\n' "$top" | sed -n '/^Commands:/,/^$/p' | awk -v c="$c" '$1 == c')
     # shellcheck disable=SC2086
     opts=$("$IMTREVIEW" $c --help 2>&1 | grep -oE -- '--[a-z][a-z-]*' | sort -u |
-        grep -vxE -- '--(help|db|readonly|site|alk|outcome|status|search|output)')
+        grep -vxE -- '--(help|db|readonly|site|alk|outcome|status|search|followup|decision|output)')
     [ "$c" = review ] && opts="$opts --status"
     missing=
     for o in $opts; do

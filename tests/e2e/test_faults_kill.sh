@@ -1,13 +1,16 @@
 #!/bin/sh
 # Faults (issue 13, item 4): 100 SIGKILLs at random moments (seeded, so a
 # failure can be replayed) of import (new cases, and --update), review,
-# export -o and backup, and of a first import into a new file.  After
-# each: `check` passes, and the data is all or nothing: a batch of new
-# cases is wholly there or wholly absent, an --update batch changed all
-# its cases or none, an export file is absent or complete, a backup is
-# absent or passes check, a new database is absent or valid.  On
-# PostgreSQL (no backup command) kind 4 is `copy --to` a new SQLite file
-# instead: the copy is absent, empty or whole, and passes check.
+# edit, export -o and backup, and of a first import into a new file.
+# After each: `check` passes, and the data is all or nothing: a batch of
+# new cases is wholly there or wholly absent, an --update batch changed
+# all its cases or none, an edit changed its fields, its version and its
+# audit rows together or none of them, an export file is absent or
+# complete, a backup is absent or passes check, a new database is absent
+# or valid.
+# On PostgreSQL (no backup command) kind 4 is `copy --to` a new SQLite
+# file instead: the copy is absent, empty or whole, and passes check; and
+# kind 6 (edit, not on PostgreSQL yet) is another --update.
 . "$(dirname "$0")/cli_lib.sh"
 GEN=${GEN_CASES:-build/gen_cases}
 db=$(cl_db cases)
@@ -19,13 +22,19 @@ delay() {   # a pseudo-random 0-80 ms from the seed and the iteration
     awk -v s="$SEED" -v i="$1" 'BEGIN { srand(s + i * 7919); printf "%.3f", rand() * 0.08 }'
 }
 ids_in() { "$IMT" --db "$db" list --search "$1" | tail -n +2 | grep -c .; }
+# the case the edits change: one that is not signed out (a signed-out case
+# is locked)
+ecase=$("$IMT" --db "$db" list --status unreviewed | sed -n 2p | cut -f1)
+version_of() { "$IMT" --db "$db" show "$1" --json | sed -n 's/.*"version":\([0-9]*\).*/\1/p'; }
 bad=0
 say() { echo "# iteration $i ($kind, ${d}s): $*"; bad=$((bad + 1)); }
 
 i=1
 while [ $i -le 100 ]; do
     d=$(delay $i)
-    case $((i % 6)) in
+    k=$((i % 7))
+    if eng_is_pg && [ "$k" = 6 ]; then k=1; fi
+    case $k in
     0)  kind=import
         { echo "case_id,site,notes"
           n=1; while [ $n -le 150 ]; do echo "K$i-$n,lung,batch $i"; n=$((n + 1)); done
@@ -52,6 +61,12 @@ while [ $i -le 100 ]; do
     5)  kind=first_import
         new=$(eng_fresh "$tmp" new)
         "$IMT" --db "$new" import "$tmp/base.csv" >/dev/null 2>&1 & ;;
+    6)  kind=edit
+        # an edit takes a few milliseconds: killed within the first 16
+        d=$(awk -v d="$d" 'BEGIN { printf "%.3f", d / 5 }')
+        ev=$(version_of "$ecase")
+        "$IMT" --db "$db" edit "$ecase" "notes=e$i" "size_cm=$((i % 50 + 1))" \
+            --expect-version "$ev" >/dev/null 2>&1 & ;;
     esac
     pid=$!
     sleep "$d"
@@ -89,6 +104,16 @@ while [ $i -le 100 ]; do
             whole=$("$IMT" --db "$db" list | tail -n +2 | grep -c .)
             [ "$n" -eq 0 ] || [ "$n" -eq "$whole" ] || say "copy holds $n of $whole cases"
         fi ;;
+    edit)
+        nv=$(version_of "$ecase")
+        nrows=$("$IMT" --db "$db" audit "$ecase" | awk -F '\t' -v v="e$i" '$4 == "notes" && $6 == v' | wc -l)
+        if "$IMT" --db "$db" show "$ecase" --json | grep -q "\"notes\":\"e$i\""; then
+            [ "$nv" -eq $((ev + 1)) ] && [ "$nrows" -eq 1 ] ||
+                say "edit saved but version $ev -> $nv, $nrows audit rows"
+        else
+            [ "$nv" -eq "$ev" ] && [ "$nrows" -eq 0 ] ||
+                say "edit not saved but version $ev -> $nv, $nrows audit rows"
+        fi ;;
     first_import)
         if eng_exists "$new"; then
             if "$IMT" --db "$new" check >"$tmp/chk" 2>&1; then
@@ -104,9 +129,21 @@ while [ $i -le 100 ]; do
 done
 [ "$bad" -eq 0 ] && ok kill_100_all_or_nothing || notok kill_100_all_or_nothing
 # the kills did land mid-work at least sometimes: some batches are absent
-absent=0; i=6
-while [ $i -le 100 ]; do [ "$(ids_in "K$i-")" -eq 0 ] && absent=$((absent + 1)); i=$((i + 6)); done
-echo "# import batches killed before their commit: $absent of 16"
+absent=0; i=7; batches=0
+while [ $i -le 100 ]; do
+    [ "$(ids_in "K$i-")" -eq 0 ] && absent=$((absent + 1))
+    batches=$((batches + 1)); i=$((i + 7))
+done
+echo "# import batches killed before their commit: $absent of $batches"
+saved=0; edits=0; i=6
+while [ $i -le 100 ]; do
+    edits=$((edits + 1))
+    [ "$("$IMT" --db "$db" audit "$ecase" | awk -F '\t' -v v="e$i" '$6 == v' | wc -l)" -gt 0 ] &&
+        saved=$((saved + 1))
+    i=$((i + 7))
+done
+echo "# edits saved before the kill: $saved of $edits"
+[ "$saved" -lt "$edits" ] && ok kills_hit_before_edit_commit || notok kills_hit_before_edit_commit
 echo "# kinds: $(sort "$tmp/kinds" | uniq -c | tr '\n' ' ')"
 [ "$absent" -gt 0 ] && ok kills_hit_mid_import || notok kills_hit_mid_import
 run --db "$db" check

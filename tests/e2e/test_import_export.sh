@@ -150,7 +150,7 @@ v=$(eng_fresh "$tmp" v)
 "$IMTREVIEW" --db "$v" import "$tmp/gen.csv" >/dev/null 2>&1
 "$IMTREVIEW" --db "$v" export >"$tmp/v.csv"
 want='C000010,10.5,M,head_neck,,,11,,,,,,,,,negative,,,none,,,,,,,,,,,,,,,,,,,,,,no,,NED,10.5,"multi'
-grep -qx "$want" "$tmp/v.csv" && grep -q '^line, ""quoted"" note 10",unreviewed,,,negative,no$' "$tmp/v.csv"
+grep -qx "$want" "$tmp/v.csv" && grep -q '^line, ""quoted"" note 10",unreviewed,,,negative,no,8825/1,IMT$' "$tmp/v.csv"
 check roundtrip_values $?
 
 # ---- deidentify ---------------------------------------------------------------------

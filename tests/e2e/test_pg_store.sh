@@ -129,13 +129,13 @@ check no_schema_not_made test "$(eng_sql "$empty" "SELECT to_regclass('imtreview
 su_sql "UPDATE imtreview.meta SET value = '77' WHERE key = 'schema_version'" >/dev/null
 run --db "$uri_me" list
 check newer_schema_exit1 rc_is 1
-check newer_schema_says has "$tmp/err" "database schema version 77 is newer than this imtreview (1); upgrade imtreview"
+check newer_schema_says grep -q "database schema version 77 is newer than this imtreview ([0-9]*); upgrade imtreview" "$tmp/err"
 su_sql "UPDATE imtreview.meta SET value = '1' WHERE key = 'schema_version'" >/dev/null
 
 # ---- copy: SQLite -> PostgreSQL -> SQLite, the same bytes everywhere ---------------------
 "$GEN_CASES" 700 11 >"$tmp/g.csv"
 "$IMT" --db "$tmp/src.db" import "$tmp/g.csv" >/dev/null 2>&1
-"$IMT" --db "$tmp/src.db" review IMT-000003 --status signed_out --comment "before the copy" >/dev/null
+"$IMT" --db "$tmp/src.db" review IMT-000003 --status in_review --comment "before the copy" >/dev/null
 to=$(cl_db copy_target)
 run --db "$tmp/src.db" copy --to "$to"
 check copy_exit0 rc_is 0

@@ -34,7 +34,7 @@ rec() { "$IMT" --db "$db" recommend "$@" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tm
 # --- text output ---
 rec ALK-1
 check text_exit0 rc_is 0
-check text_ruleset has "$tmp/out" "imt-consensus-2025.1"
+check text_ruleset has "$tmp/out" "imt-consensus-2025.2"
 check text_alk_tki has "$tmp/out" "TX-ALK-TKI (treatment)"
 check text_confirm_c3 has "$tmp/out" "confirm the fusion (C3)"
 check text_evidence has "$tmp/out" "evidence: Consensus C7 (25 agree / 0 disagree / 6 abstain)"
@@ -48,7 +48,7 @@ check text_width awk 'length($0) > 80 { bad = 1 } END { exit bad }' "$tmp/out"
 # --- JSON ---
 rec ALK-1 --json
 check json_exit0 rc_is 0
-check json_head has "$tmp/out" '{"case_id":"ALK-1","ruleset":"imt-consensus-2025.1","recommendations":[{'
+check json_head has "$tmp/out" '{"case_id":"ALK-1","ruleset":"imt-consensus-2025.2","recommendations":[{'
 for k in '"id":"TX-ALK-TKI"' '"kind":"treatment"' '"level":"' '"summary":"' '"detail":"' \
          '"evidence":"' '"fired_by":["' '"missing":['; do
     check "json_key_$(echo "$k" | tr -cd 'a-z_')" has "$tmp/out" "$k"
@@ -92,7 +92,8 @@ want="case_id ruleset recommendations "
 n=$(grep -o '"id":"' "$tmp/out" | wc -l)
 i=0
 while [ "$i" -lt "$n" ]; do
-    want="${want}id kind level summary detail evidence fired_by missing "
+    # (issue 10: and the decision on it, null when there is none)
+    want="${want}id kind level summary detail evidence fired_by missing decision "
     i=$((i + 1))
 done
 check json_keys_exact test "$keys" = "$want"
@@ -141,7 +142,7 @@ check rules_unsuitable has "$tmp/out" "Not suitable for surgery:"
 check rules_cutoff has "$tmp/out" "Mitoses cut-off:"
 "$IMT" rules --json >"$tmp/out" 2>"$tmp/err"
 check rules_json_exit0 test $? -eq 0
-check rules_json_keys has "$tmp/out" '"ruleset":"imt-consensus-2025.1","name":"imt-consensus-2025","not_suitable_for_surgery":'
+check rules_json_keys has "$tmp/out" '"ruleset":"imt-consensus-2025.2","name":"imt-consensus-2025","not_suitable_for_surgery":'
 check rules_json_cutoff has "$tmp/out" '"mitoses_cutoff":10'
 
 # --- every case of the sample data ---
@@ -156,7 +157,7 @@ if [ -f "$sample" ]; then
         while IFS= read -r id; do
             n=$((n + 1))
             "$IMT" --db "$sdb" recommend "$id" --json >"$tmp/j" 2>>"$tmp/err" || { bad=$((bad + 1)); continue; }
-            grep -F -q "{\"case_id\":\"$id\",\"ruleset\":\"imt-consensus-2025.1\",\"recommendations\":[" "$tmp/j" ||
+            grep -F -q "{\"case_id\":\"$id\",\"ruleset\":\"imt-consensus-2025.2\",\"recommendations\":[" "$tmp/j" ||
                 { bad=$((bad + 1)); echo "# bad JSON for $id"; }
             if [ $((n % 10)) -eq 1 ]; then    # text output on every tenth case
                 "$IMT" --db "$sdb" recommend "$id" >"$tmp/t" 2>>"$tmp/err" || bad=$((bad + 1))

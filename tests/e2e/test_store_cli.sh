@@ -36,7 +36,7 @@ fi
 ok import_fixture
 check new_db_mode_0600 test "$(mode_of "$db")" = 600
 check journal_is_wal test "$(sqlite3 "$db" 'PRAGMA journal_mode')" = wal
-check schema_version_3 test "$(sqlite3 "$db" 'PRAGMA user_version')" = 3
+check schema_version_5 test "$(sqlite3 "$db" 'PRAGMA user_version')" = 5
 check derived_alk_status test "$(sqlite3 "$db" "SELECT group_concat(alk_status, ',') FROM (SELECT alk_status FROM cases ORDER BY case_id)")" = "positive,negative,unknown"
 
 run --db "$db" check
@@ -45,6 +45,11 @@ check check_ok_line test "$(cat "$tmp/out")" = "ok: 3 cases, integrity ok (SQLit
 
 # ---- review -----------------------------------------------------------------------
 tab=$(printf '\t')
+# (issue 10: signing out needs every recommendation decided first)
+run --db "$db" review K-1 --status signed_out --comment "x"
+check review_undecided_refused rc_is 1
+check review_undecided_names_rules has "$tmp/err" "not decided: "
+ndec=$(cl_accept_all "$db" K-1) || notok decide_fixture
 run --db "$db" review K-1 --status signed_out --comment "agree${tab}with FISH"
 check review_exit0 rc_is 0
 check review_says has "$tmp/out" "K-1: signed_out (audited, rule set "
@@ -53,7 +58,7 @@ check review_time_shape sh -c "sqlite3 '$db' \"SELECT reviewed_at FROM cases WHE
 
 run --db "$db" review K-2 --status IN_REVIEW
 check review_case_insensitive_status rc_is 0
-check review_in_review_no_reviewer test -z "$(sqlite3 "$db" "SELECT reviewer FROM cases WHERE case_id = 'K-2'")"
+check review_in_review_records_reviewer test "$(sqlite3 "$db" "SELECT reviewer FROM cases WHERE case_id = 'K-2'")" = "$me"
 
 n_audit=$(sqlite3 "$db" 'SELECT count(*) FROM audit')
 run --db "$db" review NOPE --status in_review
@@ -75,17 +80,19 @@ check review_help rc_is 0
 # ---- audit ------------------------------------------------------------------------
 run --db "$db" audit
 check audit_exit0 rc_is 0
-check audit_header test "$(head -n 1 "$tmp/out")" = "$(printf 'time\tuser\tcase_id\tfield\told\tnew\tsource\tcomment\truleset')"
-# 3 created + K-1 (status, reviewer, time) + K-2 (status) = 7 rows, oldest first
-check audit_rows test "$(wc -l <"$tmp/out")" -eq 8
+check audit_header test "$(head -n 1 "$tmp/out")" = "$(printf 'time\tuser\tcase_id\tfield\told\tnew\tsource\tcomment\truleset\trule_id\tfired_by\tfull_name')"
+# 3 created + K-1's decisions + K-1 (status, reviewer, time) + K-2
+# (status, reviewer, time: in_review records who took it), oldest first
+check audit_rows test "$(wc -l <"$tmp/out")" -eq $((1 + 3 + ndec + 3 + 3))
+check audit_decision_rows test "$(awk -F '\t' '$4 == "decision" && $6 == "accept" && $10 != ""' "$tmp/out" | wc -l)" -eq "$ndec"
 check audit_created_first test "$(sed -n 2p "$tmp/out" | cut -f3-6)" = "$(printf 'K-1\t*\t\tcreated')"
 check audit_review_row grep -q "$(printf '\tK-1\treview_status\tunreviewed\tsigned_out\treview\tagree\\\\twith FISH\timt-')" "$tmp/out"
 check audit_user test "$(sed -n 2p "$tmp/out" | cut -f2)" = "$me"
-check audit_one_line_per_row awk -F '\t' 'NF != 9 { bad = 1 } END { exit bad }' "$tmp/out"
+check audit_one_line_per_row awk -F '\t' 'NF != 12 { bad = 1 } END { exit bad }' "$tmp/out"
 
 run --db "$db" audit K-2
 check audit_case_only awk -F '\t' 'NR > 1 && $3 != "K-2" { bad = 1 } END { exit bad }' "$tmp/out"
-check audit_case_rows test "$(wc -l <"$tmp/out")" -eq 3
+check audit_case_rows test "$(wc -l <"$tmp/out")" -eq 5
 run --db "$db" audit NOPE
 check audit_unknown_case_exit1 rc_is 1
 
@@ -146,7 +153,7 @@ check readonly_check_reads rc_is 0
 sqlite3 "$db" "PRAGMA user_version = 42"
 run --db "$db" check
 check newer_schema_exit1 rc_is 1
-check newer_schema_message has "$tmp/err" "database schema version 42 is newer than this imtreview (3); upgrade imtreview"
+check newer_schema_message has "$tmp/err" "database schema version 42 is newer than this imtreview (5); upgrade imtreview"
 check newer_schema_untouched test "$(sqlite3 "$db" 'PRAGMA user_version')" = 42
 
 # ---- a reader without write access to the file or its directory -------------------

@@ -46,13 +46,14 @@ tl_start 132 43 || { tl_notok start; exit 1; }
 tl_tui
 tl_wait_re '[0-9]+ of [0-9]+ cases' 10 || { tl_notok starts "$(tl_screen | head -n 3)"; exit 1; }
 
-# --- a concurrent sign-out survives an edit of another field
+# --- a concurrent review survives an edit of another field (another
+# user takes the case; a sign-out would lock it: test_tui_review.sh)
 goto IMT-010 || tl_notok goto_010
-"$IMTREVIEW" --db "$DB" review IMT-010 --status signed_out --comment "by someone else" >/dev/null
+"$IMTREVIEW" --db "$DB" review IMT-010 --status in_review --comment "by someone else" >/dev/null
 edit "$F_SIZE" size_cm 4.5
 tl_wait 'size_cm saved' 3 && tl_ok edit_saved_message || tl_notok edit_saved_message "$(tl_status)"
-show IMT-010 | grep -qE 'Review +signed_out' && tl_ok edit_keeps_concurrent_signout ||
-    tl_notok edit_keeps_concurrent_signout "$(show IMT-010 | grep -i review)"
+show IMT-010 | grep -qE 'Review +in_review' && tl_ok edit_keeps_concurrent_review ||
+    tl_notok edit_keeps_concurrent_review "$(show IMT-010 | grep -i review)"
 "$IMTREVIEW" --db "$DB" audit IMT-010 | awk -F'\t' '$4 == "review_status" && $7 == "edit"' | grep -q . &&
     tl_notok edit_audits_no_stale_review || tl_ok edit_audits_no_stale_review
 "$IMTREVIEW" --db "$DB" audit IMT-010 | awk -F'\t' '$4 == "size_cm" && $6 == "4.5" && $7 == "edit" && $2 != ""' |
@@ -114,7 +115,7 @@ tl_wait_gone 'Enter: apply' 3
 before=$(audit_n IMT-010)
 tl_keys R
 tl_wait 'Review state of IMT-010' 3
-tl_keys Up Enter                 # from signed_out to in_review
+tl_keys Up Enter                 # from in_review to unreviewed
 tl_wait 'Comment for IMT-010' 3
 T send-keys -t "$TL_SESSION" -l "draft"
 tl_keys Escape
@@ -122,7 +123,7 @@ tl_wait_gone 'Comment for' 3
 [ "$(audit_n IMT-010)" = "$before" ] && tl_ok review_esc_writes_nothing || tl_notok review_esc_writes_nothing
 tl_keys R
 tl_wait 'Review state of IMT-010' 3
-tl_keys Up Enter
+tl_keys Enter                    # in_review again, with a comment
 tl_wait 'Comment for IMT-010' 3
 T send-keys -t "$TL_SESSION" -l "MDT 12 May"
 tl_keys Enter

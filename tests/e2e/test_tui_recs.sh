@@ -37,7 +37,7 @@ check_case() {   # name case-id
         tl_notok "$1_${2}_every_headline" "not on screen:$missing"
 }
 
-tl_start 132 43 || { tl_notok start; exit 1; }
+tl_start 132 60 || { tl_notok start; exit 1; }   # tall: every headline fits (FU-OVERDUE, issue 14, adds one)
 tl_tui
 tl_wait_re '[0-9]+ of [0-9]+ cases' 10 || { tl_notok starts; exit 1; }
 check_case default IMT-000001
@@ -69,7 +69,7 @@ tl_quit
 printf 'mitoses_cutoff = 2\n' >"$CONF/settings"
 cli IMT-000001 | grep -q 'RISK-PATHOLOGY' && tl_ok cli_uses_setting ||
     tl_notok cli_uses_setting
-tl_start 132 43 || { tl_notok start2; exit 1; }
+tl_start 132 60 || { tl_notok start2; exit 1; }
 tl_tui
 tl_wait_re '[0-9]+ of [0-9]+ cases' 10 || { tl_notok starts2; exit 1; }
 check_case cutoff2 IMT-000001

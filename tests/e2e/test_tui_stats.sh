@@ -108,7 +108,11 @@ for mode in utf8 ascii; do
         # endpoint and grouping keys
         tl_keys e
         tl_wait 'Kaplan-Meier DSS by alk_status' 3 && tl_ok "${tag}_e_endpoint" || tl_notok "${tag}_e_endpoint"
-        tl_keys e e g
+        tl_keys e
+        tl_wait 'Kaplan-Meier RFS by alk_status' 3 || tl_notok "${tag}_e_rfs"
+        tl_keys e
+        tl_wait 'Kaplan-Meier PFS (1st line) by alk_status' 3 || tl_notok "${tag}_e_pfs"
+        tl_keys e e e e g        # EFS, DOR, TTNT, back to OS (issue 14)
         tl_wait 'Kaplan-Meier OS by site' 3 && tl_ok "${tag}_g_grouping" || tl_notok "${tag}_g_grouping"
         for k in 1 2 3 4 5 6 7 8 9; do tl_keys g; done   # back round to alk_status
         tl_wait 'Kaplan-Meier OS by alk_status' 3 || tl_notok "${tag}_g_cycles"

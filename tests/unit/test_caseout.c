@@ -82,8 +82,9 @@ static void test_json_case(void **state)
 
     json_t *o = caseout_json(&c, true);
     assert_non_null(o);
-    /* every column plus alk_discordant */
-    assert_int_equal(json_object_size(o), 51);
+    /* every column plus alk_discordant and next_due */
+    assert_int_equal(json_object_size(o), 52);
+    assert_true(json_is_null(json_object_get(o, "next_due")));
     assert_string_equal(json_string_value(json_object_get(o, "case_id")), "J-1");
     assert_true(json_is_real(json_object_get(o, "age_years")));
     assert_true(json_is_integer(json_object_get(o, "mitoses_10hpf")));

@@ -162,7 +162,8 @@ static void test_header(void **state)
         "ki67_pct,sma,desmin,cytokeratin,s100,cd117,dog1,igg4_igg_ratio,igg4_per_hpf,"
         "nlr,resectable,surgery,radiotherapy_gy,chemotherapy,steroids,nsaid,targeted,"
         "immunotherapy,recurrence,recurrence_months,outcome,followup_months,notes,"
-        "review_status,reviewer,reviewed_at,alk_status,alk_confirmed\n";
+        "review_status,reviewer,reviewed_at,alk_status,alk_confirmed,"
+        "icd_o_3_morphology,oncotree_code\n";
     char *b = NULL;
     size_t n = 0;
     csvexp_opts o = { 0 };
@@ -275,10 +276,10 @@ static void test_derived_and_deidentified_row(void **state)
      * confirmed; A-002: fusion none + IHC negative = negative. */
     assert_non_null(strstr(out,
         "\nA-001,34,F,lung,right lower lobe,2019-03-04,4.5,,,,,,,,,positive,,positive,"
-        "TPM3::ALK,ngs_rna,,,,,,,,,,,,,,,,,,,,,no,,NED,60.5,plain note,unreviewed,,,positive,yes\n"));
+        "TPM3::ALK,ngs_rna,,,,,,,,,,,,,,,,,,,,,no,,NED,60.5,plain note,unreviewed,,,positive,yes,8825/1,IMT\n"));
     assert_non_null(strstr(out,
         "\nA-002,0.5,M,head_neck,maxillary sinus; orbit,2020-11-30,2,,,,,,,,,negative,,,"
-        "none,,,,,,,,,,,,,,,,,,,,,,yes,12,AWD,24,,unreviewed,,,negative,no\n"));
+        "none,,,,,,,,,,,,,,,,,,,,,,yes,12,AWD,24,,unreviewed,,,negative,no,8825/1,IMT\n"));
     free(out);
 
     o.deidentify = true;

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "core/imtcase.h"
+#include "core/events.h"
 #include "core/rules.h"
 #include "core/utf8.h"
 
@@ -38,6 +39,10 @@ static void apply(imt_case *c, const char *spec)
         if (!eq)
             fail_msg("bad spec item '%s'", tok);
         *eq = '\0';
+        if (strcmp(tok, "next_due") == 0) {      /* kept by the store */
+            snprintf(c->next_due, sizeof c->next_due, "%s", eq + 1);
+            continue;
+        }
         int f = imt_field_find(tok);
         if (f < 0)
             fail_msg("no field '%s'", tok);
@@ -56,19 +61,69 @@ static void build(imt_case *c, const char *spec)
     imt_case_derive(c);
 }
 
-static rules_result *eval_spec(const char *spec, const char *mutation)
+/* The course of a rule case: rows of the events CSV without case_id
+ * ("date,type,line,agent,intent,reason,response,extent,site,detail", no
+ * commas inside values), separated by '|', through the events parser. */
+static void course_of(imt_course *co, const char *rows)
+{
+    course_init(co);
+    if (!rows)
+        return;
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", rows);
+    char *save = NULL;
+    long long id = 1;
+    for (char *tok = strtok_r(buf, "|", &save); tok; tok = strtok_r(NULL, "|", &save)) {
+        const char *cells[EVC_N] = { "T-1" };
+        int col = 1;
+        for (char *p = tok;;) {
+            char *comma = strchr(p, ',');
+            if (comma)
+                *comma = '\0';
+            if (col < EVC_N)
+                cells[col++] = p;
+            if (!comma)
+                break;
+            p = comma + 1;
+        }
+        while (col < EVC_N)
+            cells[col++] = "";
+        imt_event e;
+        ev_init(&e);
+        if (ev_parse_row(&e, cells, NULL, NULL) != 0)
+            fail_msg("bad event row in a rule case");
+        e.id = id++;
+        assert_int_equal(course_add(co, &e), 0);
+        ev_clear(&e);
+    }
+}
+
+/* The day the course rules take as today. */
+#define TODAY "2026-01-15"
+
+static rules_result *eval_course(const char *spec, const char *mutation, const char *events)
 {
     imt_case c;
     build(&c, spec);
     apply(&c, mutation);
     imt_case_derive(&c);
+    imt_course co;
+    course_of(&co, events);
+    course_sort(&co, &c);
     rules_result *res = malloc(sizeof *res);
     assert_non_null(res);
     rules_config cfg;
     rules_config_default(&cfg);
-    rules_evaluate(&c, &cfg, res);
+    rules_course rc = { &co, TODAY };
+    rules_evaluate_course(&c, &rc, &cfg, res);
+    course_clear(&co);
     imt_case_clear(&c);
     return res;
+}
+
+static rules_result *eval_spec(const char *spec, const char *mutation)
+{
+    return eval_course(spec, mutation, NULL);
 }
 
 static const rule_rec *find(const rules_result *res, const char *id)
@@ -160,6 +215,22 @@ typedef struct {
     const char *facts[5];       /* some fired fact must contain each     */
     tcond conds[5];
 } rule_case;
+
+/* The rules that read the course (issue 14): a case and its events, and
+ * for each condition the mutation of the case and/or the events that
+ * make it false, or unknown. */
+typedef struct {
+    const char *what;
+    const char *make_false, *ev_false;       /* NULL: as in the case      */
+    const char *make_unknown, *ev_unknown;   /* all NULL: never unknown   */
+} ccond;
+
+typedef struct {
+    const char *name, *id, *spec, *events;
+    const char *tags[4];
+    const char *facts[5];
+    ccond conds[5];
+} course_case;
 
 /* Making "not suitable for surgery" false needs every part known no;
  * making it unknown needs one part empty and none yes. */
@@ -438,6 +509,165 @@ static const rule_case rule_cases[] = {
 
 #define NCASES ((int)(sizeof rule_cases / sizeof rule_cases[0]))
 
+/* ---- the course rules (issue 14): each case built to fire, then each
+ * condition made false, or unknown (the rule then stays silent) ---------- */
+
+/* Line 1 crizotinib from 2020-03-01 (day 60) with a PR. */
+#define TKI_SPEC "diagnosis_date=2020-01-01;alk_ihc=positive;outcome=AWD;followup_months=30"
+#define TKI_LINE "2020-03-01,therapy_start,1,crizotinib,palliative,,,,,|" \
+                 "2020-05-26,response,1,,,,PR,,,|"
+
+static const course_case course_cases[] = {
+    { "TX-TKI-PROGRESSION", "TX-TKI-PROGRESSION", TKI_SPEC,
+      TKI_LINE "2021-03-01,therapy_stop,1,,,progression,,,,",
+      { "adult cohort", "C7", "C9", "§9.4" },
+      { "line 1: crizotinib, started 2020-03-01",
+        "line 1 stopped for progression on 2021-03-01", "no biopsy", NULL, NULL },
+      { { "a progression", NULL, TKI_LINE "2021-03-01,therapy_stop,1,,,completed,,,,", NULL, NULL },
+        { "on an ALK or ROS1 inhibitor", NULL,
+          "2020-03-01,therapy_start,1,chemo:MTX+VCR,palliative,,,,,|"
+          "2021-03-01,therapy_stop,1,,,progression,,,,",
+          NULL,
+          "2020-03-01,therapy_start,1,,palliative,,,,,|"
+          "2021-03-01,therapy_stop,1,,,progression,,,," },
+        { "no re-biopsy since", NULL,
+          TKI_LINE "2021-03-01,therapy_stop,1,,,progression,,,,|"
+          "2021-03-10,biopsy,,,,,,,,fusion=EML4::ALK;fusion_method=ngs_rna", NULL, NULL },
+        { NULL, NULL, NULL, NULL, NULL }, { NULL, NULL, NULL, NULL, NULL } } },
+    /* a progression event that names no line, while the line runs */
+    { "TX-TKI-PROGRESSION-event", "TX-TKI-PROGRESSION", TKI_SPEC,
+      TKI_LINE "2020-11-01,progression,,,,,,,,",
+      { "adult cohort", NULL, NULL, NULL }, { "progression on 2020-11-01", NULL, NULL, NULL, NULL },
+      { { "during the line", NULL,
+          TKI_LINE "2020-10-01,therapy_stop,1,,,toxicity,,,,|2020-11-01,progression,,,,,,,,",
+          NULL, NULL },
+        { "an ALK or ROS1 inhibitor, not any kinase inhibitor", NULL,
+          "2020-03-01,therapy_start,1,larotrectinib,palliative,,,,,|"
+          "2020-11-01,progression,,,,,,,,", NULL, NULL },
+        { NULL, NULL, NULL, NULL, NULL }, { NULL, NULL, NULL, NULL, NULL },
+        { NULL, NULL, NULL, NULL, NULL } } },
+    { "FU-RECORD-RESPONSE", "FU-RECORD-RESPONSE",
+      "diagnosis_date=2020-01-01;outcome=AWD;followup_months=30",
+      "2020-03-01,therapy_start,1,crizotinib,,,,,,|2020-09-01,therapy_stop,1,,,completed,,,,",
+      { "§9.4", "§9.5", NULL, NULL },
+      { "line 1 (crizotinib) started 2020-03-01, stopped: no response recorded", "84 days",
+        NULL, NULL, NULL },
+      { { "no response recorded", NULL,
+          "2020-03-01,therapy_start,1,crizotinib,,,,,,|2020-05-20,response,1,,,,NE,,,|"
+          "2020-09-01,therapy_stop,1,,,completed,,,,", NULL, NULL },
+        { "it ran 84 days (here it stopped after 31; unknown: an open line with no "
+          "diagnosis date)", NULL,
+          "2020-03-01,therapy_start,1,crizotinib,,,,,,|2020-04-01,therapy_stop,1,,,toxicity,,,,",
+          "diagnosis_date=", "60,therapy_start,1,crizotinib,,,,,," },
+        { NULL, NULL, NULL, NULL, NULL }, { NULL, NULL, NULL, NULL, NULL },
+        { NULL, NULL, NULL, NULL, NULL } } },
+    /* an open line: 2025-10-23 is 84 days before 2026-01-15 (TODAY) */
+    { "FU-RECORD-RESPONSE-open", "FU-RECORD-RESPONSE",
+      "diagnosis_date=2025-06-01;outcome=AWD;followup_months=3",
+      "2025-10-23,therapy_start,1,alectinib,,,,,,",
+      { "RECIST" , NULL, NULL, NULL }, { "still open", NULL, NULL, NULL, NULL },
+      { { "open 84 days (one day less)", NULL, "2025-10-24,therapy_start,1,alectinib,,,,,,",
+          NULL, NULL },
+        { NULL, NULL, NULL, NULL, NULL }, { NULL, NULL, NULL, NULL, NULL },
+        { NULL, NULL, NULL, NULL, NULL }, { NULL, NULL, NULL, NULL, NULL } } },
+    { "TX-RECURRENCE-RESECT", "TX-RECURRENCE-RESECT",
+      "diagnosis_date=2020-01-01;resectable=yes;recurrence=yes;recurrence_months=6.5;"
+      "outcome=AWD;followup_months=30",
+      "2020-01-20,surgery,,,,,,R0,,|2020-07-19,recurrence,,,,,,,local,",
+      { "§9.1", "C5", "31 agree / 0 disagree / 0 abstain", NULL },
+      { "recurrence on 2020-07-19 (local)", "resectable = yes", "no surgery", NULL, NULL },
+      { { "resectable", "resectable=no", NULL, "resectable=", NULL },
+        { "local (not distant)", NULL,
+          "2020-01-20,surgery,,,,,,R0,,|2020-07-19,recurrence,,,,,,,distant,", NULL, NULL },
+        { "not operated on since", NULL,
+          "2020-01-20,surgery,,,,,,R0,,|2020-07-19,recurrence,,,,,,,local,|"
+          "2020-08-03,surgery,,,,,,R0,,", NULL, NULL },
+        { NULL, NULL, NULL, NULL, NULL }, { NULL, NULL, NULL, NULL, NULL } } },
+    /* 2025-01-01 to 2026-01-15 (TODAY) is 379 days */
+    { "FU-OVERDUE", "FU-OVERDUE", "diagnosis_date=2020-01-01;next_due=2025-01-01", NULL,
+      { "§9.1", "adult cohort", "12 months", NULL },
+      { "next_due = 2025-01-01", "today = 2026-01-15: 379 days overdue", NULL, NULL, NULL },
+      { { "before today", "next_due=2026-01-15", NULL, "next_due=", NULL },
+        { NULL, NULL, NULL, NULL, NULL }, { NULL, NULL, NULL, NULL, NULL },
+        { NULL, NULL, NULL, NULL, NULL }, { NULL, NULL, NULL, NULL, NULL } } },
+};
+#define NCOURSE ((int)(sizeof course_cases / sizeof course_cases[0]))
+
+static void expect_silent_course(const char *id, const char *spec, const char *mutation,
+                                 const char *events)
+{
+    rules_result *res = eval_course(spec, mutation, events);
+    if (find(res, id)) {
+        dump(res);
+        fail_msg("%s must not fire on '%s' + '%s' with events '%s'", id, spec,
+                 mutation ? mutation : "", events ? events : "");
+    }
+    free(res);
+}
+
+static void test_course_case(void **state)
+{
+    const course_case *t = *state;
+    rules_result *res = eval_course(t->spec, NULL, t->events);
+    const rule_rec *r = find(res, t->id);
+    if (!r) {
+        dump(res);
+        fail_msg("%s does not fire on '%s' with '%s'", t->id, t->spec,
+                 t->events ? t->events : "");
+    }
+    for (int i = 0; i < 4 && t->tags[i]; i++)
+        if (!strstr(r->evidence, t->tags[i]))
+            fail_msg("%s: evidence '%s' lacks '%s'", t->id, r->evidence, t->tags[i]);
+    for (int i = 0; i < 5 && t->facts[i]; i++)
+        if (!has_fact(r, t->facts[i])) {
+            dump(res);
+            fail_msg("%s: no fired fact with '%s'", t->id, t->facts[i]);
+        }
+    assert_true(r->summary[0] && strlen(r->summary) <= 76);
+    assert_true(r->detail[0] != '\0');
+    free(res);
+    for (int k = 0; k < 5 && t->conds[k].what; k++) {
+        const ccond *cd = &t->conds[k];
+        expect_silent_course(t->id, t->spec, cd->make_false,
+                             cd->ev_false ? cd->ev_false : t->events);
+        if (cd->make_unknown || cd->ev_unknown)
+            expect_silent_course(t->id, t->spec, cd->make_unknown,
+                                 cd->ev_unknown ? cd->ev_unknown : t->events);
+    }
+}
+
+/* An unknown that matters is named: the agent of the line, resectable. */
+static void test_course_missing(void **state)
+{
+    (void)state;
+    static const struct { const char *spec, *events, *needle; } m[] = {
+        { TKI_SPEC, "2020-03-01,therapy_start,1,,palliative,,,,,|"
+                    "2021-03-01,therapy_stop,1,,,progression,,,,",
+          "the agent of line 1 is not recorded" },
+        { "diagnosis_date=2020-01-01;recurrence=yes;outcome=AWD;followup_months=30",
+          "2020-07-19,recurrence,,,,,,,local,", "resectable unknown" },
+        { "outcome=AWD;followup_months=30", "60,therapy_start,1,crizotinib,,,,,,",
+          "diagnosis_date unknown" },
+    };
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+        rules_result *res = eval_course(m[i].spec, NULL, m[i].events);
+        bool found = false;
+        for (int k = 0; k < res->n && !found; k++)
+            found = has_missing(&res->recs[k], m[i].needle);
+        if (!found) {
+            dump(res);
+            fail_msg("no missing fact '%s'", m[i].needle);
+        }
+        free(res);
+    }
+    /* without a course (rules_evaluate) the course rules never fire */
+    rules_result *res = eval_spec(TKI_SPEC, NULL);
+    assert_null(find(res, "TX-TKI-PROGRESSION"));
+    assert_null(find(res, "FU-RECORD-RESPONSE"));
+    free(res);
+}
+
+
 static void test_rule_case(void **state)
 {
     const rule_case *t = *state;
@@ -477,6 +707,8 @@ static void test_every_rule_has_a_case(void **state)
         bool found = false;
         for (int k = 0; k < NCASES && !found; k++)
             found = strcmp(rule_cases[k].id, id) == 0;
+        for (int k = 0; k < NCOURSE && !found; k++)
+            found = strcmp(course_cases[k].id, id) == 0;
         if (!found)
             fail_msg("rule %s has no test case", id);
     }
@@ -1111,11 +1343,16 @@ static void test_random_cases(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[NCASES + 16];
+    struct CMUnitTest tests[NCASES + NCOURSE + 20];
     int n = 0;
     for (int i = 0; i < NCASES; i++) {
         tests[n] = (struct CMUnitTest){ rule_cases[i].name, test_rule_case, NULL, NULL,
                                         (void *)&rule_cases[i] };
+        n++;
+    }
+    for (int i = 0; i < NCOURSE; i++) {
+        tests[n] = (struct CMUnitTest){ course_cases[i].name, test_course_case, NULL, NULL,
+                                        (void *)&course_cases[i] };
         n++;
     }
 #define ADD(f) tests[n++] = (struct CMUnitTest){ #f, f, NULL, NULL, NULL }
@@ -1135,5 +1372,6 @@ int main(void)
     ADD(test_hostile_text);
     ADD(test_summary_width);
     ADD(test_random_cases);
+    ADD(test_course_missing);
     return _cmocka_run_group_tests("rules", tests, (size_t)n, NULL, NULL);
 }

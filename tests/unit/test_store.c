@@ -222,7 +222,7 @@ static void test_create_mode_0600_and_reopen(void **state)
     struct stat sb;
     assert_int_equal(stat(f->path, &sb), 0);
     assert_int_equal(sb.st_mode & 07777, 0600);
-    assert_int_equal(store_schema_version(f->st), 3);
+    assert_int_equal(store_schema_version(f->st), 5);
     assert_false(store_is_readonly(f->st));
     unsigned char k1[32], k2[32], zero[32] = { 0 };
     assert_int_equal(store_secret(f->st, k1), STORE_OK);
@@ -231,7 +231,7 @@ static void test_create_mode_0600_and_reopen(void **state)
     store_close(f->st);
 
     f->st = open_rw(f);
-    assert_int_equal(store_schema_version(f->st), 3);
+    assert_int_equal(store_schema_version(f->st), 5);
     assert_true(store_exists(f->st, "A-1"));
     assert_int_equal(store_secret(f->st, k2), STORE_OK);
     assert_memory_equal(k1, k2, 32);         /* the key is kept, not remade */
@@ -241,7 +241,7 @@ static void test_create_mode_0600_and_reopen(void **state)
     char mode[32];
     raw_text(db, "PRAGMA journal_mode", mode, sizeof mode);
     assert_string_equal(mode, "wal");
-    assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 5);
     sqlite3_close(db);
 }
 
@@ -307,7 +307,7 @@ static void test_newer_schema_refused(void **state)
     char err[512];
     imt_store *st = store_open(f->path, 0, "tester", err, sizeof err);
     assert_null(st);
-    assert_string_equal(err, "database schema version 99 is newer than this imtreview (3); "
+    assert_string_equal(err, "database schema version 99 is newer than this imtreview (5); "
                              "upgrade imtreview");
     st = store_open(f->path, STORE_OPEN_READONLY, "tester", err, sizeof err);
     assert_null(st);
@@ -922,8 +922,21 @@ static void test_migrate_v1(void **state)
     store_close(f->st);
     f->st = NULL;
     sqlite3 *db = raw(f);
-    /* (what version 1 was: without audit_no_replace and without the hash
-     * chain of version 3) */
+    /* (what version 1 was: without audit_no_replace, without the hash
+     * chain of version 3, the review columns and decisions of 4 and the
+     * course of version 5) */
+    raw_exec(db, "DROP TABLE events; DROP INDEX cases_sort_next_due; "
+                 "ALTER TABLE cases DROP COLUMN sort_next_due; "
+                 "ALTER TABLE cases DROP COLUMN next_due; DELETE FROM meta WHERE key = "
+                 "'followup_schedule'");
+    raw_exec(db, "DROP TABLE decisions; DROP INDEX cases_decision; "
+                 "ALTER TABLE cases DROP COLUMN version; "
+                 "ALTER TABLE cases DROP COLUMN decision_state; "
+                 "ALTER TABLE cases DROP COLUMN review_comment; "
+                 "ALTER TABLE cases DROP COLUMN signer_name; "
+                 "ALTER TABLE audit DROP COLUMN rule_id; ALTER TABLE audit DROP COLUMN fired_by; "
+                 "ALTER TABLE audit DROP COLUMN full_name; "
+                 "DELETE FROM meta WHERE key IN ('decision_ruleset', 'decision_day')");
     raw_exec(db, "DROP TRIGGER audit_no_replace; DROP TRIGGER audit_no_update; "
                  "ALTER TABLE audit DROP COLUMN snapshot; ALTER TABLE audit DROP COLUMN row_hash; "
                  "ALTER TABLE audit DROP COLUMN hash; "
@@ -935,10 +948,10 @@ static void test_migrate_v1(void **state)
     char err[512];
     imt_store *st = store_open(f->path, STORE_OPEN_READONLY, "tester", err, sizeof err);
     assert_null(st);
-    assert_non_null(strstr(err, "schema version 1 is older than this imtreview (3)"));
+    assert_non_null(strstr(err, "schema version 1 is older than this imtreview (5)"));
 
     f->st = open_rw(f);
-    assert_int_equal(store_schema_version(f->st), 3);
+    assert_int_equal(store_schema_version(f->st), 5);
     assert_true(store_exists(f->st, "A-1"));
     assert_int_equal(store_secret(f->st, k2), STORE_OK);
     assert_memory_equal(k1, k2, 32);
@@ -949,9 +962,15 @@ static void test_migrate_v1(void **state)
                                  "AND case_id = 'A-1' AND snapshot LIKE '%\"site\":\"lung\"%'"), 1);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM audit WHERE length(hash) = 64 AND "
                                  "length(row_hash) = 64"), 2);
-    assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 5);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
                                  "AND name = 'audit_no_replace'"), 1);
+    /* Version 4: the case is at version 1, and its decision state was
+     * computed at the open (a case with only a site has recommendations
+     * that need a decision, and none has one: undecided = 1). */
+    assert_int_equal(raw_int(db, "SELECT version FROM cases WHERE case_id = 'A-1'"), 1);
+    assert_int_equal(raw_int(db, "SELECT decision_state FROM cases WHERE case_id = 'A-1'"), 1);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM meta WHERE key = 'decision_ruleset'"), 1);
     char msg[256];
     assert_int_not_equal(raw_try(db, "INSERT OR REPLACE INTO audit (seq, time, user, case_id, "
                                      "field, source) VALUES (1, '2020-01-01T00:00:00Z', "
@@ -965,11 +984,13 @@ static void test_review(void **state)
     fx *f = *state;
     f->st = open_rw(f);
     insert_simple(f->st, "A-1", "lung");
-    assert_int_equal(store_set_review(f->st, "A-1", REV_SIGNED_OUT, "looks right", "rs-1"),
+    /* in_review records who took the case and when (issue 10; signing out
+     * and the lock are tested in test_store_review.c) */
+    assert_int_equal(store_set_review(f->st, "A-1", REV_IN_REVIEW, "looks right", "rs-1"),
                      STORE_OK);
     imt_case c;
     assert_int_equal(store_get(f->st, "A-1", &c), STORE_OK);
-    assert_int_equal(c.review_status, REV_SIGNED_OUT);
+    assert_int_equal(c.review_status, REV_IN_REVIEW);
     assert_string_equal(c.reviewer, audit_user());
     assert_non_null(c.reviewed_at);
     time_t now = time(NULL);
@@ -984,23 +1005,23 @@ static void test_review(void **state)
     audit_list l;
     audit_of(f->st, "A-1", &l);
     assert_int_equal(l.n, 4);
-    assert_string_equal(l.rows[1], "A-1|review_status|unreviewed|signed_out|review|looks right|rs-1");
+    assert_string_equal(l.rows[1], "A-1|review_status|unreviewed|in_review|review|looks right|rs-1");
     char want[160];
     snprintf(want, sizeof want, "A-1|reviewer|NULL|%s|review|NULL|rs-1", audit_user());
     assert_string_equal(l.rows[2], want);
     snprintf(want, sizeof want, "A-1|reviewed_at|NULL|%s|review|NULL|rs-1", at);
     assert_string_equal(l.rows[3], want);
 
-    /* Back to in_review: reviewer and time are cleared, and audited. */
-    assert_int_equal(store_set_review(f->st, "A-1", REV_IN_REVIEW, NULL, "rs-1"), STORE_OK);
+    /* Back to unreviewed: reviewer and time are cleared, and audited. */
+    assert_int_equal(store_set_review(f->st, "A-1", REV_UNREVIEWED, NULL, "rs-1"), STORE_OK);
     assert_int_equal(store_get(f->st, "A-1", &c), STORE_OK);
-    assert_int_equal(c.review_status, REV_IN_REVIEW);
+    assert_int_equal(c.review_status, REV_UNREVIEWED);
     assert_null(c.reviewer);
     assert_null(c.reviewed_at);
     imt_case_clear(&c);
     audit_of(f->st, "A-1", &l);
     assert_int_equal(l.n, 7);
-    assert_string_equal(l.rows[4], "A-1|review_status|signed_out|in_review|review|NULL|rs-1");
+    assert_string_equal(l.rows[4], "A-1|review_status|in_review|unreviewed|review|NULL|rs-1");
     snprintf(want, sizeof want, "A-1|reviewer|%s|NULL|review|NULL|rs-1", audit_user());
     assert_string_equal(l.rows[5], want);
 
@@ -1036,7 +1057,7 @@ static void test_duplicate_and_rollback(void **state)
     assert_int_equal(store_begin(f->st), STORE_ERROR);   /* no nesting */
     insert_simple(f->st, "B-1", "lung");
     insert_simple(f->st, "B-2", "lung");
-    assert_int_equal(store_set_review(f->st, "A-1", REV_SIGNED_OUT, "x", "r"), STORE_OK);
+    assert_int_equal(store_set_review(f->st, "A-1", REV_IN_REVIEW, "x", "r"), STORE_OK);
     assert_int_equal(store_count(f->st, &nf), 3);
     assert_int_equal(store_rollback(f->st), STORE_OK);
     assert_int_equal(store_count(f->st, &nf), 1);
@@ -1882,7 +1903,9 @@ static void chain_fixture(fx *f)
     insert_simple(f->st, "C-1", "lung");    /* audit row 1 */
     insert_simple(f->st, "C-2", "cns");     /* 2 */
     insert_simple(f->st, "C-3", "abdomen_pelvis");   /* 3 */
-    assert_int_equal(store_set_review(f->st, "C-1", REV_IN_REVIEW, "look", "rs1"), STORE_OK); /* 4 */
+    /* one audit row: unreviewed records no reviewer (in_review would add
+     * the reviewer's and the time's rows) */
+    assert_int_equal(store_set_review(f->st, "C-1", REV_UNREVIEWED, "look", "rs1"), STORE_OK); /* 4 */
     insert_simple(f->st, "C-4", "lung");    /* 5 */
 }
 
@@ -2011,8 +2034,10 @@ static void test_bulk_load_indexes(void **state)
     SQLITE_ONLY();
     fx *f = *state;
     f->st = open_rw(f);
-    /* 9 sortable list columns (case_id has its UNIQUE index) + audit by case */
-    assert_int_equal(count_indexes(f), 10);
+    /* 9 sortable list columns (case_id has its UNIQUE index) + audit by
+     * case, the decision state (schema 4) and decisions by case, and since
+     * schema version 5 the worklist's next_due and the events by case */
+    assert_int_equal(count_indexes(f), 14);
     assert_int_equal(store_begin(f->st), STORE_OK);
     insert_simple(f->st, "A-1", "lung");
     insert_simple(f->st, "A-2", "cns");
@@ -2021,7 +2046,7 @@ static void test_bulk_load_indexes(void **state)
     nf.site_mask = 1u << SITE_CNS;
     assert_int_equal(store_count(f->st, &nf), 1);
     assert_int_equal(store_rollback(f->st), STORE_OK);
-    assert_int_equal(count_indexes(f), 10);
+    assert_int_equal(count_indexes(f), 14);
     nf = no_filter();
     assert_int_equal(store_count(f->st, &nf), 0);
 
@@ -2029,13 +2054,13 @@ static void test_bulk_load_indexes(void **state)
     insert_simple(f->st, "A-1", "lung");
     insert_simple(f->st, "A-2", "cns");
     assert_int_equal(store_commit(f->st), STORE_OK);
-    assert_int_equal(count_indexes(f), 10);
+    assert_int_equal(count_indexes(f), 14);
     assert_int_equal(store_count(f->st, &nf), 2);
     /* A later transaction on a filled database takes the ordinary path. */
     assert_int_equal(store_begin(f->st), STORE_OK);
     insert_simple(f->st, "A-3", "cns");
     assert_int_equal(store_commit(f->st), STORE_OK);
-    assert_int_equal(count_indexes(f), 10);
+    assert_int_equal(count_indexes(f), 14);
     report_list l = { 0 };
     assert_int_equal(store_check(f->st, report_cb, &l), 0);
 }
@@ -2045,7 +2070,7 @@ static void test_sort_names(void **state)
     (void)state;
     static const char *const want[SORT_NKEYS] = { "case_id", "age", "sex", "site", "size",
                                                   "alk", "surgery", "outcome", "followup",
-                                                  "review" };
+                                                  "review", "next_due" };
     for (int k = 0; k < SORT_NKEYS; k++)
         assert_string_equal(store_sort_name((imt_sort_key)k), want[k]);
 }

@@ -749,4 +749,7 @@ const imt_store_ops imt_pg_ops = {
     .table_count = pg_table_count,
     .table_put = pg_table_put,
     .table_end = pg_table_end,
+    .edit = pg_edit,
+    .events_get = pg_events_get,
+    .foreach_course = pg_foreach_course,
 };

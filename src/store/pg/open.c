@@ -409,10 +409,11 @@ void pg_remove(const char *locator)
         "  IF EXISTS (SELECT 1 FROM " PG_SCHEMA ".meta WHERE key = 'schema_made_here') THEN"
         "    DROP SCHEMA " PG_SCHEMA " CASCADE;"
         "  ELSE"
-        "    DROP TABLE " PG_SCHEMA ".audit, " PG_SCHEMA ".audit_head, " PG_SCHEMA ".cases, "
-        PG_SCHEMA ".meta CASCADE;"
+        "    DROP TABLE " PG_SCHEMA ".audit, " PG_SCHEMA ".audit_head, " PG_SCHEMA ".events, "
+        PG_SCHEMA ".decisions, " PG_SCHEMA ".cases, " PG_SCHEMA ".meta CASCADE;"
         "    DROP FUNCTION IF EXISTS " PG_SCHEMA ".imt_audit_refuse(), " PG_SCHEMA
-        ".imt_notify(), " PG_SCHEMA ".imt_is_date(text), " PG_SCHEMA ".imt_is_time(text);"
+        ".imt_decisions_refuse(), " PG_SCHEMA ".imt_notify(), " PG_SCHEMA
+        ".imt_is_date(text), " PG_SCHEMA ".imt_is_time(text);"
         "  END IF;"
         "END $imt$;"
         "COMMIT";

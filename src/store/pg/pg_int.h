@@ -16,6 +16,7 @@
  *             read, the database key
  *   check.c   the store's checks, the chain recomputed, the history replayed
  *   table.c   whole tables as engine-neutral rows (copy --to)
+ *   course.c  a case's course (events), read only
  *
  * Design notes
  * - Everything lives in the schema "imtreview" of the database the
@@ -83,7 +84,7 @@
 #include <string.h>
 
 #define PG_SCHEMA "imtreview"
-#define PG_SCHEMA_VERSION 1
+#define PG_SCHEMA_VERSION 2
 #define PG_BUSY_MS 5000
 #define PG_NOTIFY_CHANNEL "imtreview"
 #define PG_NCOLS (IMT_F_COUNT + 1)        /* dictionary columns + alk_discordant */
@@ -205,6 +206,7 @@ int pg_check_schema(imt_backend *b, void (*problem)(void *ctx, const char *msg),
 const char *pg_sort_col(imt_sort_key k, char *buf, size_t n);
 /* rows.c */
 const char *pg_cols(void);
+const char *pg_read_cols(void);
 int pg_bind_case(imt_backend *b, pgparams *p, const imt_case *c);
 int pg_load_case(const PGresult *r, int row, int base, imt_case *c);
 int pg_check_case(const imt_case *c, char *msg, size_t n);
@@ -220,13 +222,20 @@ int pg_update_fields(imt_backend *b, const imt_case *c, const int *fields, int n
                      const char *source, int *nchanged);
 int pg_set_review(imt_backend *b, const char *case_id, int status, const char *comment,
                   const char *ruleset);
+int pg_edit(imt_backend *b, const char *case_id, const store_edit_req *rq,
+            store_edit_result *res);
 /* stage.c */
 int pg_stage_insert(imt_backend *b, imt_case *c, const char *source, bool *staged);
 int pg_stage_flush(imt_backend *b);
 int pg_stage_finish(imt_backend *b);
 bool pg_stage_may_hold(imt_backend *b, const char *case_id);
 void pg_stage_free(imt_backend *b);
+/* course.c */
+int pg_events_get(imt_backend *b, const char *case_id, imt_course *out);
+int pg_foreach_course(imt_backend *b, const imt_filter *f,
+                      int (*cb)(void *ctx, const imt_case *c, const imt_course *co), void *ctx);
 /* query.c */
+void pg_filter_sql(sbuf *b, const imt_filter *f, pgparams *p, char **needle);
 long pg_count(imt_backend *b, const imt_filter *f);
 bool pg_passes(imt_backend *b, const imt_filter *f, const char *case_id);
 long pg_rank(imt_backend *b, const imt_filter *f, imt_sort s, const char *case_id);

@@ -12,7 +12,7 @@
  * integers are positions in the dictionary's lists) and the search text,
  * folded here as SQLite's imt_contains() folds it, as a parameter.
  * *needle must be freed by the caller. */
-static void filter_sql(sbuf *b, const imt_filter *f, pgparams *p, char **needle)
+void pg_filter_sql(sbuf *b, const imt_filter *f, pgparams *p, char **needle)
 {
     static const struct { imt_sort_key key; int n; } kinds[FILTER_NKINDS] = {
         [FILTER_SITE] = { SORT_SITE, SITE_N },
@@ -56,6 +56,15 @@ static bool valid_sort(imt_sort s)
     return (int)s.key >= 0 && s.key < SORT_NKEYS;
 }
 
+/* A sort key this engine does not keep (next_due: no case has one here)
+ * orders as unknown for every case: by case_id alone. */
+static imt_sort own_sort(imt_sort s)
+{
+    if (store_sort_cols[s.key].field < 0)
+        s.key = SORT_CASE_ID;
+    return s;
+}
+
 static long one_number(imt_backend *b, sbuf *q, pgparams *p, const char *what)
 {
     if (q->oom) {
@@ -79,7 +88,7 @@ long pg_count(imt_backend *b, const imt_filter *f)
     pgparams p = { 0 };
     char *needle;
     sb_add(&q, "SELECT count(*) FROM cases WHERE true");
-    filter_sql(&q, f, &p, &needle);
+    pg_filter_sql(&q, f, &p, &needle);
     long n = one_number(b, &q, &p, "counting cases");
     sb_free(&q);
     free(needle);
@@ -95,7 +104,7 @@ bool pg_passes(imt_backend *b, const imt_filter *f, const char *case_id)
     char *needle;
     pgp_text(&p, case_id);
     sb_add(&q, "SELECT count(*) FROM cases WHERE case_id = $1");
-    filter_sql(&q, f, &p, &needle);
+    pg_filter_sql(&q, f, &p, &needle);
     long n = one_number(b, &q, &p, "filtering");
     sb_free(&q);
     free(needle);
@@ -134,12 +143,13 @@ long pg_rank(imt_backend *b, const imt_filter *f, imt_sort s, const char *case_i
     }
     if (!pg_passes(b, f, case_id))
         return -1;
+    s = own_sort(s);
     sbuf q = { 0 };
     pgparams p = { 0 };
     char *needle;
     pgp_text(&p, case_id);
     sb_add(&q, "SELECT count(*) FROM cases WHERE true");
-    filter_sql(&q, f, &p, &needle);
+    pg_filter_sql(&q, f, &p, &needle);
     keyset(&q, s, s.desc ? ">" : "<", 1);
     long n = one_number(b, &q, &p, "counting cases");
     sb_free(&q);
@@ -154,6 +164,7 @@ int pg_page(imt_backend *b, const imt_filter *f, imt_sort s, const char *anchor,
         return pg_set_err(b, STORE_ERROR, "invalid sort key");
     if (n <= 0)
         return 0;
+    s = own_sort(s);
     int rc = pg_stage_flush(b);
     if (rc != STORE_OK)
         return rc;
@@ -175,8 +186,8 @@ int pg_page(imt_backend *b, const imt_filter *f, imt_sort s, const char *anchor,
     char *needle;
     if (anchor)
         pgp_text(&p, anchor);
-    sb_add(&q, "SELECT %s FROM cases WHERE true", pg_cols());
-    filter_sql(&q, f, &p, &needle);
+    sb_add(&q, "SELECT %s FROM cases WHERE true", pg_read_cols());
+    pg_filter_sql(&q, f, &p, &needle);
     if (anchor)
         keyset(&q, s, op, 1);
     order_by(&q, s, back);
@@ -289,11 +300,12 @@ int pg_foreach(imt_backend *b, const imt_filter *f, imt_sort s,
 {
     if (!valid_sort(s))
         return pg_set_err(b, STORE_ERROR, "invalid sort key");
+    s = own_sort(s);
     sbuf q = { 0 };
     pgparams p = { 0 };
     char *needle;
-    sb_add(&q, "SELECT %s FROM cases WHERE true", pg_cols());
-    filter_sql(&q, f, &p, &needle);
+    sb_add(&q, "SELECT %s FROM cases WHERE true", pg_read_cols());
+    pg_filter_sql(&q, f, &p, &needle);
     order_by(&q, s, false);
     case_walk w = { b, cb, ctx };
     int rc = q.oom ? pg_set_err(b, STORE_ERROR, "out of memory")
@@ -428,7 +440,7 @@ int pg_foreach_by_key(imt_backend *b, const imt_filter *f,
     pgparams p = { 0 };
     char *needle;
     sb_add(&q, "SELECT %s FROM cases WHERE true", pg_cols());
-    filter_sql(&q, f, &p, &needle);
+    pg_filter_sql(&q, f, &p, &needle);
     key_walk w = { b, key, kctx, { 0 }, 0 };
     sb_add(&w.batch, "%s", "");
     if (rc == STORE_OK)

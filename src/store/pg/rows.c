@@ -6,7 +6,7 @@
 #include "pg_int.h"
 #include "core/utf8.h"
 
-static char *cols_text;
+static char *cols_text, *read_text;
 
 /* "case_id, age_years, ..., alk_discordant" */
 const char *pg_cols(void)
@@ -19,6 +19,19 @@ const char *pg_cols(void)
         cols_text = b.oom ? NULL : b.s;
     }
     return cols_text ? cols_text : "case_id";
+}
+
+/* pg_cols() and what the store keeps beside the dictionary (review:
+ * version, comment, signer), for reading a case (pg_load_case takes them
+ * when they follow the dictionary's columns). */
+const char *pg_read_cols(void)
+{
+    if (!read_text) {
+        sbuf b = { 0 };
+        sb_add(&b, "%s, version, review_comment, signer_name", pg_cols());
+        read_text = b.oom ? NULL : b.s;
+    }
+    return read_text ? read_text : pg_cols();
 }
 
 /* ---- the dictionary's constraints, as the CHECKs of both engines say them ---- */
@@ -322,5 +335,25 @@ int pg_load_case(const PGresult *r, int row, int base, imt_case *c)
     }
     int d = PQgetisnull(r, row, base + IMT_F_COUNT) ? 0 : load_bool(r, row, base + IMT_F_COUNT);
     c->alk_discordant = d == 1 ? 1 : 0;
+    /* pg_read_cols(): the version, the review comment and the signer */
+    int k = base + PG_NCOLS;
+    if (PQnfields(r) >= k + 3 && strcmp(PQfname(r, k), "version") == 0) {
+        double v;
+        if (!PQgetisnull(r, row, k) && load_number(r, row, k, &v))
+            c->version = (long long)v;
+        for (int j = 1; j <= 2; j++) {
+            if (PQgetisnull(r, row, k + j))
+                continue;
+            char *t = strndup(PQgetvalue(r, row, k + j), (size_t)PQgetlength(r, row, k + j));
+            if (!t) {
+                imt_case_clear(c);
+                return -1;
+            }
+            if (j == 1)
+                c->review_comment = t;
+            else
+                c->signer_name = t;
+        }
+    }
     return 0;
 }

@@ -6,6 +6,8 @@
 #include "pg_int.h"
 
 #include <locale.h>
+#include "core/events.h"
+#include "core/review.h"
 
 /* The advisory lock that serialises creating and upgrading the schema
  * (two int4 keys: "imtt", 1). */
@@ -13,7 +15,7 @@
 
 const char *pg_sort_col(imt_sort_key k, char *buf, size_t n)
 {
-    if (k == SORT_CASE_ID)
+    if (k == SORT_CASE_ID || store_sort_cols[k].field < 0)
         return "case_id";
     snprintf(buf, n, "sort_%s", store_sort_cols[k].name);
     return buf;
@@ -107,8 +109,9 @@ static void sort_column_def(sbuf *b, imt_sort_key k)
 static void index_ddl(sbuf *b)
 {
     for (int k = 1; k < SORT_NKEYS; k++)
-        sb_add(b, "CREATE INDEX cases_sort_%s ON cases (sort_%s, case_id);\n",
-               store_sort_cols[k].name, store_sort_cols[k].name);
+        if (store_sort_cols[k].field >= 0)
+            sb_add(b, "CREATE INDEX cases_sort_%s ON cases (sort_%s, case_id);\n",
+                   store_sort_cols[k].name, store_sort_cols[k].name);
 }
 
 /* Version 1 of the schema, in the schema the search_path names. */
@@ -137,6 +140,8 @@ static void ddl_v1(sbuf *b)
               "  site_detail_fold text,\n"
               "  notes_fold text");
     for (int k = 1; k < SORT_NKEYS; k++) {
+        if (store_sort_cols[k].field < 0)
+            continue;        /* not a dictionary column (next_due) */
         sb_add(b, ",\n");
         sort_column_def(b, (imt_sort_key)k);
     }
@@ -195,6 +200,88 @@ static void ddl_v1(sbuf *b)
         "('created', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'));\n");
 }
 
+static void enum_check(sbuf *b, const char *col, const char *const *vals, bool notnull)
+{
+    sb_add(b, "  %s text%s CHECK (%s IN (", col, notnull ? " NOT NULL" : "", col);
+    for (int k = 0; vals[k]; k++)
+        sb_add(b, "%s'%s'", k ? ", " : "", vals[k]);
+    sb_add(b, "))");
+}
+
+/* Version 2: what the SQLite engine's versions 4 (review: versions,
+ * decisions) and 5 (the course: events, next_due) keep, so that a copy
+ * carries every row both ways.  The PostgreSQL engine stores these
+ * (copy --to) but does not yet use them: store.c refuses its operations
+ * on this engine by name.  The decisions are append-only like the audit
+ * trail. */
+static void ddl_v2(sbuf *b)
+{
+    sb_add(b,
+        "ALTER TABLE cases ADD COLUMN version bigint NOT NULL DEFAULT 1 "
+        "CONSTRAINT ck_version CHECK (version >= 1);\n"
+        "ALTER TABLE cases ADD COLUMN decision_state smallint NOT NULL DEFAULT 1 "
+        "CONSTRAINT ck_decision_state CHECK (decision_state BETWEEN 0 AND 2);\n"
+        "ALTER TABLE cases ADD COLUMN review_comment text;\n"
+        "ALTER TABLE cases ADD COLUMN signer_name text;\n"
+        "ALTER TABLE cases ADD COLUMN next_due text CONSTRAINT ck_next_due CHECK "
+        "(next_due IS NULL OR " PG_SCHEMA ".imt_is_date(next_due));\n"
+        "ALTER TABLE audit ADD COLUMN rule_id text;\n"
+        "ALTER TABLE audit ADD COLUMN fired_by text;\n"
+        "ALTER TABLE audit ADD COLUMN full_name text;\n"
+        "CREATE TABLE decisions (\n"
+        "  seq bigint PRIMARY KEY,\n"
+        "  case_id text COLLATE \"C\" NOT NULL REFERENCES cases (case_id),\n"
+        "  rule_id text NOT NULL CHECK (char_length(rule_id) BETWEEN 1 AND 39),\n"
+        "  ruleset text NOT NULL,\n");
+    enum_check(b, "decision", review_decision_values, true);
+    sb_add(b, ",\n");
+    enum_check(b, "reason", review_reason_values, false);
+    sb_add(b, ",\n"
+        "  comment text,\n"
+        "  fired_by text NOT NULL,\n"
+        "  \"user\" text NOT NULL,\n"
+        "  time text NOT NULL\n"
+        ");\n"
+        "CREATE INDEX decisions_case ON decisions (case_id, rule_id, seq);\n"
+        "CREATE FUNCTION imt_decisions_refuse() RETURNS trigger LANGUAGE plpgsql AS $f$\n"
+        "BEGIN\n"
+        "  RAISE EXCEPTION 'decisions are append-only: they cannot be %%',\n"
+        "    CASE TG_OP WHEN 'UPDATE' THEN 'changed' ELSE 'deleted' END;\n"
+        "END $f$;\n"
+        "CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions FOR EACH ROW "
+        "EXECUTE FUNCTION imt_decisions_refuse();\n"
+        "CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions FOR EACH ROW "
+        "EXECUTE FUNCTION imt_decisions_refuse();\n"
+        "CREATE TRIGGER decisions_no_truncate BEFORE TRUNCATE ON decisions FOR EACH "
+        "STATEMENT EXECUTE FUNCTION imt_decisions_refuse();\n"
+        "CREATE TABLE events (\n"
+        "  id bigint PRIMARY KEY,\n"
+        "  case_id text COLLATE \"C\" NOT NULL REFERENCES cases (case_id),\n"
+        "  date text CHECK (date IS NULL OR " PG_SCHEMA ".imt_is_date(date)),\n"
+        "  day bigint CHECK (day IS NULL OR day BETWEEN 0 AND %d),\n", EV_DAY_MAX);
+    enum_check(b, "type", ev_type_values, true);
+    sb_add(b, ",\n"
+        "  line bigint CHECK (line IS NULL OR line BETWEEN 1 AND %d),\n"
+        "  agent text CHECK (agent IS NULL OR char_length(agent) BETWEEN 1 AND 200),\n",
+        EV_LINE_MAX);
+    enum_check(b, "intent", ev_intent_values, false);
+    sb_add(b, ",\n");
+    enum_check(b, "reason", ev_reason_values, false);
+    sb_add(b, ",\n");
+    enum_check(b, "response", ev_response_values, false);
+    sb_add(b, ",\n");
+    enum_check(b, "extent", ev_extent_values, false);
+    sb_add(b, ",\n"
+        "  site text CHECK (site IS NULL OR char_length(site) BETWEEN 1 AND %d),\n"
+        "  detail text CHECK (detail IS NULL OR char_length(detail) BETWEEN 1 AND %d),\n"
+        "  CHECK ((date IS NULL) <> (day IS NULL))\n"
+        ");\n"
+        "CREATE INDEX events_case ON events (case_id, id);\n"
+        "CREATE TRIGGER events_notify AFTER INSERT OR UPDATE OR DELETE ON events "
+        "FOR EACH STATEMENT EXECUTE FUNCTION imt_notify();\n",
+        EV_SITE_MAX, EV_DETAIL_MAX);
+}
+
 /* One entry per schema version (PostgreSQL numbers its own versions).
  * A new version is one more entry: additive SQL, run in the migration's
  * transaction after the earlier ones.  Note: ddl_v1 generates cases from
@@ -205,6 +292,7 @@ static const struct {
     void (*ddl)(sbuf *b);
 } migrations[] = {
     { 1, ddl_v1 },
+    { 2, ddl_v2 },
 };
 
 /* What the roles may do (the role script makes the roles): run after
@@ -217,7 +305,8 @@ static void grants_sql(sbuf *b)
         "  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'imtreview_reader') THEN\n"
         "    GRANT USAGE ON SCHEMA " PG_SCHEMA " TO imtreview_reader;\n"
         "    GRANT SELECT ON " PG_SCHEMA ".meta, " PG_SCHEMA ".cases, " PG_SCHEMA ".audit, "
-        PG_SCHEMA ".audit_head TO imtreview_reader;\n"
+        PG_SCHEMA ".audit_head, " PG_SCHEMA ".decisions, " PG_SCHEMA ".events "
+        "TO imtreview_reader;\n"
         "  END IF;\n"
         "  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'imtreview_reviewer') THEN\n"
         "    GRANT USAGE ON SCHEMA " PG_SCHEMA " TO imtreview_reviewer;\n"
@@ -225,6 +314,8 @@ static void grants_sql(sbuf *b)
         "    GRANT SELECT, INSERT, UPDATE ON " PG_SCHEMA ".cases TO imtreview_reviewer;\n"
         "    GRANT SELECT, INSERT ON " PG_SCHEMA ".audit TO imtreview_reviewer;\n"
         "    GRANT SELECT, UPDATE ON " PG_SCHEMA ".audit_head TO imtreview_reviewer;\n"
+        "    GRANT SELECT, INSERT ON " PG_SCHEMA ".decisions, " PG_SCHEMA ".events "
+        "TO imtreview_reviewer;\n"
         "  END IF;\n"
         "END $g$;\n");
 }

@@ -22,10 +22,14 @@ struct pg_tcopy {
     char last_hash[65];
 };
 
+/* Not copied: the sort keys and search copies, and what an engine derives
+ * from the rest (next_due, decision_state: the SQLite engine makes them
+ * again after a copy). */
 static bool own_column(const char *name)
 {
     size_t n = strlen(name);
-    return strncmp(name, "sort_", 5) == 0 || (n > 5 && strcmp(name + n - 5, "_fold") == 0);
+    return strncmp(name, "sort_", 5) == 0 || (n > 5 && strcmp(name + n - 5, "_fold") == 0) ||
+           strcmp(name, "next_due") == 0 || strcmp(name, "decision_state") == 0;
 }
 
 static uint64_t be(const unsigned char *s, int n)

@@ -76,6 +76,20 @@ int sq_insert(imt_backend *st, imt_case *c, const char *source)
         return rc;
     sqlite3_stmt *s = st->q[Q_INSERT];
     rc = sq_bind_case(st, s, c);
+    /* a new case has no events yet: next_due from its own fields */
+    fu_result fr;
+    fu_next_due(c, NULL, &st->sched, &fr);
+    memcpy(c->next_due, fr.next_due, sizeof c->next_due);
+    if (rc == STORE_OK)
+        rc = (fr.next_due[0] ? sqlite3_bind_text(s, NLOAD, fr.next_due, -1, SQLITE_TRANSIENT)
+                             : sqlite3_bind_null(s, NLOAD)) == SQLITE_OK
+             ? STORE_OK : sq_fail(st, SQLITE_ERROR, "binding a value");
+    /* its decision state: its recommendations, no decision yet (fresh) */
+    int state = DSTATE_UNDECIDED;
+    if (rc == STORE_OK)
+        rc = sq_case_state(st, c, true, &state, NULL, 0);
+    if (rc == STORE_OK && sqlite3_bind_int(s, NLOAD + 1, state) != SQLITE_OK)
+        rc = sq_fail(st, sqlite3_errcode(st->db), "binding a value");
     if (rc == STORE_OK) {
         int src = sqlite3_step(s);
         if (src != SQLITE_DONE) {
@@ -102,10 +116,13 @@ int sq_insert(imt_backend *st, imt_case *c, const char *source)
     return st->in_tx ? rc : sq_edit_end(st, rc);
 }
 
-/* Write c over the stored old: each changed field is updated and audited.
- * Inside the caller's edit transaction. */
+/* Write c over the stored old: each changed field is updated and audited,
+ * the decision state computed again and the version raised.  Inside the
+ * caller's edit transaction.  fsource/fcomment (NULL, or per field, NULL
+ * entries) give a field its own audit source and comment. */
 static int write_changes(imt_backend *st, const imt_case *old, imt_case *c,
-                         const char *source, int *nchanged)
+                         const char *source, int *nchanged, int *changed_out,
+                         const char *const *fsource, const char *const *fcomment)
 {
     int changed[IMT_F_COUNT], n = 0, rc = STORE_OK;
     for (int f = 0; f < IMT_F_COUNT; f++)
@@ -124,13 +141,64 @@ static int write_changes(imt_backend *st, const imt_case *old, imt_case *c,
         for (int i = 0; i < n && rc == STORE_OK; i++) {
             char ob[64], nb[64];
             int f = changed[i];
-            rc = sq_audit_add(st, c->case_id, imt_fields[f].name,
-                           rec_audit_text(old, f, ob, sizeof ob),
-                           rec_audit_text(c, f, nb, sizeof nb), source, NULL, NULL);
+            sq_audit_row r = {
+                .case_id = c->case_id, .field = imt_fields[f].name,
+                .oldv = rec_audit_text(old, f, ob, sizeof ob),
+                .newv = rec_audit_text(c, f, nb, sizeof nb),
+                .source = fsource && fsource[f] ? fsource[f] : source,
+                .comment = fcomment ? fcomment[f] : NULL,
+            };
+            rc = sq_audit_add_row(st, &r);
         }
+        /* the course must still hold with the new values; next_due follows */
+        if (rc == STORE_OK)
+            rc = sq_course_check_case(st, old, c);
+        /* and the decision state (the version went up with the update) */
+        if (rc == STORE_OK)
+            rc = sq_case_touch(st, c->case_id, false);
     }
     *nchanged = n;
+    if (changed_out)
+        memcpy(changed_out, changed, (size_t)n * sizeof *changed);
     return rc;
+}
+
+/* The last audit row of a case (of one field when field is not NULL):
+ * who and when; "" when there is none. */
+int sq_last_change(imt_backend *st, const char *case_id, const char *field,
+                   char *user, size_t un, char *when, size_t wn)
+{
+    if (un)
+        user[0] = '\0';
+    if (wn)
+        when[0] = '\0';
+    sqlite3_stmt *q = st->q[field ? Q_LAST_FIELD : Q_LAST_CHANGE];
+    sqlite3_bind_text(q, 1, case_id, -1, SQLITE_STATIC);
+    if (field)
+        sqlite3_bind_text(q, 2, field, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        const char *u = (const char *)sqlite3_column_text(q, 0);
+        const char *t = (const char *)sqlite3_column_text(q, 1);
+        snprintf(user, un, "%s", u ? u : "");
+        snprintf(when, wn, "%s", t ? t : "");
+    }
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail(st, rc, "reading the audit trail");
+}
+
+/* A signed-out case is locked: every change is refused naming who signed
+ * it out and when. */
+int sq_refuse_signed(imt_backend *st, const imt_case *c, const char *what)
+{
+    return sq_set_err(st, STORE_REFUSED,
+                      "case '%.64s' is signed out by %.64s%s%.100s%s at %.32s: %s; re-open it "
+                      "first (imtreview review %.64s --status in_review --reason TEXT)",
+                      c->case_id, c->reviewer ? c->reviewer : "(unknown)",
+                      c->signer_name ? " (" : "", c->signer_name ? c->signer_name : "",
+                      c->signer_name ? ")" : "", c->reviewed_at ? c->reviewed_at : "(unknown time)",
+                      what, c->case_id);
 }
 
 int sq_update(imt_backend *st, imt_case *c, const char *source, int *nchanged)
@@ -150,7 +218,17 @@ int sq_update(imt_backend *st, imt_case *c, const char *source, int *nchanged)
     if (rc != STORE_OK)
         return sq_edit_end(st, rc);
     int n = 0;
-    rc = write_changes(st, &old, c, source, &n);
+    bool differs = false;
+    for (int f = 0; f < IMT_F_COUNT && !differs; f++)
+        differs = !(imt_fields[f].flags & FF_DERIVED) && !imt_field_equal(&old, c, f);
+    if (differs && old.review_status == REV_SIGNED_OUT)
+        rc = sq_refuse_signed(st, &old, "it cannot be changed");
+    else if (differs && c->review_status == REV_SIGNED_OUT)
+        rc = sq_set_err(st, STORE_REFUSED, "case '%.64s' cannot be signed out by an update: "
+                        "signing out checks the decisions and records the signature "
+                        "(imtreview review %.64s --status signed_out)", c->case_id, c->case_id);
+    else
+        rc = write_changes(st, &old, c, source, &n, NULL, NULL, NULL);
     imt_case_clear(&old);
     rc = sq_edit_end(st, rc);
     if (rc == STORE_OK && nchanged)
@@ -163,84 +241,287 @@ int sq_update_fields(imt_backend *st, const imt_case *c, const int *fields, int 
 {
     if (nchanged)
         *nchanged = 0;
+    store_edit_req rq = { .values = c, .fields = fields, .nf = nf, .source = source };
+    store_edit_result res;
+    memset(&res, 0, sizeof res);
+    imt_case_init(&res.before);
+    imt_case_init(&res.after);
+    int rc = sq_edit(st, c->case_id, &rq, &res);
+    if (rc == STORE_OK && nchanged)
+        *nchanged = res.nchanged;
+    imt_case_clear(&res.before);
+    imt_case_clear(&res.after);
+    return rc;
+}
+
+static bool review_field(int f)
+{
+    return f == IMT_F_review_status || f == IMT_F_reviewer || f == IMT_F_reviewed_at;
+}
+
+/* A short, one-line, terminal-safe form of a value for a message. */
+static const char *short_value(const imt_case *c, int f, char *buf, size_t n)
+{
+    char tmp[64];
+    const char *v = rec_audit_text(c, f, tmp, sizeof tmp);
+    if (!v) {
+        snprintf(buf, n, "unknown");
+        return buf;
+    }
+    size_t o = 0;
+    o += (size_t)snprintf(buf, n, "'");
+    for (const char *p = v; *p && o + 8 < n; p++) {
+        unsigned char b = (unsigned char)*p;
+        if (o > 60) {
+            o += (size_t)snprintf(buf + o, n - o, "...");
+            break;
+        }
+        if (b < 0x20 || b == 0x7f)
+            o += (size_t)snprintf(buf + o, n - o, "\\x%02x", b);
+        else
+            buf[o++] = (char)b;
+    }
+    snprintf(buf + o, n - o, "'");
+    return buf;
+}
+
+int sq_edit(imt_backend *st, const char *case_id, const store_edit_req *rq,
+            store_edit_result *res)
+{
+    res->nchanged = 0;
+    res->conflict_field = -1;
     if (sq_is_readonly(st))
         return sq_refuse_readonly(st);
-    if (!sq_valid_id(c->case_id))
-        return sq_set_err(st, STORE_ERROR, "a case needs a case_id");
+    if (!sq_valid_id(case_id))
+        return sq_set_err(st, STORE_NOTFOUND, "no case ''");
     int rc = sq_edit_begin(st);
     if (rc != STORE_OK)
         return rc;
     imt_case old, nw;
     imt_case_init(&nw);
-    rc = sq_get(st, c->case_id, &old);
+    rc = sq_get(st, case_id, &old);
     if (rc != STORE_OK)
         return sq_edit_end(st, rc);
-    if (imt_case_copy(&nw, &old) != 0)
+    char *fsrc[IMT_F_COUNT] = { 0 }, *fcom[IMT_F_COUNT] = { 0 };
+    if (imt_case_copy(&res->before, &old) != 0 || imt_case_copy(&nw, &old) != 0) {
         rc = sq_set_err(st, STORE_ERROR, "out of memory");
-    for (int i = 0; i < nf && rc == STORE_OK; i++) {
-        int f = fields[i];
+        goto out;
+    }
+    if ((rc = sq_last_change(st, case_id, NULL, res->last_user, sizeof res->last_user,
+                             res->last_time, sizeof res->last_time)) != STORE_OK)
+        goto out;
+    if (old.review_status == REV_SIGNED_OUT) {
+        rc = sq_refuse_signed(st, &old, "it cannot be changed");
+        goto out;
+    }
+    if (rq->expect_version > 0 && old.version != rq->expect_version) {
+        rc = sq_set_err(st, STORE_CONFLICT,
+                        "case '%.64s' is at version %lld, not %lld: changed by %.64s at %.32s "
+                        "since you read it; nothing was written (read it again and retry)",
+                        case_id, old.version, rq->expect_version,
+                        res->last_user[0] ? res->last_user : "(unknown)",
+                        res->last_time[0] ? res->last_time : "(unknown time)");
+        goto out;
+    }
+    for (int i = 0; i < rq->nf && rc == STORE_OK; i++) {
+        int f = rq->fields[i];
         if (f < 0 || f >= IMT_F_COUNT || (imt_fields[f].flags & FF_DERIVED) ||
-            f == IMT_F_case_id)
-            rc = sq_set_err(st, STORE_ERROR, "internal: field %d cannot be edited", f);
-        else if (imt_field_assign(&nw, c, f) != 0)
+            f == IMT_F_case_id) {
+            rc = sq_set_err(st, STORE_REFUSED, "%s cannot be edited",
+                            f >= 0 && f < IMT_F_COUNT ? imt_fields[f].name : "that field");
+            break;
+        }
+        if (review_field(f)) {
+            rc = sq_set_err(st, STORE_REFUSED, "%s is set by a review, with a comment "
+                            "(imtreview review %.64s --status ...)", imt_fields[f].name, case_id);
+            break;
+        }
+        bool over = false;
+        for (int k = 0; k < rq->noverwrite && !over; k++)
+            over = rq->overwrite[k] == f;
+        bool theirs = rq->base && !imt_field_equal(rq->base, &old, f) &&
+                      !imt_field_equal(&old, rq->values, f);
+        if (theirs) {
+            char fu[80], ft[32], v1[160], v2[160], v3[160];
+            if ((rc = sq_last_change(st, case_id, imt_fields[f].name, fu, sizeof fu,
+                                     ft, sizeof ft)) != STORE_OK)
+                break;
+            if (!over) {
+                res->conflict_field = f;
+                snprintf(res->field_user, sizeof res->field_user, "%s", fu);
+                snprintf(res->field_time, sizeof res->field_time, "%s", ft);
+                rc = sq_set_err(st, STORE_CONFLICT,
+                                "%.64s: %s was changed by %.64s at %.32s since you read it: "
+                                "now %s, you read %s, yours %s; nothing was written",
+                                case_id, imt_fields[f].name, fu[0] ? fu : "(unknown)",
+                                ft[0] ? ft : "(unknown time)",
+                                short_value(&old, f, v1, sizeof v1),
+                                short_value(rq->base, f, v2, sizeof v2),
+                                short_value(rq->values, f, v3, sizeof v3));
+                break;
+            }
+            if (asprintf(&fcom[f], "deliberate overwrite of %s's change at %s (it was %s)",
+                         fu[0] ? fu : "(unknown)", ft[0] ? ft : "(unknown time)",
+                         short_value(&old, f, v1, sizeof v1)) < 0 ||
+                !(fsrc[f] = strdup("overwrite"))) {
+                fcom[f] = NULL;
+                rc = sq_set_err(st, STORE_ERROR, "out of memory");
+                break;
+            }
+        }
+        if (imt_field_assign(&nw, rq->values, f) != 0)
             rc = sq_set_err(st, STORE_ERROR, "out of memory");
     }
-    int n = 0;
     if (rc == STORE_OK) {
         rec_normalise(&nw);
         char msg[300];
         if (imt_case_crosscheck_new(&old, &nw, NULL, msg, sizeof msg))
-            rc = sq_set_err(st, STORE_ERROR, "%s", msg);
+            rc = sq_set_err(st, STORE_REFUSED, "%s", msg);
     }
     if (rc == STORE_OK)
-        rc = write_changes(st, &old, &nw, source, &n);
+        rc = write_changes(st, &old, &nw, rq->source ? rq->source : "edit", &res->nchanged,
+                           res->changed, (const char *const *)fsrc, (const char *const *)fcom);
+    if (rc == STORE_OK) {
+        imt_case_clear(&res->after);
+        rc = sq_get(st, case_id, &res->after);
+    }
+out:
+    for (int f = 0; f < IMT_F_COUNT; f++) {
+        free(fsrc[f]);
+        free(fcom[f]);
+    }
     imt_case_clear(&old);
     imt_case_clear(&nw);
     rc = sq_edit_end(st, rc);
-    if (rc == STORE_OK && nchanged)
-        *nchanged = n;
+    if (rc != STORE_OK) {
+        res->nchanged = 0;
+        imt_case_clear(&res->after);
+        if (imt_case_copy(&res->after, &res->before) != 0)
+            imt_case_init(&res->after);
+    }
     return rc;
 }
 
-int sq_set_review(imt_backend *st, const char *case_id, int status,
-                     const char *comment, const char *ruleset)
+static bool same_text(const char *a, const char *b)
 {
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+int sq_review(imt_backend *st, const store_review_req *rq, store_review_result *res)
+{
+    res->previous = -1;
     if (sq_is_readonly(st))
         return sq_refuse_readonly(st);
+    int status = rq->status;
     if (status < 0 || status >= REV_N)
         return sq_set_err(st, STORE_ERROR, "invalid review state %d", status);
     int rc = sq_edit_begin(st);
     if (rc != STORE_OK)
         return rc;
-    imt_case old;
-    rc = sq_get(st, case_id, &old);
+    imt_case old, nw;
+    imt_case_init(&nw);
+    rc = sq_get(st, rq->case_id, &old);
     if (rc != STORE_OK)
         return sq_edit_end(st, rc);
-    const char *who = status == REV_SIGNED_OUT ? st->user : NULL;
-    const char *when = status == REV_SIGNED_OUT ? sq_now_utc(st) : NULL;
+    res->previous = old.review_status;
+    const char *reason = rq->reason && *rq->reason ? rq->reason : NULL;
+    const char *comment = rq->comment && *rq->comment ? rq->comment : NULL;
+    char ids[600], why[300];
+    int state;
+    char *acomment = NULL;
+    if ((rc = sq_case_state(st, &old, false, &state, ids, sizeof ids)) != STORE_OK)
+        goto out;
+    if (review_transition(old.review_status, status, reason != NULL,
+                          state != DSTATE_DECIDED, why, sizeof why) != 0) {
+        if (old.review_status == REV_SIGNED_OUT && status == REV_SIGNED_OUT)
+            rc = sq_refuse_signed(st, &old, "it is already signed out and locked");
+        else if (old.review_status == REV_SIGNED_OUT)
+            rc = sq_set_err(st, STORE_REFUSED,
+                            "case '%.64s' is signed out by %.64s at %.32s: leaving signed_out "
+                            "needs a reason (--reason TEXT); the signature stays in the "
+                            "history", old.case_id, old.reviewer ? old.reviewer : "(unknown)",
+                            old.reviewed_at ? old.reviewed_at : "(unknown time)");
+        else if (status == REV_SIGNED_OUT)
+            rc = sq_set_err(st, STORE_REFUSED, "case '%.64s' cannot be signed out: "
+                            "recommendations not decided: %s (imtreview decide %.64s "
+                            "RULE_ID --accept | --override REASON)", old.case_id, ids,
+                            old.case_id);
+        else
+            rc = sq_set_err(st, STORE_REFUSED, "%s", why);
+        goto out;
+    }
+    bool reopen = old.review_status == REV_SIGNED_OUT;
+    if (imt_case_copy(&nw, &old) != 0) {
+        rc = sq_set_err(st, STORE_ERROR, "out of memory");
+        goto out;
+    }
+    const char *now = sq_now_utc(st);
+    char *who = status == REV_UNREVIEWED ? NULL : st->user;
+    const char *when = status == REV_UNREVIEWED ? NULL : now;
+    const char *signer = status == REV_SIGNED_OUT ? st->full_name : NULL;
+    if (reopen && reason && comment) {
+        if (asprintf(&acomment, "reason: %s; comment: %s", reason, comment) < 0) {
+            acomment = NULL;
+            rc = sq_set_err(st, STORE_ERROR, "out of memory");
+            goto out;
+        }
+    } else if (!(acomment = strdup(comment ? comment : reason ? reason : ""))) {
+        rc = sq_set_err(st, STORE_ERROR, "out of memory");
+        goto out;
+    }
+    const char *kept = acomment[0] ? acomment : old.review_comment;
+    nw.review_status = status;
+    if ((rc = sq_case_state(st, &nw, false, &state, NULL, 0)) != STORE_OK)
+        goto out;
     sqlite3_stmt *s = st->q[Q_REVIEW];
-    sqlite3_bind_text(s, 1, case_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 1, old.case_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, imt_review_values[status], -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, who, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, when, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, kept, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, signer, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 7, state);
     int src = sqlite3_step(s);
     if (src != SQLITE_DONE)
         rc = sq_fail(st, src, "saving the review state");
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    /* The review itself is always recorded (a repeated sign-out with a new
+    /* The review itself is always recorded (a repeated review with a new
      * comment is an event); reviewer and time only when they change. */
-    const char *c_empty = comment && *comment ? comment : NULL;
-    if (rc == STORE_OK)
-        rc = sq_audit_add(st, case_id, "review_status",
-                       old.review_status >= 0 ? imt_review_values[old.review_status] : NULL,
-                       imt_review_values[status], "review", c_empty, ruleset);
-    if (rc == STORE_OK && !((!old.reviewer && !who) ||
-                            (old.reviewer && who && strcmp(old.reviewer, who) == 0)))
-        rc = sq_audit_add(st, case_id, "reviewer", old.reviewer, who, "review", NULL, ruleset);
-    if (rc == STORE_OK && !((!old.reviewed_at && !when) ||
-                            (old.reviewed_at && when && strcmp(old.reviewed_at, when) == 0)))
-        rc = sq_audit_add(st, case_id, "reviewed_at", old.reviewed_at, when, "review", NULL, ruleset);
+    const char *source = reopen ? "re-open" : "review";
+    if (rc == STORE_OK) {
+        sq_audit_row r = {
+            .case_id = old.case_id, .field = "review_status",
+            .oldv = old.review_status >= 0 ? imt_review_values[old.review_status] : NULL,
+            .newv = imt_review_values[status], .source = source,
+            .comment = acomment[0] ? acomment : NULL, .ruleset = rq->ruleset,
+            .full_name = signer,
+        };
+        rc = sq_audit_add_row(st, &r);
+    }
+    if (rc == STORE_OK && !same_text(old.reviewer, who))
+        rc = sq_audit_add(st, old.case_id, "reviewer", old.reviewer, who, source, NULL,
+                          rq->ruleset);
+    if (rc == STORE_OK && !same_text(old.reviewed_at, when))
+        rc = sq_audit_add(st, old.case_id, "reviewed_at", old.reviewed_at, when, source,
+                          NULL, rq->ruleset);
+    if (rc == STORE_OK) {
+        res->version = old.version + 1;
+        snprintf(res->time, sizeof res->time, "%s", now);
+        snprintf(res->reviewer, sizeof res->reviewer, "%s", who ? who : "");
+        snprintf(res->full_name, sizeof res->full_name, "%s", signer ? signer : "");
+    }
+out:
+    free(acomment);
     imt_case_clear(&old);
+    imt_case_clear(&nw);
     return sq_edit_end(st, rc);
+}
+
+int sq_set_review(imt_backend *st, const char *case_id, int status,
+                     const char *comment, const char *ruleset)
+{
+    store_review_req rq = { case_id, status, comment, NULL, ruleset };
+    store_review_result res;
+    return sq_review(st, &rq, &res);
 }

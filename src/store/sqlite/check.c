@@ -103,7 +103,7 @@ static void cross_report(void *vctx, int field, const char *msg)
 static int check_rows(imt_backend *st, checker *ck)
 {
     sbuf b = { 0 };
-    sb_add(&b, "SELECT %s FROM cases ORDER BY id", st->cols);
+    sb_add(&b, "SELECT %s FROM cases ORDER BY id", st->read_cols);
     if (b.oom)
         return sq_set_err(st, STORE_ERROR, "out of memory");
     sqlite3_stmt *q;
@@ -111,6 +111,11 @@ static int check_rows(imt_backend *st, checker *ck)
     sb_free(&b);
     if (rc != SQLITE_OK)
         return sq_fail(st, rc, "reading cases");
+    /* The decision states are an index the store keeps: each must be what
+     * the case's recommendations and decisions give, under the rule set
+     * they were computed for (this program's, once a writable open has
+     * recomputed them). */
+    bool states = sq_states_uptodate(st) == 1;
     imt_case c, d;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         char idb[160];
@@ -147,6 +152,12 @@ static int check_rows(imt_backend *st, checker *ck)
                     (long long)sqlite3_column_int64(q, IMT_F_COUNT), d.alk_discordant);
         cross_ctx x = { ck, id };
         imt_case_crosscheck(&c, cross_report, &x);
+        int state;
+        if (states && sq_case_state(st, &c, false, &state, NULL, 0) == STORE_OK &&
+            state != c.decision_state)
+            problem(ck, "case '%s': decision_state is %d but its recommendations and "
+                        "decisions give %d (%s)", id, c.decision_state, state,
+                    review_dstate_names[state]);
         imt_case_clear(&c);
         imt_case_clear(&d);
     }
@@ -360,6 +371,279 @@ out:
 }
 
 
+/* ---- check: the courses (schema version 5) --------------------------------- */
+
+typedef struct {
+    checker *ck;
+    const char *id;
+    const imt_course *co;
+} course_chk;
+
+static void course_problem(void *vctx, int ev, int col, const char *msg)
+{
+    course_chk *x = vctx;
+    char w[32] = "", b1[400];
+    if (ev >= 0)
+        ev_format_cell(&x->co->v[ev], EVC_DATE, w, sizeof w);
+    problem(x->ck, "case '%s': %s%s%s%s%s: %s", x->id, ev >= 0 ? "the event of " : "the course",
+            ev >= 0 ? w : "", ev >= 0 && col >= 0 ? ", column '" : "",
+            ev >= 0 && col >= 0 ? ev_columns[col] : "", ev >= 0 && col >= 0 ? "'" : "",
+            rec_safe(msg, b1, sizeof b1));
+}
+
+static void consistency_problem(void *vctx, int field, const char *msg)
+{
+    course_chk *x = vctx;
+    char b1[400];
+    problem(x->ck, "case '%s': column '%s' %s (the one-row field and the course disagree)",
+            x->id, imt_fields[field].name, rec_safe(msg, b1, sizeof b1));
+}
+
+typedef struct {
+    imt_backend *st;
+    checker *ck;
+} courses_ctx;
+
+static int check_course_cb(void *vctx, const imt_case *c, const imt_course *co)
+{
+    courses_ctx *x = vctx;
+    char idb[160];
+    course_chk cc = { x->ck, rec_safe(c->case_id, idb, sizeof idb), co };
+    if (co->n) {
+        course_validate(c, co, course_problem, &cc);
+        course_consistency(c, co, consistency_problem, &cc);
+    }
+    if (!x->st->sched_stale) {
+        fu_result r;
+        fu_next_due(c, co, &x->st->sched, &r);
+        if (strcmp(r.next_due, c->next_due) != 0)
+            problem(x->ck, "case '%s': next_due is %s but its case, course and the follow-up "
+                    "schedule give %s", cc.id, c->next_due[0] ? c->next_due : "empty",
+                    r.next_due[0] ? r.next_due : "none");
+    }
+    return 0;
+}
+
+/* Every stored event read again through the one row parser: valid, and in
+ * canonical form. */
+typedef struct {
+    int col;
+    char msg[400];
+    bool any;
+} row_first;
+
+static void row_first_report(void *vctx, int col, const char *msg)
+{
+    row_first *x = vctx;
+    if (x->any)
+        return;
+    x->any = true;
+    x->col = col;
+    snprintf(x->msg, sizeof x->msg, "%s", msg);
+}
+
+static int check_event_rows(imt_backend *st, checker *ck)
+{
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(st->db, "SELECT id, case_id, coalesce(date, CAST(day AS TEXT)), "
+                                        "type, CAST(line AS TEXT), agent, intent, reason, "
+                                        "response, extent, site, detail, typeof(day), "
+                                        "typeof(line) FROM events ORDER BY id", -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sq_fail(st, rc, "checking the events");
+    imt_event e;
+    ev_init(&e);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        long long id = sqlite3_column_int64(q, 0);
+        const char *cells[EVC_N];
+        for (int col = 0; col < EVC_N; col++) {
+            const char *t = (const char *)sqlite3_column_text(q, col + 1);
+            cells[col] = t ? t : "";
+        }
+        char idb[160], b1[400];
+        const char *cid = rec_safe(cells[EVC_CASE_ID], idb, sizeof idb);
+        const char *tday = (const char *)sqlite3_column_text(q, 12);
+        const char *tline = (const char *)sqlite3_column_text(q, 13);
+        if ((tday && strcmp(tday, "integer") != 0 && strcmp(tday, "null") != 0) ||
+            (tline && strcmp(tline, "integer") != 0 && strcmp(tline, "null") != 0)) {
+            problem(ck, "event %lld of case '%s': day or line is not a whole number", id, cid);
+            continue;
+        }
+        row_first x = { -1, "", false };
+        ev_parse_row(&e, cells, row_first_report, &x);
+        if (x.any) {
+            problem(ck, "event %lld of case '%s': column '%s': %s", id, cid,
+                    ev_columns[x.col], rec_safe(x.msg, b1, sizeof b1));
+            continue;
+        }
+        /* canonical: every column as the parser writes it */
+        for (int col = 0; col < EVC_N; col++) {
+            char buf[64];
+            const char *canon = ev_cell(&e, col, buf, sizeof buf);
+            if (strcmp(canon ? canon : "", cells[col]) != 0) {
+                problem(ck, "event %lld of case '%s': column '%s' holds '%s', not in canonical "
+                        "form", id, cid, ev_columns[col], rec_safe(cells[col], b1, sizeof b1));
+                break;
+            }
+        }
+    }
+    ev_clear(&e);
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? STORE_OK : sq_fail(st, rc, "checking the events");
+}
+
+/* Replay each course's history (the audit rows of field 'event': the event
+ * as a JSON object, with its id, before and after) and compare it with the
+ * events stored. */
+typedef struct {
+    long long id;
+    char *json;
+} ev_state;
+
+static int check_event_replay(imt_backend *st, checker *ck)
+{
+    sqlite3_stmt *qc = NULL, *qa = NULL, *qe = NULL;
+    int rc = sqlite3_prepare_v2(st->db, "SELECT case_id FROM events UNION SELECT case_id "
+                                        "FROM audit WHERE field = 'event' ORDER BY 1", -1,
+                                &qc, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(st->db, "SELECT seq, old_value, new_value, json_extract("
+                                        "coalesce(new_value, old_value), '$.id') FROM audit "
+                                        "WHERE case_id = ?1 AND field = 'event' ORDER BY seq",
+                                -1, &qa, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(st->db, "SELECT " EV_COLS " FROM events WHERE case_id = ?1 "
+                                        "ORDER BY id", -1, &qe, NULL);
+    if (rc != SQLITE_OK) {
+        rc = sq_fail(st, rc, "checking the history of the courses");
+        goto out;
+    }
+    ev_state *v = NULL;
+    int n = 0, cap = 0, ret = STORE_OK;
+    while (ret == STORE_OK && (rc = sqlite3_step(qc)) == SQLITE_ROW) {
+        const char *cid = (const char *)sqlite3_column_text(qc, 0);
+        char idb[160];
+        const char *id = rec_safe(cid, idb, sizeof idb);
+        for (int i = 0; i < n; i++)
+            free(v[i].json);
+        n = 0;
+        sqlite3_bind_text(qa, 1, cid, -1, SQLITE_TRANSIENT);
+        while ((rc = sqlite3_step(qa)) == SQLITE_ROW) {
+            long long seq = sqlite3_column_int64(qa, 0);
+            bool has_old = sqlite3_column_type(qa, 1) != SQLITE_NULL;
+            bool has_new = sqlite3_column_type(qa, 2) != SQLITE_NULL;
+            long long eid = sqlite3_column_int64(qa, 3);
+            int at = -1;
+            for (int i = 0; i < n; i++)
+                if (v[i].id == eid)
+                    at = i;
+            if (has_old && at < 0) {
+                problem(ck, "audit row %lld: case '%s' event %lld changed or removed before "
+                        "it was recorded as added", seq, id, eid);
+                continue;
+            }
+            if (!has_old && at >= 0) {
+                problem(ck, "audit row %lld: case '%s' event %lld added twice", seq, id, eid);
+                continue;
+            }
+            if (has_new) {
+                const char *j = (const char *)sqlite3_column_text(qa, 2);
+                char *d = strdup(j ? j : "");
+                if (!d) {
+                    ret = sq_set_err(st, STORE_ERROR, "out of memory");
+                    break;
+                }
+                if (at >= 0) {
+                    free(v[at].json);
+                    v[at].json = d;
+                } else {
+                    if (n == cap) {
+                        int nc = cap ? cap * 2 : 32;
+                        ev_state *nv = realloc(v, (size_t)nc * sizeof *nv);
+                        if (!nv) {
+                            free(d);
+                            ret = sq_set_err(st, STORE_ERROR, "out of memory");
+                            break;
+                        }
+                        v = nv;
+                        cap = nc;
+                    }
+                    v[n++] = (ev_state){ eid, d };
+                }
+            } else if (at >= 0) {
+                free(v[at].json);
+                v[at] = v[--n];
+            }
+        }
+        sqlite3_reset(qa);
+        if (ret != STORE_OK)
+            break;
+        if (rc != SQLITE_DONE) {
+            ret = sq_fail(st, rc, "checking the history of the courses");
+            break;
+        }
+        /* the events stored, against the replayed state */
+        bool *seen = n ? calloc((size_t)n, sizeof *seen) : NULL;
+        sqlite3_bind_text(qe, 1, cid, -1, SQLITE_TRANSIENT);
+        while ((rc = sqlite3_step(qe)) == SQLITE_ROW) {
+            imt_event e;
+            if (sq_event_load(qe, 0, &e) != 0) {
+                ret = sq_set_err(st, STORE_ERROR, "out of memory");
+                break;
+            }
+            char *j = sq_event_json(&e);
+            int at = -1;
+            for (int i = 0; i < n; i++)
+                if (v[i].id == e.id)
+                    at = i;
+            char w[32];
+            ev_format_cell(&e, EVC_DATE, w, sizeof w);
+            if (at < 0)
+                problem(ck, "case '%s': event %lld (%s, %s) has no record in the audit trail: "
+                        "it was added behind imtreview's back", id, e.id, w,
+                        e.type >= 0 ? ev_type_values[e.type] : "?");
+            else if (!j || strcmp(j, v[at].json) != 0)
+                problem(ck, "case '%s': event %lld (%s) differs from what its history says "
+                        "(changed behind imtreview's back)", id, e.id, w);
+            if (at >= 0 && seen)
+                seen[at] = true;
+            free(j);
+            ev_clear(&e);
+        }
+        sqlite3_reset(qe);
+        for (int i = 0; i < n && ret == STORE_OK; i++)
+            if (seen && !seen[i])
+                problem(ck, "case '%s': event %lld of its history is missing (removed behind "
+                        "imtreview's back)", id, v[i].id);
+        free(seen);
+        if (ret == STORE_OK && rc != SQLITE_DONE)
+            ret = sq_fail(st, rc, "checking the history of the courses");
+    }
+    for (int i = 0; i < n; i++)
+        free(v[i].json);
+    free(v);
+    if (ret == STORE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        ret = sq_fail(st, rc, "checking the history of the courses");
+    rc = ret;
+out:
+    sqlite3_finalize(qc);
+    sqlite3_finalize(qa);
+    sqlite3_finalize(qe);
+    return rc;
+}
+
+static int check_courses(imt_backend *st, checker *ck)
+{
+    int rc = check_event_rows(st, ck);
+    if (rc != STORE_OK)
+        return rc;
+    courses_ctx x = { st, ck };
+    rc = sq_foreach_course(st, NULL, check_course_cb, &x);
+    if (rc < 0)
+        return rc;
+    return check_event_replay(st, ck);
+}
+
 int sq_check(imt_backend *st, void (*report)(void *ctx, const char *msg), void *ctx)
 {
     return sq_check_head(st, report, ctx, NULL);
@@ -423,6 +707,8 @@ int sq_check_head(imt_backend *st, void (*report)(void *ctx, const char *msg),
     if ((rc = check_chain(st, &ck, head)) != STORE_OK)
         return rc;
     if ((rc = check_replay(st, &ck)) != STORE_OK)
+        return rc;
+    if ((rc = check_courses(st, &ck)) != STORE_OK)
         return rc;
     if (ck.held && ck.n == before)
         problem(&ck, "SQLite integrity check: %ld value%s break%s a constraint of the schema",

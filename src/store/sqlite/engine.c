@@ -24,8 +24,11 @@ int sq_set_err(imt_backend *st, int code, const char *fmt, ...)
  * write is refused from here on (sq_is_readonly) with the reason. */
 void sq_mark_damaged(imt_backend *st, const char *what)
 {
-    if (!st->damaged)
+    if (!st->damaged) {
         snprintf(st->damage, sizeof st->damage, "%s", what);
+        snprintf(st->ro_why, sizeof st->ro_why, "the database file is damaged (%s)",
+                 st->damage);
+    }
     st->damaged = true;
     sqlite3_exec(st->db, "PRAGMA query_only = ON", NULL, NULL, NULL);
 }
@@ -176,6 +179,18 @@ int sq_exec_sql(imt_backend *st, const char *sql, const char *what)
 
 /* ---- transactions ------------------------------------------------------- */
 
+/* Why writes are refused, for messages and the interface. */
+static const char *sq_readonly_why(const imt_backend *st)
+{
+    if (st->readonly)
+        return "it was opened read-only (--readonly)";
+    if (st->ro_why[0])
+        return st->ro_why;           /* damaged, or a full file system */
+    if (st->file_readonly)
+        return "the database file is not writable for you";
+    return NULL;
+}
+
 int sq_refuse_readonly(imt_backend *st)
 {
     if (st->damaged)
@@ -186,6 +201,10 @@ int sq_refuse_readonly(imt_backend *st)
     if (st->readonly)
         return sq_set_err(st, STORE_READONLY,
                        "database opened read-only (--readonly): edits are refused");
+    if (st->ro_why[0] && st->file_readonly)
+        return sq_set_err(st, STORE_READONLY,
+                          "the database is open read-only because %s: edits are refused "
+                          "(free some space, then open it again)", st->ro_why);
     return sq_set_err(st, STORE_READONLY,
                    "the database file is not writable for you: edits are refused");
 }
@@ -223,7 +242,7 @@ int sq_bulk_start(imt_backend *st)
     if (!empty)
         return STORE_OK;
     sbuf b = { 0 };
-    sq_index_ddl(&b, "DROP INDEX");
+    sq_index_ddl_all(&b, "DROP INDEX");
     if (b.oom)
         return sq_set_err(st, STORE_ERROR, "out of memory");
     rc = sq_exec_sql(st, b.s, "preparing a bulk load");
@@ -238,7 +257,7 @@ static int bulk_finish(imt_backend *st)
     if (!st->bulk)
         return STORE_OK;
     sbuf b = { 0 };
-    sq_index_ddl(&b, "CREATE INDEX");
+    sq_index_ddl_all(&b, "CREATE INDEX");
     /* Statistics for the planner (about a second per million cases):
      * without them a filtered page sorted by another column reads every
      * case that passes the filter and sorts them (0.3 s at a million);
@@ -330,6 +349,12 @@ static int sq_notify_fd(imt_backend *st)
     return -1;     /* no descriptor: the interface asks sq_data_version */
 }
 
+static void sq_set_full_name(imt_backend *st, const char *full_name)
+{
+    free(st->full_name);
+    st->full_name = full_name && *full_name ? strdup(full_name) : NULL;
+}
+
 const imt_store_ops imt_sqlite_ops = {
     .name = "SQLite",
     .open = sq_open,
@@ -341,6 +366,7 @@ const imt_store_ops imt_sqlite_ops = {
     .display_name = sq_display_name,
     .errmsg = sq_errmsg,
     .is_readonly = sq_is_readonly,
+    .readonly_why = sq_readonly_why,
     .schema_version = sq_schema_version,
     .set_busy_timeout = sq_set_busy_timeout,
     .set_interrupt = sq_set_interrupt,
@@ -373,5 +399,19 @@ const imt_store_ops imt_sqlite_ops = {
     .table_count = sq_table_count,
     .table_put = sq_table_put,
     .table_end = sq_table_end,
+    .after_copy = sq_after_copy,
+    .set_full_name = sq_set_full_name,
+    .edit = sq_edit,
+    .review = sq_review,
+    .decide = sq_decide,
+    .decisions = sq_decisions,
+    .changes_since = sq_changes_since,
+    .events_get = sq_events_get,
+    .event_add = sq_event_insert,
+    .event_remove = sq_event_delete,
+    .course_refresh = sq_course_refresh,
+    .course_edit = sq_course_edit,
+    .foreach_course = sq_foreach_course,
+    .set_schedule = sq_set_schedule,
 };
 

@@ -17,15 +17,22 @@ static int prepare_all(imt_backend *st)
     sbuf b = { 0 };
     for (int f = 0; f < IMT_F_COUNT; f++)
         sb_add(&b, "%s%s", f ? ", " : "", imt_fields[f].name);
-    sb_add(&b, ", alk_discordant");
+    sb_add(&b, ", alk_discordant, next_due");
     if (b.oom)
         return sq_set_err(st, STORE_ERROR, "out of memory");
     st->cols = b.s;
+    sbuf r = { 0 };
+    sb_add(&r, "%s, version, decision_state, review_comment, signer_name", st->cols);
+    if (r.oom)
+        return sq_set_err(st, STORE_ERROR, "out of memory");
+    st->read_cols = r.s;
 
+    /* the NCOLS values of the case (sq_bind_case) and next_due */
     sbuf q = { 0 };
     int rc = STORE_OK;
-    sb_add(&q, "INSERT INTO cases (%s) VALUES (", st->cols);
-    for (int i = 1; i <= NCOLS; i++)
+    /* ?NLOAD+1 is the decision state (decisions.c) */
+    sb_add(&q, "INSERT INTO cases (%s, decision_state) VALUES (", st->cols);
+    for (int i = 1; i <= NLOAD + 1; i++)
         sb_add(&q, "%s?%d", i > 1 ? ", " : "", i);
     sb_add(&q, ")");
     if (q.oom || (rc = prepare(st, &st->q[Q_INSERT], q.s)) != STORE_OK)
@@ -38,23 +45,39 @@ static int prepare_all(imt_backend *st)
     for (int i = 2; i <= NCOLS; i++)
         sb_add(&q, "%s%s = ?%d", i > 2 ? ", " : "",
                i <= IMT_F_COUNT ? imt_fields[i - 1].name : "alk_discordant", i);
-    sb_add(&q, " WHERE case_id = ?1");
+    /* every saved change is a new version of the case */
+    sb_add(&q, ", version = version + 1 WHERE case_id = ?1");
     if (q.oom || (rc = prepare(st, &st->q[Q_UPDATE], q.s)) != STORE_OK)
         goto out;
     sb_free(&q);
 
-    sb_add(&q, "SELECT %s FROM cases WHERE case_id = ?1", st->cols);
+    sb_add(&q, "SELECT %s FROM cases WHERE case_id = ?1", st->read_cols);
     if (q.oom || (rc = prepare(st, &st->q[Q_GET], q.s)) != STORE_OK)
         goto out;
     sb_free(&q);
 
     static const struct { int id; const char *sql; } fixed[] = {
         { Q_AUDIT, "INSERT INTO audit (time, user, case_id, field, old_value, new_value, "
-                   "source, comment, ruleset, snapshot) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" },
+                   "source, comment, ruleset, snapshot, rule_id, fired_by, full_name) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)" },
         { Q_EXISTS, "SELECT 1 FROM cases WHERE case_id = ?1" },
-        { Q_REVIEW, "UPDATE cases SET review_status = ?2, reviewer = ?3, reviewed_at = ?4 "
-                    "WHERE case_id = ?1" },
+        { Q_REVIEW, "UPDATE cases SET review_status = ?2, reviewer = ?3, reviewed_at = ?4, "
+                    "review_comment = ?5, signer_name = ?6, decision_state = ?7, "
+                    "version = version + 1 WHERE case_id = ?1" },
+        { Q_DECISIONS, "SELECT rule_id, ruleset, decision, reason, comment, fired_by, user, "
+                       "time FROM decisions WHERE case_id = ?1 ORDER BY rule_id, seq" },
+        { Q_DECIDE, "INSERT INTO decisions (case_id, rule_id, ruleset, decision, reason, "
+                    "comment, fired_by, user, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)" },
+        { Q_BUMP, "UPDATE cases SET version = version + ?3, decision_state = ?2 "
+                  "WHERE case_id = ?1" },
+        { Q_SETSTATE, "UPDATE cases SET decision_state = ?2 WHERE id = ?1" },
+        { Q_LAST_CHANGE, "SELECT user, time FROM audit WHERE case_id = ?1 "
+                         "ORDER BY seq DESC LIMIT 1" },
+        { Q_LAST_FIELD, "SELECT user, time FROM audit WHERE case_id = ?1 AND field = ?2 "
+                        "ORDER BY seq DESC LIMIT 1" },
+        { Q_META_GET, "SELECT value FROM meta WHERE key = ?1" },
+        { Q_META_SET, "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+                      "ON CONFLICT (key) DO UPDATE SET value = excluded.value" },
         { Q_BEGIN, "BEGIN IMMEDIATE" },
         { Q_COMMIT, "COMMIT" },
         { Q_ROLLBACK, "ROLLBACK" },
@@ -65,6 +88,17 @@ static int prepare_all(imt_backend *st)
         { Q_DATA_VERSION, "PRAGMA data_version" },
         { Q_ANY, "SELECT (SELECT count(*) FROM (SELECT 1 FROM cases LIMIT 1)) + "
                  "(SELECT count(*) FROM (SELECT 1 FROM audit LIMIT 1))" },
+        { Q_EV_INSERT, "INSERT INTO events (case_id, date, day, type, line, agent, intent, "
+                       "reason, response, extent, site, detail) VALUES (?1, ?2, ?3, ?4, ?5, "
+                       "?6, ?7, ?8, ?9, ?10, ?11, ?12)" },
+        { Q_EV_UPDATE, "UPDATE events SET date = ?2, day = ?3, type = ?4, line = ?5, "
+                       "agent = ?6, intent = ?7, reason = ?8, response = ?9, extent = ?10, "
+                       "site = ?11, detail = ?12 WHERE case_id = ?1 AND id = ?13" },
+        { Q_EV_DELETE, "DELETE FROM events WHERE case_id = ?1 AND id = ?2" },
+        { Q_EV_GET, "SELECT " EV_COLS " FROM events WHERE case_id = ?1 ORDER BY id" },
+        { Q_EV_ONE, "SELECT " EV_COLS " FROM events WHERE case_id = ?1 AND id = ?2" },
+        { Q_NEXT_DUE, "UPDATE cases SET next_due = ?2 WHERE case_id = ?1 "
+                      "AND next_due IS NOT ?2" },
     };
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         if ((rc = prepare(st, &st->q[fixed[i].id], fixed[i].sql)) != STORE_OK)
@@ -95,6 +129,9 @@ static void sq_free(imt_backend *st)
     if (st->db)
         sqlite3_close(st->db);
     free(st->cols);
+    free(st->read_cols);
+    free(st->rres);
+    free(st->full_name);
     free(st->user);
     free(st->path);
     sqlite3_finalize(st->tput);
@@ -121,20 +158,42 @@ static char *file_uri(const char *path, const char *query)
     return u;
 }
 
+/* Is the file system that holds path (its directory) full: less room
+ * than SQLite needs to make its -shm and a first -wal frame? */
+static bool fs_full(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        slash[slash == dir ? 1 : 0] = '\0';
+    struct statvfs vf;
+    return statvfs(dir, &vf) == 0 &&
+           (unsigned long long)vf.f_bavail * vf.f_frsize < 128ULL * 1024;
+}
+
 /* A WAL database can only be opened when its -shm file exists or can be
  * created.  Someone with read access to a shared file in a directory they
- * cannot write gets neither; when no -wal file exists (nobody is in the
- * middle of writing, the file is complete) it is read as immutable, in
- * read-only mode. */
+ * cannot write gets neither, and on a full file system the -shm cannot be
+ * given its size; when no -wal file exists (nobody is in the middle of
+ * writing, the file is complete) it is read as immutable, in read-only
+ * mode, and edits are refused saying why. */
 static int reopen_immutable(imt_backend *st, const char *path)
 {
     int prim = st->last_rc & 0xff;
-    if (prim != SQLITE_READONLY && prim != SQLITE_CANTOPEN)
+    bool full = prim == SQLITE_IOERR || prim == SQLITE_FULL ? fs_full(path) : false;
+    if (prim != SQLITE_READONLY && prim != SQLITE_CANTOPEN && !full)
         return STORE_ERROR;
     char wal[4096];
     struct stat sb;
     snprintf(wal, sizeof wal, "%s-wal", path);
-    if (stat(wal, &sb) == 0 || errno != ENOENT || access(path, R_OK) != 0)
+    /* An empty -wal holds no frame (SQLite leaves one behind when it
+     * could not set up the shared memory on a full disk). */
+    if (stat(wal, &sb) == 0 ? sb.st_size > 0 : errno != ENOENT)
+        return STORE_ERROR;
+    if (access(path, R_OK) != 0)
         return STORE_ERROR;
     char *uri = file_uri(path, "?immutable=1");
     if (!uri)
@@ -147,8 +206,11 @@ static int reopen_immutable(imt_backend *st, const char *path)
         return sq_set_err(st, STORE_ERROR, "%s", st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
     sqlite3_extended_result_codes(st->db, 1);
     sq_install_handlers(st);
-    if (!st->readonly)
+    if (!st->readonly) {
         st->file_readonly = true;
+        if (full)
+            snprintf(st->ro_why, sizeof st->ro_why, "the file system that holds it is full");
+    }
     long nobj;
     return sq_count_objects(st, &nobj);
 }
@@ -421,11 +483,31 @@ imt_backend *sq_open(const char *path, unsigned flags, const char *user,
     }
     if (!sq_is_readonly(st))
         open_check(st);
+    fu_default(&st->sched);
+    fu_canonical(&st->sched, st->sched_text, sizeof st->sched_text);
     if (sq_migrate(st, path) != STORE_OK ||
         (!sq_is_readonly(st) && sq_chain_trigger(st) != STORE_OK) ||
         prepare_all(st) != STORE_OK) {
         snprintf(err, errn, "%s", st->err);
         goto fail;
+    }
+    if (!(st->rres = calloc(1, sizeof *st->rres))) {
+        snprintf(err, errn, "out of memory");
+        goto fail;
+    }
+    /* The decision states follow the rule set: computed under another
+     * version (or none yet), they are recomputed now, in one pass. */
+    if (!sq_is_readonly(st)) {
+        /* Another writer holding the lock past the busy timeout only
+         * puts it off to the next open: the states are an index of the
+         * decisions, never data (check compares them). */
+        long n = 0;
+        int rrc = sq_states_current(st) == 0 ? sq_recompute_states(st, false, &n)
+                                              : sq_states_day(st);
+        if (rrc != STORE_OK && rrc != STORE_BUSY && rrc != STORE_INTERRUPTED) {
+            snprintf(err, errn, "%s: %s", path, st->err);
+            goto fail;
+        }
     }
     st->err[0] = '\0';
     st->created = created;

@@ -15,10 +15,32 @@ static void filter_sql(sbuf *b, const imt_filter *f)
         [FILTER_ALK] = { SORT_ALK, ALK_N },
         [FILTER_OUTCOME] = { SORT_OUTCOME, OUT_N },
         [FILTER_STATUS] = { SORT_REVIEW, REV_N },
+        [FILTER_FOLLOWUP] = { SORT_NEXT_DUE, 0 },   /* below, as a date range */
     };
     if (!f)
         return;
+    if (f->decision_mask) {
+        /* undecided = no current decision (stale ones included), stale,
+         * decided: the stored state's values (core/review.h) */
+        bool st_[DSTATE_N] = { false };
+        if (f->decision_mask & (1u << FDEC_UNDECIDED))
+            st_[DSTATE_UNDECIDED] = st_[DSTATE_STALE] = true;
+        if (f->decision_mask & (1u << FDEC_STALE))
+            st_[DSTATE_STALE] = true;
+        if (f->decision_mask & (1u << FDEC_DECIDED))
+            st_[DSTATE_DECIDED] = true;
+        sb_add(b, " AND decision_state IN (");
+        int any = 0;
+        for (int i = 0; i < DSTATE_N; i++)
+            if (st_[i])
+                sb_add(b, "%s%d", any++ ? ", " : "", i);
+        if (!any)
+            sb_add(b, "-1");
+        sb_add(b, ")");
+    }
     for (int k = 0; k < FILTER_NKINDS; k++) {
+        if (k == FILTER_FOLLOWUP || k == FILTER_DECISION)
+            continue;
         unsigned mask = *filter_mask((imt_filter *)f, (imt_filter_kind)k);
         if (!mask)
             continue;
@@ -34,6 +56,13 @@ static void filter_sql(sbuf *b, const imt_filter *f)
     if (f->search[0])
         sb_add(b, " AND (imt_contains(case_id, :search) OR imt_contains(site_detail, :search) "
                   "OR imt_contains(notes, :search))");
+    /* the worklist: a range of the next_due index (due includes overdue) */
+    if (f->followup_mask & (1u << FU_DUE))
+        sb_add(b, " AND sort_next_due <= :fu_until");
+    else if (f->followup_mask & (1u << FU_OVERDUE))
+        sb_add(b, " AND sort_next_due < :fu_today");
+    else if (f->followup_mask)
+        sb_add(b, " AND 0");
 }
 
 /* Case-insensitive substring search for every script, not only ASCII
@@ -79,7 +108,7 @@ void sq_sql_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     free(h);
 }
 
-/* Prepare sql and bind :search for the filter. */
+/* Prepare sql and bind :search and the worklist's dates for the filter. */
 static int prepare_filtered(imt_backend *st, sbuf *b, const imt_filter *f,
                             sqlite3_stmt **s)
 {
@@ -92,6 +121,23 @@ static int prepare_filtered(imt_backend *st, sbuf *b, const imt_filter *f,
     int p = sqlite3_bind_parameter_index(*s, ":search");
     if (p > 0)
         sqlite3_bind_text(*s, p, f->search, -1, SQLITE_STATIC);
+    int pt = sqlite3_bind_parameter_index(*s, ":fu_today");
+    int pu = sqlite3_bind_parameter_index(*s, ":fu_until");
+    if (pt > 0 || pu > 0) {
+        char today[11], until[11];
+        int window = st->sched.due_window_days;
+        if (f->fu_today[0]) {
+            snprintf(today, sizeof today, "%s", f->fu_today);
+            window = f->fu_window;
+        } else {
+            ev_today(today);
+        }
+        fu_date_plus(today, window, until);
+        if (pt > 0)
+            sqlite3_bind_text(*s, pt, today, -1, SQLITE_TRANSIENT);
+        if (pu > 0)
+            sqlite3_bind_text(*s, pu, until, -1, SQLITE_TRANSIENT);
+    }
     return STORE_OK;
 }
 
@@ -252,7 +298,7 @@ int sq_page(imt_backend *st, const imt_filter *f, imt_sort s,
             op = s.desc ? "<=" : ">=";
     }
     sbuf b = { 0 };
-    ordered_sql(&b, st->cols, f, s, op, back);
+    ordered_sql(&b, st->read_cols, f, s, op, back);
     sb_add(&b, " LIMIT %d", n);
     sqlite3_stmt *q;
     int rc = prepare_filtered(st, &b, f, &q);
@@ -320,7 +366,7 @@ int sq_foreach(imt_backend *st, const imt_filter *f, imt_sort s,
     if (!valid_sort(s))
         return sq_set_err(st, STORE_ERROR, "invalid sort key");
     sbuf b = { 0 };
-    ordered_sql(&b, st->cols, f, s, NULL, false);
+    ordered_sql(&b, st->read_cols, f, s, NULL, false);
     sqlite3_stmt *q;
     int rc = prepare_filtered(st, &b, f, &q);
     sb_free(&b);
@@ -340,7 +386,7 @@ typedef struct {
 static void sql_case_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     key_fn *k = sqlite3_user_data(ctx);
-    if (argc != NCOLS) {
+    if (argc != NLOAD) {
         sqlite3_result_error(ctx, "imt_case_key: wrong number of arguments", -1);
         return;
     }
@@ -361,19 +407,19 @@ int sq_foreach_by_key(imt_backend *st, const imt_filter *f,
                          void *kctx, int (*cb)(void *ctx, const imt_case *c), void *ctx)
 {
     key_fn k = { key, kctx };
-    int rc = sqlite3_create_function_v2(st->db, "imt_case_key", NCOLS, SQLITE_UTF8, &k,
+    int rc = sqlite3_create_function_v2(st->db, "imt_case_key", NLOAD, SQLITE_UTF8, &k,
                                         sql_case_key, NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return sq_fail(st, rc, "registering the sort key");
     sbuf b = { 0 };
-    sb_add(&b, "SELECT %s FROM cases WHERE 1", st->cols);
+    sb_add(&b, "SELECT %s FROM cases WHERE 1", st->read_cols);
     filter_sql(&b, f);
     sb_add(&b, " ORDER BY imt_case_key(%s), case_id", st->cols);
     sqlite3_stmt *q;
     rc = prepare_filtered(st, &b, f, &q);
     sb_free(&b);
     int ret = rc != STORE_OK ? rc : each_case(st, q, cb, ctx);
-    sqlite3_create_function_v2(st->db, "imt_case_key", NCOLS, SQLITE_UTF8, NULL,
+    sqlite3_create_function_v2(st->db, "imt_case_key", NLOAD, SQLITE_UTF8, NULL,
                                NULL, NULL, NULL, NULL);
     return ret;
 }
@@ -391,9 +437,9 @@ int sq_audit_foreach(imt_backend *st, const char *case_id,
     sqlite3_stmt *q;
     const char *sql = case_id
         ? "SELECT seq, time, user, case_id, field, old_value, new_value, source, comment, "
-          "ruleset FROM audit WHERE case_id = ?1 ORDER BY seq"
+          "ruleset, rule_id, fired_by, full_name FROM audit WHERE case_id = ?1 ORDER BY seq"
         : "SELECT seq, time, user, case_id, field, old_value, new_value, source, comment, "
-          "ruleset FROM audit ORDER BY seq";
+          "ruleset, rule_id, fired_by, full_name FROM audit ORDER BY seq";
     int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
     if (rc != SQLITE_OK)
         return sq_fail(st, rc, "reading the audit trail");
@@ -407,6 +453,8 @@ int sq_audit_foreach(imt_backend *st, const char *case_id,
             .field = col_text(q, 4), .old_value = col_text(q, 5),
             .new_value = col_text(q, 6), .source = col_text(q, 7),
             .comment = col_text(q, 8), .ruleset = col_text(q, 9),
+            .rule_id = col_text(q, 10), .fired_by = col_text(q, 11),
+            .full_name = col_text(q, 12),
         };
         if ((ret = cb(ctx, &a)) != 0)
             break;

@@ -64,8 +64,9 @@ int sq_bind_case(imt_backend *st, sqlite3_stmt *s, const imt_case *c)
     return rc == SQLITE_OK ? STORE_OK : sq_fail(st, rc, "binding a value");
 }
 
-/* Where load_row reads a case: a result row (columns base..base+NCOLS-1)
- * or the NCOLS arguments of an SQL function.  (Values from
+/* Where load_row reads a case: a result row (columns base..base+NLOAD-1:
+ * the dictionary's, alk_discordant, next_due) or the NLOAD arguments of
+ * an SQL function.  (Values from
  * sqlite3_column_value() are "unprotected" and may not be read with
  * sqlite3_value_*(), so a row is read with sqlite3_column_*().) */
 typedef struct {
@@ -137,6 +138,28 @@ static int load_row(const row_src *r, imt_case *c)
         }
     }
     c->alk_discordant = r_int(r, IMT_F_COUNT) ? 1 : 0;
+    if (r_type(r, NCOLS) == SQLITE_TEXT && r_bytes(r, NCOLS) == 10)
+        memcpy(c->next_due, r_text(r, NCOLS), 11);
+    /* What the store keeps beside the dictionary, when the row has it
+     * (st->read_cols). */
+    if (r->s && sqlite3_column_count(r->s) >= r->base + NLOAD + NEXTRA) {
+        c->version = sqlite3_column_int64(r->s, r->base + NLOAD);
+        c->decision_state = sqlite3_column_int(r->s, r->base + NLOAD + 1);
+        for (int k = 0; k < 2; k++) {
+            const unsigned char *t = sqlite3_column_text(r->s, r->base + NLOAD + 2 + k);
+            if (!t)
+                continue;
+            char *d = strdup((const char *)t);
+            if (!d) {
+                imt_case_clear(c);
+                return -1;
+            }
+            if (k == 0)
+                c->review_comment = d;
+            else
+                c->signer_name = d;
+        }
+    }
     return 0;
 }
 
@@ -158,25 +181,36 @@ int sq_load_values(sqlite3_value **v, imt_case *c)
 /* An audit row; snapshot (NULL for most rows) is the JSON object of a
  * new case's values (rec_case_snapshot).  Its hashes are filled in by the
  * chain's trigger. */
-int sq_audit_add_snap(imt_backend *st, const char *case_id, const char *field,
-                          const char *oldv, const char *newv, const char *source,
-                          const char *comment, const char *ruleset, const char *snapshot)
+int sq_audit_add_row(imt_backend *st, const sq_audit_row *r)
 {
     sqlite3_stmt *s = st->q[Q_AUDIT];
-    sqlite3_bind_text(s, 10, snapshot, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 10, r->snapshot, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 1, sq_now_utc(st), -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, st->user, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, case_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, field, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, oldv, -1, SQLITE_STATIC);     /* NULL binds NULL */
-    sqlite3_bind_text(s, 6, newv, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 7, source ? source : "edit", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 8, comment, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 9, ruleset, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, r->case_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, r->field, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, r->oldv, -1, SQLITE_STATIC);     /* NULL binds NULL */
+    sqlite3_bind_text(s, 6, r->newv, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, r->source ? r->source : "edit", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 8, r->comment, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 9, r->ruleset, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 11, r->rule_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 12, r->fired_by, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 13, r->full_name, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     return rc == SQLITE_DONE ? STORE_OK : sq_fail(st, rc, "writing the audit trail");
+}
+
+int sq_audit_add_snap(imt_backend *st, const char *case_id, const char *field,
+                          const char *oldv, const char *newv, const char *source,
+                          const char *comment, const char *ruleset, const char *snapshot)
+{
+    sq_audit_row r = { .case_id = case_id, .field = field, .oldv = oldv, .newv = newv,
+                       .source = source, .comment = comment, .ruleset = ruleset,
+                       .snapshot = snapshot };
+    return sq_audit_add_row(st, &r);
 }
 
 int sq_audit_add(imt_backend *st, const char *case_id, const char *field,

@@ -115,19 +115,40 @@ static void sort_column_def(sbuf *b, imt_sort_key k)
     }
 }
 
-/* The secondary indexes: one per sortable list column (it serves the
- * filter on that column too) with case_id for keyset paging, and the
- * audit trail by case.  verb is "CREATE INDEX" or "DROP INDEX". */
-void sq_index_ddl(sbuf *b, const char *verb)
+/* The secondary indexes of schema version 1: one per sortable list
+ * column (it serves the filter on that column too) with case_id for
+ * keyset paging, and the audit trail by case.  verb is "CREATE INDEX" or
+ * "DROP INDEX".  Frozen: later versions add theirs in their own step. */
+void sq_index_ddl_v1(sbuf *b, const char *verb)
 {
     bool create = strcmp(verb, "CREATE INDEX") == 0;
-    for (int k = 1; k < SORT_NKEYS; k++) {
+    for (int k = 1; k < SORT_V1_KEYS; k++) {
         sb_add(b, "%s cases_sort_%s", verb, store_sort_cols[k].name);
         if (create)
             sb_add(b, " ON cases(sort_%s, case_id)", store_sort_cols[k].name);
         sb_add(b, ";\n");
     }
     sb_add(b, "%s audit_case%s;\n", verb, create ? " ON audit(case_id)" : "");
+}
+
+/* Every secondary index of cases and audit today (the bulk load drops
+ * and rebuilds them). */
+void sq_index_ddl(sbuf *b, const char *verb)
+{
+    sq_index_ddl_v1(b, verb);
+    bool create = strcmp(verb, "CREATE INDEX") == 0;
+    sb_add(b, "%s cases_sort_next_due%s;\n", verb,
+           create ? " ON cases(sort_next_due, case_id)" : "");
+}
+
+/* sq_index_ddl and the index of the decision state (schema version 4):
+ * what a bulk load drops and builds again. */
+void sq_index_ddl_all(sbuf *b, const char *verb)
+{
+    bool create = strcmp(verb, "CREATE INDEX") == 0;
+    sq_index_ddl(b, verb);
+    sb_add(b, "%s cases_decision%s;\n", verb,
+           create ? " ON cases(decision_state, case_id)" : "");
 }
 
 static char *cases_ddl(void)
@@ -140,12 +161,12 @@ static char *cases_ddl(void)
     }
     sb_add(&b, ",\n  alk_discordant INTEGER NOT NULL CONSTRAINT ck_alk_discordant "
                "CHECK (alk_discordant = 0 OR alk_discordant = 1)");
-    for (int k = 1; k < SORT_NKEYS; k++) {
+    for (int k = 1; k < SORT_V1_KEYS; k++) {
         sb_add(&b, ",\n");
         sort_column_def(&b, (imt_sort_key)k);
     }
     sb_add(&b, "\n);\n");
-    sq_index_ddl(&b, "CREATE INDEX");
+    sq_index_ddl_v1(&b, "CREATE INDEX");
     if (b.oom) {
         sb_free(&b);
         return NULL;
@@ -293,7 +314,7 @@ static int migrate_v3(imt_backend *st)
     sb_add(&b, "SELECT ");
     for (int f = 0; f < IMT_F_COUNT; f++)
         sb_add(&b, "%s, ", imt_fields[f].name);
-    sb_add(&b, "alk_discordant FROM cases ORDER BY id");
+    sb_add(&b, "alk_discordant, NULL FROM cases ORDER BY id");
     if (b.oom) {
         sb_free(&b);
         return sq_set_err(st, STORE_ERROR, "out of memory");
@@ -335,6 +356,136 @@ static int migrate_v3(imt_backend *st)
     return ret == STORE_OK ? sq_chain_fill(st) : ret;
 }
 
+/* Version 4: review (issue 10).  Cases gain their version, decision state
+ * (0 decided, 1 undecided, 2 stale: core/review.h; recomputed at the next
+ * writable open, see decisions.c), the latest review comment and the
+ * signer's full name; decisions get an append-only table; audit rows gain
+ * the rule, the facts that fired it and the signer's full name (the hash
+ * chain covers new columns by itself, leaving NULLs out). */
+static int migrate_v4(imt_backend *st)
+{
+    sbuf b = { 0 };
+    sb_add(&b,
+        "ALTER TABLE cases ADD COLUMN version INTEGER NOT NULL DEFAULT 1 "
+        "CONSTRAINT ck_version CHECK (typeof(version) = 'integer' AND version >= 1);\n"
+        "ALTER TABLE cases ADD COLUMN decision_state INTEGER NOT NULL DEFAULT 1 "
+        "CONSTRAINT ck_decision_state CHECK (decision_state = 0 OR decision_state = 1 "
+        "OR decision_state = 2);\n"
+        "ALTER TABLE cases ADD COLUMN review_comment TEXT;\n"
+        "ALTER TABLE cases ADD COLUMN signer_name TEXT;\n"
+        "CREATE INDEX cases_decision ON cases(decision_state, case_id);\n"
+        "CREATE TABLE decisions (\n"
+        "  seq INTEGER PRIMARY KEY,\n"
+        "  case_id TEXT NOT NULL REFERENCES cases(case_id),\n"
+        "  rule_id TEXT NOT NULL CHECK (length(rule_id) BETWEEN 1 AND 39),\n"
+        "  ruleset TEXT NOT NULL,\n"
+        "  decision TEXT NOT NULL CHECK (decision = 'accept' OR decision = 'override'),\n"
+        "  reason TEXT CHECK ((decision = 'accept' AND reason IS NULL) OR "
+        "(decision = 'override' AND (");
+    for (int i = 0; review_reason_values[i]; i++)
+        sb_add(&b, "%sreason = '%s'", i ? " OR " : "", review_reason_values[i]);
+    sb_add(&b, "))),\n"
+        "  comment TEXT,\n"
+        "  fired_by TEXT NOT NULL,\n"
+        "  user TEXT NOT NULL,\n"
+        "  time TEXT NOT NULL\n"
+        ");\n"
+        "CREATE INDEX decisions_case ON decisions(case_id, rule_id, seq);\n"
+        "CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions BEGIN\n"
+        "  SELECT RAISE(ABORT, 'decisions are append-only: they cannot be changed');\n"
+        "END;\n"
+        "CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions BEGIN\n"
+        "  SELECT RAISE(ABORT, 'decisions are append-only: they cannot be deleted');\n"
+        "END;\n"
+        "ALTER TABLE audit ADD COLUMN rule_id TEXT;\n"
+        "ALTER TABLE audit ADD COLUMN fired_by TEXT;\n"
+        "ALTER TABLE audit ADD COLUMN full_name TEXT;\n");
+    if (b.oom) {
+        sb_free(&b);
+        return sq_set_err(st, STORE_ERROR, "out of memory");
+    }
+    int rc = sq_exec_sql(st, b.s, "adding review, versions and decisions");
+    sb_free(&b);
+    return rc;
+}
+
+/* Version 5 (issue 14): the course.  Table events (one row per event, the
+ * columns of the events CSV, with the vocabularies of core/events.h as
+ * CHECKs), the derived cases.next_due with its sort key and index, and
+ * next_due computed for the cases already there (no events yet) with the
+ * built-in schedule, which meta records. */
+static int migrate_v5(imt_backend *st)
+{
+    sbuf b = { 0 };
+    sb_add(&b, "CREATE TABLE events (\n"
+               "  id INTEGER PRIMARY KEY,\n"
+               "  case_id TEXT NOT NULL REFERENCES cases(case_id),\n"
+               "  date TEXT CONSTRAINT ck_ev_date CHECK (date IS NULL OR (date GLOB "
+               "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' AND date >= '1800-01-01' "
+               "AND date(date, '+0 days') IS date)),\n"
+               "  day INTEGER CONSTRAINT ck_ev_day CHECK (day IS NULL OR (typeof(day) = "
+               "'integer' AND day BETWEEN 0 AND %d)),\n", EV_DAY_MAX);
+    struct { const char *col; const char *const *vals; bool notnull; } en[] = {
+        { "type", ev_type_values, true }, { "intent", ev_intent_values, false },
+        { "reason", ev_reason_values, false }, { "response", ev_response_values, false },
+        { "extent", ev_extent_values, false },
+    };
+    for (size_t i = 0; i < sizeof en / sizeof en[0]; i++) {
+        if (i == 1)
+            sb_add(&b, "  line INTEGER CONSTRAINT ck_ev_line CHECK (line IS NULL OR "
+                       "(typeof(line) = 'integer' AND line BETWEEN 1 AND %d)),\n"
+                       "  agent TEXT CONSTRAINT ck_ev_agent CHECK (agent IS NULL OR "
+                       "(typeof(agent) = 'text' AND length(agent) BETWEEN 1 AND 200)),\n",
+                   EV_LINE_MAX);
+        sb_add(&b, "  %s TEXT%s CONSTRAINT ck_ev_%s CHECK (", en[i].col,
+               en[i].notnull ? " NOT NULL" : "", en[i].col);
+        if (!en[i].notnull)
+            sb_add(&b, "%s IS NULL OR ", en[i].col);
+        for (int k = 0; en[i].vals[k]; k++)
+            sb_add(&b, "%s%s = '%s'", k ? " OR " : "", en[i].col, en[i].vals[k]);
+        sb_add(&b, "),\n");
+    }
+    sb_add(&b, "  site TEXT CONSTRAINT ck_ev_site CHECK (site IS NULL OR (typeof(site) = "
+               "'text' AND length(site) BETWEEN 1 AND %d)),\n"
+               "  detail TEXT CONSTRAINT ck_ev_detail CHECK (detail IS NULL OR "
+               "(typeof(detail) = 'text' AND length(detail) BETWEEN 1 AND %d)),\n"
+               "  CONSTRAINT ck_ev_when CHECK ((date IS NULL) <> (day IS NULL))\n"
+               ");\n"
+               "CREATE INDEX events_case ON events(case_id, id);\n"
+               "ALTER TABLE cases ADD COLUMN next_due TEXT CONSTRAINT ck_next_due CHECK "
+               "(next_due IS NULL OR (next_due GLOB "
+               "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' AND "
+               "date(next_due, '+0 days') IS next_due));\n"
+               "ALTER TABLE cases ADD COLUMN sort_next_due TEXT GENERATED ALWAYS AS "
+               "(coalesce(next_due, '~')) VIRTUAL;\n"
+               "CREATE INDEX cases_sort_next_due ON cases(sort_next_due, case_id);\n",
+           EV_SITE_MAX, EV_DETAIL_MAX);
+    if (b.oom) {
+        sb_free(&b);
+        return sq_set_err(st, STORE_ERROR, "out of memory");
+    }
+    int rc = sq_exec_sql(st, b.s, "adding the course (events) and next_due");
+    sb_free(&b);
+    if (rc != STORE_OK)
+        return rc;
+    /* next_due of the cases already there, with the built-in schedule */
+    fu_default(&st->sched);
+    fu_canonical(&st->sched, st->sched_text, sizeof st->sched_text);
+    long n = 0;
+    rc = sq_recompute_next_due(st, &n);
+    if (rc != STORE_OK)
+        return rc;
+    sqlite3_stmt *q;
+    rc = sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO meta (key, value) "
+                                    "VALUES ('followup_schedule', ?1)", -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sq_fail(st, rc, "recording the follow-up schedule");
+    sqlite3_bind_text(q, 1, st->sched_text, -1, SQLITE_TRANSIENT);
+    rc = sq_exec1(st, q, "recording the follow-up schedule");
+    sqlite3_finalize(q);
+    return rc;
+}
+
 /* One entry per schema version.  A change for version 2 is one more line
  * here (and STORE_SCHEMA_VERSION 2).  Note: migrate_v1 generates the
  * cases table from imt_fields[]; when the dictionary gains a column, freeze
@@ -347,6 +498,8 @@ static const struct {
     { 1, migrate_v1 },
     { 2, migrate_v2 },
     { 3, migrate_v3 },
+    { 4, migrate_v4 },
+    { 5, migrate_v5 },
 };
 
 int sq_read_user_version(imt_backend *st, int *v)
@@ -379,6 +532,47 @@ int sq_count_objects(imt_backend *st, long *n)
     return STORE_OK;
 }
 
+/* Whether the cases table has a column (PRAGMA table_info). */
+static int has_column(imt_backend *st, const char *table, const char *col, bool *yes)
+{
+    sqlite3_stmt *q;
+    *yes = false;
+    int rc = sqlite3_prepare_v2(st->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2",
+                                -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sq_fail(st, rc, "reading the schema");
+    sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, col, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    *yes = rc == SQLITE_ROW;
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK : sq_fail(st, rc, "reading the schema");
+}
+
+/* Version 4 (review) and 5 (course) were written side by side: a file
+ * made by a program that had 5 but not 4 says version 5 without the
+ * review columns.  They are added then (migrate_v4 is additive), in one
+ * transaction; read-only, the message says how. */
+static int repair_v4(imt_backend *st)
+{
+    bool yes;
+    int rc = has_column(st, "cases", "decision_state", &yes);
+    if (rc != STORE_OK || yes)
+        return rc;
+    if (sq_is_readonly(st))
+        return sq_set_err(st, STORE_ERROR, "the database lacks the review columns of schema "
+                          "version 4; open it once without --readonly to add them");
+    if ((rc = sq_exec_sql(st, "BEGIN IMMEDIATE", "adding the review columns")) != STORE_OK)
+        return rc;
+    if ((rc = has_column(st, "cases", "decision_state", &yes)) == STORE_OK && !yes)
+        rc = migrate_v4(st);
+    if (rc == STORE_OK)
+        rc = sq_exec_sql(st, "COMMIT", "adding the review columns");
+    if (rc != STORE_OK)
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
 int sq_migrate(imt_backend *st, const char *path)
 {
     int v = 0;
@@ -391,7 +585,7 @@ int sq_migrate(imt_backend *st, const char *path)
                        "upgrade imtreview", v, STORE_SCHEMA_VERSION);
     if (v == STORE_SCHEMA_VERSION) {
         st->version = v;
-        return STORE_OK;
+        return repair_v4(st);
     }
     if (sq_is_readonly(st)) {
         if (v == 0)

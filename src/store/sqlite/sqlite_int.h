@@ -8,10 +8,14 @@
  *   schema.c  the schema, generated from the dictionary, and migrations
  *   chain.c   the audit trail's SHA-256 hash chain
  *   rows.c    cases <-> rows, audit rows
- *   cases.c   one case: get, insert, update, review
+ *   cases.c   one case: get, insert, update, edit, review
+ *   decisions.c  decisions on recommendations, the per-case decision state
+ *             (kept on every write, recomputed in one pass when the rule
+ *             set's version changes), the changes another session made
  *   query.c   filters, counts, keyset pages, walks, the audit read
  *   check.c   integrity check, the chain recomputed, the history replayed
  *   backup.c  the online backup
+ *   events.c  the course: events, their audit, next_due and the schedule
  *
  * Design notes
  * - One file, WAL mode, busy timeout: several readers and one writer at a
@@ -37,6 +41,32 @@
  * - Audit: append-only table, triggers refuse UPDATE and DELETE, and an
  *   INSERT that would replace an existing row (INSERT OR REPLACE deletes
  *   the old row without firing DELETE triggers; schema version 2).
+ * - Review (schema version 4): each case has a version (1 at its
+ *   creation, +1 for every saved change: an edit, an update, a review, a
+ *   decision), the latest review comment, the full name of who signed it
+ *   out and its decision state (core/review.h: decided, undecided,
+ *   stale), indexed with case_id for the --decision filter.  The state is
+ *   written with every change of the case (rules_evaluate on the new
+ *   values and the case's decisions: one indexed query), so a filter is a
+ *   seek, never a pass over the table; meta 'decision_ruleset' records the
+ *   rule set the states were computed under, and a writable open under
+ *   another rule set recomputes them all in one pass.  Decisions live in
+ *   their own append-only table (the latest per case and rule counts) and
+ *   in the audit trail (columns rule_id, fired_by, full_name).
+ * - Events (schema version 5): table events, one row per event of a
+ *   case's course, its columns those of the events CSV (date as given:
+ *   a calendar date in `date` or days from diagnosis in `day`).  Every
+ *   change is an audit row with field 'event' and the event as a JSON
+ *   object (with its id) in old_value / new_value, so `check` replays
+ *   each course as it replays the case's fields.
+ * - next_due (schema version 5): a derived column of cases, the next
+ *   follow-up date from the case, its course and the follow-up schedule
+ *   (core/followup.h), written with every change of either; the schedule
+ *   it was computed with is kept in meta ('followup_schedule'), and a
+ *   writer opening with another schedule computes every next_due again.
+ *   Indexed through sort_next_due, so the worklist (due, overdue: a range
+ *   of dates) and its order (most overdue first) read the index, not every
+ *   case.
  */
 #ifndef IMT_STORE_SQLITE_INT_H
 #define IMT_STORE_SQLITE_INT_H
@@ -45,7 +75,11 @@
 #include "store/sbuf.h"
 #include "store/chain.h"
 #include "store/record.h"
+#include "core/review.h"
+#include "core/rules.h"
 #include "core/utf8.h"
+#include "core/events.h"
+#include "core/followup.h"
 
 #include <sqlite3.h>
 
@@ -61,12 +95,17 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 5
 #define STORE_BUSY_MS 5000
 #define NCOLS (IMT_F_COUNT + 1)     /* dictionary columns + alk_discordant */
+#define NLOAD (NCOLS + 1)           /* + next_due: what a read of a case loads */
+#define NEXTRA 4                    /* version, decision_state, review_comment,
+                                       signer_name (after the NLOAD: read_cols) */
+#define SORT_V1_KEYS (SORT_REVIEW + 1)  /* sort columns of schema version 1 */
 #define CHECK_REPORT_CAP 1000
 
 /* A field of a case by its dictionary offset. */
@@ -79,6 +118,9 @@ enum {
     Q_INSERT, Q_UPDATE, Q_AUDIT, Q_GET, Q_EXISTS, Q_REVIEW,
     Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
     Q_UNINSERT, Q_ANY, Q_DATA_VERSION,
+    Q_DECISIONS, Q_DECIDE, Q_BUMP, Q_LAST_CHANGE, Q_LAST_FIELD, Q_META_GET,
+    Q_META_SET, Q_SETSTATE,
+    Q_EV_INSERT, Q_EV_DELETE, Q_EV_UPDATE, Q_EV_GET, Q_EV_ONE, Q_NEXT_DUE,
     Q_N
 };
 
@@ -89,8 +131,10 @@ struct imt_backend {
     bool created;         /* this open created the file                  */
     sqlite3_stmt *tput;   /* copy --to: the insert of the table being filled */
     char tput_table[64];
+    char *full_name;      /* the user's full name (GECOS), or NULL       */
     bool readonly;        /* asked for with STORE_OPEN_READONLY          */
     bool file_readonly;   /* the file itself is not writable for us      */
+    char ro_why[320];     /* why it is read-only, when damaged or full   */
     bool damaged;         /* SQLite found the file corrupt: read-only now */
     char damage[256];     /* what it said                                 */
     bool in_tx;           /* sq_begin() active                        */
@@ -104,11 +148,19 @@ struct imt_backend {
     void *interrupt_ctx;
     int last_rc;          /* SQLite code of the last failure             */
     char *cols;           /* "case_id, age_years, ..., alk_discordant"   */
+    char *read_cols;      /* cols + version, decision_state, review_comment,
+                             signer_name: what a read of a case selects */
+    rules_result *rres;   /* rules of the case being written (decisions.c) */
     sqlite3_stmt *q[Q_N];
     sqlite3_stmt *anchor[SORT_NKEYS];
     time_t now_t;
     char now[32];
     char err[768];
+    fu_schedule sched;    /* the follow-up schedule next_due is computed with */
+    char sched_text[600]; /* its canonical text (meta 'followup_schedule') */
+    bool sched_stale;     /* the stored next_due values were computed with
+                             another schedule and this connection cannot
+                             write them again (read-only)                */
 };
 
 /* An audit row's column as the shared chain hashes it (chain.c). */
@@ -126,6 +178,10 @@ int sq_insert(imt_backend *st, imt_case *c, const char *source);
 int sq_set_review(imt_backend *st, const char *case_id, int status, const char *comment, const char *ruleset);
 int sq_update(imt_backend *st, imt_case *c, const char *source, int *nchanged);
 int sq_update_fields(imt_backend *st, const imt_case *c, const int *fields, int nf, const char *source, int *nchanged);
+int sq_edit(imt_backend *st, const char *case_id, const store_edit_req *rq, store_edit_result *res);
+int sq_review(imt_backend *st, const store_review_req *rq, store_review_result *res);
+int sq_refuse_signed(imt_backend *st, const imt_case *c, const char *what);
+int sq_last_change(imt_backend *st, const char *case_id, const char *field, char *user, size_t un, char *when, size_t wn);
 bool sq_valid_id(const char *id);
 /* chain.c */
 int sq_chain_fill(imt_backend *st);
@@ -135,6 +191,45 @@ void sq_sql_row_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 /* check.c */
 int sq_check(imt_backend *st, void (*report)(void *ctx, const char *msg), void *ctx);
 int sq_check_head(imt_backend *st, void (*report)(void *ctx, const char *msg), void *ctx, store_audit_head *head);
+/* decisions.c */
+typedef struct {
+    char *rule_id, *ruleset, *comment, *user, *time;
+    int decision, reason;
+    int nfacts;
+    char *facts[RULES_MAX_FACTS];
+} sq_dec;
+typedef struct {
+    sq_dec *v;
+    int n, cap;
+} sq_decs;
+int sq_load_decisions(imt_backend *st, const char *case_id, sq_decs *out);
+void sq_decs_free(sq_decs *d);
+int sq_case_state(imt_backend *st, const imt_case *c, bool fresh, int *state, char *ids, size_t idsn);
+int sq_decide(imt_backend *st, const store_decide_req *rq, store_decide_result *res);
+int sq_decisions(imt_backend *st, const char *case_id, store_decision **out, int *n);
+int sq_changes_since(imt_backend *st, long long *mark, long cap, long *ncases, bool *more);
+int sq_states_current(imt_backend *st);
+int sq_states_uptodate(imt_backend *st);
+int sq_recompute_states(imt_backend *st, bool force, long *nchanged);
+char *sq_facts_json(const rule_rec *r);
+int sq_case_touch(imt_backend *st, const char *case_id, bool bump);
+int sq_states_day(imt_backend *st);
+/* events.c */
+#define EV_COLS "id, case_id, date, day, type, line, agent, intent, reason, response, extent, site, detail"
+int sq_events_get(imt_backend *st, const char *case_id, imt_course *out);
+int sq_event_load(sqlite3_stmt *s, int base, imt_event *e);
+char *sq_event_json(const imt_event *e);
+int sq_event_insert(imt_backend *st, const char *case_id, imt_event *e, const char *source);
+int sq_event_delete(imt_backend *st, const char *case_id, long long id, const char *source);
+int sq_event_update(imt_backend *st, const char *case_id, long long id, const imt_event *e, const char *source);
+int sq_course_edit(imt_backend *st, const char *case_id, int op, long long id, const imt_event *e, const char *source, long long *id_out);
+int sq_course_refresh(imt_backend *st, const char *case_id);
+int sq_course_check_case(imt_backend *st, const imt_case *before, const imt_case *after);
+int sq_next_due_write(imt_backend *st, const imt_case *c, const imt_course *co);
+int sq_foreach_course(imt_backend *st, const imt_filter *f, int (*cb)(void *ctx, const imt_case *c, const imt_course *co), void *ctx);
+int sq_set_schedule(imt_backend *st, const fu_schedule *s, char *note, size_t n);
+int sq_recompute_next_due(imt_backend *st, long *nchanged);
+int sq_schedule_stored(imt_backend *st, char *buf, size_t n);
 /* engine.c */
 int sq_bulk_start(imt_backend *st);
 int sq_fail(imt_backend *st, int rc, const char *what);
@@ -161,6 +256,8 @@ int sq_table_rows(imt_backend *st, const char *table, const char *order,
 int sq_table_count(imt_backend *st, const char *table, long long *n);
 int sq_table_put(imt_backend *st, const char *table, const store_row *r);
 int sq_table_end(imt_backend *st, const char *table);
+int sq_after_copy(imt_backend *st);
+int sq_states_pass(imt_backend *st, long *nchanged);
 imt_backend *sq_open(const char *path, unsigned flags, const char *user, char *err, size_t errn);
 void sq_remove_files(const char *path);
 /* query.c */
@@ -176,12 +273,20 @@ void sq_sql_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 /* rows.c */
 int sq_audit_add(imt_backend *st, const char *case_id, const char *field, const char *oldv, const char *newv, const char *source, const char *comment, const char *ruleset);
 int sq_audit_add_snap(imt_backend *st, const char *case_id, const char *field, const char *oldv, const char *newv, const char *source, const char *comment, const char *ruleset, const char *snapshot);
+/* An audit row with every column (NULL members bind NULL). */
+typedef struct {
+    const char *case_id, *field, *oldv, *newv, *source, *comment, *ruleset, *snapshot;
+    const char *rule_id, *fired_by, *full_name;
+} sq_audit_row;
+int sq_audit_add_row(imt_backend *st, const sq_audit_row *r);
 int sq_bind_case(imt_backend *st, sqlite3_stmt *s, const imt_case *c);
 int sq_load_case(sqlite3_stmt *s, int base, imt_case *c);
 int sq_load_values(sqlite3_value **v, imt_case *c);
 /* schema.c */
 int sq_count_objects(imt_backend *st, long *n);
 void sq_index_ddl(sbuf *b, const char *verb);
+void sq_index_ddl_all(sbuf *b, const char *verb);
+void sq_index_ddl_v1(sbuf *b, const char *verb);
 int sq_migrate(imt_backend *st, const char *path);
 int sq_nvalues(const char *const *v);
 int sq_read_user_version(imt_backend *st, int *v);

@@ -5,10 +5,14 @@
 #define _GNU_SOURCE
 #include "sqlite_int.h"
 
+/* Not copied: the engine's own columns (the rowid, the sort keys) and
+ * what it derives (after_copy makes them again). */
 static bool own_column(const char *table, const char *name)
 {
     return strncmp(name, "sort_", 5) == 0 ||
-           (strcmp(table, "cases") == 0 && strcmp(name, "id") == 0);
+           (strcmp(table, "cases") == 0 &&
+            (strcmp(name, "id") == 0 || strcmp(name, "next_due") == 0 ||
+             strcmp(name, "decision_state") == 0));
 }
 
 /* A table name from the program's own list, quoted as an identifier. */
@@ -153,4 +157,13 @@ int sq_set_secret(imt_backend *st, const unsigned char key[32])
     rc = sq_exec1(st, q, "writing the database key");
     sqlite3_finalize(q);
     return rc;
+}
+
+/* A copy into this file, before its commit: every case's follow-up date
+ * (from its case, course and the schedule), then every decision state. */
+int sq_after_copy(imt_backend *st)
+{
+    long n = 0;
+    int rc = sq_recompute_next_due(st, &n);
+    return rc == STORE_OK ? sq_states_pass(st, &n) : rc;
 }
