@@ -4,7 +4,9 @@
 #   make run        install missing packages, build, make the demo database
 #                   from sample-data/ and open the interface
 #   make check      install missing packages, build, run every test
-#   make bench      speed and memory benchmarks (not part of check)
+#   make bench      speed and memory against sqlite3, R and VisiData at 1,000 to
+#                   1,000,000 cases (tests/bench/run.sh; writes
+#                   tests/bench/results.md; check runs a quick version)
 #   make fuzz       libFuzzer harnesses with clang (not part of check; see
 #                   tests/fuzz/README.md)
 #   make install PREFIX=/usr/local
@@ -40,9 +42,10 @@ endif
 # postgresql: the server the tests start a throwaway cluster of (make check
 # runs the store's tests and the end-to-end suites on both engines).
 DEB_PKGS = gcc make pkg-config libncurses-dev libsqlite3-dev libcsv-dev \
-           libcmocka-dev libjansson-dev libgsl-dev libmd-dev libunistring-dev tmux sqlite3 locales time \
+           libcmocka-dev libjansson-dev libgsl-dev libmd-dev nettle-dev libunistring-dev tmux sqlite3 \
+           locales time python3-pyte \
            valgrind libpq-dev postgresql
-PKGS     = ncursesw formw menuw panelw sqlite3 jansson gsl libmd libpq
+PKGS     = ncursesw formw menuw panelw sqlite3 jansson gsl libmd nettle libpq
 
 # Deferred (=) so that pkg-config is asked after `make deps` has run.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -133,9 +136,9 @@ ifeq ($(SAN),1)
 	@$(MAKE) --no-print-directory SAN=0 BUILD=build $(PLAIN_BIN)
 endif
 
-test: $(BIN) $(GEN) $(UNIT_BIN) plain
+test: $(BIN) $(GEN) $(UNIT_BIN) $(BENCH_BIN) plain
 	@BUILD=$(BUILD) IMTREVIEW=$(abspath $(BIN)) GEN_CASES=$(abspath $(GEN)) \
-	    IMTREVIEW_PLAIN=$(abspath $(PLAIN_BIN)) \
+	    IMTREVIEW_PLAIN=$(abspath $(PLAIN_BIN)) BENCH_DIR=$(abspath $(BUILD)/bench) \
 	    sh tests/tools/with-pg.sh sh tests/run-tests.sh \
 	    $(filter-out $(PG_ONLY_UNIT),$(UNIT_BIN)) $(SQLITE_E2E) --engine=pg $(PG_UNIT) $(PG_E2E)
 
@@ -143,9 +146,9 @@ unit: $(UNIT_BIN)
 	@BUILD=$(BUILD) IMTREVIEW=$(abspath $(BIN)) sh tests/tools/with-pg.sh \
 	    sh tests/run-tests.sh $(filter-out $(PG_ONLY_UNIT),$(UNIT_BIN)) --engine=pg $(PG_UNIT)
 
-e2e: $(BIN) $(GEN) plain
+e2e: $(BIN) $(GEN) $(BENCH_BIN) plain
 	@BUILD=$(BUILD) IMTREVIEW=$(abspath $(BIN)) GEN_CASES=$(abspath $(GEN)) \
-	    IMTREVIEW_PLAIN=$(abspath $(PLAIN_BIN)) \
+	    IMTREVIEW_PLAIN=$(abspath $(PLAIN_BIN)) BENCH_DIR=$(abspath $(BUILD)/bench) \
 	    sh tests/tools/with-pg.sh sh tests/run-tests.sh $(SQLITE_E2E) --engine=pg $(PG_E2E)
 
 bench: deps

@@ -48,6 +48,55 @@ typedef struct {
 /* 95% normal quantile qnorm(0.975), from GSL. */
 double stats_z975(void);
 
+/* ---- streaming accumulation ----------------------------------------
+ * Observations (time, event, group) are added one at a time, in any
+ * order, from whatever derives them (a case's endpoint, a course of
+ * events); the accumulator keeps one tally per distinct (time, group):
+ * memory grows with the number of distinct times and groups, never with
+ * the number of observations.  Every estimator below reads the tallies in
+ * time order and does the same arithmetic, in the same order, as
+ * survfit / survdiff on the observations themselves, so the results are
+ * identical (not merely close) to the one-array-per-cohort code this
+ * replaced, and agree with R to 1e-9 (tests/unit/test_stats_stream.c). */
+typedef struct {
+    double time;
+    int    group;
+    long   events, censored;
+} stats_tally;
+
+typedef struct {
+    stats_tally *slot;      /* open addressing; events + censored = 0: free */
+    size_t cap, used;       /* slots, slots in use                          */
+    long   n;               /* observations added                           */
+    int    ngroups;         /* 1 + the largest group seen                   */
+} stats_stream;
+
+#define STATS_STREAM_MAXGROUP 4096   /* groups are 0 .. this - 1 */
+
+void stats_stream_init(stats_stream *s);
+/* One observation: event 1 = the event, 0 = censored; group >= 0 (0 when
+ * ungrouped).  time must be a finite number.  Returns 0, or -1 when out of
+ * memory or the observation is not valid (nothing is added). */
+int  stats_stream_add(stats_stream *s, double time, int event, int group);
+void stats_stream_free(stats_stream *s);
+/* Observations and events added in group g (g < 0: all groups). */
+long stats_stream_count(const stats_stream *s, int g, long *events);
+
+/* Kaplan-Meier over the groups g with in[g] true (in NULL: all groups),
+ * as survfit(Surv(time, status) ~ 1, subset): times closer than survfit's
+ * timefix tolerance (aeqSurv, over the distinct times of the cases fitted)
+ * count as one time.  Returns 0, or -1 when out of memory. */
+int stats_stream_km(const stats_stream *s, const bool *in, stats_km *km);
+/* k-group log-rank test (survdiff, rho = 0) over the groups with
+ * test[g] >= 0, renumbered as test[g] (0 .. ntest-1); observed[] and
+ * expected[] have ntest entries.  Returns as stats_logrank. */
+int stats_stream_logrank(const stats_stream *s, const int *test, int ntest,
+                         double *observed, double *expected,
+                         double *chisq, int *df, double *p);
+
+/* ---- the same on an array of observations (a convenience over the
+ * stream: the observations are added, then the stream is asked) ---- */
+
 /* Kaplan-Meier for obs[] whose group == group (group < 0: all).  obs need
  * not be sorted.  Times closer than survfit's timefix tolerance (aeqSurv,
  * over the cases fitted) count as one time, as in R.  Returns 0, or -1
@@ -108,7 +157,11 @@ int  stats_by_parse(const char *s);                      /* -1 unknown  */
 int  stats_by_groups(stats_by b, const char *names[STATS_MAXG]);
 int  stats_group_of(const imt_case *c, stats_by b);
 
-/* ---- a cohort: what `stats` and the view accumulate case by case ---- */
+/* ---- a cohort: what `stats` and the view accumulate case by case ----
+ * A cohort counts the cases it is given (n, ALK status by site) and
+ * streams each case's observation for the endpoint into obs.  An endpoint
+ * derived elsewhere (from a case's course of events, say) is fed with
+ * stats_cohort_case + stats_cohort_observe / stats_cohort_exclude. */
 
 /* Best response per agent over the therapy lines of the cohort (the
  * lines --line/--agent select): lines with the agent, lines with a
@@ -125,8 +178,7 @@ typedef struct {
     char           agent[64];    /* storage for sel.agent                  */
     long           n, n_excluded;
     long           excl_why[CEX_N];  /* course endpoints: why excluded     */
-    stats_obs     *obs;
-    size_t         nobs, cap;
+    stats_stream   obs;                           /* (time, event, group)  */
     long           site_alk[SITE_N + 1][ALK_N];   /* row SITE_N: unknown */
     stats_resp     resp[AG_N];   /* by ev_agent; every chemo as "chemo"    */
 } stats_cohort;
@@ -135,12 +187,24 @@ void stats_cohort_init(stats_cohort *co, stats_endpoint e, stats_by by);
 /* The therapy line the per-line endpoints and the response counts use:
  * line N (0 = any) and an agent (NULL = any; ev_agents_match's names). */
 void stats_cohort_select(stats_cohort *co, int line, const char *agent);
-int  stats_cohort_add(stats_cohort *co, const imt_case *c); /* -1 OOM */
+/* A case: counted, and its observation for co->endpoint added.  -1 OOM. */
+int  stats_cohort_add(stats_cohort *co, const imt_case *c);
 /* A case with its course (NULL = no events): the course endpoints and
  * the response counts need it.  -1 OOM. */
 int  stats_cohort_add_course(stats_cohort *co, const imt_case *c,
                              const imt_course *course);
+/* The parts of stats_cohort_add: count the case (n, ALK by site); then
+ * either its observation for the endpoint (group: stats_group_of, or 0
+ * when ungrouped) or that it has none (n_excluded). */
+void stats_cohort_case(stats_cohort *co, const imt_case *c);
+int  stats_cohort_observe(stats_cohort *co, double time, int event, int group); /* -1 OOM */
+void stats_cohort_exclude(stats_cohort *co);
 void stats_cohort_free(stats_cohort *co);
+/* The dictionary fields stats_cohort_add(_course) reads for co's
+ * endpoint (for a store walk that reads only those: a few for OS, DSS
+ * and RFS, all of them for an endpoint of the course); returns how many
+ * were written to out (at most max). */
+int  stats_cohort_fields(const stats_cohort *co, int *out, int max);
 
 #define STATS_NLANDMARKS 4
 extern const double stats_landmarks[STATS_NLANDMARKS];   /* 12 36 60 120 */

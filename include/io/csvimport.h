@@ -11,9 +11,9 @@
  * (or FILE:LINE: message when no column is to blame), all of them up to a
  * cap, then "... and N more errors".
  *
- * Memory: one chunk, one record's cells, one reused imt_case and a compact
- * table of the case_ids seen (for the duplicate check): nothing else grows
- * with the number of rows.
+ * Memory: one chunk, one record's cells, one reused imt_case and the
+ * case_ids seen, front-coded (io/idset.h, for the duplicate check: about
+ * 5 bytes an id): nothing else grows with the number of rows.
  */
 #ifndef IMT_CSVIMPORT_H
 #define IMT_CSVIMPORT_H

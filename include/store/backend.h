@@ -56,6 +56,7 @@ typedef struct {
     const char *(*readonly_why)(const imt_backend *b);
     int  (*schema_version)(const imt_backend *b);
     void (*set_busy_timeout)(imt_backend *b, int ms);
+    void (*set_cache)(imt_backend *b, int kib);     /* may be NULL */
     void (*set_interrupt)(imt_backend *b, int (*cb)(void *ctx), void *ctx);
     void (*set_progress)(imt_backend *b, int (*cb)(void *ctx), void *ctx);
     int  (*begin)(imt_backend *b);
@@ -81,6 +82,17 @@ typedef struct {
     int  (*foreach_by_key)(imt_backend *b, const imt_filter *f,
                            void (*key)(void *kctx, const imt_case *c, char *out, size_t n),
                            void *kctx, int (*cb)(void *ctx, const imt_case *c), void *ctx);
+    /* a walk in slices (store_walk_*); NULL: store.c walks with page */
+    void *(*walk_open)(imt_backend *b, const imt_filter *f, const int *fields, int nf,
+                       bool course);
+    int  (*walk_step)(imt_backend *b, void *w, long max,
+                      int (*cb)(void *ctx, const imt_case *c, const imt_course *co),
+                      void *ctx);
+    void (*walk_close)(imt_backend *b, void *w);
+    /* a rank counted in slices (store_ranker_*); NULL: store.c asks rank */
+    void *(*ranker_open)(imt_backend *b, const imt_filter *f, imt_sort s, const char *case_id);
+    int  (*ranker_step)(imt_backend *b, void *r, long max, long *rank);
+    void (*ranker_close)(imt_backend *b, void *r);
     int  (*audit_foreach)(imt_backend *b, const char *case_id,
                           int (*cb)(void *ctx, const imt_audit *a), void *ctx);
     int  (*secret)(imt_backend *b, unsigned char key[32]);

@@ -31,10 +31,11 @@ void rec_normalise(imt_case *c);
 const char *rec_audit_text(const imt_case *c, int f, char *buf, size_t n);
 
 /* The values of a case as the audit trail records them at its creation:
- * a JSON object of every field the store does not derive, by column
- * name, each its canonical text (rec_audit_text) or null.  Control bytes
- * are escaped; other bytes are kept as they are.  NULL when out of
- * memory. */
+ * a JSON object of every field the store does not derive and that is
+ * known, by column name, each its canonical text (rec_audit_text); a
+ * field the object does not name was unknown (snapshots written before
+ * also named the unknown ones, as null).  Control bytes are escaped;
+ * other bytes are kept as they are.  NULL when out of memory. */
 char *rec_case_snapshot(const imt_case *c);
 
 /* Case-insensitive search for every script: s folded code point by code
@@ -48,7 +49,8 @@ const char *rec_safe(const char *s, char *buf, size_t n);
 
 /* ---- the replay of a case's history (check) --------------------------------
  * Fed the case's audit rows in order: a row with a snapshot (its
- * creation, or a baseline) resets the state to the snapshot's values;
+ * creation, or a baseline) resets the state to the snapshot's values
+ * (every field it does not name: unknown);
  * a row naming a field sets that field.  Then the result is compared
  * with the stored case; each difference is reported as a sentence. */
 typedef struct {

@@ -119,6 +119,13 @@ int  store_schema_version(const imt_store *st);
  * changed").  Tests shorten it. */
 void store_set_busy_timeout(imt_store *st, int ms);
 
+/* How much memory the engine may keep as a cache of the database (KiB;
+ * SQLite's default here is 8 MB, for imports and walks).  The interface
+ * asks for less: a session that pages through a million cases, searches
+ * and reads them all for the statistics must not hold more than one over
+ * a thousand.  Engines without such a cache ignore it. */
+void store_set_cache(imt_store *st, int kib);
+
 /* cb(ctx) says whether the user has asked the program to stop (a signal).
  * It is consulted while waiting for a lock, every few thousand steps of a
  * statement and just before a commit; when it returns non-zero the
@@ -329,6 +336,19 @@ bool store_passes(imt_store *st, const imt_filter *f, const char *case_id);
 long store_rank(imt_store *st, const imt_filter *f, imt_sort s,
                 const char *case_id);
 
+/* The same rank counted in slices, so that the interface never waits
+ * for it (at a million cases a rank deep in an order steps through
+ * hundreds of thousands of index entries): open, then step (at most max
+ * entries each) until it returns 0 with *rank set (-1 when the case does
+ * not pass the filter); 1 means more to do, negative a STORE_ error.
+ * The count is of one snapshot of the data.  NULL: out of memory or a
+ * database error. */
+typedef struct store_ranker store_ranker;
+store_ranker *store_ranker_open(imt_store *st, const imt_filter *f, imt_sort s,
+                                const char *case_id);
+int  store_ranker_step(store_ranker *r, long max, long *rank);
+void store_ranker_close(store_ranker *r);
+
 /* Paging.  Fetch up to n filtered cases in the given order:
  *   dir = +1: the cases after anchor (anchor NULL: from the first);
  *   dir =  0: starting at anchor itself, then the cases after it;
@@ -344,6 +364,30 @@ int store_page(imt_store *st, const imt_filter *f, imt_sort s,
  * returned).  Returns 0, the callback's value, or a negative STORE_ code. */
 int store_foreach(imt_store *st, const imt_filter *f, imt_sort s,
                   int (*cb)(void *ctx, const imt_case *c), void *ctx);
+
+/* A walk in slices: every filtered case once, in no particular order,
+ * reading only fields[0..nf-1] (the other fields of the record handed to
+ * cb are unknown / NULL), so statistics over a million cases read a few
+ * columns, not all of them.  With course, cb also gets each case's
+ * course (its events, oldest first, as store_foreach_course gives it: a
+ * case without events gets an empty course); when the database holds
+ * events at all, every field is then read (the course's derivations may
+ * use any).  Without course cb gets NULL.  Each store_walk_step visits
+ * at most max cases and returns, so the interface can answer keys
+ * between slices; store_walk_close at any time gives up.  A walk reads
+ * one snapshot of the data (changes others commit meanwhile are not
+ * seen).  Engines without a walk of their own get one built on
+ * store_page (every field is then read).  open returns NULL when out of
+ * memory or on a database error (store_errmsg). */
+typedef struct store_walk store_walk;
+store_walk *store_walk_open(imt_store *st, const imt_filter *f, const int *fields, int nf,
+                            bool course);
+/* 1: more cases remain; 0: done; cb's non-zero value (the walk stops
+ * there); or a negative STORE_ code. */
+int  store_walk_step(store_walk *w, long max,
+                     int (*cb)(void *ctx, const imt_case *c, const imt_course *co), void *ctx);
+long store_walk_seen(const store_walk *w);       /* cases visited so far */
+void store_walk_close(store_walk *w);
 
 /* Visit every filtered case ordered by a key computed from the case by
  * key(kctx, c, out, n) (at most n-1 bytes, NUL-terminated), then by

@@ -26,6 +26,10 @@ typedef struct {
     long        top_rank;         /* 0-based row number of rows[0], -1 = unknown */
     int         err;              /* last negative STORE_ code, 0 = fine  */
     unsigned    gen;              /* bumped whenever the rows change      */
+    store_ranker *ranker;         /* finding top_rank in slices, or NULL  */
+    char        rank_id[64];      /* the case it counts up to             */
+    bool        rank_failed;      /* gave up until the rows change        */
+    unsigned    rank_gen;         /* gen when it gave up                  */
 } listwin;
 
 /* Set up over st with an empty filter, sorted by case id; fills the
@@ -60,5 +64,16 @@ int lw_bottom(listwin *lw);
  * store_rank only when the window's position is unknown); -1 on error or
  * when empty. */
 long lw_cursor_rank(listwin *lw);
+
+/* The same without asking the store: -1 while it is not known yet.  A
+ * rank deep in an order of a million cases counts hundreds of thousands
+ * of index entries, so the interface finds it in slices with
+ * lw_rank_work between keys and shows "row ..." meanwhile. */
+long lw_cursor_rank_known(const listwin *lw);
+/* Whether the rank is still to be found. */
+bool lw_rank_pending(const listwin *lw);
+/* Count up to max index entries towards the rank: 1 while it is still
+ * pending, 0 when it is known (or cannot be), negative on a store error. */
+int  lw_rank_work(listwin *lw, long max);
 
 #endif

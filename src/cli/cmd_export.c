@@ -5,6 +5,7 @@
 #include "io/atomicfile.h"
 #include "io/cbioportal.h"
 #include "io/csvexport.h"
+#include "app/export.h"
 #include "io/ttyout.h"
 #include "store/store.h"
 
@@ -64,33 +65,6 @@ static void usage(FILE *fp)
         "FILE is left as it was), 2 usage error.\n");
 }
 
-typedef struct {
-    FILE *fp;
-    const csvexp_opts *o;
-    long n;
-} export_ctx;
-
-static int row_cb(void *vctx, const imt_case *c)
-{
-    export_ctx *x = vctx;
-    if (csvexp_row(x->fp, c, x->o) != 0)
-        return 1;
-    x->n++;
-    return 0;
-}
-
-/* --deidentify: the rows go out in pseudonym order (in case_id order the
- * rank of a row would give its case away to anyone holding the list of
- * ids).  The store sorts by the key given here, so nothing is held in
- * memory per case. */
-static void pseudonym_key(void *kctx, const imt_case *c, char *out, size_t n)
-{
-    const csvexp_opts *o = kctx;
-    char p[CSVEXP_PSEUDONYM_LEN + 1];
-    csvexp_case_pseudonym(o->key, c, p);
-    snprintf(out, n, "%s", p);
-}
-
 /* Write header and rows.  Returns 0, 1 on a write error (errno set), or
  * -1 after printing a database error. */
 static int write_events(imt_app *app, FILE *fp, const imt_filter *flt, const csvexp_opts *o);
@@ -100,24 +74,11 @@ static int write_all(imt_app *app, FILE *fp, const imt_filter *flt,
 {
     if (want_events)
         return write_events(app, fp, flt, o);
-    if (csvexp_header(fp, o) != 0)
-        return 1;
     imt_sort by_id = { SORT_CASE_ID, false };
-    export_ctx x = { .fp = fp, .o = o };
-    if (!o->deidentify) {
-        int rc = store_foreach(app->store, flt, by_id, row_cb, &x);
-        if (rc < 0) {
-            app_error(app, "export", "database error: %s", store_errmsg(app->store));
-            return -1;
-        }
-        return rc ? 1 : 0;
-    }
-    int rc = store_foreach_by_key(app->store, flt, pseudonym_key, (void *)o, row_cb, &x);
-    if (rc < 0) {
+    int rc = app_export_cases(app, fp, flt, by_id, o, NULL);
+    if (rc < 0)
         app_error(app, "export", "database error: %s", store_errmsg(app->store));
-        return -1;
-    }
-    return rc ? 1 : 0;
+    return rc;
 }
 
 /* ---- events --------------------------------------------------------------- */
@@ -176,7 +137,6 @@ static int bykey_cb(void *vctx, const imt_case *c)
 /* Every filtered case with its course, in case_id order or (deidentify)
  * pseudonym order.  Returns 0, 1 on the callback's failure, -1 after
  * printing a database error. */
-static void pseudonym_key(void *kctx, const imt_case *c, char *out, size_t n);
 static int walk_courses(imt_app *app, const imt_filter *flt, const csvexp_opts *o,
                         course_ctx *x,
                         int (*cb)(void *ctx, const imt_case *c, const imt_course *co))
@@ -186,7 +146,7 @@ static int walk_courses(imt_app *app, const imt_filter *flt, const csvexp_opts *
         rc = store_foreach_course(app->store, flt, cb, x);
     } else {
         bykey_ctx k = { x, cb, 0 };
-        rc = store_foreach_by_key(app->store, flt, pseudonym_key, (void *)o, bykey_cb, &k);
+        rc = store_foreach_by_key(app->store, flt, app_export_pseudonym_key, (void *)o, bykey_cb, &k);
         if (k.err)
             rc = k.err;
     }

@@ -412,7 +412,16 @@ int cmd_stats(imt_app *app, int argc, char **argv)
     stats_cohort co;
     stats_cohort_init(&co, (stats_endpoint)ep, (stats_by)by);
     stats_cohort_select(&co, line, agent);
-    int src = store_foreach_course(app->store, &f, add_case, &co);
+    /* One pass over the filtered cases reading only the columns the
+     * statistics use (and the courses when there are any); memory in
+     * distinct times and groups (core/stats.h). */
+    int fields[IMT_F_COUNT];
+    int nf = stats_cohort_fields(&co, fields, IMT_F_COUNT);
+    store_walk *w = store_walk_open(app->store, &f, fields, nf, true);
+    int src = w ? 1 : STORE_ERROR;
+    while (src == 1)
+        src = store_walk_step(w, 1L << 20, add_case, &co);
+    store_walk_close(w);
     if (src != 0) {
         if (src > 0) app_error(app, "stats", "out of memory");
         else app_error(app, "stats", "%s", store_errmsg(app->store));

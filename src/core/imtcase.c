@@ -250,6 +250,47 @@ static void format_number_cur(double v, char *buf, size_t n)
         snprintf(buf, n, "%s", v == 0 ? "0" : "nan");
         return;
     }
+    /* Most values have a few decimals (4.6 cm, 56.1 months): the fewest
+     * decimals k whose m / 10^k is v (an exact division, so the double
+     * nearest that decimal, as strtod reads it) are the digits below, the
+     * search only faster.  At most 15 significant digits, so printing v
+     * with 15 gives the same decimal. */
+    static const double p10[] = { 1, 10, 100, 1e3, 1e4, 1e5, 1e6 };
+    if (fabs(v) < 1e9) {
+        for (int k = 0; k <= 6; k++) {
+            double m = nearbyint(v * p10[k]);
+            if (m / p10[k] != v)
+                continue;
+            long long im = (long long)fabs(m);
+            char d[32];
+            int nd = snprintf(d, sizeof d, "%lld", im);
+            if (nd - (im == 0) > 15)
+                break;
+            char out[48];
+            size_t o = 0;
+            if (v < 0)
+                out[o++] = '-';
+            if (nd <= k) {                      /* 0.0ddd */
+                out[o++] = '0';
+                out[o++] = '.';
+                for (int i = nd; i < k; i++)
+                    out[o++] = '0';
+                memcpy(out + o, d, (size_t)nd);
+                o += (size_t)nd;
+            } else {
+                memcpy(out + o, d, (size_t)(nd - k));
+                o += (size_t)(nd - k);
+                if (k) {
+                    out[o++] = '.';
+                    memcpy(out + o, d + nd - k, (size_t)k);
+                    o += (size_t)k;
+                }
+            }
+            out[o] = '\0';
+            snprintf(buf, n, "%s", out);
+            return;
+        }
+    }
     char e[40];
     for (int prec = 15; prec <= 17; prec++) {
         snprintf(e, sizeof e, "%.*e", prec - 1, v);

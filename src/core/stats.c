@@ -4,6 +4,7 @@
 #include "core/stats.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,10 +23,116 @@ double stats_z975(void)
     return gsl_cdf_ugaussian_Pinv(0.975);
 }
 
-static int cmp_time(const void *a, const void *b)
+/* ---- streaming accumulation -------------------------------------- */
+
+void stats_stream_init(stats_stream *s)
 {
-    double x = ((const stats_obs *)a)->time, y = ((const stats_obs *)b)->time;
-    return (x > y) - (x < y);
+    memset(s, 0, sizeof *s);
+}
+
+void stats_stream_free(stats_stream *s)
+{
+    free(s->slot);
+    memset(s, 0, sizeof *s);
+}
+
+static size_t tally_hash(double t, int g)
+{
+    uint64_t u;
+    memcpy(&u, &t, sizeof u);
+    u ^= (uint64_t)(unsigned)g * 0x9E3779B97F4A7C15ULL;
+    u ^= u >> 33;                       /* murmur3's finaliser */
+    u *= 0xff51afd7ed558ccdULL;
+    u ^= u >> 33;
+    u *= 0xc4ceb9fe1a85ec53ULL;
+    u ^= u >> 33;
+    return (size_t)u;
+}
+
+static bool tally_used(const stats_tally *t)
+{
+    return t->events + t->censored > 0;
+}
+
+/* The slot of (time, group), or the empty slot where it goes. */
+static stats_tally *tally_find(stats_tally *slot, size_t cap, double t, int g)
+{
+    size_t i = tally_hash(t, g) & (cap - 1);
+    while (tally_used(&slot[i]) && !(slot[i].time == t && slot[i].group == g))
+        i = (i + 1) & (cap - 1);
+    return &slot[i];
+}
+
+static int stream_grow(stats_stream *s)
+{
+    size_t nc = s->cap ? s->cap * 2 : 256;
+    stats_tally *n = calloc(nc, sizeof *n);
+    if (!n) return -1;
+    for (size_t i = 0; i < s->cap; i++)
+        if (tally_used(&s->slot[i]))
+            *tally_find(n, nc, s->slot[i].time, s->slot[i].group) = s->slot[i];
+    free(s->slot);
+    s->slot = n;
+    s->cap = nc;
+    return 0;
+}
+
+int stats_stream_add(stats_stream *s, double time, int event, int group)
+{
+    if (!isfinite(time) || group < 0 || group >= STATS_STREAM_MAXGROUP) return -1;
+    time += 0.0;                        /* -0 and +0 are one time */
+    if ((s->used + 1) * 4 > s->cap * 3 && stream_grow(s)) return -1;
+    stats_tally *t = tally_find(s->slot, s->cap, time, group);
+    if (!tally_used(t)) {
+        t->time = time;
+        t->group = group;
+        s->used++;
+    }
+    if (event) t->events++; else t->censored++;
+    s->n++;
+    if (group >= s->ngroups) s->ngroups = group + 1;
+    return 0;
+}
+
+long stats_stream_count(const stats_stream *s, int g, long *events)
+{
+    long n = 0, e = 0;
+    for (size_t i = 0; i < s->cap; i++) {
+        const stats_tally *t = &s->slot[i];
+        if (!tally_used(t) || (g >= 0 && t->group != g)) continue;
+        n += t->events + t->censored;
+        e += t->events;
+    }
+    if (events) *events = e;
+    return n;
+}
+
+static int cmp_tally(const void *a, const void *b)
+{
+    const stats_tally *x = a, *y = b;
+    if (x->time != y->time) return (x->time > y->time) - (x->time < y->time);
+    return (x->group > y->group) - (x->group < y->group);
+}
+
+/* The tallies of the groups wanted (want NULL: all; else want[g] >= 0),
+ * in time order, as a new array of *n entries (NULL when none or out of
+ * memory: *n says which). */
+static stats_tally *sorted_tallies(const stats_stream *s, const int *want, size_t *n,
+                                   bool *oom)
+{
+    *n = 0;
+    *oom = false;
+    size_t m = 0;
+    for (size_t i = 0; i < s->cap; i++)
+        if (tally_used(&s->slot[i]) && (!want || want[s->slot[i].group] >= 0)) m++;
+    if (m == 0) return NULL;
+    stats_tally *v = malloc(m * sizeof *v);
+    if (!v) { *oom = true; return NULL; }
+    for (size_t i = 0; i < s->cap; i++)
+        if (tally_used(&s->slot[i]) && (!want || want[s->slot[i].group] >= 0))
+            v[(*n)++] = s->slot[i];
+    qsort(v, m, sizeof *v, cmp_tally);
+    return v;
 }
 
 /* survival::aeqSurv, which survfit and survdiff apply by default
@@ -33,8 +140,10 @@ static int cmp_time(const void *a, const void *b)
  * y[k-1] when y[k] - y[k-1] <= sqrt(eps) or (y[k] - y[k-1]) / mean|y| <=
  * sqrt(eps), and each run of tied times becomes its first (smallest) time.
  * Without it 10 and 10.000000000001 months are two rows, and R's single
- * row (two events at 10) differs far beyond 1e-6.  v must be sorted. */
-static void timefix(stats_obs *v, size_t n)
+ * row (two events at 10) differs far beyond 1e-6.  v is in time order
+ * (several tallies may share a time); each time is replaced by the time
+ * its run starts at. */
+static void timefix(stats_tally *v, size_t n)
 {
     const double tol = 1.4901161193847656e-08;   /* sqrt(.Machine$double.eps) */
     double sum = 0;
@@ -58,31 +167,35 @@ static void timefix(stats_obs *v, size_t n)
  * survfit(conf.type = "log") / summary(fit, censored = TRUE): one row per
  * distinct time; tied events and censorings at t count the censored as at
  * risk at t (Kalbfleisch & Prentice 2002, sec. 1.4; survival::survfitKM). */
-int stats_km_fit(const stats_obs *obs, size_t n, int group, stats_km *km)
+int stats_stream_km(const stats_stream *s, const bool *in, stats_km *km)
 {
     memset(km, 0, sizeof *km);
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (group < 0 || obs[i].group == group) m++;
+    int *want = NULL;
+    if (in) {
+        if (s->ngroups > 0 && !(want = malloc((size_t)s->ngroups * sizeof *want))) return -1;
+        for (int g = 0; g < s->ngroups; g++) want[g] = in[g] ? 0 : -1;
+    }
+    size_t m;
+    bool oom;
+    stats_tally *v = sorted_tallies(s, want, &m, &oom);
+    free(want);
+    if (oom) return -1;
     if (m == 0) return 0;
-    stats_obs *v = malloc(m * sizeof *v);
-    km->rows = malloc(m * sizeof *km->rows);
-    if (!v || !km->rows) { free(v); free(km->rows); km->rows = NULL; return -1; }
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (group < 0 || obs[i].group == group) v[k++] = obs[i];
-    qsort(v, m, sizeof *v, cmp_time);
     /* over the cases fitted, as survfit(Surv(time, status) ~ 1, subset) */
     timefix(v, m);
+    km->rows = malloc(m * sizeof *km->rows);
+    if (!km->rows) { free(v); return -1; }
     const double z = stats_z975();
-    double s = 1.0, gw = 0.0;   /* gw = sum d / (n (n - d)): var of log S */
-    long atrisk = (long)m;
-    km->n = (long)m;
+    double sv = 1.0, gw = 0.0;   /* gw = sum d / (n (n - d)): var of log S */
+    long atrisk = 0;
+    for (size_t i = 0; i < m; i++) atrisk += v[i].events + v[i].censored;
+    km->n = atrisk;
     for (size_t i = 0; i < m;) {
         size_t j = i;
         long d = 0, c = 0;
         while (j < m && v[j].time == v[i].time) {
-            if (v[j].status) d++; else c++;
+            d += v[j].events;
+            c += v[j].censored;
             j++;
         }
         stats_km_row *r = &km->rows[km->nrows++];
@@ -91,19 +204,19 @@ int stats_km_fit(const stats_obs *obs, size_t n, int group, stats_km *km)
         r->n_event = d;
         r->n_censor = c;
         if (d > 0) {
-            s *= 1.0 - (double)d / (double)atrisk;
+            sv *= 1.0 - (double)d / (double)atrisk;
             if (atrisk > d)
                 gw += (double)d / ((double)atrisk * (double)(atrisk - d));
             else
                 gw = INFINITY;
         }
         km->events += d;
-        r->surv = s;
-        if (s > 0 && isfinite(gw)) {
+        r->surv = sv;
+        if (sv > 0 && isfinite(gw)) {
             double sl = sqrt(gw);
-            r->se = s * sl;
-            r->lower = exp(log(s) - z * sl);
-            r->upper = fmin(1.0, exp(log(s) + z * sl));
+            r->se = sv * sl;
+            r->lower = exp(log(sv) - z * sl);
+            r->upper = fmin(1.0, exp(log(sv) + z * sl));
         } else {
             /* survfit gives NA for the std.err and interval once S = 0. */
             r->se = r->lower = r->upper = NAN;
@@ -113,6 +226,20 @@ int stats_km_fit(const stats_obs *obs, size_t n, int group, stats_km *km)
     }
     free(v);
     return 0;
+}
+
+int stats_km_fit(const stats_obs *obs, size_t n, int group, stats_km *km)
+{
+    memset(km, 0, sizeof *km);
+    stats_stream s;
+    stats_stream_init(&s);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (group < 0 || obs[i].group == group)
+            rc = stats_stream_add(&s, obs[i].time, obs[i].status != 0, 0);
+    if (rc == 0) rc = stats_stream_km(&s, NULL, km);
+    stats_stream_free(&s);
+    return rc;
 }
 
 void stats_km_free(stats_km *km)
@@ -171,29 +298,35 @@ double stats_km_median(const stats_km *km)
  * E_g += d n_g / n and V_gh += d (n-d) / (n-1) * n_g/n (δ_gh - n_h/n).
  * The statistic drops groups with E = 0 and then the first group, and
  * solves V x = (O - E) (R: solve()); p is the upper chi-square tail. */
-int stats_logrank(const stats_obs *obs, size_t n, int ngroups,
-                  double *observed, double *expected,
-                  double *chisq, int *df, double *p)
+int stats_stream_logrank(const stats_stream *s, const int *test, int ntest,
+                         double *observed, double *expected,
+                         double *chisq, int *df, double *p)
 {
-    int G = ngroups;
+    int G = ntest;
     for (int g = 0; g < G; g++) observed[g] = expected[g] = 0;
     *chisq = NAN; *df = 0; *p = NAN;
-    if (G < 2 || n == 0) return 1;
-    stats_obs *v = malloc(n * sizeof *v);
+    if (G < 2) return 1;
+    size_t n;
+    bool oom;
+    stats_tally *v = sorted_tallies(s, test, &n, &oom);
+    if (oom) return -1;
+    if (n == 0) return 1;
     double *var = calloc((size_t)G * G, sizeof *var);
-    long *risk = calloc((size_t)G, sizeof *risk), *dg = calloc((size_t)G, sizeof *dg);
-    if (!v || !var || !risk || !dg) { free(v); free(var); free(risk); free(dg); return -1; }
-    memcpy(v, obs, n * sizeof *v);
-    qsort(v, n, sizeof *v, cmp_time);
+    long *risk = calloc((size_t)G, sizeof *risk);
+    if (!var || !risk) { free(v); free(var); free(risk); return -1; }
     timefix(v, n);                 /* survdiff(timefix = TRUE) */
-    for (size_t i = 0; i < n; i++) risk[v[i].group]++;
-    long nrisk = (long)n;
+    long nrisk = 0;
+    for (size_t i = 0; i < n; i++) {
+        v[i].group = test[v[i].group];
+        risk[v[i].group] += v[i].events + v[i].censored;
+        nrisk += v[i].events + v[i].censored;
+    }
     for (size_t i = 0; i < n;) {
         size_t j = i;
-        long d = 0;
-        memset(dg, 0, (size_t)G * sizeof *dg);
+        long d = 0, out = 0;
         while (j < n && v[j].time == v[i].time) {
-            if (v[j].status) { d++; dg[v[j].group]++; observed[v[j].group] += 1; }
+            d += v[j].events;
+            observed[v[j].group] += (double)v[j].events;
             j++;
         }
         if (d > 0) {
@@ -209,11 +342,14 @@ int stats_logrank(const stats_obs *obs, size_t n, int ngroups,
                 }
             }
         }
-        for (size_t k = i; k < j; k++) risk[v[k].group]--;
-        nrisk -= (long)(j - i);
+        for (size_t k = i; k < j; k++) {
+            risk[v[k].group] -= v[k].events + v[k].censored;
+            out += v[k].events + v[k].censored;
+        }
+        nrisk -= out;
         i = j;
     }
-    free(v); free(risk); free(dg);
+    free(v); free(risk);
     int *keep = malloc((size_t)G * sizeof *keep), nk = 0;
     if (!keep) { free(var); return -1; }
     for (int g = 0; g < G; g++)
@@ -252,6 +388,31 @@ int stats_logrank(const stats_obs *obs, size_t n, int ngroups,
     }
     free(var);
     free(keep);
+    return rc;
+}
+
+int stats_logrank(const stats_obs *obs, size_t n, int ngroups,
+                  double *observed, double *expected,
+                  double *chisq, int *df, double *p)
+{
+    for (int g = 0; g < ngroups; g++) observed[g] = expected[g] = 0;
+    *chisq = NAN; *df = 0; *p = NAN;
+    if (ngroups < 2 || n == 0) return 1;
+    stats_stream s;
+    stats_stream_init(&s);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (obs[i].group < 0 || obs[i].group >= ngroups ||
+            stats_stream_add(&s, obs[i].time, obs[i].status != 0, obs[i].group) != 0)
+            rc = -1;
+    int *test = rc == 0 ? malloc((size_t)ngroups * sizeof *test) : NULL;
+    if (rc == 0 && !test) rc = -1;
+    if (rc == 0) {
+        for (int g = 0; g < ngroups; g++) test[g] = g;
+        rc = stats_stream_logrank(&s, test, ngroups, observed, expected, chisq, df, p);
+    }
+    free(test);
+    stats_stream_free(&s);
     return rc;
 }
 
@@ -440,6 +601,7 @@ void stats_cohort_init(stats_cohort *co, stats_endpoint e, stats_by by)
     memset(co, 0, sizeof *co);
     co->endpoint = e;
     co->by = by;
+    stats_stream_init(&co->obs);
 }
 
 void stats_cohort_select(stats_cohort *co, int line, const char *agent)
@@ -450,6 +612,25 @@ void stats_cohort_select(stats_cohort *co, int line, const char *agent)
         snprintf(co->agent, sizeof co->agent, "%s", agent);
         co->sel.agent = co->agent;
     }
+}
+
+void stats_cohort_case(stats_cohort *co, const imt_case *c)
+{
+    co->n++;
+    int site = c->site >= 0 && c->site < SITE_N ? c->site : SITE_N;
+    int alk = c->alk_status >= 0 && c->alk_status < ALK_N ? c->alk_status : ALK_UNKNOWN;
+    co->site_alk[site][alk]++;
+}
+
+int stats_cohort_observe(stats_cohort *co, double time, int event, int group)
+{
+    if (group < 0 || group >= STATS_MAXG) return -1;
+    return stats_stream_add(&co->obs, time, event, group);
+}
+
+void stats_cohort_exclude(stats_cohort *co)
+{
+    co->n_excluded++;
 }
 
 int stats_cohort_add(stats_cohort *co, const imt_case *c)
@@ -484,10 +665,7 @@ static void count_responses(stats_cohort *co, const imt_case *c, const imt_cours
 
 int stats_cohort_add_course(stats_cohort *co, const imt_case *c, const imt_course *course)
 {
-    co->n++;
-    int site = c->site >= 0 && c->site < SITE_N ? c->site : SITE_N;
-    int alk = c->alk_status >= 0 && c->alk_status < ALK_N ? c->alk_status : ALK_UNKNOWN;
-    co->site_alk[site][alk]++;
+    stats_cohort_case(co, c);
     if (course)
         count_responses(co, c, course);
     double t;
@@ -497,30 +675,41 @@ int stats_cohort_add_course(stats_cohort *co, const imt_case *c, const imt_cours
         course_sel sel = co->sel;
         if (co->endpoint == EP_EFS) sel = (course_sel){ 0, NULL };
         if (course_endpoint_obs(c, course, course_ep(co->endpoint), &sel, &t, &st, &why)) {
-            co->n_excluded++;
+            stats_cohort_exclude(co);
             if (why > 0 && why < CEX_N) co->excl_why[why]++;
             return 0;
         }
     } else if (stats_endpoint_obs(c, co->endpoint, &t, &st)) {
-        co->n_excluded++;
+        stats_cohort_exclude(co);
         return 0;
     }
-    if (co->nobs == co->cap) {
-        size_t nc = co->cap ? co->cap * 2 : 1024;
-        stats_obs *p = realloc(co->obs, nc * sizeof *p);
-        if (!p) return -1;
-        co->obs = p;
-        co->cap = nc;
-    }
-    co->obs[co->nobs++] = (stats_obs){ t, st, co->by == BY_NONE ? 0 : stats_group_of(c, co->by) };
-    return 0;
+    return stats_cohort_observe(co, t, st, co->by == BY_NONE ? 0 : stats_group_of(c, co->by));
 }
 
 void stats_cohort_free(stats_cohort *co)
 {
-    free(co->obs);
-    co->obs = NULL;
-    co->nobs = co->cap = 0;
+    stats_stream_free(&co->obs);
+}
+
+int stats_cohort_fields(const stats_cohort *co, int *out, int max)
+{
+    /* A course endpoint's derivation reads the case's dates and one-row
+     * fields as well (core/events.c): all of them. */
+    if (stats_endpoint_course(co->endpoint)) {
+        int n = 0;
+        for (int f = 0; f < IMT_F_COUNT && n < max; f++) out[n++] = f;
+        return n;
+    }
+    static const int f[] = {
+        IMT_F_site, IMT_F_alk_status,                               /* counts    */
+        IMT_F_followup_months, IMT_F_outcome, IMT_F_recurrence,     /* endpoints */
+        IMT_F_recurrence_months,
+        IMT_F_sex, IMT_F_surgery, IMT_F_steroids, IMT_F_metastatic, /* groups    */
+        IMT_F_age_years,
+    };
+    int n = 0;
+    for (size_t i = 0; i < sizeof f / sizeof f[0] && n < max; i++) out[n++] = f[i];
+    return n;
 }
 
 static void warnf(stats_report *r, const char *fmt, ...)
@@ -543,11 +732,12 @@ static void fill_at(const stats_km *km, stats_at at[STATS_NLANDMARKS])
 int stats_report_compute(const stats_cohort *co, stats_report *r)
 {
     memset(r, 0, sizeof *r);
+    const stats_stream *obs = &co->obs;
     r->n = co->n;
-    r->n_used = (long)co->nobs;
+    r->n_used = obs->n;
     r->n_excluded = co->n_excluded;
     r->chisq = r->p = r->fisher_p = NAN;
-    if (stats_km_fit(co->obs, co->nobs, -1, &r->km)) return -1;
+    if (stats_stream_km(obs, NULL, &r->km)) return -1;
     r->events = r->km.events;
     fill_at(&r->km, r->at);
     r->median = stats_km_median(&r->km);
@@ -567,10 +757,10 @@ int stats_report_compute(const stats_cohort *co, stats_report *r)
               co->n_excluded == 1 ? "" : "s", stats_endpoint_name(co->endpoint),
               co->endpoint == EP_RFS ? "no followup_months, or recurrence without recurrence_months"
                                      : "no followup_months");
-    if (co->nobs > 0 && r->events == 0)
+    if (obs->n > 0 && r->events == 0)
         warnf(r, "no events: survival stays 1, no median");
     if (co->by == BY_NONE) {
-        if (co->nobs > 0 && (r->n_used < 5 || r->events < 3))
+        if (obs->n > 0 && (r->n_used < 5 || r->events < 3))
             warnf(r, "small cohort (%ld case%s, %ld event%s): estimates are unstable",
                   r->n_used, r->n_used == 1 ? "" : "s", r->events, r->events == 1 ? "" : "s");
         return 0;
@@ -579,23 +769,14 @@ int stats_report_compute(const stats_cohort *co, stats_report *r)
     const char *names[STATS_MAXG];
     int ng = stats_by_groups(co->by, names);
     long cnt[STATS_MAXG] = { 0 };
-    for (size_t i = 0; i < co->nobs; i++) cnt[co->obs[i].group]++;
-    /* Groups with no cases are not groups: renumber the rest densely. */
+    for (int g = 0; g < ng && g < obs->ngroups; g++) cnt[g] = stats_stream_count(obs, g, NULL);
+    /* Groups with no cases are not groups: number the rest densely. */
     int map[STATS_MAXG];
     for (int g = 0; g < ng; g++) {
         map[g] = -1;
         if (cnt[g] == 0) continue;
         map[g] = r->ngroups;
         r->groups[r->ngroups++].name = names[g];
-    }
-    stats_obs *v = NULL;
-    if (co->nobs) {
-        v = malloc(co->nobs * sizeof *v);
-        if (!v) return -1;
-        for (size_t i = 0; i < co->nobs; i++) {
-            v[i] = co->obs[i];
-            v[i].group = map[v[i].group];
-        }
     }
     /* A missing value ("unknown": the field was not recorded) is shown as
      * a group but stays out of the tests, as R's survdiff / fisher.test
@@ -611,9 +792,12 @@ int stats_report_compute(const stats_cohort *co, stats_report *r)
         tmap[map[g]] = G->tested ? nt++ : -1;
         if (!G->tested) nmiss = cnt[g];
     }
-    for (int g = 0; g < r->ngroups; g++) {
-        stats_group *G = &r->groups[g];
-        if (stats_km_fit(v, co->nobs, g, &G->km)) { free(v); return -1; }
+    for (int g = 0; g < ng; g++) {
+        if (map[g] < 0) continue;
+        stats_group *G = &r->groups[map[g]];
+        bool in[STATS_MAXG] = { false };
+        in[g] = true;
+        if (stats_stream_km(obs, in, &G->km)) return -1;
         G->n = G->km.n;
         G->events = G->km.events;
         G->observed = (double)G->events;
@@ -631,20 +815,17 @@ int stats_report_compute(const stats_cohort *co, stats_report *r)
     if (co->by == BY_ALK_STATUS && nt >= 2 && cnt[ALK_UNKNOWN] > 0)
         warnf(r, "ALK status 'unknown' (untested or equivocal) is compared as a group; "
               "an ALK filter of positive,negative leaves it out (--alk, or A in the interface)");
-    /* The tested cases, renumbered densely over the tested groups. */
-    size_t nv = 0;
-    for (size_t i = 0; i < co->nobs; i++)
-        if (tmap[v[i].group] >= 0) {
-            v[nv] = v[i];
-            v[nv++].group = tmap[v[i].group];
-        }
     if (nt >= 2) {
-        double obs[STATS_MAXG], exp_[STATS_MAXG];
-        int rc = stats_logrank(v, nv, nt, obs, exp_, &r->chisq, &r->df, &r->p);
-        if (rc < 0) { free(v); return -1; }
+        /* the tested groups of the stream, numbered densely */
+        int test[STATS_MAXG];
+        for (int g = 0; g < STATS_MAXG; g++)
+            test[g] = g < ng && map[g] >= 0 ? tmap[map[g]] : -1;
+        double obsv[STATS_MAXG], exp_[STATS_MAXG];
+        int rc = stats_stream_logrank(obs, test, nt, obsv, exp_, &r->chisq, &r->df, &r->p);
+        if (rc < 0) return -1;
         for (int g = 0; g < r->ngroups; g++)
             if (tmap[g] >= 0) {
-                r->groups[g].observed = obs[tmap[g]];
+                r->groups[g].observed = obsv[tmap[g]];
                 r->groups[g].expected = exp_[tmap[g]];
             }
         r->has_logrank = rc == 0;
@@ -655,7 +836,7 @@ int stats_report_compute(const stats_cohort *co, stats_report *r)
         else if (rc == 1)   /* R: survdiff stops, "system is exactly singular" */
             warnf(r, "no log-rank test: its variance is singular (e.g. all cases at risk "
                      "had the event at once)");
-    } else if (co->nobs > 0) {
+    } else if (obs->n > 0) {
         const char *only = "none";
         for (int g = 0; g < r->ngroups; g++)
             if (tmap[g] >= 0) only = r->groups[g].name;
@@ -672,7 +853,6 @@ int stats_report_compute(const stats_cohort *co, stats_report *r)
                                        r->table[1][0], r->table[1][1]);
         r->has_fisher = true;
     }
-    free(v);
     return 0;
 }
 

@@ -33,6 +33,7 @@
 #define _GNU_SOURCE
 #include "io/csvimport.h"
 #include "core/utf8.h"
+#include "io/idset.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -51,93 +52,6 @@
 #define RECORD_MAX     (64u * 1024u * 1024u)
 #define MAX_COLUMNS    4096
 #define DEFAULT_CAP    50
-
-/* --- compact set of the case_ids seen (duplicate check) ----------------- */
-
-typedef struct {
-    uint32_t hash;
-    uint32_t off;     /* offset+1 into the arena; 0 = empty slot */
-    uint32_t line;
-} id_slot;
-
-typedef struct {
-    id_slot *slots;
-    size_t   mask;    /* capacity - 1 (power of two) */
-    size_t   used;
-    char    *arena;   /* the ids, NUL-terminated, back to back */
-    size_t   alen, acap;
-} id_set;
-
-static uint32_t hash_id(const char *s)
-{
-    uint32_t h = 2166136261u;          /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
-static int ids_grow(id_set *s)
-{
-    size_t ncap = s->slots ? (s->mask + 1) * 2 : 1024;
-    id_slot *n = calloc(ncap, sizeof *n);
-    if (!n)
-        return -1;
-    if (s->slots) {
-        for (size_t i = 0; i <= s->mask; i++) {
-            if (!s->slots[i].off)
-                continue;
-            size_t j = s->slots[i].hash & (ncap - 1);
-            while (n[j].off)
-                j = (j + 1) & (ncap - 1);
-            n[j] = s->slots[i];
-        }
-        free(s->slots);
-    }
-    s->slots = n;
-    s->mask = ncap - 1;
-    return 0;
-}
-
-/* Add id seen on line.  Returns 0 when new, the earlier line when already
- * there, -1 when out of memory. */
-static long ids_add(id_set *s, const char *id, long line)
-{
-    if (!s->slots || (s->used + 1) * 2 > s->mask + 1)
-        if (ids_grow(s))
-            return -1;
-    uint32_t h = hash_id(id);
-    size_t j = h & s->mask;
-    while (s->slots[j].off) {
-        if (s->slots[j].hash == h && strcmp(s->arena + s->slots[j].off - 1, id) == 0)
-            return (long)s->slots[j].line;
-        j = (j + 1) & s->mask;
-    }
-    size_t len = strlen(id) + 1;
-    if (s->alen + len > s->acap) {
-        size_t ncap = s->acap ? s->acap * 2 : 64 * 1024;
-        while (ncap < s->alen + len)
-            ncap *= 2;
-        if (ncap > UINT32_MAX)
-            return -1;
-        char *na = realloc(s->arena, ncap);
-        if (!na)
-            return -1;
-        s->arena = na;
-        s->acap = ncap;
-    }
-    memcpy(s->arena + s->alen, id, len);
-    s->slots[j] = (id_slot){ h, (uint32_t)(s->alen + 1),
-                             line > (long)UINT32_MAX ? UINT32_MAX : (uint32_t)line };
-    s->alen += len;
-    s->used++;
-    return 0;
-}
-
-static void ids_free(id_set *s)
-{
-    free(s->slots);
-    free(s->arena);
-}
 
 /* --- the reader ---------------------------------------------------------- */
 
@@ -191,7 +105,7 @@ struct csvimp {
     size_t blen, bcap;
 
     imt_case c;
-    id_set   ids;
+    idset   *ids;          /* the case_ids seen (io/idset.h) */
     long records, valid;
 };
 
@@ -722,7 +636,7 @@ static void do_record(csvimp *imp)
                 continue;
             }
             if (f == IMT_F_case_id) {
-                long first = ids_add(&imp->ids, c->case_id, line);
+                long first = imp->ids ? idset_add(imp->ids, c->case_id, line) : -1;
                 if (first < 0) {
                     oom(imp);
                     return;
@@ -850,7 +764,9 @@ int csvimp_run(FILE *in, const csvimp_opts *opts, csvimp_result *res)
     struct csv_parser p;
     bool parser_ok = false;
     int rc = -1;
-    if (!imp || !chunk) {
+    if (imp)
+        imp->ids = idset_new();
+    if (!imp || !chunk || !imp->ids) {
         fprintf(opts->err, "%s: out of memory\n", opts->filename);
         goto out;
     }
@@ -978,7 +894,7 @@ out:
         csv_free(&p);
     if (imp) {
         imt_case_clear(&imp->c);
-        ids_free(&imp->ids);
+        idset_free(imp->ids);
         free(imp->starts);
         free(imp->colfield);
         free(imp->cells);

@@ -2,7 +2,7 @@
 #define _GNU_SOURCE
 #include "store/chain.h"
 
-#include <sha256.h>
+#include <nettle/sha2.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,19 +41,25 @@ int chain_unhex(const char *s, unsigned char d[32])
     return 0;
 }
 
-static void sha_u64(SHA2_CTX *c, uint64_t v)
+/* SHA-256 is nettle's (SHA-NI where the processor has it). */
+static void sha_update(struct sha256_ctx *c, const void *p, size_t n)
+{
+    sha256_update(c, n, p);
+}
+
+static void sha_u64(struct sha256_ctx *c, uint64_t v)
 {
     unsigned char b[8];
     for (int i = 0; i < 8; i++)
         b[i] = (unsigned char)(v >> (56 - 8 * i));
-    SHA256Update(c, b, 8);
+    sha_update(c, b, 8);
 }
 
-static void sha_bytes(SHA2_CTX *c, const void *p, size_t n)
+static void sha_bytes(struct sha256_ctx *c, const void *p, size_t n)
 {
     sha_u64(c, n);
     if (n)
-        SHA256Update(c, p, n);
+        sha_update(c, p, n);
 }
 
 static int col_cmp(const void *a, const void *b)
@@ -70,9 +76,9 @@ bool chain_own_column(const char *name)
 void chain_row_hash(chain_val *cols, int n, unsigned char out[32])
 {
     qsort(cols, (size_t)n, sizeof *cols, col_cmp);
-    SHA2_CTX c;
-    SHA256Init(&c);
-    SHA256Update(&c, (const unsigned char *)chain_row_tag, sizeof chain_row_tag);
+    struct sha256_ctx c;
+    sha256_init(&c);
+    sha_update(&c, chain_row_tag, sizeof chain_row_tag);
     for (int i = 0; i < n; i++) {
         const chain_val *v = &cols[i];
         if (chain_own_column(v->name) || v->type == CHAIN_NULL)
@@ -80,39 +86,39 @@ void chain_row_hash(chain_val *cols, int n, unsigned char out[32])
         sha_bytes(&c, v->name, strlen(v->name));
         switch (v->type) {
         case CHAIN_INT:
-            SHA256Update(&c, (const unsigned char *)"i", 1);
+            sha_update(&c, "i", 1);
             sha_u64(&c, (uint64_t)v->i);
             break;
         case CHAIN_REAL: {
             uint64_t u;
             memcpy(&u, &v->r, sizeof u);
-            SHA256Update(&c, (const unsigned char *)"r", 1);
+            sha_update(&c, "r", 1);
             sha_u64(&c, u);
             break;
         }
         case CHAIN_TEXT:
-            SHA256Update(&c, (const unsigned char *)"t", 1);
+            sha_update(&c, "t", 1);
             sha_bytes(&c, v->p, v->n);
             break;
         case CHAIN_BLOB:
-            SHA256Update(&c, (const unsigned char *)"b", 1);
+            sha_update(&c, "b", 1);
             sha_bytes(&c, v->p, v->n);
             break;
         case CHAIN_NULL:
             break;
         }
     }
-    SHA256Final(out, &c);
+    sha256_digest(&c, SHA256_DIGEST_SIZE, out);
 }
 
 void chain_link(const unsigned char *prev, const unsigned char rh[32], unsigned char out[32])
 {
     static const unsigned char zero[32];
-    SHA2_CTX c;
-    SHA256Init(&c);
-    SHA256Update(&c, prev ? prev : zero, 32);
-    SHA256Update(&c, rh, 32);
-    SHA256Final(out, &c);
+    struct sha256_ctx c;
+    sha256_init(&c);
+    sha_update(&c, prev ? prev : zero, 32);
+    sha_update(&c, rh, 32);
+    sha256_digest(&c, SHA256_DIGEST_SIZE, out);
 }
 
 /* ---- the verifier ----------------------------------------------------------- */

@@ -420,6 +420,181 @@ int store_foreach_by_key(imt_store *st, const imt_filter *f,
     return st->ops->foreach_by_key(st->b, f, key, kctx, cb, ctx);
 }
 
+void store_set_cache(imt_store *st, int kib)
+{
+    if (st->ops->set_cache)
+        st->ops->set_cache(st->b, kib);
+}
+
+/* ---- walks ---------------------------------------------------------------- */
+
+#define WALK_PAGE 256
+
+struct store_walk {
+    imt_store *st;
+    void *eng;             /* the engine's walk, or NULL: pages below      */
+    imt_filter f;
+    bool course;
+    char *last;            /* case_id of the last case of the last page    */
+    bool done;
+    long seen;
+};
+
+store_walk *store_walk_open(imt_store *st, const imt_filter *f, const int *fields, int nf,
+                            bool course)
+{
+    store_walk *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    w->st = st;
+    w->course = course;
+    if (f)
+        w->f = *f;
+    if (st->ops->walk_open) {
+        w->eng = st->ops->walk_open(st->b, f, fields, nf, course);
+        if (!w->eng) {
+            free(w);
+            return NULL;
+        }
+    }
+    return w;
+}
+
+/* Without an engine walk: keyset pages in case_id order (and each case's
+ * events read on their own). */
+static int walk_pages(store_walk *w, long max,
+                      int (*cb)(void *ctx, const imt_case *c, const imt_course *co), void *ctx)
+{
+    imt_case page[WALK_PAGE];
+    while (!w->done && max > 0) {
+        int want = max < WALK_PAGE ? (int)max : WALK_PAGE;
+        int got = store_page(w->st, &w->f, (imt_sort){ SORT_CASE_ID, false }, w->last,
+                             +1, want, page);
+        if (got < 0)
+            return got;
+        int ret = 0;
+        for (int i = 0; i < got; i++) {
+            if (!ret) {
+                w->seen++;
+                if (w->course) {
+                    imt_course co;
+                    course_init(&co);
+                    ret = store_events_get(w->st, page[i].case_id, &co);
+                    if (ret == STORE_OK)
+                        ret = cb(ctx, &page[i], &co);
+                    course_clear(&co);
+                } else {
+                    ret = cb(ctx, &page[i], NULL);
+                }
+            }
+            if (i == got - 1 && page[i].case_id) {
+                char *id = strdup(page[i].case_id);
+                if (!id)
+                    ret = ret ? ret : STORE_ERROR;
+                free(w->last);
+                w->last = id;
+            }
+            imt_case_clear(&page[i]);
+        }
+        if (ret)
+            return ret;
+        if (got < want)
+            w->done = true;
+        max -= got;
+    }
+    return w->done ? 0 : 1;
+}
+
+typedef struct {
+    store_walk *w;
+    int (*cb)(void *ctx, const imt_case *c, const imt_course *co);
+    void *ctx;
+} walk_tap;
+
+static int walk_count(void *vt, const imt_case *c, const imt_course *co)
+{
+    walk_tap *t = vt;
+    t->w->seen++;
+    return t->cb(t->ctx, c, co);
+}
+
+int store_walk_step(store_walk *w, long max,
+                    int (*cb)(void *ctx, const imt_case *c, const imt_course *co), void *ctx)
+{
+    if (w->done)
+        return 0;
+    if (!w->eng)
+        return walk_pages(w, max, cb, ctx);
+    walk_tap t = { w, cb, ctx };
+    int rc = w->st->ops->walk_step(w->st->b, w->eng, max, walk_count, &t);
+    if (rc == 0)
+        w->done = true;
+    return rc;
+}
+
+long store_walk_seen(const store_walk *w)
+{
+    return w->seen;
+}
+
+void store_walk_close(store_walk *w)
+{
+    if (!w)
+        return;
+    if (w->eng)
+        w->st->ops->walk_close(w->st->b, w->eng);
+    free(w->last);
+    free(w);
+}
+
+/* ---- rankers ---------------------------------------------------------------- */
+
+struct store_ranker {
+    imt_store *st;
+    void *eng;             /* the engine's ranker, or NULL: rank asked at once */
+    imt_filter f;
+    imt_sort s;
+    char *id;
+};
+
+store_ranker *store_ranker_open(imt_store *st, const imt_filter *f, imt_sort s,
+                                const char *case_id)
+{
+    store_ranker *r = calloc(1, sizeof *r);
+    if (!r || !(r->id = strdup(case_id ? case_id : ""))) {
+        free(r);
+        return NULL;
+    }
+    r->st = st;
+    r->s = s;
+    if (f)
+        r->f = *f;
+    if (st->ops->ranker_open && !(r->eng = st->ops->ranker_open(st->b, f, s, case_id))) {
+        free(r->id);
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+int store_ranker_step(store_ranker *r, long max, long *rank)
+{
+    if (r->eng)
+        return r->st->ops->ranker_step(r->st->b, r->eng, max, rank);
+    *rank = store_rank(r->st, &r->f, r->s, r->id);
+    return 0;
+}
+
+void store_ranker_close(store_ranker *r)
+{
+    if (!r)
+        return;
+    if (r->eng)
+        r->st->ops->ranker_close(r->st->b, r->eng);
+    free(r->id);
+    free(r);
+}
+
 int store_audit_foreach(imt_store *st, const char *case_id,
                         int (*cb)(void *ctx, const imt_audit *a), void *ctx)
 {

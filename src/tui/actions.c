@@ -14,6 +14,7 @@
 #include "core/review.h"
 #include "io/atomicfile.h"
 #include "io/csvexport.h"
+#include "app/export.h"
 #include "tui/dialogs.h"
 #include "tui/panes.h"
 #include "core/textw.h"
@@ -728,29 +729,6 @@ void tui_history(tui *t)
  * disk and renamed over it, so a failed export never leaves half a file
  * under the chosen name; a new file gets mode 0600, a replaced one keeps
  * its mode. */
-typedef struct { FILE *f; const csvexp_opts *o; long n; } exp_ctx;
-
-static int exp_row(void *ctx, const imt_case *c)
-{
-    exp_ctx *e = ctx;
-    if (csvexp_row(e->f, c, e->o) != 0)
-        return 1;
-    e->n++;
-    return 0;
-}
-
-/* Write the export into path atomically (io/atomicfile.h).  Returns the
- * number of cases, or -1 with a reason in err. */
-/* De-identified rows go out in pseudonym order, as `export --deidentify`
- * writes them (the list's order would give the cases away). */
-static void exp_pseudonym_key(void *kctx, const imt_case *c, char *out, size_t n)
-{
-    const csvexp_opts *o = kctx;
-    char p[CSVEXP_PSEUDONYM_LEN + 1];
-    csvexp_case_pseudonym(o->key, c, p);
-    snprintf(out, n, "%s", p);
-}
-
 static long export_file(tui *t, const char *path, csvexp_opts *o, char *err, size_t errn)
 {
     if (o->deidentify && store_secret(t->app->store, o->key) != STORE_OK) {
@@ -763,13 +741,9 @@ static long export_file(tui *t, const char *path, csvexp_opts *o, char *err, siz
                  strerror(errno));
         return -1;
     }
-    exp_ctx e = { af.f, o, 0 };
+    long n = 0;
     errno = 0;
-    int rc = csvexp_header(af.f, o) != 0 ? 1
-           : o->deidentify
-           ? store_foreach_by_key(t->app->store, &t->lw->filter, exp_pseudonym_key, o,
-                                  exp_row, &e)
-           : store_foreach(t->app->store, &t->lw->filter, t->lw->sort, exp_row, &e);
+    int rc = app_export_cases(t->app, af.f, &t->lw->filter, t->lw->sort, o, &n);
     memset(o->key, 0, sizeof o->key);
     if (rc != 0) {
         int werr = errno;
@@ -784,7 +758,7 @@ static long export_file(tui *t, const char *path, csvexp_opts *o, char *err, siz
         snprintf(err, errn, "%s", strerror(errno));
         return -1;
     }
-    return e.n;
+    return n;
 }
 
 void tui_export(tui *t)

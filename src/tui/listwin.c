@@ -56,6 +56,8 @@ int lw_init(listwin *lw, imt_store *st, int cap)
 void lw_free(listwin *lw)
 {
     clear_rows(lw);
+    store_ranker_close(lw->ranker);
+    lw->ranker = NULL;
 }
 
 const imt_case *lw_current(const listwin *lw)
@@ -279,10 +281,66 @@ int lw_bottom(listwin *lw)
     return load_end(lw, -1);
 }
 
+long lw_cursor_rank_known(const listwin *lw)
+{
+    return lw->n > 0 && lw->top_rank >= 0 ? lw->top_rank + lw->cur : -1;
+}
+
+bool lw_rank_pending(const listwin *lw)
+{
+    return lw->n > 0 && lw->top_rank < 0 && !(lw->rank_failed && lw->rank_gen == lw->gen);
+}
+
+static void rank_stop(listwin *lw)
+{
+    store_ranker_close(lw->ranker);
+    lw->ranker = NULL;
+}
+
+int lw_rank_work(listwin *lw, long max)
+{
+    if (!lw_rank_pending(lw)) {
+        rank_stop(lw);
+        return 0;
+    }
+    /* It counts up to one case of the window: if that case has scrolled
+     * out meanwhile, start again from the window's first row. */
+    int at = -1;
+    if (lw->ranker)
+        for (int i = 0; i < lw->n; i++)
+            if (lw->rows[i].case_id && strcmp(lw->rows[i].case_id, lw->rank_id) == 0)
+                at = i;
+    if (lw->ranker && at < 0)
+        rank_stop(lw);
+    if (!lw->ranker) {
+        snprintf(lw->rank_id, sizeof lw->rank_id, "%s",
+                 lw->rows[0].case_id ? lw->rows[0].case_id : "");
+        at = 0;
+        if (!(lw->ranker = store_ranker_open(lw->st, &lw->filter, lw->sort, lw->rank_id))) {
+            lw->rank_failed = true;
+            lw->rank_gen = lw->gen;
+            return lw->err = STORE_ERROR;
+        }
+    }
+    long r = -1;
+    int rc = store_ranker_step(lw->ranker, max, &r);
+    if (rc == 1)
+        return 1;
+    rank_stop(lw);
+    if (rc < 0 || r < 0) {
+        lw->rank_failed = true;
+        lw->rank_gen = lw->gen;
+        return rc < 0 ? (lw->err = rc) : 0;
+    }
+    lw->top_rank = r - at;
+    return 0;
+}
+
 long lw_cursor_rank(listwin *lw)
 {
     if (lw->n == 0)
         return -1;
+    rank_stop(lw);
     if (lw->top_rank < 0) {
         long r = store_rank(lw->st, &lw->filter, lw->sort,
                             lw->rows[lw->cur].case_id);

@@ -114,9 +114,12 @@ void tui_draw_list(tui *t)
     layout_pick_cols(inner, show);
 
     char title[96];
-    long rank = lw->n ? lw_cursor_rank(lw) : -1;
+    long rank = lw_cursor_rank_known(lw);
     if (rank >= 0)
         snprintf(title, sizeof title, "Cases  row %ld of %ld", rank + 1, lw->count);
+    else if (lw->n)   /* still being counted (tui.c works at it between keys) */
+        snprintf(title, sizeof title, "Cases  row %s of %ld", t->ascii ? "..." : "\xE2\x80\xA6",
+                 lw->count);
     else
         snprintf(title, sizeof title, "Cases  (%s)", lw->total == 0 ? "database empty" : "none match");
     bool full = lw->gen != t->list_gen;

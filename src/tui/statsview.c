@@ -123,6 +123,15 @@ void sv_raster_step(sv_canvas *c, const double *times, const double *surv,
 
 /* ---- the view ------------------------------------------------------ */
 
+/* Reading a million cases takes a good part of a second: the view reads
+ * them in slices from its own loop (a store walk over the few columns
+ * the statistics use), looks at the keyboard between slices, and shows
+ * the numbers so far every SV_DRAW_MS, marked as such, until the last
+ * case is in.  Esc (or v, q) gives up at once; g and e start again. */
+#define SV_SLICE_ROWS 2048   /* cases per store_walk_step                  */
+#define SV_SLICE_MS   12     /* work between two looks at the keyboard     */
+#define SV_DRAW_MS    200    /* numbers so far redrawn this often          */
+
 /* The agents `a` cycles through (stats --agent names); "" = any. */
 static const char *const sv_agents[] = {
     "", "alk_tki", "ros1_tki", "crizotinib", "alectinib", "ceritinib", "brigatinib",
@@ -140,9 +149,19 @@ typedef struct {
     int pane;               /* 0 survival, 1 ALK by site, 2 warnings */
     stats_cohort co;
     stats_report r;
-    bool have;
+    bool have;              /* r holds numbers (so far, while computing) */
+    bool cohort;            /* co is initialised                          */
+    store_walk *walk;       /* the cases being read, or NULL              */
+    long expect;            /* cases the filter passes (progress), or -1  */
     char msg[300];
 } sv_state;
+
+static long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 static int attr_of(sv_state *s, int role)
 {
@@ -160,31 +179,78 @@ static int add_case(void *ctx, const imt_case *c, const imt_course *co)
     return stats_cohort_add_course(ctx, c, co) ? 1 : 0;
 }
 
-static int compute(sv_state *s)
+/* Drop the numbers and any walk in progress. */
+static void compute_stop(sv_state *s)
 {
-    if (s->have) { stats_report_free(&s->r); stats_cohort_free(&s->co); s->have = false; }
+    store_walk_close(s->walk);
+    s->walk = NULL;
+    if (s->have) stats_report_free(&s->r);
+    if (s->cohort) stats_cohort_free(&s->co);
+    s->have = s->cohort = false;
+}
+
+static bool computing(const sv_state *s)
+{
+    return s->walk != NULL;
+}
+
+/* Start reading the filtered cases for the current endpoint and grouping. */
+static int compute_start(sv_state *s)
+{
+    compute_stop(s);
     stats_cohort_init(&s->co, s->ep, (stats_by)s->by);
+    s->cohort = true;
     stats_cohort_select(&s->co, s->line, sv_agents[s->agent][0] ? sv_agents[s->agent] : NULL);
-    /* Reading every filtered case takes seconds on a million: say so on
-     * the bottom line first, so the screen never sits still unexplained. */
-    if (LINES > 0 && COLS > 0) {
-        attrset((attr_t)attr_of(s, SV_ROLE_STATUS));
-        mvhline(LINES - 1, 0, ' ', COLS);
-        mvaddnstr(LINES - 1, 0, s->env->utf8 ? " computing the statistics\xE2\x80\xA6"
-                                               : " computing the statistics...", COLS);
-        attrset(A_NORMAL);
-        refresh();
+    int fields[IMT_F_COUNT];
+    int nf = stats_cohort_fields(&s->co, fields, IMT_F_COUNT);
+    s->expect = store_count(s->env->store, s->env->filter);
+    s->walk = store_walk_open(s->env->store, s->env->filter, fields, nf, true);
+    if (!s->walk) {
+        snprintf(s->msg, sizeof s->msg, "statistics failed: %s", store_errmsg(s->env->store));
+        compute_stop(s);
+        return -1;
     }
-    int rc = store_foreach_course(s->env->store, s->env->filter, add_case, &s->co);
-    if (rc != 0 || stats_report_compute(&s->co, &s->r) != 0) {
-        snprintf(s->msg, sizeof s->msg, "statistics failed: %s",
-                 rc < 0 ? store_errmsg(s->env->store) : "out of memory");
+    return 0;
+}
+
+/* The numbers of the cases read so far (or of all of them once done). */
+static int compute_report(sv_state *s)
+{
+    if (s->have) stats_report_free(&s->r);
+    s->have = false;
+    if (stats_report_compute(&s->co, &s->r) != 0) {
         stats_report_free(&s->r);
-        stats_cohort_free(&s->co);
+        snprintf(s->msg, sizeof s->msg, "statistics failed: out of memory");
         return -1;
     }
     s->have = true;
     return 0;
+}
+
+/* Read cases for about SV_SLICE_MS.  Returns 1 while more remain, 0 once
+ * the numbers are complete, -1 on failure (message in s->msg). */
+static int compute_slice(sv_state *s)
+{
+    long t0 = now_ms();
+    for (;;) {
+        int rc = store_walk_step(s->walk, SV_SLICE_ROWS, add_case, &s->co);
+        if (rc == 0) {
+            store_walk_close(s->walk);
+            s->walk = NULL;
+            if (compute_report(s) != 0) {
+                compute_stop(s);
+                return -1;
+            }
+            return 0;
+        }
+        if (rc != 1) {
+            snprintf(s->msg, sizeof s->msg, "statistics failed: %s",
+                     rc < 0 ? store_errmsg(s->env->store) : "out of memory");
+            compute_stop(s);
+            return -1;
+        }
+        if (now_ms() - t0 >= SV_SLICE_MS) return 1;
+    }
 }
 
 /* The curves shown: the groups, or the whole cohort when ungrouped. */
@@ -552,6 +618,20 @@ static int draw_alk_pane(sv_state *s, int top, int left, int rows, int w)
     return y - top;
 }
 
+/* "computing the statistics: 35% of the cases read (350000 of 1000000)...
+ * Esc cancels" */
+static void progress(const sv_state *s, char *buf, size_t n)
+{
+    long seen = s->walk ? store_walk_seen(s->walk) : 0;
+    const char *dots = s->env->utf8 ? "\xE2\x80\xA6" : "...";
+    if (s->expect > 0)
+        snprintf(buf, n, "computing the statistics: %ld%% of the cases read (%ld of %ld)%s "
+                 "Esc cancels", seen >= s->expect ? 99 : seen * 100 / s->expect, seen,
+                 s->expect, dots);
+    else
+        snprintf(buf, n, "computing the statistics: %ld cases read%s Esc cancels", seen, dots);
+}
+
 static void draw(sv_state *s)
 {
     erase();
@@ -577,10 +657,10 @@ static void draw(sv_state *s)
         snprintf(sel, sizeof sel, " (%s%s%s)", ln, sv_agents[s->agent][0] ? ", " : "",
                  sv_agents[s->agent]);
     }
-    snprintf(head, sizeof head, " Kaplan-Meier %s%s%s%s  n=%ld used=%ld events=%ld  ",
+    snprintf(head, sizeof head, " Kaplan-Meier %s%s%s%s  n=%ld used=%ld events=%ld  %s",
              ep, sel, s->by == BY_NONE ? "" : " by ",
              s->by == BY_NONE ? "" : stats_by_name((stats_by)s->by),
-             s->r.n, s->r.n_used, s->r.events);
+             s->r.n, s->r.n_used, s->r.events, computing(s) ? "(so far)  " : "");
     pr(0, 0, W, "%s", head);                    /* ASCII */
     int room = W - (int)strlen(head);
     if (room > W / 3) room = W / 3;
@@ -613,10 +693,27 @@ static void draw(sv_state *s)
     }
     attrset((attr_t)attr_of(s, SV_ROLE_STATUS));
     mvhline(H - 1, 0, ' ', W);
-    pr(H - 1, 0, W, " %s", s->msg[0] ? s->msg
+    char prog[160];
+    progress(s, prog, sizeof prog);
+    pr(H - 1, 0, W, " %s", s->msg[0] ? s->msg : computing(s) ? prog
              : stats_endpoint_per_line(s->ep)
                ? "g group  e endpoint  l line  a agent  x export  Tab pane  v/q close"
                : "g group  e endpoint  x export CSV  Tab pane  v/q close");
+    attrset(A_NORMAL);
+    refresh();
+}
+
+/* Only the bottom line: how far the reading is (at the start and after
+ * g or e, before the first slice, so the screen never sits still
+ * without a word while a million cases are read). */
+static void draw_progress(sv_state *s)
+{
+    if (LINES <= 0 || COLS <= 0) return;
+    char prog[160];
+    progress(s, prog, sizeof prog);
+    attrset((attr_t)attr_of(s, SV_ROLE_STATUS));
+    mvhline(LINES - 1, 0, ' ', COLS);
+    pr(LINES - 1, 0, COLS, " %s", prog);
     attrset(A_NORMAL);
     refresh();
 }
@@ -734,51 +831,87 @@ int statsview_run(struct statsview_env *env)
     s.env = env;
     s.ep = EP_OS;
     s.by = BY_ALK_STATUS;
-    int rc = compute(&s);
+    int rc = compute_start(&s) ? -1 : 0;
     int errs = 0;
+    bool dirty = true, fresh = true;    /* fresh: no numbers drawn since (re)starting */
+    long last_draw = now_ms();
+    if (computing(&s)) draw_progress(&s);
     while (!(env->stop && *env->stop)) {
-        if (s.have) draw(&s);
-        else {
-            erase();
-            mvprintw(0, 0, "%.*s", COLS - 1, s.msg);
-            mvaddstr(1, 0, "press q to close");
-            refresh();
+        if (computing(&s)) {
+            if (compute_slice(&s) < 0) rc = -1;
+            long now = now_ms();
+            /* the numbers so far after the first slice (a key is answered
+             * by a frame at once), then every SV_DRAW_MS */
+            if (computing(&s) && (fresh || now - last_draw >= SV_DRAW_MS)) {
+                if (compute_report(&s) != 0) { compute_stop(&s); rc = -1; }
+                dirty = true;
+            }
+            if (!computing(&s)) dirty = true;
+            fresh = false;
         }
+        if (dirty) {
+            if (s.have) draw(&s);
+            else if (computing(&s)) draw_progress(&s);
+            else {
+                erase();
+                mvprintw(0, 0, "%.*s", COLS - 1, s.msg);
+                mvaddstr(1, 0, "press q to close");
+                refresh();
+            }
+            dirty = false;
+            last_draw = now_ms();
+        }
+        /* While reading, only a look at the keyboard between slices. */
+        wtimeout(stdscr, computing(&s) ? 0 : -1);
         errno = 0;
         int ch = env->getkey ? env->getkey(env->getkey_ctx) : getch();
         if (env->stop && *env->stop) break;
         if (ch == ERR) {
+            if (computing(&s)) continue;          /* no key: read on */
             /* blocking getch fails only when interrupted or when the
              * terminal is gone: do not spin on a dead terminal */
             if (errno == EINTR && ++errs < 1000) continue;
             break;
         }
         errs = 0;
+        dirty = true;
         key_action a = keys_lookup(KC_STATS, ch);
-        if (a == ACT_SV_CLOSE) break;
-        if (!s.have) continue;
+        if (a == ACT_SV_CLOSE) break;            /* also gives up a reading */
+        if (!s.have && !computing(&s)) continue;
         s.msg[0] = 0;
         switch (a) {
         case ACT_SV_GROUP:
             s.by = s.by + 1 >= BY_N ? BY_NONE : s.by + 1;
-            if (compute(&s)) rc = -1;
+            if (compute_start(&s)) rc = -1;
+            else draw_progress(&s);
+            fresh = true;
             break;
         case ACT_SV_ENDPOINT:
             s.ep = (stats_endpoint)((s.ep + 1) % EP_N);
-            if (compute(&s)) rc = -1;
+            if (compute_start(&s)) rc = -1;
+            else draw_progress(&s);
+            fresh = true;
             break;
         case ACT_SV_LINE:
             s.line = (s.line + 1) % (SV_MAXLINE + 1);
-            if (compute(&s)) rc = -1;
+            if (compute_start(&s)) rc = -1;
+            else draw_progress(&s);
+            fresh = true;
             break;
         case ACT_SV_AGENT:
             s.agent = (s.agent + 1) % SV_NAGENTS;
-            if (compute(&s)) rc = -1;
+            if (compute_start(&s)) rc = -1;
+            else draw_progress(&s);
+            fresh = true;
             break;
         case ACT_SV_PANE:
             s.pane = (s.pane + 1) % 3;
             break;
         case ACT_SV_EXPORT: {
+            if (computing(&s)) {
+                snprintf(s.msg, sizeof s.msg, "not all cases are read yet: x again when done");
+                break;
+            }
             char path[4096];
             if (export_csv(&s, path, sizeof path) == 0)
                 snprintf(s.msg, sizeof s.msg, "exported to %.250s", path);
@@ -789,6 +922,7 @@ int statsview_run(struct statsview_env *env)
         default: break;
         }
     }
-    if (s.have) { stats_report_free(&s.r); stats_cohort_free(&s.co); }
+    wtimeout(stdscr, -1);
+    compute_stop(&s);
     return rc;
 }

@@ -47,6 +47,7 @@ static const char *const theme_cycle[] = { "default", "light", "high-contrast",
  * after BUSY_MS the status line says what is going on, so the screen
  * never sits still for seconds.  Fast queries send nothing extra. */
 #define BUSY_MS 150
+#define TUI_DB_CACHE_KIB 2048
 typedef struct {
     tui *t;
     struct timespec t0;
@@ -453,6 +454,32 @@ static void define_extra_keys(void)
             define_key(extra[i].seq, extra[i].code);
 }
 
+/* Count towards the list's row number for about ms milliseconds: 1 when
+ * it became known (the list's title changes), 0 when it is still being
+ * counted or nothing was to do, -1 on a store error (said on the
+ * status line). */
+#define RANK_FIRST_MS 4
+#define RANK_SLICE_MS 10
+static int rank_work(tui *t, long ms)
+{
+    if (!lw_rank_pending(t->lw))
+        return 0;
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (;;) {
+        int rc = lw_rank_work(t->lw, 4096);
+        if (rc < 0) {
+            tui_message(t, true, "database error: %s", store_errmsg(t->app->store));
+            return -1;
+        }
+        if (rc == 0)
+            return 1;
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        if ((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 >= ms)
+            return 0;
+    }
+}
+
 /* Another session's committed change: the count, the rows on screen and
  * the case under the cursor are read again, and the status line says so
  * for a few seconds, with how many cases changed.  Asked once a second
@@ -521,6 +548,9 @@ int tui_run(imt_app *app)
         return EXIT_FAIL;
     if (app_open_store(app) != EXIT_OK)
         return EXIT_FAIL;
+    /* 2 MB of database cache: the session's memory stays that of a
+     * small database however large this one is (store.h) */
+    store_set_cache(app->store, TUI_DB_CACHE_KIB);
 
     tui *t = calloc(1, sizeof *t);
     listwin *lw = calloc(1, sizeof *lw);
@@ -635,10 +665,20 @@ int tui_run(imt_app *app)
         store_changes_since(app->store, &t->change_mark, 1, &n, &more);
     }
     while (!tui_signalled) {
+        /* The list's row number: found at once on a small database (in
+         * this frame), else counted in slices between keys below. */
+        if (rank_work(t, RANK_FIRST_MS) > 0)
+            t->dirty[PANE_LIST] = true;
         draw(t);
         int ch;
         int nfd = store_notify_fd(app->store);
-        if (nfd >= 0) {
+        /* while the row number is being counted, only look for a key */
+        bool pending = lw_rank_pending(t->lw);
+        if (pending) {
+            wtimeout(stdscr, 0);
+            ch = tui_getkey(t, stdscr);
+            wtimeout(stdscr, -1);
+        } else if (nfd >= 0) {
             /* The engine announces other sessions' changes on a
              * descriptor (PostgreSQL's LISTEN): sleep until a key or an
              * announcement, no waking up to ask.  Keys ncurses already
@@ -689,6 +729,11 @@ int tui_run(imt_app *app)
         }
         if (tui_signalled)
             break;
+        if (ch == ERR && pending) {
+            if (rank_work(t, RANK_SLICE_MS) > 0)
+                t->dirty[PANE_LIST] = true;
+            continue;
+        }
         if (ch == ERR && t->msg[0] && t->msg_until && tui_now_ms() >= t->msg_until) {
             /* the live view's note is brief */
             t->msg[0] = '\0';

@@ -89,12 +89,14 @@ check after_write_old_head_kept test "$head" = "$(sqlite3 "$db" 'SELECT hash FRO
 # baseline row, every row is hashed, and check then passes.
 v2="$tmp/v2.db"
 sqlite3 "$db" ".backup '$v2'"
-# (and before version 4's review columns and decisions, version 5's course)
+# (and before version 4's review columns and decisions, version 5's course,
+# version 6's counts and search index)
+sqlite3 "$v2" "DROP TRIGGER case_counts_insert; DROP TRIGGER case_counts_delete; DROP TRIGGER case_counts_update; DROP TRIGGER case_search_insert; DROP TRIGGER case_search_update; DROP TRIGGER case_search_delete; DROP TABLE case_counts; DROP TABLE case_search; DROP TABLE case_search_pending;"
 sqlite3 "$v2" "DROP TABLE decisions; DROP INDEX cases_decision; ALTER TABLE cases DROP COLUMN version; ALTER TABLE cases DROP COLUMN decision_state; ALTER TABLE cases DROP COLUMN review_comment; ALTER TABLE cases DROP COLUMN signer_name; ALTER TABLE audit DROP COLUMN rule_id; ALTER TABLE audit DROP COLUMN fired_by; ALTER TABLE audit DROP COLUMN full_name; DELETE FROM meta WHERE key IN ('decision_ruleset', 'decision_day');"
 sqlite3 "$v2" "DROP TABLE events; DROP INDEX cases_sort_next_due; ALTER TABLE cases DROP COLUMN sort_next_due; ALTER TABLE cases DROP COLUMN next_due; DELETE FROM meta WHERE key = 'followup_schedule'; DROP TRIGGER audit_no_update; ALTER TABLE audit DROP COLUMN snapshot; ALTER TABLE audit DROP COLUMN row_hash; ALTER TABLE audit DROP COLUMN hash; CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: its rows cannot be changed'); END; PRAGMA user_version = 2;"
 run --db "$v2" check
 check upgrade_ok rc_is 0
-check upgrade_version test "$(sqlite3 "$v2" 'PRAGMA user_version')" = 5
+check upgrade_version test "$(sqlite3 "$v2" 'PRAGMA user_version')" = 6
 check upgrade_baselines test "$(sqlite3 "$v2" "SELECT count(*) FROM audit WHERE new_value = 'baseline'")" = 4
 check upgrade_hashed test "$(sqlite3 "$v2" 'SELECT count(*) FROM audit WHERE length(hash) = 64')" = \
     "$(sqlite3 "$v2" 'SELECT count(*) FROM audit')"

@@ -36,7 +36,7 @@ fi
 ok import_fixture
 check new_db_mode_0600 test "$(mode_of "$db")" = 600
 check journal_is_wal test "$(sqlite3 "$db" 'PRAGMA journal_mode')" = wal
-check schema_version_5 test "$(sqlite3 "$db" 'PRAGMA user_version')" = 5
+check schema_version_6 test "$(sqlite3 "$db" 'PRAGMA user_version')" = 6
 check derived_alk_status test "$(sqlite3 "$db" "SELECT group_concat(alk_status, ',') FROM (SELECT alk_status FROM cases ORDER BY case_id)")" = "positive,negative,unknown"
 
 run --db "$db" check
@@ -153,7 +153,7 @@ check readonly_check_reads rc_is 0
 sqlite3 "$db" "PRAGMA user_version = 42"
 run --db "$db" check
 check newer_schema_exit1 rc_is 1
-check newer_schema_message has "$tmp/err" "database schema version 42 is newer than this imtreview (5); upgrade imtreview"
+check newer_schema_message has "$tmp/err" "database schema version 42 is newer than this imtreview (6); upgrade imtreview"
 check newer_schema_untouched test "$(sqlite3 "$db" 'PRAGMA user_version')" = 42
 
 # ---- a reader without write access to the file or its directory -------------------

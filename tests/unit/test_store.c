@@ -49,6 +49,14 @@ static const char *audit_user(void)
     return on_pg ? (u ? u : "?") : "tester";
 }
 
+/* What schema version 6 adds (store/sqlite/search.c), dropped to make a
+ * file of an earlier version out of a current one. */
+#define V6_OBJECTS_DROP \
+    "DROP TRIGGER case_counts_insert; DROP TRIGGER case_counts_delete; " \
+    "DROP TRIGGER case_counts_update; DROP TRIGGER case_search_insert; " \
+    "DROP TRIGGER case_search_update; DROP TRIGGER case_search_delete; " \
+    "DROP TABLE case_counts; DROP TABLE case_search; DROP TABLE case_search_pending"
+
 /* ---- fixture ------------------------------------------------------------- */
 
 typedef struct {
@@ -222,7 +230,7 @@ static void test_create_mode_0600_and_reopen(void **state)
     struct stat sb;
     assert_int_equal(stat(f->path, &sb), 0);
     assert_int_equal(sb.st_mode & 07777, 0600);
-    assert_int_equal(store_schema_version(f->st), 5);
+    assert_int_equal(store_schema_version(f->st), 6);
     assert_false(store_is_readonly(f->st));
     unsigned char k1[32], k2[32], zero[32] = { 0 };
     assert_int_equal(store_secret(f->st, k1), STORE_OK);
@@ -231,7 +239,7 @@ static void test_create_mode_0600_and_reopen(void **state)
     store_close(f->st);
 
     f->st = open_rw(f);
-    assert_int_equal(store_schema_version(f->st), 5);
+    assert_int_equal(store_schema_version(f->st), 6);
     assert_true(store_exists(f->st, "A-1"));
     assert_int_equal(store_secret(f->st, k2), STORE_OK);
     assert_memory_equal(k1, k2, 32);         /* the key is kept, not remade */
@@ -241,7 +249,7 @@ static void test_create_mode_0600_and_reopen(void **state)
     char mode[32];
     raw_text(db, "PRAGMA journal_mode", mode, sizeof mode);
     assert_string_equal(mode, "wal");
-    assert_int_equal(raw_int(db, "PRAGMA user_version"), 5);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 6);
     sqlite3_close(db);
 }
 
@@ -307,7 +315,7 @@ static void test_newer_schema_refused(void **state)
     char err[512];
     imt_store *st = store_open(f->path, 0, "tester", err, sizeof err);
     assert_null(st);
-    assert_string_equal(err, "database schema version 99 is newer than this imtreview (5); "
+    assert_string_equal(err, "database schema version 99 is newer than this imtreview (6); "
                              "upgrade imtreview");
     st = store_open(f->path, STORE_OPEN_READONLY, "tester", err, sizeof err);
     assert_null(st);
@@ -923,8 +931,9 @@ static void test_migrate_v1(void **state)
     f->st = NULL;
     sqlite3 *db = raw(f);
     /* (what version 1 was: without audit_no_replace, without the hash
-     * chain of version 3, the review columns and decisions of 4 and the
-     * course of version 5) */
+     * chain of version 3, the review columns and decisions of 4, the
+     * course of version 5, the counts and search index of version 6) */
+    raw_exec(db, V6_OBJECTS_DROP);
     raw_exec(db, "DROP TABLE events; DROP INDEX cases_sort_next_due; "
                  "ALTER TABLE cases DROP COLUMN sort_next_due; "
                  "ALTER TABLE cases DROP COLUMN next_due; DELETE FROM meta WHERE key = "
@@ -948,10 +957,10 @@ static void test_migrate_v1(void **state)
     char err[512];
     imt_store *st = store_open(f->path, STORE_OPEN_READONLY, "tester", err, sizeof err);
     assert_null(st);
-    assert_non_null(strstr(err, "schema version 1 is older than this imtreview (5)"));
+    assert_non_null(strstr(err, "schema version 1 is older than this imtreview (6)"));
 
     f->st = open_rw(f);
-    assert_int_equal(store_schema_version(f->st), 5);
+    assert_int_equal(store_schema_version(f->st), 6);
     assert_true(store_exists(f->st, "A-1"));
     assert_int_equal(store_secret(f->st, k2), STORE_OK);
     assert_memory_equal(k1, k2, 32);
@@ -962,7 +971,7 @@ static void test_migrate_v1(void **state)
                                  "AND case_id = 'A-1' AND snapshot LIKE '%\"site\":\"lung\"%'"), 1);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM audit WHERE length(hash) = 64 AND "
                                  "length(row_hash) = 64"), 2);
-    assert_int_equal(raw_int(db, "PRAGMA user_version"), 5);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 6);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
                                  "AND name = 'audit_no_replace'"), 1);
     /* Version 4: the case is at version 1, and its decision state was

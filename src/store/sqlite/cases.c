@@ -101,6 +101,8 @@ int sq_insert(imt_backend *st, imt_case *c, const char *source)
     }
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
+    if (rc == STORE_OK && st->bulk)
+        sq_bulk_count(st, c, state, +1);
     if (rc == STORE_OK) {
         sqlite3_int64 rowid = sqlite3_last_insert_rowid(st->db);
         char *snap = rec_case_snapshot(c);
@@ -108,6 +110,7 @@ int sq_insert(imt_backend *st, imt_case *c, const char *source)
                   : sq_set_err(st, STORE_ERROR, "out of memory");
         free(snap);
         if (rc != STORE_OK && st->in_tx && !sqlite3_get_autocommit(st->db)) {
+            st->bulk_counts_ok = false;      /* counted at the end instead */
             sqlite3_bind_int64(st->q[Q_UNINSERT], 1, rowid);
             sqlite3_step(st->q[Q_UNINSERT]);
             sqlite3_reset(st->q[Q_UNINSERT]);

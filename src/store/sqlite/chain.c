@@ -1,5 +1,6 @@
-/* store/sqlite/chain.c - the audit trail's SHA-256 hash chain (written by a TEMP
- * trigger of the program's own connection). */
+/* store/sqlite/chain.c - the audit trail's SHA-256 hash chain in SQLite: the
+ * digests of store/chain.h, computed here from the values an insert binds,
+ * or by a TEMP trigger of the program's own connection. */
 #define _GNU_SOURCE
 #include "sqlite_int.h"
 
@@ -243,4 +244,87 @@ int sq_chain_fill(imt_backend *st)
     sqlite3_finalize(rd);
     sqlite3_finalize(wr);
     return ret;
+}
+
+/* ---- the chain computed here ------------------------------------------------
+ * An audit row this program inserts carries its row_hash and hash from
+ * the start, computed here from the values it binds (the same digest the
+ * trigger computes from the stored row: names sorted, NULLs left out,
+ * text as text), so the row is written once instead of being inserted
+ * and then updated twice by the trigger.  The previous row's hash is
+ * read once per transaction and then carried along.  Should the audit
+ * table have a column this program does not fill with a default value or
+ * a generated one (a later version's), the trigger does it as before. */
+
+int sq_chain_setup(imt_backend *st)
+{
+    /* the columns rows.c's sq_audit_add_row fills, and the chain's own */
+    static const char *const ours[] = { "seq", "time", "user", "case_id", "field",
+                                        "old_value", "new_value", "source", "comment",
+                                        "ruleset", "snapshot", "rule_id", "fired_by",
+                                        "full_name", "row_hash", "hash" };
+    sqlite3_stmt *q;
+    st->chain_in_c = false;
+    int rc = sqlite3_prepare_v2(st->db, "SELECT name, dflt_value, hidden FROM "
+                                        "pragma_table_xinfo('audit')", -1, &q, NULL);
+    if (rc != SQLITE_OK)
+        return sq_fail(st, rc, "reading the audit table's columns");
+    bool ok = true;
+    int mine = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(q, 0);
+        bool known = false;
+        for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
+            if (name && strcmp(name, ours[i]) == 0)
+                known = true;
+        mine += known;
+        if (!known && (sqlite3_column_type(q, 1) != SQLITE_NULL || sqlite3_column_int(q, 2) != 0))
+            ok = false;
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return sq_fail(st, rc, "reading the audit table's columns");
+    st->chain_in_c = ok && mine == (int)(sizeof ours / sizeof ours[0]);
+    return STORE_OK;
+}
+
+/* The row and chain hashes of a row of the n given text columns (NULL
+ * values left out) that follows the last row of the trail (read each
+ * time: one step to the end of the table, and never wrong whoever wrote
+ * before us in this transaction).  1 when they are not computed here
+ * (the trigger will: a later version's columns, or the last row's hash
+ * is not a digest), STORE_OK, or an error. */
+int sq_chain_next(imt_backend *st, const char *const names[], const char *const vals[], int n,
+                  char row_hex[65], char hash_hex[65])
+{
+    if (!st->chain_in_c)
+        return 1;
+    unsigned char prev[32];
+    bool first = false;
+    sqlite3_stmt *q = st->q[Q_AUDIT_LAST];
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_DONE) {
+        first = true;
+    } else if (rc != SQLITE_ROW ||
+               chain_unhex((const char *)sqlite3_column_text(q, 0), prev) != 0) {
+        sqlite3_reset(q);
+        return rc == SQLITE_ROW ? 1 : sq_fail(st, rc, "reading the audit trail");
+    }
+    sqlite3_reset(q);
+    chain_val cols[32];
+    int k = 0;
+    for (int i = 0; i < n && k < 32; i++) {
+        memset(&cols[k], 0, sizeof cols[k]);
+        cols[k].name = names[i];
+        cols[k].type = vals[i] ? CHAIN_TEXT : CHAIN_NULL;
+        cols[k].p = vals[i];
+        cols[k].n = vals[i] ? strlen(vals[i]) : 0;
+        k++;
+    }
+    unsigned char rh[32], h[32];
+    chain_row_hash(cols, k, rh);
+    chain_link(first ? NULL : prev, rh, h);
+    chain_hex(rh, row_hex);
+    chain_hex(h, hash_hex);
+    return STORE_OK;
 }

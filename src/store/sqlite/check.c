@@ -644,6 +644,93 @@ static int check_courses(imt_backend *st, checker *ck)
     return check_event_replay(st, ck);
 }
 
+/* The counts per filter cell and the search index (schema version 6,
+ * search.c) against the cases: a program that wrote behind our back
+ * through INSERT OR REPLACE, or a damaged index, would make the counts
+ * or the search answers wrong. */
+static long long one_int(imt_backend *st, const char *sql, int *rc)
+{
+    sqlite3_stmt *q;
+    long long v = 0;
+    *rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
+    if (*rc == SQLITE_OK && (*rc = sqlite3_step(q)) == SQLITE_ROW) {
+        v = sqlite3_column_int64(q, 0);
+        *rc = SQLITE_OK;
+    }
+    sqlite3_finalize(q);
+    return v;
+}
+
+static int check_counts_search(imt_backend *st, checker *ck)
+{
+    if (st->version < 6)
+        return STORE_OK;
+    int rc;
+    static const char *const trig[] = { "case_counts_insert", "case_counts_delete",
+                                        "case_counts_update", "case_search_insert",
+                                        "case_search_update", "case_search_delete" };
+    for (size_t i = 0; i < sizeof trig / sizeof trig[0]; i++) {
+        sqlite3_stmt *q;
+        if ((rc = sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_master WHERE type = "
+                                     "'trigger' AND name = ?1 AND tbl_name = 'cases'", -1,
+                                     &q, NULL)) != SQLITE_OK)
+            return sq_fail(st, rc, "checking");
+        sqlite3_bind_text(q, 1, trig[i], -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        sqlite3_finalize(q);
+        if (rc == SQLITE_DONE)
+            problem(ck, "trigger %s is missing: the %s no longer follow%s changes to the cases",
+                    trig[i], i < 3 ? "counts of cases per filter value" : "search index",
+                    i < 3 ? "" : "s");
+        else if (rc != SQLITE_ROW)
+            return sq_fail(st, rc, "checking");
+    }
+    long long bad = one_int(st,
+        "SELECT count(*) FROM ("
+        "SELECT sort_site, sort_alk, sort_outcome, sort_review, decision_state, count(*) "
+        "FROM cases GROUP BY 1, 2, 3, 4, 5 EXCEPT SELECT sort_site, sort_alk, sort_outcome, "
+        "sort_review, decision_state, n FROM case_counts WHERE n <> 0) ", &rc);
+    if (rc == SQLITE_OK)
+        bad += one_int(st,
+            "SELECT count(*) FROM ("
+            "SELECT sort_site, sort_alk, sort_outcome, sort_review, decision_state, n FROM "
+            "case_counts WHERE n <> 0 EXCEPT SELECT sort_site, sort_alk, sort_outcome, "
+            "sort_review, decision_state, count(*) FROM cases GROUP BY 1, 2, 3, 4, 5)", &rc);
+    if (rc != SQLITE_OK)
+        return sq_fail(st, rc, "checking the case counts");
+    if (bad)
+        problem(ck, "the counts of cases per filter value (table case_counts) do not match "
+                    "the cases in %lld place%s: a program changed the cases behind "
+                    "imtreview's back (e.g. INSERT OR REPLACE); the counts shown are wrong",
+                bad, bad == 1 ? "" : "s");
+    long long miss = one_int(st,
+        "SELECT count(*) FROM cases c LEFT JOIN case_search s ON s.rowid = c.id "
+        "WHERE c.id NOT IN (SELECT id FROM case_search_pending) AND (s.rowid IS NULL "
+        "OR s.case_id IS NOT imt_search_text(c.case_id) "
+        "OR s.site_detail IS NOT imt_search_text(c.site_detail) "
+        "OR s.notes IS NOT imt_search_text(c.notes))", &rc);
+    if (rc == SQLITE_OK)
+        miss += one_int(st,
+            "SELECT count(*) FROM case_search WHERE rowid NOT IN (SELECT id FROM cases) "
+            "AND rowid NOT IN (SELECT id FROM case_search_pending)", &rc);
+    if (rc != SQLITE_OK)
+        return sq_fail(st, rc, "checking the search index");
+    if (miss)
+        problem(ck, "the search index disagrees with %lld case%s (table case_search); "
+                    "searches are answered wrongly for them", miss, miss == 1 ? "" : "s");
+    if (!sq_is_readonly(st)) {
+        char *msg = NULL;
+        rc = sqlite3_exec(st->db, "INSERT INTO case_search (case_search) "
+                                  "VALUES ('integrity-check')", NULL, NULL, &msg);
+        if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY) {
+            char b[200];
+            problem(ck, "the search index is damaged: %s", rec_safe(msg, b, sizeof b));
+        }
+        sqlite3_free(msg);
+    }
+    return STORE_OK;
+}
+
 int sq_check(imt_backend *st, void (*report)(void *ctx, const char *msg), void *ctx)
 {
     return sq_check_head(st, report, ctx, NULL);
@@ -709,6 +796,8 @@ int sq_check_head(imt_backend *st, void (*report)(void *ctx, const char *msg),
     if ((rc = check_replay(st, &ck)) != STORE_OK)
         return rc;
     if ((rc = check_courses(st, &ck)) != STORE_OK)
+        return rc;
+    if ((rc = check_counts_search(st, &ck)) != STORE_OK)
         return rc;
     if (ck.held && ck.n == before)
         problem(&ck, "SQLite integrity check: %ld value%s break%s a constraint of the schema",

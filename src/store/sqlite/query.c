@@ -5,10 +5,11 @@
 
 /* ---- filters, counting, paging ------------------------------------------- */
 
-/* " AND ..." for the filter: fixed fragments chosen by mask bits (the
- * integers are positions in the dictionary's lists) and the bound
- * search text :search.  Nothing from user text enters the SQL. */
-static void filter_sql(sbuf *b, const imt_filter *f)
+/* " AND ..." for the filter's value masks: fixed fragments chosen by
+ * mask bits (the integers are positions in the dictionary's lists, or
+ * decision states).  The columns are the sort_ keys and decision_state,
+ * which case_counts has too. */
+static void masks_sql(sbuf *b, const imt_filter *f)
 {
     static const struct { imt_sort_key key; int n; } kinds[FILTER_NKINDS] = {
         [FILTER_SITE] = { SORT_SITE, SITE_N },
@@ -40,7 +41,7 @@ static void filter_sql(sbuf *b, const imt_filter *f)
     }
     for (int k = 0; k < FILTER_NKINDS; k++) {
         if (k == FILTER_FOLLOWUP || k == FILTER_DECISION)
-            continue;
+            continue;           /* filter_sql: a date range; above */
         unsigned mask = *filter_mask((imt_filter *)f, (imt_filter_kind)k);
         if (!mask)
             continue;
@@ -53,10 +54,33 @@ static void filter_sql(sbuf *b, const imt_filter *f)
             sb_add(b, "-1");      /* only bits without a value: nothing passes */
         sb_add(b, ")");
     }
+}
+
+/* The part of the filter case_counts cannot answer: the follow-up
+ * worklist (a date range of next_due). */
+static bool beyond_cells(const imt_filter *f)
+{
+    return f && f->followup_mask;
+}
+
+/* Any part of the filter but the search. */
+static bool has_masks(const imt_filter *f)
+{
+    return f && (f->site_mask || f->alk_mask || f->outcome_mask || f->status_mask ||
+                 f->decision_mask || beyond_cells(f));
+}
+
+/* " AND ..." for the whole filter: the masks, the bound search text
+ * :search (its set of cases, search.c) and the follow-up worklist (a
+ * range of the next_due index; due includes overdue).  Nothing from user
+ * text enters the SQL. */
+static void filter_sql(sbuf *b, const imt_filter *f)
+{
+    masks_sql(b, f);
+    if (!f)
+        return;
     if (f->search[0])
-        sb_add(b, " AND (imt_contains(case_id, :search) OR imt_contains(site_detail, :search) "
-                  "OR imt_contains(notes, :search))");
-    /* the worklist: a range of the next_due index (due includes overdue) */
+        sb_add(b, " AND imt_in_search(cases.id, :search)");
     if (f->followup_mask & (1u << FU_DUE))
         sb_add(b, " AND sort_next_due <= :fu_until");
     else if (f->followup_mask & (1u << FU_OVERDUE))
@@ -65,51 +89,34 @@ static void filter_sql(sbuf *b, const imt_filter *f)
         sb_add(b, " AND 0");
 }
 
-/* Case-insensitive substring search for every script, not only ASCII
- * (SQLite's LIKE folds A-Z only, so "ÖSOPHAGUS" would not find
- * "Ösophagus"): both sides are folded code point by code point
- * (rec_fold), then compared bytewise. */
+/* How a filtered statement reads: the search's set of cases (NULL: no
+ * search), and whether to read those cases one by one (a small set)
+ * rather than walk the table or an index testing each case. */
+typedef struct {
+    sq_search_set *set;
+    bool drive;
+} fplan;
 
-/* SQL imt_contains(text, needle): 1 when the folded needle occurs in the
- * folded text (NULL text: 0).  The needle is folded once per statement
- * (kept as auxiliary data of the bound parameter). */
-void sq_sql_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+static int plan(imt_backend *st, const imt_filter *f, fplan *p)
 {
-    (void)argc;
-    const char *hay = (const char *)sqlite3_value_text(argv[0]);
-    if (!hay) {
-        sqlite3_result_int(ctx, 0);
-        return;
-    }
-    char *needle = sqlite3_get_auxdata(ctx, 1);
-    if (!needle) {
-        const char *raw = (const char *)sqlite3_value_text(argv[1]);
-        if (!raw) {
-            sqlite3_result_int(ctx, 0);
-            return;
-        }
-        if (!(needle = rec_fold(raw, (size_t)sqlite3_value_bytes(argv[1])))) {
-            sqlite3_result_error_nomem(ctx);
-            return;
-        }
-        sqlite3_set_auxdata(ctx, 1, needle, free);
-        needle = sqlite3_get_auxdata(ctx, 1);
-        if (!needle) {
-            sqlite3_result_error_nomem(ctx);
-            return;
-        }
-    }
-    char *h = rec_fold(hay, (size_t)sqlite3_value_bytes(argv[0]));
-    if (!h) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
-    sqlite3_result_int(ctx, strstr(h, needle) != NULL);
-    free(h);
+    memset(p, 0, sizeof *p);
+    if (!f || !f->search[0])
+        return STORE_OK;
+    if (!(p->set = sq_search_get(st, f->search)))
+        return STORE_ERROR;
+    p->drive = sq_search_ids(p->set) != NULL;
+    return STORE_OK;
 }
 
-/* Prepare sql and bind :search and the worklist's dates for the filter. */
-static int prepare_filtered(imt_backend *st, sbuf *b, const imt_filter *f,
+static void from_sql(sbuf *b, const fplan *p)
+{
+    /* CROSS JOIN keeps json_each outside: each id looks its case up. */
+    sb_add(b, p->drive ? " FROM json_each(:ids) AS j CROSS JOIN cases ON cases.id = j.value"
+                       : " FROM cases");
+}
+
+/* Prepare sql and bind :search and :ids for the filter. */
+static int prepare_filtered(imt_backend *st, sbuf *b, const imt_filter *f, const fplan *p,
                             sqlite3_stmt **s)
 {
     *s = NULL;
@@ -118,9 +125,12 @@ static int prepare_filtered(imt_backend *st, sbuf *b, const imt_filter *f,
     int rc = sqlite3_prepare_v2(st->db, b->s, -1, s, NULL);
     if (rc != SQLITE_OK)
         return sq_fail(st, rc, "preparing a query");
-    int p = sqlite3_bind_parameter_index(*s, ":search");
-    if (p > 0)
-        sqlite3_bind_text(*s, p, f->search, -1, SQLITE_STATIC);
+    int i = sqlite3_bind_parameter_index(*s, ":search");
+    if (i > 0)
+        sqlite3_bind_text(*s, i, f->search, -1, SQLITE_STATIC);
+    i = sqlite3_bind_parameter_index(*s, ":ids");
+    if (i > 0)
+        sqlite3_bind_text(*s, i, p->set ? sq_search_ids(p->set) : "[]", -1, SQLITE_STATIC);
     int pt = sqlite3_bind_parameter_index(*s, ":fu_today");
     int pu = sqlite3_bind_parameter_index(*s, ":fu_until");
     if (pt > 0 || pu > 0) {
@@ -141,13 +151,30 @@ static int prepare_filtered(imt_backend *st, sbuf *b, const imt_filter *f,
     return STORE_OK;
 }
 
+/* A count is never a scan of the cases: without a search it sums
+ * case_counts over the cells the masks leave; a search alone is the
+ * size of its set; both read only the set's cases or walk the masks'
+ * index testing the set. */
 long sq_count(imt_backend *st, const imt_filter *f)
 {
+    fplan p;
+    if (plan(st, f, &p) != STORE_OK)
+        return -1;
+    if (p.set && !has_masks(f))
+        return sq_search_count(p.set);
     sbuf b = { 0 };
-    sb_add(&b, "SELECT count(*) FROM cases WHERE 1");
-    filter_sql(&b, f);
+    if (!p.set && !st->bulk && !beyond_cells(f)) {
+        sb_add(&b, "SELECT coalesce(sum(n), 0) FROM case_counts WHERE 1");
+        masks_sql(&b, f);
+    } else {        /* (a bulk load counts its cases at the end; the
+                       follow-up worklist is a range of the next_due index) */
+        sb_add(&b, "SELECT count(*)");
+        from_sql(&b, &p);
+        sb_add(&b, " WHERE 1");
+        filter_sql(&b, f);
+    }
     sqlite3_stmt *s;
-    int rc = prepare_filtered(st, &b, f, &s);
+    int rc = prepare_filtered(st, &b, f, &p, &s);
     sb_free(&b);
     if (rc != STORE_OK)
         return -1;
@@ -165,11 +192,14 @@ bool sq_passes(imt_backend *st, const imt_filter *f, const char *case_id)
 {
     if (!sq_valid_id(case_id))
         return false;
+    fplan p;
+    if (plan(st, f, &p) != STORE_OK)
+        return false;
     sbuf b = { 0 };
     sb_add(&b, "SELECT 1 FROM cases WHERE case_id = :id");
     filter_sql(&b, f);
     sqlite3_stmt *s;
-    if (prepare_filtered(st, &b, f, &s) != STORE_OK) {
+    if (prepare_filtered(st, &b, f, &p, &s) != STORE_OK) {
         sb_free(&b);
         return false;
     }
@@ -205,13 +235,15 @@ static int anchor_key(imt_backend *st, imt_sort_key key, const char *id, sqlite3
 
 /* SELECT cols FROM cases WHERE filter [AND (key, case_id) op anchor]
  * ORDER BY key, case_id in the direction asked. */
-static void ordered_sql(sbuf *b, const char *what, const imt_filter *f, imt_sort s,
-                        const char *op, bool reverse)
+static void ordered_sql(sbuf *b, const char *what, const imt_filter *f, const fplan *p,
+                        imt_sort s, const char *op, bool reverse)
 {
     char col[32];
     const char *kc = sq_sort_col(s.key, col, sizeof col);
     bool desc = s.desc != reverse;
-    sb_add(b, "SELECT %s FROM cases WHERE 1", what);
+    sb_add(b, "SELECT %s", what);
+    from_sql(b, p);
+    sb_add(b, " WHERE 1");
     filter_sql(b, f);
     if (op) {
         if (s.key == SORT_CASE_ID)
@@ -230,19 +262,58 @@ static bool valid_sort(imt_sort s)
     return (int)s.key >= 0 && s.key < SORT_NKEYS;
 }
 
-long sq_rank(imt_backend *st, const imt_filter *f, imt_sort s, const char *case_id)
+/* A rank counted in slices: the filtered cases before the anchor in the
+ * order, stepped through (the order's index covers the key and case_id,
+ * so each step reads an index entry, not a case). */
+typedef struct {
+    sqlite3_stmt *q;       /* NULL: done (the case does not pass)   */
+    sq_search_set *set;
+    sqlite3_value *k;
+    char *id;
+    long n;
+} sq_ranker;
+
+void sq_ranker_close(imt_backend *st, void *vr)
+{
+    sq_ranker *r = vr;
+    if (!r)
+        return;
+    sqlite3_finalize(r->q);
+    sq_search_unpin(st, r->set);
+    sqlite3_value_free(r->k);
+    free(r->id);
+    free(r);
+}
+
+void *sq_ranker_open(imt_backend *st, const imt_filter *f, imt_sort s, const char *case_id)
 {
     if (!valid_sort(s)) {
         sq_set_err(st, STORE_ERROR, "invalid sort key");
-        return -1;
+        return NULL;
     }
-    if (!sq_passes(st, f, case_id))
-        return -1;
-    sqlite3_value *k = NULL;
-    if (s.key != SORT_CASE_ID && anchor_key(st, s.key, case_id, &k) != STORE_OK)
-        return -1;
+    sq_ranker *r = calloc(1, sizeof *r);
+    if (!r || !(r->id = strdup(case_id ? case_id : ""))) {
+        free(r);
+        sq_set_err(st, STORE_ERROR, "out of memory");
+        return NULL;
+    }
+    if (!sq_passes(st, f, case_id)) {
+        r->n = -1;
+        return r;                   /* done: not among the filtered */
+    }
+    if (s.key != SORT_CASE_ID && anchor_key(st, s.key, case_id, &r->k) != STORE_OK) {
+        sq_ranker_close(st, r);
+        return NULL;
+    }
+    fplan p;
+    if (plan(st, f, &p) != STORE_OK) {
+        sq_ranker_close(st, r);
+        return NULL;
+    }
     sbuf b = { 0 };
-    sb_add(&b, "SELECT count(*) FROM cases WHERE 1");
+    sb_add(&b, "SELECT 1");
+    from_sql(&b, &p);
+    sb_add(&b, " WHERE 1");
     filter_sql(&b, f);
     char col[32];
     const char *op = s.desc ? ">" : "<";
@@ -250,25 +321,49 @@ long sq_rank(imt_backend *st, const imt_filter *f, imt_sort s, const char *case_
         sb_add(&b, " AND case_id %s :id", op);
     else
         sb_add(&b, " AND (%s, case_id) %s (:k, :id)", sq_sort_col(s.key, col, sizeof col), op);
-    sqlite3_stmt *q;
-    int rc = prepare_filtered(st, &b, f, &q);
+    int rc = prepare_filtered(st, &b, f, &p, &r->q);
     sb_free(&b);
     if (rc != STORE_OK) {
-        sqlite3_value_free(k);
-        return -1;
+        sq_ranker_close(st, r);
+        return NULL;
     }
-    sqlite3_bind_text(q, sqlite3_bind_parameter_index(q, ":id"), case_id, -1, SQLITE_STATIC);
-    if (k)
-        sqlite3_bind_value(q, sqlite3_bind_parameter_index(q, ":k"), k);
+    sqlite3_bind_text(r->q, sqlite3_bind_parameter_index(r->q, ":id"), r->id, -1, SQLITE_STATIC);
+    if (r->k)
+        sqlite3_bind_value(r->q, sqlite3_bind_parameter_index(r->q, ":k"), r->k);
+    r->set = p.set;
+    sq_search_pin(r->set);
+    return r;
+}
+
+int sq_ranker_step(imt_backend *st, void *vr, long max, long *rank)
+{
+    sq_ranker *r = vr;
+    if (r->q) {
+        int rc = SQLITE_ROW;
+        for (long i = 0; i < max && (rc = sqlite3_step(r->q)) == SQLITE_ROW; i++)
+            r->n++;
+        if (rc == SQLITE_ROW)
+            return 1;
+        if (rc != SQLITE_DONE)
+            return sq_fail(st, rc, "counting cases");
+        sqlite3_finalize(r->q);
+        r->q = NULL;
+    }
+    *rank = r->n;
+    return 0;
+}
+
+long sq_rank(imt_backend *st, const imt_filter *f, imt_sort s, const char *case_id)
+{
+    void *r = sq_ranker_open(st, f, s, case_id);
+    if (!r)
+        return -1;
     long n = -1;
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
-        n = (long)sqlite3_column_int64(q, 0);
-    else
-        sq_fail(st, rc, "counting cases");
-    sqlite3_finalize(q);
-    sqlite3_value_free(k);
-    return n;
+    int rc;
+    while ((rc = sq_ranker_step(st, r, 1L << 30, &n)) == 1)
+        ;
+    sq_ranker_close(st, r);
+    return rc == 0 ? n : -1;
 }
 
 int sq_page(imt_backend *st, const imt_filter *f, imt_sort s,
@@ -297,11 +392,16 @@ int sq_page(imt_backend *st, const imt_filter *f, imt_sort s,
         if (dir == 0)
             op = s.desc ? "<=" : ">=";
     }
+    fplan p;
+    if (plan(st, f, &p) != STORE_OK) {
+        sqlite3_value_free(k);
+        return STORE_ERROR;
+    }
     sbuf b = { 0 };
-    ordered_sql(&b, st->read_cols, f, s, op, back);
+    ordered_sql(&b, st->read_cols, f, &p, s, op, back);
     sb_add(&b, " LIMIT %d", n);
     sqlite3_stmt *q;
-    int rc = prepare_filtered(st, &b, f, &q);
+    int rc = prepare_filtered(st, &b, f, &p, &q);
     sb_free(&b);
     if (rc != STORE_OK) {
         sqlite3_value_free(k);
@@ -365,14 +465,198 @@ int sq_foreach(imt_backend *st, const imt_filter *f, imt_sort s,
 {
     if (!valid_sort(s))
         return sq_set_err(st, STORE_ERROR, "invalid sort key");
+    fplan p;
+    if (plan(st, f, &p) != STORE_OK)
+        return STORE_ERROR;
     sbuf b = { 0 };
-    ordered_sql(&b, st->read_cols, f, s, NULL, false);
+    ordered_sql(&b, st->read_cols, f, &p, s, NULL, false);
     sqlite3_stmt *q;
-    int rc = prepare_filtered(st, &b, f, &q);
+    int rc = prepare_filtered(st, &b, f, &p, &q);
     sb_free(&b);
     if (rc != STORE_OK)
         return rc;
-    return each_case(st, q, cb, ctx);
+    /* the callback may search too: this walk's set stays while it runs */
+    sq_search_pin(p.set);
+    rc = each_case(st, q, cb, ctx);
+    sq_search_unpin(st, p.set);
+    return rc;
+}
+
+/* ---- walks in slices --------------------------------------------------------- */
+
+/* Two kinds: a narrow walk (the fields asked for, the table in its own
+ * order, no sorting; with course each case gets an empty course, the
+ * database holding no events), and a course walk (every column in
+ * case_id order, the events merged in by case_id as store_foreach_course
+ * does). */
+typedef struct {
+    sqlite3_stmt *q;
+    sqlite3_stmt *qe;      /* the events by case_id (course walk), or NULL  */
+    bool ev_have, ev_done; /* qe is on a row not yet used / at its end      */
+    bool course;
+    imt_course co;
+    sq_search_set *set;    /* the filter's search set, kept while the walk is open */
+    imt_case blank;        /* every field unknown: the record each row starts as */
+    int nf;
+    int fields[];
+} sq_walk;
+
+void sq_walk_close(imt_backend *st, void *vw)
+{
+    sq_walk *w = vw;
+    if (!w)
+        return;
+    sqlite3_finalize(w->q);
+    sqlite3_finalize(w->qe);
+    course_clear(&w->co);
+    sq_search_unpin(st, w->set);
+    free(w);
+}
+
+void *sq_walk_open(imt_backend *st, const imt_filter *f, const int *fields, int nf, bool course)
+{
+    if (nf <= 0 || nf > IMT_F_COUNT) {
+        sq_set_err(st, STORE_ERROR, "a walk needs between 1 and %d fields", IMT_F_COUNT);
+        return NULL;
+    }
+    sq_walk *w = calloc(1, sizeof *w + (size_t)nf * sizeof w->fields[0]);
+    if (!w) {
+        sq_set_err(st, STORE_ERROR, "out of memory");
+        return NULL;
+    }
+    w->nf = nf;
+    w->course = course;
+    course_init(&w->co);
+    imt_case_init(&w->blank);
+    if (course) {
+        sqlite3_stmt *q;
+        int rc = sqlite3_prepare_v2(st->db, "SELECT EXISTS (SELECT 1 FROM events)", -1, &q,
+                                    NULL);
+        bool any = false;
+        if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+            any = sqlite3_column_int(q, 0) != 0;
+            rc = SQLITE_OK;
+        }
+        sqlite3_finalize(q);
+        if (rc != SQLITE_OK) {
+            sq_fail(st, rc, "reading the courses");
+            sq_walk_close(st, w);
+            return NULL;
+        }
+        if (any) {
+            rc = sqlite3_prepare_v2(st->db, "SELECT " EV_COLS " FROM events ORDER BY case_id, id",
+                                    -1, &w->qe, NULL);
+            if (rc != SQLITE_OK) {
+                sq_fail(st, rc, "reading the courses");
+                sq_walk_close(st, w);
+                return NULL;
+            }
+        }
+    }
+    fplan p;
+    if (plan(st, f, &p) != STORE_OK) {
+        sq_walk_close(st, w);
+        return NULL;
+    }
+    sbuf b = { 0 };
+    if (w->qe) {
+        /* every column, by case_id: the events follow in the same order */
+        sb_add(&b, "SELECT %s", st->read_cols);
+    } else {
+        sb_add(&b, "SELECT ");
+        for (int i = 0; i < nf; i++) {
+            if (fields[i] < 0 || fields[i] >= IMT_F_COUNT) {
+                sb_free(&b);
+                sq_set_err(st, STORE_ERROR, "internal: no field %d", fields[i]);
+                sq_walk_close(st, w);
+                return NULL;
+            }
+            w->fields[i] = fields[i];
+            sb_add(&b, "%s%s", i ? ", " : "", imt_fields[fields[i]].name);
+        }
+    }
+    from_sql(&b, &p);
+    sb_add(&b, " WHERE 1");
+    filter_sql(&b, f);
+    /* A narrow walk has no ORDER BY: the table in its own order (or the
+     * order of the index a filter uses), one pass, no sorting. */
+    if (w->qe)
+        sb_add(&b, " ORDER BY case_id");
+    int rc = prepare_filtered(st, &b, f, &p, &w->q);
+    sb_free(&b);
+    if (rc != STORE_OK) {
+        sq_walk_close(st, w);
+        return NULL;
+    }
+    w->set = p.set;
+    sq_search_pin(w->set);
+    return w;
+}
+
+/* The events of case c from the merged events statement into w->co. */
+static int walk_course(imt_backend *st, sq_walk *w, const imt_case *c)
+{
+    course_clear(&w->co);
+    while (!w->ev_done) {
+        if (!w->ev_have) {
+            int rc = sqlite3_step(w->qe);
+            if (rc == SQLITE_DONE) {
+                w->ev_done = true;
+                break;
+            }
+            if (rc != SQLITE_ROW)
+                return sq_fail(st, rc, "reading the courses");
+            w->ev_have = true;
+        }
+        const char *eid = (const char *)sqlite3_column_text(w->qe, 1);
+        int cmp = strcmp(eid ? eid : "", c->case_id);
+        if (cmp > 0)
+            break;             /* a later case's */
+        if (cmp == 0) {
+            imt_event e;
+            if (sq_event_load(w->qe, 0, &e) != 0 || course_add(&w->co, &e) != 0) {
+                ev_clear(&e);
+                return sq_set_err(st, STORE_ERROR, "out of memory");
+            }
+            ev_clear(&e);
+        }
+        w->ev_have = false;    /* used, or a filtered-out case's */
+    }
+    course_sort(&w->co, c);
+    return STORE_OK;
+}
+
+int sq_walk_step(imt_backend *st, void *vw, long max,
+                 int (*cb)(void *ctx, const imt_case *c, const imt_course *co), void *ctx)
+{
+    sq_walk *w = vw;
+    int rc = SQLITE_ROW, ret = 0;
+    for (long i = 0; i < max && (rc = sqlite3_step(w->q)) == SQLITE_ROW; i++) {
+        if (w->qe) {
+            imt_case c;
+            if (sq_load_case(w->q, 0, &c) != 0)
+                return sq_set_err(st, STORE_ERROR, "out of memory");
+            ret = walk_course(st, w, &c);
+            if (ret == STORE_OK)
+                ret = cb(ctx, &c, &w->co);
+            imt_case_clear(&c);
+        } else {
+            /* Only the fields read are set (and freed): a whole record's
+             * init and clear per row cost more than reading it. */
+            imt_case c = w->blank;
+            if (sq_load_row_fields(w->q, w->fields, w->nf, &c) != 0)
+                return sq_set_err(st, STORE_ERROR, "out of memory");
+            ret = cb(ctx, &c, w->course ? &w->co : NULL);
+            sq_free_fields(&c, w->fields, w->nf);
+        }
+        if (ret)
+            return ret;
+    }
+    if (rc == SQLITE_DONE)
+        return 0;
+    if (rc == SQLITE_ROW)
+        return 1;
+    return sq_fail(st, rc, "reading cases");
 }
 
 /* store_foreach_by_key: the caller's key of each case, as an SQL function
@@ -411,14 +695,24 @@ int sq_foreach_by_key(imt_backend *st, const imt_filter *f,
                                         sql_case_key, NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return sq_fail(st, rc, "registering the sort key");
+    fplan p;
     sbuf b = { 0 };
-    sb_add(&b, "SELECT %s FROM cases WHERE 1", st->read_cols);
+    if (plan(st, f, &p) != STORE_OK) {
+        sqlite3_create_function_v2(st->db, "imt_case_key", NLOAD, SQLITE_UTF8, NULL,
+                                   NULL, NULL, NULL, NULL);
+        return STORE_ERROR;
+    }
+    sb_add(&b, "SELECT %s", st->read_cols);
+    from_sql(&b, &p);
+    sb_add(&b, " WHERE 1");
     filter_sql(&b, f);
     sb_add(&b, " ORDER BY imt_case_key(%s), case_id", st->cols);
     sqlite3_stmt *q;
-    rc = prepare_filtered(st, &b, f, &q);
+    rc = prepare_filtered(st, &b, f, &p, &q);
     sb_free(&b);
+    sq_search_pin(p.set);
     int ret = rc != STORE_OK ? rc : each_case(st, q, cb, ctx);
+    sq_search_unpin(st, p.set);
     sqlite3_create_function_v2(st->db, "imt_case_key", NLOAD, SQLITE_UTF8, NULL,
                                NULL, NULL, NULL, NULL);
     return ret;

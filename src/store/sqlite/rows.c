@@ -96,47 +96,53 @@ static int r_bytes(const row_src *r, int i)
     return r->v ? sqlite3_value_bytes(r->v[i]) : sqlite3_column_bytes(r->s, r->base + i);
 }
 
+/* Field f of a case from column i of r into c.  Returns 0, or -1 when
+ * out of memory. */
+static int load_field(const row_src *r, int i, int f, imt_case *c)
+{
+    const imt_field *fd = &imt_fields[f];
+    if (r_type(r, i) == SQLITE_NULL) {
+        if (fd->type == FT_ENUM || fd->type == FT_BOOL)
+            *FPTR(c, f, int) = IMT_UNKNOWN;
+        return 0;
+    }
+    switch (fd->type) {
+    case FT_DEC: case FT_INT:
+        *FPTR(c, f, imt_num) = (imt_num){ true, r_double(r, i) };
+        break;
+    case FT_ENUM:
+        *FPTR(c, f, int) = rec_enum_exact(fd->values, (const char *)r_text(r, i));
+        break;
+    case FT_BOOL:
+        *FPTR(c, f, int) = r_int(r, i) ? 1 : 0;
+        break;
+    default: {
+        const unsigned char *t = r_text(r, i);
+        if (!t)
+            return -1;
+        int n = r_bytes(r, i);
+        char *d = malloc((size_t)n + 1);
+        if (!d)
+            return -1;
+        memcpy(d, t, (size_t)n);
+        d[n] = '\0';
+        *FPTR(c, f, char *) = d;
+        break;
+    }
+    }
+    return 0;
+}
+
 /* A case from r into c (initialised here).  Returns 0, or -1 when out of
  * memory. */
 static int load_row(const row_src *r, imt_case *c)
 {
     imt_case_init(c);
-    for (int f = 0; f < IMT_F_COUNT; f++) {
-        const imt_field *fd = &imt_fields[f];
-        if (r_type(r, f) == SQLITE_NULL) {
-            if (fd->type == FT_ENUM || fd->type == FT_BOOL)
-                *FPTR(c, f, int) = IMT_UNKNOWN;
-            continue;
+    for (int f = 0; f < IMT_F_COUNT; f++)
+        if (load_field(r, f, f, c) != 0) {
+            imt_case_clear(c);
+            return -1;
         }
-        switch (fd->type) {
-        case FT_DEC: case FT_INT:
-            *FPTR(c, f, imt_num) = (imt_num){ true, r_double(r, f) };
-            break;
-        case FT_ENUM:
-            *FPTR(c, f, int) = rec_enum_exact(fd->values, (const char *)r_text(r, f));
-            break;
-        case FT_BOOL:
-            *FPTR(c, f, int) = r_int(r, f) ? 1 : 0;
-            break;
-        default: {
-            const unsigned char *t = r_text(r, f);
-            if (!t) {
-                imt_case_clear(c);
-                return -1;
-            }
-            int n = r_bytes(r, f);
-            char *d = malloc((size_t)n + 1);
-            if (!d) {
-                imt_case_clear(c);
-                return -1;
-            }
-            memcpy(d, t, (size_t)n);
-            d[n] = '\0';
-            *FPTR(c, f, char *) = d;
-            break;
-        }
-        }
-    }
     c->alk_discordant = r_int(r, IMT_F_COUNT) ? 1 : 0;
     if (r_type(r, NCOLS) == SQLITE_TEXT && r_bytes(r, NCOLS) == 10)
         memcpy(c->next_due, r_text(r, NCOLS), 11);
@@ -163,6 +169,31 @@ static int load_row(const row_src *r, imt_case *c)
     return 0;
 }
 
+/* Columns 0..nf-1 of the current row of s, which are fields[0..nf-1],
+ * into c, whose other fields are left as they are (an initialised
+ * record).  On failure (out of memory, -1) the fields read are freed. */
+int sq_load_row_fields(sqlite3_stmt *s, const int *fields, int nf, imt_case *c)
+{
+    row_src r = { s, 0, NULL };
+    for (int i = 0; i < nf; i++)
+        if (load_field(&r, i, fields[i], c) != 0) {
+            sq_free_fields(c, fields, i);
+            return -1;
+        }
+    return 0;
+}
+
+/* Free the text of fields[0..nf-1] of c (set NULL). */
+void sq_free_fields(imt_case *c, const int *fields, int nf)
+{
+    for (int i = 0; i < nf; i++)
+        if (rec_is_text(imt_fields[fields[i]].type)) {
+            char **p = FPTR(c, fields[i], char *);
+            free(*p);
+            *p = NULL;
+        }
+}
+
 /* Columns base..base+NCOLS-1 of the current row into c (initialised
  * here).  Returns 0, or -1 when out of memory. */
 int sq_load_case(sqlite3_stmt *s, int base, imt_case *c)
@@ -179,24 +210,29 @@ int sq_load_values(sqlite3_value **v, imt_case *c)
 }
 
 /* An audit row; snapshot (NULL for most rows) is the JSON object of a
- * new case's values (rec_case_snapshot).  Its hashes are filled in by the
- * chain's trigger. */
+ * new case's values (rec_case_snapshot).  Its hashes are computed here
+ * (chain.c), or by the chain's trigger when they cannot be. */
 int sq_audit_add_row(imt_backend *st, const sq_audit_row *r)
 {
+    /* the columns of Q_AUDIT, in its parameters' order (?1 ..) */
+    static const char *const names[] = { "time", "user", "case_id", "field", "old_value",
+                                         "new_value", "source", "comment", "ruleset",
+                                         "snapshot", "rule_id", "fired_by", "full_name" };
+    enum { NV = sizeof names / sizeof names[0] };
+    const char *vals[NV] = { sq_now_utc(st), st->user, r->case_id, r->field, r->oldv, r->newv,
+                             r->source ? r->source : "edit", r->comment, r->ruleset,
+                             r->snapshot, r->rule_id, r->fired_by, r->full_name };
+    char rh[65], h[65];
+    int crc = sq_chain_next(st, names, vals, NV, rh, h);
+    if (crc < 0)
+        return crc;
     sqlite3_stmt *s = st->q[Q_AUDIT];
-    sqlite3_bind_text(s, 10, r->snapshot, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 1, sq_now_utc(st), -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, st->user, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, r->case_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, r->field, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, r->oldv, -1, SQLITE_STATIC);     /* NULL binds NULL */
-    sqlite3_bind_text(s, 6, r->newv, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 7, r->source ? r->source : "edit", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 8, r->comment, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 9, r->ruleset, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 11, r->rule_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 12, r->fired_by, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 13, r->full_name, -1, SQLITE_STATIC);
+    for (int i = 0; i < NV; i++)
+        sqlite3_bind_text(s, i + 1, vals[i], -1, SQLITE_STATIC);   /* NULL binds NULL */
+    if (crc == STORE_OK) {
+        sqlite3_bind_text(s, NV + 1, rh, 64, SQLITE_STATIC);
+        sqlite3_bind_text(s, NV + 2, h, 64, SQLITE_STATIC);
+    }
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);

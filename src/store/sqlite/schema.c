@@ -500,6 +500,7 @@ static const struct {
     { 3, migrate_v3 },
     { 4, migrate_v4 },
     { 5, migrate_v5 },
+    { 6, sq_migrate_v6 },      /* case counts and the search index (search.c) */
 };
 
 int sq_read_user_version(imt_backend *st, int *v)
@@ -618,6 +619,15 @@ int sq_migrate(imt_backend *st, const char *path)
                          "but no imtreview schema version); not touching it", path);
             goto fail;
         }
+    }
+    /* A file that says 4 or more without the review columns (repair_v4):
+     * they first, the later versions build on them. */
+    if (v >= 4) {
+        bool yes;
+        if ((rc = has_column(st, "cases", "decision_state", &yes)) != STORE_OK)
+            goto fail;
+        if (!yes && (rc = migrate_v4(st)) != STORE_OK)
+            goto fail;
     }
     for (size_t i = 0; i < sizeof migrations / sizeof migrations[0]; i++) {
         if (migrations[i].version <= v)

@@ -14,6 +14,7 @@
  *             set's version changes), the changes another session made
  *   query.c   filters, counts, keyset pages, walks, the audit read
  *   check.c   integrity check, the chain recomputed, the history replayed
+ *   search.c  counts per filter cell, the search index, search sets
  *   backup.c  the online backup
  *   events.c  the course: events, their audit, next_due and the schedule
  *
@@ -99,7 +100,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 #define STORE_BUSY_MS 5000
 #define NCOLS (IMT_F_COUNT + 1)     /* dictionary columns + alk_discordant */
 #define NLOAD (NCOLS + 1)           /* + next_due: what a read of a case loads */
@@ -117,7 +118,7 @@
 enum {
     Q_INSERT, Q_UPDATE, Q_AUDIT, Q_GET, Q_EXISTS, Q_REVIEW,
     Q_BEGIN, Q_COMMIT, Q_ROLLBACK, Q_SAVEPOINT, Q_RELEASE, Q_ROLLBACK_TO,
-    Q_UNINSERT, Q_ANY, Q_DATA_VERSION,
+    Q_UNINSERT, Q_ANY, Q_DATA_VERSION, Q_PENDING_ANY, Q_AUDIT_LAST,
     Q_DECISIONS, Q_DECIDE, Q_BUMP, Q_LAST_CHANGE, Q_LAST_FIELD, Q_META_GET,
     Q_META_SET, Q_SETSTATE,
     Q_EV_INSERT, Q_EV_DELETE, Q_EV_UPDATE, Q_EV_GET, Q_EV_ONE, Q_NEXT_DUE,
@@ -126,12 +127,13 @@ enum {
 
 struct imt_backend {
     sqlite3 *db;
-    char *path;
     char *user;
     bool created;         /* this open created the file                  */
     sqlite3_stmt *tput;   /* copy --to: the insert of the table being filled */
     char tput_table[64];
     char *full_name;      /* the user's full name (GECOS), or NULL       */
+    char *path;           /* the database file                           */
+    bool journal_off_wal; /* a first fill runs with a rollback journal   */
     bool readonly;        /* asked for with STORE_OPEN_READONLY          */
     bool file_readonly;   /* the file itself is not writable for us      */
     char ro_why[320];     /* why it is read-only, when damaged or full   */
@@ -155,6 +157,15 @@ struct imt_backend {
     sqlite3_stmt *anchor[SORT_NKEYS];
     time_t now_t;
     char now[32];
+    /* search.c: the set of cases the last search text matches (and sets
+     * an open walk still uses), and what it was built against */
+    struct sq_search_set *search, *search_retired;
+    /* chain.c: whether audit rows get their hashes here (false: the
+     * table has columns this program does not fill) */
+    bool chain_in_c;
+    unsigned wgen;        /* bumped by each rollback of ours             */
+    long bulk_counts[SITE_N + 1][ALK_N + 1][OUT_N + 1][REV_N + 1][DSTATE_N];
+    bool bulk_counts_ok;  /* bulk_counts hold the cases inserted         */
     char err[768];
     fu_schedule sched;    /* the follow-up schedule next_due is computed with */
     char sched_text[600]; /* its canonical text (meta 'followup_schedule') */
@@ -188,6 +199,29 @@ int sq_chain_fill(imt_backend *st);
 int sq_chain_trigger(imt_backend *st);
 void sq_sql_chain(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void sq_sql_row_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+int sq_chain_setup(imt_backend *st);
+int sq_chain_next(imt_backend *st, const char *const names[], const char *const vals[], int n,
+                  char row_hex[65], char hash_hex[65]);
+int sq_chain_trigger(imt_backend *st);
+void sq_sql_chain(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void sq_sql_row_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+typedef struct sq_search_set sq_search_set;
+/* search.c */
+int sq_bulk_search_finish(imt_backend *st);
+int sq_bulk_search_start(imt_backend *st);
+void sq_bulk_count(imt_backend *st, const imt_case *c, int dstate, int delta);
+char *sq_fold_text(const char *s, size_t n);
+int sq_migrate_v6(imt_backend *st);
+void sq_search_close(imt_backend *st);
+long sq_search_count(const sq_search_set *s);
+int sq_search_drain(imt_backend *st);
+sq_search_set *sq_search_get(imt_backend *st, const char *needle);
+const char *sq_search_ids(const sq_search_set *s);
+void sq_search_pin(sq_search_set *s);
+void sq_search_unpin(imt_backend *st, sq_search_set *s);
+void sq_sql_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void sq_sql_in_search(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void sq_sql_search_text(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 /* check.c */
 int sq_check(imt_backend *st, void (*report)(void *ctx, const char *msg), void *ctx);
 int sq_check_head(imt_backend *st, void (*report)(void *ctx, const char *msg), void *ctx, store_audit_head *head);
@@ -258,6 +292,7 @@ int sq_table_put(imt_backend *st, const char *table, const store_row *r);
 int sq_table_end(imt_backend *st, const char *table);
 int sq_after_copy(imt_backend *st);
 int sq_states_pass(imt_backend *st, long *nchanged);
+void sq_side_files_fix(const char *path);
 imt_backend *sq_open(const char *path, unsigned flags, const char *user, char *err, size_t errn);
 void sq_remove_files(const char *path);
 /* query.c */
@@ -268,8 +303,13 @@ int sq_foreach_by_key(imt_backend *st, const imt_filter *f, void (*key)(void *kc
 int sq_page(imt_backend *st, const imt_filter *f, imt_sort s, const char *anchor, int dir, int n, imt_case *out);
 bool sq_passes(imt_backend *st, const imt_filter *f, const char *case_id);
 long sq_rank(imt_backend *st, const imt_filter *f, imt_sort s, const char *case_id);
+void *sq_walk_open(imt_backend *st, const imt_filter *f, const int *fields, int nf, bool course);
+void *sq_ranker_open(imt_backend *st, const imt_filter *f, imt_sort s, const char *case_id);
+int sq_ranker_step(imt_backend *st, void *r, long max, long *rank);
+void sq_ranker_close(imt_backend *st, void *r);
+int sq_walk_step(imt_backend *st, void *w, long max, int (*cb)(void *ctx, const imt_case *c, const imt_course *co), void *ctx);
+void sq_walk_close(imt_backend *st, void *w);
 int sq_secret(imt_backend *st, unsigned char key[32]);
-void sq_sql_contains(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 /* rows.c */
 int sq_audit_add(imt_backend *st, const char *case_id, const char *field, const char *oldv, const char *newv, const char *source, const char *comment, const char *ruleset);
 int sq_audit_add_snap(imt_backend *st, const char *case_id, const char *field, const char *oldv, const char *newv, const char *source, const char *comment, const char *ruleset, const char *snapshot);
@@ -281,6 +321,8 @@ typedef struct {
 int sq_audit_add_row(imt_backend *st, const sq_audit_row *r);
 int sq_bind_case(imt_backend *st, sqlite3_stmt *s, const imt_case *c);
 int sq_load_case(sqlite3_stmt *s, int base, imt_case *c);
+int sq_load_row_fields(sqlite3_stmt *s, const int *fields, int nf, imt_case *c);
+void sq_free_fields(imt_case *c, const int *fields, int nf);
 int sq_load_values(sqlite3_value **v, imt_case *c);
 /* schema.c */
 int sq_count_objects(imt_backend *st, long *n);
