@@ -44,11 +44,13 @@ BUILD   ?= build
 endif
 
 # Debian packages the build, the tests and `make run` need.
+# postgresql: the server the tests start a throwaway cluster of (make check
+# runs the store's tests and the end-to-end suites on both engines).
 DEB_PKGS = gcc make pkg-config libncurses-dev libsqlite3-dev libcsv-dev \
            libcmocka-dev libjansson-dev libgsl-dev libmd-dev nettle-dev libunistring-dev tmux sqlite3 \
            locales time python3-pyte \
-           valgrind groff-base
-PKGS     = ncursesw formw menuw panelw sqlite3 jansson gsl libmd nettle
+           valgrind groff-base libpq-dev postgresql
+PKGS     = ncursesw formw menuw panelw sqlite3 jansson gsl libmd nettle libpq
 
 # Deferred (=) so that pkg-config is asked after `make deps` has run.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -59,13 +61,25 @@ LDLIBS    += $(PKG_LIBS) -lcsv -lunistring -lm
 # src/<layer>/<module>.c with include/<layer>/<module>.h (README
 # "Architecture"): core, io, store, app, tui, cli; main.c on top.
 LIB_SRC  = $(wildcard src/*/*.c src/*/*/*.c)
-HDRS     = $(wildcard include/*/*.h src/*/*/*.h)
+HDRS     = $(wildcard include/*/*.h src/*/*.h src/*/*/*.h)
 LIB_OBJ  = $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 BIN      = $(BUILD)/imtreview
 LIB      = $(BUILD)/libimt.a
 GEN      = $(BUILD)/gen_cases
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+E2E      = $(sort $(wildcard tests/e2e/test_*.sh))
+# Both engines (make check): every suite on SQLite; then, next to a
+# throwaway PostgreSQL cluster (tests/tools/with-pg.sh), the store's unit
+# tests and every end-to-end suite that does not say "# engines: sqlite"
+# at its top (the reason is given there: they look at the SQLite file
+# itself, or at the terminal rather than the store).  test_store_pg and
+# the suites that say "# engines: pg" run on PostgreSQL only.
+PG_ONLY_UNIT = $(BUILD)/tests/test_store_pg
+PG_UNIT  = $(BUILD)/tests/test_store $(PG_ONLY_UNIT)
+PG_ONLY_E2E = $(sort $(shell grep -l '^\# engines: pg' tests/e2e/test_*.sh))
+SQLITE_E2E = $(filter-out $(PG_ONLY_E2E),$(E2E))
+PG_E2E   = $(sort $(shell grep -L '^\# engines: sqlite' tests/e2e/test_*.sh))
 TEST_SUPPORT = $(wildcard tests/unit/support/*.c)
 BENCH_SRC = $(wildcard tests/bench/*.c)
 BENCH_BIN = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
@@ -130,15 +144,17 @@ endif
 test: $(BIN) $(GEN) $(UNIT_BIN) $(BENCH_BIN) plain
 	@BUILD=$(BUILD) IMTREVIEW=$(abspath $(BIN)) GEN_CASES=$(abspath $(GEN)) \
 	    IMTREVIEW_PLAIN=$(abspath $(PLAIN_BIN)) BENCH_DIR=$(abspath $(BUILD)/bench) \
-	    sh tests/run-tests.sh $(UNIT_BIN) $(sort $(wildcard tests/e2e/test_*.sh))
+	    sh tests/tools/with-pg.sh sh tests/run-tests.sh \
+	    $(filter-out $(PG_ONLY_UNIT),$(UNIT_BIN)) $(SQLITE_E2E) --engine=pg $(PG_UNIT) $(PG_E2E)
 
 unit: $(UNIT_BIN)
-	@BUILD=$(BUILD) IMTREVIEW=$(abspath $(BIN)) sh tests/run-tests.sh $(UNIT_BIN)
+	@BUILD=$(BUILD) IMTREVIEW=$(abspath $(BIN)) sh tests/tools/with-pg.sh \
+	    sh tests/run-tests.sh $(filter-out $(PG_ONLY_UNIT),$(UNIT_BIN)) --engine=pg $(PG_UNIT)
 
 e2e: $(BIN) $(GEN) $(BENCH_BIN) plain
 	@BUILD=$(BUILD) IMTREVIEW=$(abspath $(BIN)) GEN_CASES=$(abspath $(GEN)) \
 	    IMTREVIEW_PLAIN=$(abspath $(PLAIN_BIN)) BENCH_DIR=$(abspath $(BUILD)/bench) \
-	    sh tests/run-tests.sh $(sort $(wildcard tests/e2e/test_*.sh))
+	    sh tests/tools/with-pg.sh sh tests/run-tests.sh $(SQLITE_E2E) --engine=pg $(PG_E2E)
 
 bench: deps
 	$(MAKE) --no-print-directory $(BIN) $(GEN) $(BENCH_BIN)

@@ -94,6 +94,9 @@ const char *app_full_name(const char *login, char *buf, size_t n);
  * that the store reads (store_set_interrupt) to roll the write back;
  * SIGPIPE is ignored.  Call before app_open_store. */
 void app_catch_stop_signals(void);
+/* Let a store opened by the command itself (copy's target) see that flag
+ * too, when the command catches stop signals. */
+void app_watch_stop(imt_app *app, imt_store *st);
 
 /* The follow-up schedule (core/followup.h): the file named by
  * $IMTREVIEW_SCHEDULE, else DATADIR/followup.schedule (installed by make

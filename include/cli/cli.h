@@ -33,6 +33,8 @@ int cmd_edit(imt_app *app, int argc, char **argv);
 int cmd_audit(imt_app *app, int argc, char **argv);
 int cmd_check(imt_app *app, int argc, char **argv);
 int cmd_backup(imt_app *app, int argc, char **argv);
+int cmd_copy(imt_app *app, int argc, char **argv);
+int cmd_pgroles(imt_app *app, int argc, char **argv);
 int cmd_tui(imt_app *app, int argc, char **argv);    /* no subcommand */
 /* import --events FILE.csv (src/cli/cmd_import_events.c) */
 int cmd_import_events(imt_app *app, const char *path, bool dry_run, bool replace,

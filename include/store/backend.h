@@ -17,8 +17,20 @@
 #define IMT_STORE_BACKEND_H
 
 #include "store/store.h"
+#include "store/chain.h"
 
 typedef struct imt_backend imt_backend;
+
+/* A row of a whole table as `copy --to` moves it between engines: its
+ * columns by name, each an integer, a real, a text or a blob (the
+ * storage classes of store/chain.h; a boolean is an integer 0/1).  The
+ * engine's own columns (sort keys, search copies, SQLite's rowid) are not
+ * part of it: each engine computes them; nor are the columns an engine
+ * derives from the rest (next_due, decision_state). */
+typedef struct {
+    int n;
+    const chain_val *cols;
+} store_row;
 
 typedef struct {
     const char *name;     /* engine name for the status line and `check` */
@@ -26,6 +38,19 @@ typedef struct {
                          char *err, size_t errn);
     void (*close)(imt_backend *b);
     void (*remove_files)(const char *locator);
+    /* Is there a database at the locator: STORE_OK, STORE_NOTFOUND, or
+     * STORE_ERROR with the reason in err (store_probe). */
+    int (*probe)(const char *locator, char *err, size_t errn);
+    /* the locator as it may be shown: without a password */
+    void (*shown)(const char *locator, char *out, size_t n);
+    /* the engine's administration script (PostgreSQL: the roles), or
+     * NULL when it has none; malloc'ed */
+    char *(*admin_script)(void);
+    /* whether this open created the database (store_created) */
+    bool (*created)(const imt_backend *b);
+    /* store_identity and store_display_name */
+    int (*identity)(imt_backend *b, char *out, size_t n);
+    int (*display_name)(imt_backend *b, char *out, size_t n);
     const char *(*errmsg)(const imt_backend *b);
     bool (*is_readonly)(const imt_backend *b);
     const char *(*readonly_why)(const imt_backend *b);
@@ -71,6 +96,8 @@ typedef struct {
     int  (*audit_foreach)(imt_backend *b, const char *case_id,
                           int (*cb)(void *ctx, const imt_audit *a), void *ctx);
     int  (*secret)(imt_backend *b, unsigned char key[32]);
+    /* replace the key (copy --to), inside a transaction */
+    int  (*set_secret)(imt_backend *b, const unsigned char key[32]);
     int  (*check)(imt_backend *b, void (*report)(void *ctx, const char *msg), void *ctx);
     /* check that also gives the audit chain's head; NULL: the engine has
      * no chain (store_check_head then reports that as a problem). */
@@ -82,6 +109,19 @@ typedef struct {
     /* what damage the engine found in the database (it is read-only
      * since), or NULL; the op may be NULL (never damaged) */
     const char *(*damage)(const imt_backend *b);
+    /* Whole tables (copy --to, store/copy.c): every row of table in the
+     * order of column `order`, as store_rows; the number of rows; a row
+     * written as it is (no audit row made, the engine's own columns
+     * computed) inside the caller's transaction; the end of a table's
+     * rows. */
+    int  (*table_rows)(imt_backend *b, const char *table, const char *order,
+                       int (*cb)(void *ctx, const store_row *r), void *ctx);
+    int  (*table_count)(imt_backend *b, const char *table, long long *n);
+    int  (*table_put)(imt_backend *b, const char *table, const store_row *r);
+    int  (*table_end)(imt_backend *b, const char *table);
+    /* a copy into this engine, before its commit: derive what the engine
+     * derives itself (not copied: next_due, decision_state); may be NULL */
+    int  (*after_copy)(imt_backend *b);
     /* review (issue 10); NULL: store.c refuses naming the engine */
     void (*set_full_name)(imt_backend *b, const char *full_name);
     int  (*edit)(imt_backend *b, const char *case_id, const store_edit_req *rq,

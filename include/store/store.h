@@ -39,7 +39,11 @@ enum {
                              written, store_errmsg() says why            */
 };
 
-enum { STORE_OPEN_READONLY = 1 };
+/* store_open flags.  READONLY: edits are refused.  MUST_EXIST: a missing
+ * database is refused rather than created (an SQLite file; the
+ * imtreview schema in a PostgreSQL database).  MAKE_DIRS: an SQLite
+ * file's missing directories are made too (the default location only). */
+enum { STORE_OPEN_READONLY = 1, STORE_OPEN_MUST_EXIST = 2, STORE_OPEN_MAKE_DIRS = 4 };
 
 /* Sortable list columns (ui.md case list). */
 typedef enum {
@@ -62,20 +66,46 @@ const char *store_sort_name(imt_sort_key k);   /* "case_id", "age", ... */
 typedef enum { STORE_ENGINE_SQLITE, STORE_ENGINE_PG } store_engine_kind;
 store_engine_kind store_locator_engine(const char *locator);
 
-/* Open (creating with mode 0600 when missing, keeping an existing file's
- * mode), set WAL and a busy timeout, create or migrate the schema in a
- * transaction; a newer schema is refused.  user is the login name written
- * to the audit trail.  On failure returns NULL and writes a message to err. */
-imt_store *store_open(const char *path, unsigned flags, const char *user,
+/* Open the database the locator names.  SQLite: a file (created with
+ * mode 0600 when missing, unless STORE_OPEN_MUST_EXIST; an existing file
+ * keeps its mode), WAL and a busy timeout.  PostgreSQL: a connection
+ * (libpq: URI, connection string, service file, ~/.pgpass, PG*
+ * variables), the imtreview schema created when missing (unless
+ * STORE_OPEN_MUST_EXIST).
+ * Either way the schema is created or migrated in one transaction by one
+ * process; a newer schema is refused.  user is the login name written to
+ * the audit trail (PostgreSQL records the database role instead).  On
+ * failure returns NULL and writes a message to err (never a password). */
+imt_store *store_open(const char *locator, unsigned flags, const char *user,
                       char *err, size_t errn);
 void store_close(imt_store *st);
 /* The engine's name ("SQLite", "PostgreSQL") for the status line and
  * `check`. */
 const char *store_engine(const imt_store *st);
-/* Remove the database file at path and the files the backend keeps beside
- * it (SQLite's -wal, -shm, -journal); for a database this run created and
- * must not leave behind.  Closed first by the caller. */
-void store_remove_files(const char *path);
+/* Is there a database at the locator?  STORE_OK, STORE_NOTFOUND (no such
+ * file; a PostgreSQL database without the imtreview schema), or
+ * STORE_ERROR with the reason in err (the server cannot be reached). */
+int store_probe(const char *locator, char *err, size_t errn);
+/* The locator as it may be shown in a message or on screen: a password
+ * in a URI or a connection string is replaced by ***. */
+const char *store_locator_shown(const char *locator, char *out, size_t n);
+/* Whether this open created the database. */
+bool store_created(const imt_store *st);
+/* A stable name of the database for remembering things about it (the
+ * interface's place): an SQLite file's real path; a PostgreSQL server's
+ * host, port and database.  STORE_OK or STORE_ERROR. */
+int store_identity(imt_store *st, char *out, size_t n);
+/* A short name for the status line: the file's name; dbname@host. */
+int store_display_name(imt_store *st, char *out, size_t n);
+/* The administration script of an engine (PostgreSQL: the roles and the
+ * schema, `imtreview pg-roles`); malloc'ed, or NULL when it has none. */
+char *store_admin_script(store_engine_kind k);
+/* Remove a database this run created and must not leave behind (a
+ * refused first import): an SQLite file and the files beside it (-wal,
+ * -shm, -journal); PostgreSQL: the imtreview schema's objects, only
+ * while they hold no case and no audit row.  Closed first by the
+ * caller. */
+void store_remove_files(const char *locator);
 
 const char *store_errmsg(const imt_store *st);
 bool store_is_readonly(const imt_store *st);
@@ -392,6 +422,25 @@ int store_audit_foreach(imt_store *st, const char *case_id,
  * so `export --deidentify` gives the same pseudonym for a case every time
  * without the pseudonym being guessable from the (low-entropy) case id. */
 int store_secret(imt_store *st, unsigned char key[32]);
+
+/* `imtreview copy --to`: every case and audit row of from (times, users
+ * and hashes as they are), and its key, into to, which must hold no
+ * rows: in one transaction of to.  Then both sides are read again and
+ * compared (rows of each table and a SHA-256 digest of their contents).
+ * say(ctx, line) is told what is copied and what the comparison found.
+ * STORE_OK when both sides are the same, else a STORE_ code with the
+ * reason in err. */
+typedef struct {
+    const char *table;
+    long long rows;
+    char digest[65];
+} store_table_sum;
+int store_copy(imt_store *from, imt_store *to,
+               void (*say)(void *ctx, const char *line), void *ctx,
+               char *err, size_t errn);
+/* The tables `copy` moves and compares, their rows and digest, in order;
+ * returns how many (at most max), or a negative STORE_ code. */
+int store_summary(imt_store *st, store_table_sum *out, int max);
 
 /* SQLite's integrity check plus the store's own checks (derived fields
  * match, values within the dictionary, audit triggers present, the

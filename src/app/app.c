@@ -4,7 +4,6 @@
  * catches.  Nothing here prints to the terminal except app_error(). */
 #define _GNU_SOURCE
 #include "app/app.h"
-#include "io/atomicfile.h"
 #include "io/settings.h"
 #include "core/textw.h"
 #include "io/xdg.h"
@@ -15,7 +14,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 /* A command that writes must never report failure after it committed,
@@ -55,6 +53,12 @@ static int stop_requested(void *ctx)
     return stop_signal != 0;
 }
 
+void app_watch_stop(imt_app *app, imt_store *st)
+{
+    if (app->catch_stop)
+        store_set_interrupt(st, stop_requested, app);
+}
+
 void app_error(imt_app *app, const char *cmd, const char *fmt, ...)
 {
     va_list ap;
@@ -84,26 +88,26 @@ int app_open_store(imt_app *app)
 {
     if (app->store)
         return EXIT_OK;
-    bool existed = access(app->db_path, F_OK) == 0;
-    if (!existed && !app->may_create) {
-        char safe[TEXTW_BUFSIZE(APP_QUOTE_MAX)];
-        app_quote(app->db_path, safe, sizeof safe);
-        app_error(app, NULL, "there is no database at %s; create one with "
-                  "'imtreview --db %s import FILE.csv' (a header-only FILE.csv "
-                  "makes an empty one)", safe, safe);
-        return EXIT_FAIL;
-    }
+    unsigned flags = app->readonly ? STORE_OPEN_READONLY : 0;
     /* Only the default location gets its directories made: a mistyped
      * --db or $IMTREVIEW_DB must not leave a directory tree behind. */
-    if (!existed && app->db_default && af_make_parent_dirs(app->db_path) != 0) {
-        app_error(app, NULL, "cannot create the directory for %s: %s",
-                  app->db_path, strerror(errno));
-        return EXIT_FAIL;
-    }
-    char err[512];
-    app->store = store_open(app->db_path, app->readonly ? STORE_OPEN_READONLY : 0,
-                            app->user, err, sizeof err);
+    if (!app->may_create)
+        flags |= STORE_OPEN_MUST_EXIST;
+    else if (app->db_default)
+        flags |= STORE_OPEN_MAKE_DIRS;
+    char err[600];
+    app->store = store_open(app->db_path, flags, app->user, err, sizeof err);
     if (!app->store) {
+        char shown[1024], e2[300];
+        store_locator_shown(app->db_path, shown, sizeof shown);
+        if (!app->may_create && store_probe(app->db_path, e2, sizeof e2) == STORE_NOTFOUND) {
+            char safe[TEXTW_BUFSIZE(APP_QUOTE_MAX)];
+            app_quote(shown, safe, sizeof safe);
+            app_error(app, NULL, "there is no database at %s; create one with "
+                      "'imtreview --db %s import FILE.csv' (a header-only FILE.csv "
+                      "makes an empty one)", safe, safe);
+            return EXIT_FAIL;
+        }
         app_error(app, NULL, "%s", err);
         return EXIT_FAIL;
     }
@@ -118,7 +122,7 @@ int app_open_store(imt_app *app)
         store_set_interrupt(app->store, stop_requested, app);
     char full[160];
     store_set_full_name(app->store, app_full_name(app->user, full, sizeof full));
-    app->db_created = !existed && access(app->db_path, F_OK) == 0;
+    app->db_created = store_created(app->store);
     if (app_load_schedule(app) != EXIT_OK) {
         app_close(app);
         return EXIT_FAIL;
@@ -133,11 +137,12 @@ int app_open_store(imt_app *app)
         snprintf(app->sched_note, sizeof app->sched_note, "%s", note);
     const char *damage = store_damage(app->store);
     if (damage) {
-        char safe[TEXTW_BUFSIZE(256)];
+        char safe[TEXTW_BUFSIZE(256)], shown[1024];
         textw_fit(damage, 200, false, false, safe, sizeof safe);
         app_error(app, NULL, "warning: the database file %s is damaged (%s); it is "
                   "open read-only and nothing is written: run 'imtreview check' and "
-                  "restore it from a backup", APP_Q(app->db_path), safe);
+                  "restore it from a backup",
+                  APP_Q(store_locator_shown(app->db_path, shown, sizeof shown)), safe);
     }
     return EXIT_OK;
 }

@@ -24,7 +24,7 @@
 /* Commands that write to the database (their exit status must tell the
  * truth about what was saved: see app_catch_stop_signals). */
 static const char *const writing_commands[] = { "import", "review", "decide", "edit",
-                                                "backup", NULL };
+                                                "backup", "copy", NULL };
 
 static const imt_command commands[] = {
     { "import",    cmd_import,    "import [--dry-run] [--update | --events [--replace]] [--ignore-unknown-columns] [--json] FILE.csv" },
@@ -40,6 +40,8 @@ static const imt_command commands[] = {
     { "audit",     cmd_audit,     "audit [CASE_ID] [--json]" },
     { "check",     cmd_check,     "check [--json]" },
     { "backup",    cmd_backup,    "backup FILE [--json]" },
+    { "copy",      cmd_copy,      "copy --to TARGET" },
+    { "pg-roles",  cmd_pgroles,   "pg-roles" },
 };
 
 static bool is_writing(const char *name)
@@ -54,14 +56,16 @@ static bool is_writing(const char *name)
 static void usage(FILE *fp)
 {
     fprintf(fp,
-        "Usage: imtreview [--db PATH] [--readonly] [--theme NAME] [--ascii]\n"
-        "       imtreview [--db PATH] [--readonly] COMMAND [OPTIONS]\n"
+        "Usage: imtreview [--db DB] [--readonly] [--theme NAME] [--ascii]\n"
+        "       imtreview [--db DB] [--readonly] COMMAND [OPTIONS]\n"
         "\n"
         "Case review workstation for inflammatory myofibroblastic tumour (IMT).\n"
         "With no COMMAND it opens the terminal interface.\n"
         "\n"
         "Global options:\n"
-        "  --db PATH       case database (default: $IMTREVIEW_DB, else\n"
+        "  --db DB         case database: an SQLite file, or PostgreSQL as\n"
+        "                  postgresql://... or a connection string such as\n"
+        "                  service=NAME (default: $IMTREVIEW_DB, else\n"
         "                  $XDG_DATA_HOME/imtreview/cases.db, else\n"
         "                  ~/.local/share/imtreview/cases.db)\n"
         "  --readonly      open the database read-only; edits are refused\n"

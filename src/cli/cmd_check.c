@@ -13,14 +13,15 @@
 
 static const char usage[] =
     "Usage: imtreview [--db PATH] check [--json]\n"
-    "Check the database: SQLite's integrity check, the derived ALK fields of\n"
+    "Check the database: the engine's own integrity check (SQLite), the\n"
+    "audit trail's triggers (and PostgreSQL's chain head), the derived ALK fields of\n"
     "every case against its ALK results, every value against the data\n"
     "dictionary (ranges, allowed values, cross-field rules), and the\n"
     "protection of the audit trail; recomputes the audit trail's SHA-256 hash\n"
     "chain and names the first row changed, removed, inserted or reordered;\n"
     "replays each case's history against its stored values.  Prints\n"
-    "\"ok: N cases, integrity ok\", or one line per problem and exits 1.\n"
-    "  --json   one JSON object: ok, cases, problems (a list of messages) and\n"
+    "\"ok: N cases, integrity ok (ENGINE)\", or one line per problem and exits 1.\n"
+    "  --json   one JSON object: ok, engine, cases, problems (a list of messages) and\n"
     "           audit {rows, chain_ok, head_seq, head_hash}; record head_hash\n"
     "           elsewhere to prove later that nothing before it changed\n"
     "  --help   this text\n"
@@ -53,8 +54,9 @@ static void report(void *vctx, const char *msg)
 
 static int emit_json(imt_app *app, check_ctx *x, long ncases, const store_audit_head *h)
 {
-    json_t *o = json_pack("{s:b, s:I, s:O, s:{s:I, s:b, s:I, s:s}}",
-                          "ok", x->n == 0, "cases", (json_int_t)ncases, "problems", x->list,
+    json_t *o = json_pack("{s:b, s:s, s:I, s:O, s:{s:I, s:b, s:I, s:s}}",
+                          "ok", x->n == 0, "engine", store_engine(app->store),
+                          "cases", (json_int_t)ncases, "problems", x->list,
                           "audit", "rows", (json_int_t)h->rows, "chain_ok", h->ok,
                           "head_seq", (json_int_t)h->seq, "head_hash", h->hash);
     if (!o) {
@@ -123,14 +125,17 @@ int cmd_check(imt_app *app, int argc, char **argv)
         int r = emit_json(app, &x, n, &head);
         json_decref(x.list);
         if (rc > 0)
-            app_error(app, "check", "%d problem%s found", rc, rc == 1 ? "" : "s");
+            app_error(app, "check", "%d problem%s found (%s)", rc, rc == 1 ? "" : "s",
+                      store_engine(app->store));
         return r;
     }
     if (rc > 0) {
-        app_error(app, "check", "%d problem%s found", rc, rc == 1 ? "" : "s");
+        app_error(app, "check", "%d problem%s found (%s)", rc, rc == 1 ? "" : "s",
+                  store_engine(app->store));
         return EXIT_FAIL;
     }
-    fprintf(app->out, "ok: %ld case%s, integrity ok\n", n, n == 1 ? "" : "s");
+    fprintf(app->out, "ok: %ld case%s, integrity ok (%s)\n", n, n == 1 ? "" : "s",
+            store_engine(app->store));
     if (fflush(app->out) != 0 || ferror(app->out)) {
         app_error(app, "check", "cannot write the output");
         return EXIT_FAIL;

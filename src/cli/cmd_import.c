@@ -333,7 +333,13 @@ int cmd_import(imt_app *app, int argc, char **argv)
     if (x.dry_run) {
         /* A dry run writes nothing, not even a new database file: with no
          * database every case would simply be added. */
-        if (access(app->db_path, F_OK) == 0) {
+        char perr[600];
+        int pr = store_probe(app->db_path, perr, sizeof perr);
+        if (pr == STORE_ERROR) {
+            app_error(app, "import", "%s", perr);
+            goto out;
+        }
+        if (pr == STORE_OK) {
             app->readonly = true;
             if (app_open_store(app) != EXIT_OK)
                 goto out;

@@ -1,7 +1,7 @@
 /* store/store.c - the case store of store/store.h: chooses the engine from
  * the database locator and forwards each call to it (store/backend.h).
  * No SQL here: that lives in the engines (src/store/sqlite/, src/store/pg/). */
-#include "store/backend.h"
+#include "store_int.h"
 
 #include <ctype.h>
 #include <stdbool.h>
@@ -10,14 +10,7 @@
 #include <string.h>
 
 extern const imt_store_ops imt_sqlite_ops;   /* src/store/sqlite/engine.c */
-
-struct imt_store {
-    const imt_store_ops *ops;
-    imt_backend *b;
-    bool own;         /* err holds this layer's refusal, not the engine's
-                         (one-shot: the next call or errmsg clears it) */
-    char err[256];
-};
+extern const imt_store_ops imt_pg_ops;       /* src/store/pg/engine.c */
 
 /* An operation the engine does not have (yet): refused, never pretended. */
 static int unsupported(imt_store *st, const char *what)
@@ -34,6 +27,10 @@ static bool filter_unsupported(imt_store *st, const imt_filter *f)
     st->own = false;
     if (f && f->decision_mask && !st->ops->decide) {
         unsupported(st, "the decision filter");
+        return true;
+    }
+    if (f && f->followup_mask && !st->ops->set_schedule) {
+        unsupported(st, "the follow-up filter");
         return true;
     }
     return false;
@@ -89,7 +86,7 @@ static const imt_store_ops *engine_ops(store_engine_kind k)
     case STORE_ENGINE_SQLITE:
         return &imt_sqlite_ops;
     case STORE_ENGINE_PG:
-        break;
+        return &imt_pg_ops;
     }
     return NULL;
 }
@@ -104,10 +101,6 @@ imt_store *store_open(const char *locator, unsigned flags, const char *user,
         return NULL;
     }
     const imt_store_ops *ops = engine_ops(store_locator_engine(locator));
-    if (!ops) {
-        snprintf(err, errn, "this imtreview was built without the PostgreSQL engine");
-        return NULL;
-    }
     imt_store *st = calloc(1, sizeof *st);
     if (!st) {
         snprintf(err, errn, "out of memory");
@@ -135,6 +128,48 @@ void store_remove_files(const char *locator)
     const imt_store_ops *ops = engine_ops(store_locator_engine(locator));
     if (ops && ops->remove_files)
         ops->remove_files(locator);
+}
+
+int store_probe(const char *locator, char *err, size_t errn)
+{
+    if (errn)
+        err[0] = '\0';
+    if (!locator || !*locator) {
+        snprintf(err, errn, "no database path given");
+        return STORE_ERROR;
+    }
+    return engine_ops(store_locator_engine(locator))->probe(locator, err, errn);
+}
+
+const char *store_locator_shown(const char *locator, char *out, size_t n)
+{
+    const imt_store_ops *ops = engine_ops(store_locator_engine(locator));
+    if (ops->shown)
+        ops->shown(locator, out, n);
+    else
+        snprintf(out, n, "%s", locator ? locator : "");
+    return out;
+}
+
+bool store_created(const imt_store *st)
+{
+    return st && st->ops->created && st->ops->created(st->b);
+}
+
+int store_identity(imt_store *st, char *out, size_t n)
+{
+    return st->ops->identity(st->b, out, n);
+}
+
+int store_display_name(imt_store *st, char *out, size_t n)
+{
+    return st->ops->display_name(st->b, out, n);
+}
+
+char *store_admin_script(store_engine_kind k)
+{
+    const imt_store_ops *ops = engine_ops(k);
+    return ops && ops->admin_script ? ops->admin_script() : NULL;
 }
 
 const char *store_engine(const imt_store *st)

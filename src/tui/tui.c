@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <term.h>
 #include <time.h>
 #include <unistd.h>
@@ -491,8 +492,11 @@ static int rank_work(tui *t, long ms)
 static bool live_refresh(tui *t, long long *dver)
 {
     long long v;
-    if (store_data_version(t->app->store, &v) != STORE_OK)
-        return false;
+    if (store_data_version(t->app->store, &v) != STORE_OK) {
+        /* a lost connection to a server: say so (the store reconnects) */
+        tui_message(t, true, "%s", store_errmsg(t->app->store));
+        return true;
+    }
     if (v == *dver)
         return true;
     *dver = v;
@@ -519,19 +523,23 @@ static bool live_refresh(tui *t, long long *dver)
         snprintf(added, sizeof added, ", %ld added", d);
     else if (d < 0)
         snprintf(added, sizeof added, ", %ld removed", -d);
+    char what[160];
     if (n > 0)
-        tui_message(t, false, "data changed by another session: %s%ld case%s changed%s",
-                    more ? "over " : "", n, n == 1 && !more ? "" : "s", added);
+        snprintf(what, sizeof what, "data changed by another session: %s%ld case%s changed%s",
+                 more ? "over " : "", n, n == 1 && !more ? "" : "s", added);
     else
-        tui_message(t, false, "data changed by another session%s", added);
+        snprintf(what, sizeof what, "data changed by another session%s", added);
+    /* What the last key did stays in view ("... saved (audited); data
+     * changed by another session"). */
+    if (t->msg[0] && !strstr(t->msg, "data changed by another session")) {
+        char keep[sizeof t->msg];
+        snprintf(keep, sizeof keep, "%s", t->msg);
+        tui_message(t, t->msg_error, "%.*s; %s", (int)(sizeof keep - sizeof what - 4), keep, what);
+    } else {
+        tui_message(t, false, "%s", what);
+    }
     t->msg_until = tui_now_ms() + LIVE_MSG_MS;
     return true;
-}
-
-static void base_name(const char *path, char *out, size_t n)
-{
-    const char *b = strrchr(path, '/');
-    snprintf(out, n, "%s", b ? b + 1 : path);
 }
 
 int tui_run(imt_app *app)
@@ -556,7 +564,14 @@ int tui_run(imt_app *app)
     t->lw = lw;
     t->recs = recs;
     app_rules_config(app, "tui", &t->rcfg, NULL);  /* as `recommend` */
-    base_name(app->db_path ? app->db_path : "", t->dbname, sizeof t->dbname);
+    {
+        /* the status line names the database and its engine */
+        char name[sizeof t->dbname];
+        if (store_display_name(app->store, name, sizeof name) != STORE_OK)
+            snprintf(name, sizeof name, "?");
+        snprintf(t->dbname, sizeof t->dbname, "%.*s (%s)", (int)(sizeof t->dbname - 24), name,
+                 store_engine(app->store));
+    }
     const char *cs = nl_langinfo(CODESET);
     /* --ascii: nothing but ASCII reaches the terminal, database and rule
      * text included (textw's ascii placeholders), not only the boxes. */
@@ -577,7 +592,7 @@ int tui_run(imt_app *app)
      * same sort (tui/place.h).  A case gone since: the next one in order. */
     char place_path[4096], dbkey[4096];
     bool have_place = place_default_path(place_path, sizeof place_path) == 0 &&
-                      realpath(app->db_path, dbkey) != NULL;
+                      store_identity(app->store, dbkey, sizeof dbkey) == STORE_OK;
     place pl;
     if (have_place && place_load(place_path, dbkey, &pl) == 1) {
         lw_set_sort(lw, pl.sort);
@@ -641,6 +656,7 @@ int tui_run(imt_app *app)
 
     int status = EXIT_OK;
     long long dver = 0;
+    bool asked = false;     /* the store was asked since the last key */
     store_data_version(app->store, &dver);
     {
         long n;
@@ -654,13 +670,63 @@ int tui_run(imt_app *app)
         if (rank_work(t, RANK_FIRST_MS) > 0)
             t->dirty[PANE_LIST] = true;
         draw(t);
-        /* Wake once a second while idle to see whether another user
-         * committed something (one cheap PRAGMA: no CPU to speak of);
-         * while the row number is being counted, only look for a key. */
+        int ch;
+        int nfd = store_notify_fd(app->store);
+        /* while the row number is being counted, only look for a key */
         bool pending = lw_rank_pending(t->lw);
-        wtimeout(stdscr, pending ? 0 : LIVE_POLL_MS);
-        int ch = tui_getkey(t, stdscr);
-        wtimeout(stdscr, -1);
+        if (pending) {
+            wtimeout(stdscr, 0);
+            ch = tui_getkey(t, stdscr);
+            wtimeout(stdscr, -1);
+        } else if (nfd >= 0) {
+            /* The engine announces other sessions' changes on a
+             * descriptor (PostgreSQL's LISTEN): sleep until a key or an
+             * announcement, no waking up to ask.  Keys ncurses already
+             * holds are taken first. */
+            wtimeout(stdscr, 0);
+            ch = tui_getkey(t, stdscr);
+            wtimeout(stdscr, -1);
+            if (ch == ERR && !asked) {
+                /* An announcement may have come in with the answer to a
+                 * query of the last key (libpq keeps it): ask once before
+                 * sleeping. */
+                asked = true;
+                long long before = dver;
+                if (live_refresh(t, &dver) && dver != before)
+                    continue;
+                nfd = store_notify_fd(app->store);
+            }
+            if (ch == ERR && nfd >= 0) {
+                struct pollfd pfd[2] = { { STDIN_FILENO, POLLIN, 0 }, { nfd, POLLIN, 0 } };
+                /* no timeout, but the end of the live view's brief note */
+                long long wait_ms = -1;
+                if (t->msg[0] && t->msg_until) {
+                    wait_ms = t->msg_until - tui_now_ms();
+                    if (wait_ms < 0)
+                        wait_ms = 0;
+                }
+                int r = poll(pfd, 2, (int)wait_ms);
+                if (tui_signalled)
+                    break;
+                if (r > 0 && pfd[1].revents) {
+                    live_refresh(t, &dver);
+                    asked = false;  /* its queries may bring more */
+                    continue;
+                }
+                if (r < 0)
+                    continue;       /* a signal: a resize is read as a key next */
+                if (r > 0)
+                    ch = tui_getkey(t, stdscr);
+            }
+            if (ch != ERR)
+                asked = false;
+        } else {
+            /* Wake once a second while idle to see whether another user
+             * committed something (one cheap PRAGMA: no CPU to speak of). */
+            wtimeout(stdscr, LIVE_POLL_MS);
+            ch = tui_getkey(t, stdscr);
+            wtimeout(stdscr, -1);
+        }
         if (tui_signalled)
             break;
         if (ch == ERR && pending) {
@@ -674,7 +740,7 @@ int tui_run(imt_app *app)
             t->msg_until = 0;
             t->dirty_status = true;
         }
-        if (ch == ERR && live_refresh(t, &dver))
+        if (ch == ERR && nfd < 0 && live_refresh(t, &dver))
             continue;
         if (ch == ERR) {
             /* Interrupted by a signal that was not ours, or the terminal

@@ -11,13 +11,16 @@
 #   rc_is N                         the last run's exit status was N
 #   cl_done                         exit status: 1 if any check failed
 #   cl_db NAME                      the locator of a new, empty database for
-#                                   this test (today a file in $tmp; the
-#                                   engine a suite runs on decides)
+#                                   this test: a file in $tmp, or a
+#                                   PostgreSQL database when the suite runs
+#                                   on that engine (engine_lib.sh)
 #   cl_accept_all DB CASE           accept every recommendation of CASE that
 #                                   needs a decision; prints how many
 IMT=${IMTREVIEW:-build/imtreview}
+. "$(dirname "$0")/engine_lib.sh"
 tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'eng_cleanup "$tmp"; rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
 export XDG_CONFIG_HOME="$tmp/config"
 fails=0
 
@@ -29,7 +32,7 @@ hasnt() { ! grep -F -q -- "$2" "$1"; }
 run()   { "$IMT" "$@" >"$tmp/out" 2>"$tmp/err"; echo $? >"$tmp/rc"; }
 rc_is() { [ "$(cat "$tmp/rc")" = "$1" ]; }
 cl_done() { [ "$fails" -eq 0 ]; }
-cl_db()   { echo "$tmp/$1.db"; }
+cl_db()   { eng_db "$tmp" "$1"; }
 # cl_accept_all DB CASE: accept every recommendation of CASE that needs a
 # decision (level not info), as a reviewer must before signing it out;
 # prints how many.  The ids come from `recommend --json`.

@@ -6,9 +6,11 @@
 # updated with no audit row; rows reordered and inserted.  check must name
 # the row or the case each time; check --json gives the chain head.
 # Also: a database of schema version 2 is upgraded (every row hashed).
+# engines: sqlite (it rewrites the file with sqlite3 behind imtreview's back;
+# test_pg_store.sh and test_store_pg do the same through psql)
 . "$(dirname "$0")/cli_lib.sh"
 
-db="$tmp/cases.db"
+db=$(cl_db cases)
 cat >"$tmp/a.csv" <<'EOF2'
 case_id,site,alk_ihc,alk_fish,outcome,followup_months,notes
 K-1,lung,,positive,NED,24,first

@@ -3,9 +3,11 @@
 # others keep writing, verified by `check` on the copy; never replaces a
 # file; a full disk leaves nothing behind; the copy is the same data
 # (export and audit byte for byte).
+# engines: sqlite (imtreview backup is SQLite's online backup API; PostgreSQL
+# has pg_dump and the server's own backups)
 . "$(dirname "$0")/cli_lib.sh"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-db="$tmp/cases.db"
+db=$(cl_db cases)
 run --db "$db" import "$SRC/sample-data/cases.csv"
 rc_is 0 || { notok import_fixture; cat "$tmp/err"; exit 1; }
 run --db "$db" review IMT-000001 --status in_review --comment 'before the backup'

@@ -9,6 +9,8 @@
 #   - exit 1 only as a clear "the database is busy" refusal, and a refused
 #     write left no audit row;
 #   - nobody sees SQLite's own words (locking protocol, SQLITE_BUSY, ...);
+#   - on PostgreSQL (IMT_TEST_ENGINE=pg) the same load through the server,
+#     the interface woken by LISTEN/NOTIFY;
 #   - `check` is clean afterwards and the interface, still alive, shows the
 #     final number of cases.
 # Run twice: in a private directory, and (as root, with setpriv) as eight
@@ -37,9 +39,10 @@ as() {
     fi
 }
 
-# worker P DB USER: N commands, one result line "KIND TOKEN RC" each.
+# worker P DB USER DIR: N commands, one result line "KIND TOKEN RC" each
+# (files in DIR).
 worker() {
-    _p=$1 _db=$2 _u=$3 _dir=$(dirname "$2")
+    _p=$1 _db=$2 _u=$3 _dir=$4
     _i=1
     while [ "$_i" -le "$N" ]; do
         _t=w$_p-$_i
@@ -76,10 +79,12 @@ worker() {
 
 site_of() { awk -F, -v id="$1" '$1 == id { print $4 }' "$tmp/cases.csv"; }
 
-# scenario NAME DIR USERS...: the load on DIR/cases.db, workers as USERS
+# scenario NAME DIR USERS...: the load on a new database, workers as USERS
 scenario() {
     _name=$1 _dir=$2; shift 2
-    _db=$_dir/cases.db
+    # SQLite: a file in DIR (the department's setgid directory, where the
+    # members make -wal and -shm); PostgreSQL: a database of its own.
+    if eng_is_pg; then _db=$(tl_db "$_name"); else _db=$_dir/cases.db; fi
     "$IMT" --db "$_db" import "$tmp/cases.csv" >/dev/null 2>&1 || { notok "${_name}_import"; return; }
     if [ "$_name" = shared ]; then chgrp "$G" "$_db"; chmod 660 "$_db"; fi
     total0=$("$IMT" --db "$_db" list | tail -n +2 | grep -c .)
@@ -93,7 +98,8 @@ scenario() {
         tl_tui
     fi
     tl_wait "of $total0 cases" 15 || { notok "${_name}_tui_opens" "$(tl_status)"; return; }
-    tui_pid=$(pgrep -n -f "imtreview --db $_db\$" || pgrep -n -f "imtreview --db '$_db'")
+    _pat=$(printf '%s' "$_db" | sed 's/[][\.*^$?+(){}|]/\\&/g')
+    tui_pid=$(pgrep -n -f "imtreview --db $_pat\$" || pgrep -n -f "imtreview --db '$_pat'")
     ( while [ ! -e "$_dir/stop" ]; do
           for k in j j G k g Down PgDn PgUp; do tl_keys "$k"; sleep 0.1; done
       done ) &
@@ -102,7 +108,7 @@ scenario() {
     _pids=
     _w=1
     for _u in "$@"; do
-        worker "$_w" "$_db" "$_u" &
+        worker "$_w" "$_db" "$_u" "$_dir" &
         _pids="$_pids $!"
         _w=$((_w + 1))
     done
@@ -179,7 +185,9 @@ scenario() {
 mkdir "$tmp/private"
 scenario private "$tmp/private" self self self self self self self self
 
-if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+if eng_is_pg; then
+    echo "# shared-group scenario: SQLite only (a file's group and mode)"
+elif [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
     mkdir "$tmp/dept"
     chgrp "$G" "$tmp/dept"
     chmod 2770 "$tmp/dept"      # the department's setgid directory

@@ -3,10 +3,11 @@
 # so; every command and the interface open it read-only with a clear
 # warning (the interface: "[DAMAGED: read-only]") rather than writing
 # into it; the file is not changed by any of them.
+# engines: sqlite (damaged pages of the SQLite file)
 . "$(dirname "$0")/tui_lib.sh"
 tl_init
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-db=$TL_DIR/d.db
+db=$(tl_db d)
 "$IMTREVIEW" --db "$db" import "$SRC/sample-data/cases.csv" >/dev/null 2>&1 ||
     { tl_notok fixture_import; exit 1; }
 sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
@@ -52,7 +53,7 @@ tl_quit
 [ "$(cksum <"$db")" = "$before" ] && tl_ok file_unchanged || tl_notok file_unchanged
 
 # an intact copy of the same data is not taken for damaged
-good=$TL_DIR/good.db
+good=$(tl_db good)
 "$IMTREVIEW" --db "$good" import "$SRC/sample-data/cases.csv" >/dev/null 2>&1
 "$IMTREVIEW" --db "$good" review IMT-000001 --status in_review >/dev/null 2>"$TL_DIR/err"; rc=$?
 [ $rc = 0 ] && ! grep -q damaged "$TL_DIR/err" && tl_ok intact_writes || tl_notok intact_writes "rc=$rc"

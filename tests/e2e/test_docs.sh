@@ -8,6 +8,7 @@
 #   --help`, by the README and by the Makefile's install.
 # (The man page's KEYS section is checked by tests/unit/test_manpage.c,
 # installing the pages by tests/e2e/test_install.sh.)
+# engines: sqlite (the documentation; no database engine involved)
 : "${IMTREVIEW:?IMTREVIEW must be the absolute path of the binary}"
 cd "$(dirname "$0")/../.." || exit 1
 fails=0

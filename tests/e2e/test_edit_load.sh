@@ -9,6 +9,7 @@
 #     write was based on a value that was no longer there);
 #   - check passes.
 # Uses the sqlite3 shell to read the audit rows in order (SQLite only).
+# engines: sqlite (it reads the audit rows with the sqlite3 shell)
 . "$(dirname "$0")/cli_lib.sh"
 db=$(cl_db load)
 P=${LOAD_PROCS:-8}

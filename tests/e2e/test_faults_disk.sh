@@ -13,6 +13,7 @@
 # stands in for it, and the interface part is skipped with a note.
 # SQLite-only: the database is a file on the full file system, and its
 # content is compared with the sqlite3 shell.
+# engines: sqlite (the database file on a full file system, compared with sqlite3)
 . "$(dirname "$0")/tui_lib.sh"
 tl_init
 GEN=${GEN_CASES:-build/gen_cases}

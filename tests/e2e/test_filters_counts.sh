@@ -13,13 +13,14 @@
 : "${IMTREVIEW:?set IMTREVIEW to the binary}"
 here=$(cd "$(dirname "$0")/../.." && pwd)
 csv=${CASES_CSV:-$here/sample-data/cases.csv}
+. "$(dirname "$0")/engine_lib.sh"
 tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
+trap 'eng_cleanup "$tmp"; rm -rf "$tmp"' EXIT
 fails=0
 ok()  { echo "ok $1"; }
 bad() { echo "not ok $1${2:+ # $2}"; fails=$((fails + 1)); }
-db="$tmp/cases.db"
-raw="$tmp/raw.db"
+db=$(eng_db "$tmp" cases)
+raw="$tmp/raw.db"   # the CSV as text, for sqlite3 (not an imtreview database)
 
 if ! command -v sqlite3 >/dev/null 2>&1; then
     bad sqlite3_cli "the sqlite3 command-line tool is needed (make deps)"

@@ -13,8 +13,9 @@
 : "${IMTREVIEW:?set IMTREVIEW to the binary}"
 here=$(cd "$(dirname "$0")/../.." && pwd)
 fx="$here/tests/fixtures/csv"
+. "$here/tests/e2e/engine_lib.sh"
 tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
+trap 'eng_cleanup "$tmp"; rm -rf "$tmp"' EXIT
 fails=0
 ok()  { echo "ok $1"; }
 bad() { echo "not ok $1${2:+ # $2}"; fails=$((fails + 1)); }
@@ -42,7 +43,7 @@ make_cases() {
 }
 
 # ---- a valid import -------------------------------------------------------
-db="$tmp/main.db"
+db=$(eng_db "$tmp" main)
 imt import "$fx/valid_basic.csv" >"$tmp/out" 2>"$tmp/err"
 check import_valid $? "$(cat "$tmp/err")"
 [ "$(cat "$tmp/out")" = "$fx/valid_basic.csv: 3 added, 0 updated, 0 unchanged" ]
@@ -116,13 +117,13 @@ check update_added_new $?
 
 # ---- round trips ------------------------------------------------------------------
 roundtrip() { # $1 name, $2 csv: import -> export(e1) -> import -> export(e2)
-    rm -f "$tmp/r1.db"* "$tmp/r2.db"* "$tmp/r3.db"*
-    "$IMTREVIEW" --db "$tmp/r1.db" import "$2" >/dev/null 2>"$tmp/rerr" || { bad "roundtrip_$1" "import: $(head -3 "$tmp/rerr")"; return; }
-    "$IMTREVIEW" --db "$tmp/r1.db" export >"$tmp/e1.csv" || { bad "roundtrip_$1" "export"; return; }
-    "$IMTREVIEW" --db "$tmp/r2.db" import "$tmp/e1.csv" >/dev/null 2>"$tmp/rerr" || { bad "roundtrip_$1" "re-import: $(head -3 "$tmp/rerr")"; return; }
-    "$IMTREVIEW" --db "$tmp/r2.db" export >"$tmp/e2.csv"
-    "$IMTREVIEW" --db "$tmp/r3.db" import "$tmp/e2.csv" >/dev/null 2>&1
-    "$IMTREVIEW" --db "$tmp/r3.db" export >"$tmp/e3.csv"
+    r1=$(eng_fresh "$tmp" r1); r2=$(eng_fresh "$tmp" r2); r3=$(eng_fresh "$tmp" r3)
+    "$IMTREVIEW" --db "$r1" import "$2" >/dev/null 2>"$tmp/rerr" || { bad "roundtrip_$1" "import: $(head -3 "$tmp/rerr")"; return; }
+    "$IMTREVIEW" --db "$r1" export >"$tmp/e1.csv" || { bad "roundtrip_$1" "export"; return; }
+    "$IMTREVIEW" --db "$r2" import "$tmp/e1.csv" >/dev/null 2>"$tmp/rerr" || { bad "roundtrip_$1" "re-import: $(head -3 "$tmp/rerr")"; return; }
+    "$IMTREVIEW" --db "$r2" export >"$tmp/e2.csv"
+    "$IMTREVIEW" --db "$r3" import "$tmp/e2.csv" >/dev/null 2>&1
+    "$IMTREVIEW" --db "$r3" export >"$tmp/e3.csv"
     if cmp -s "$tmp/e1.csv" "$tmp/e2.csv" && cmp -s "$tmp/e2.csv" "$tmp/e3.csv"; then
         ok "roundtrip_$1"
     else
@@ -145,9 +146,9 @@ fi
 # age 10.5, M, site 2 = head_neck, size "11.0" (printed 11), IHC negative,
 # fusion none, recurrence no, outcome 1 = NED, follow-up 10.5, and a note
 # with a line break, a comma and doubled quotes.
-rm -f "$tmp/v.db"*
-"$IMTREVIEW" --db "$tmp/v.db" import "$tmp/gen.csv" >/dev/null 2>&1
-"$IMTREVIEW" --db "$tmp/v.db" export >"$tmp/v.csv"
+v=$(eng_fresh "$tmp" v)
+"$IMTREVIEW" --db "$v" import "$tmp/gen.csv" >/dev/null 2>&1
+"$IMTREVIEW" --db "$v" export >"$tmp/v.csv"
 want='C000010,10.5,M,head_neck,,,11,,,,,,,,,negative,,,none,,,,,,,,,,,,,,,,,,,,,,no,,NED,10.5,"multi'
 grep -qx "$want" "$tmp/v.csv" && grep -q '^line, ""quoted"" note 10",unreviewed,,,negative,no,8825/1,IMT$' "$tmp/v.csv"
 check roundtrip_values $?
@@ -187,18 +188,18 @@ check stdout_dev_full $?
 # A full disk half way: the file-size limit (ulimit -f, 512-byte blocks)
 # makes the export's writes fail after 100 KB; the old file stays whole and
 # no temporary file is left.  (The database itself is only read.)
-db="$tmp/big.db"
+db=$(eng_db "$tmp" big)
 imt import "$tmp/gen.csv" >/dev/null 2>&1
 printf 'old file\n' >"$tmp/keep.csv"
 ( trap '' XFSZ; ulimit -f 200; exec "$IMTREVIEW" --db "$db" export -o "$tmp/keep.csv" ) 2>"$tmp/err"
 rc=$?
 [ $rc -eq 1 ] && [ "$(cat "$tmp/keep.csv")" = "old file" ] && ! ls -a "$tmp" | grep -q '^\.keep\.csv\.'
 check output_atomic_on_full_disk $? "exit $rc: $(cat "$tmp/err")"
-db="$tmp/main.db"
+db=$(eng_db "$tmp" main)
 
 # ---- excel-safe --------------------------------------------------------------------
 printf 'case_id,site,site_detail,notes,chemotherapy\nXL1,lung,-left,"=HYPERLINK(""http://x"",""y"")",@SUM(A1)\nXL2,lung,+1,plain,\n' >"$tmp/xl.csv"
-db="$tmp/xl.db"
+db=$(eng_db "$tmp" xl)
 imt import "$tmp/xl.csv" >/dev/null 2>&1
 imt export --excel-safe >"$tmp/xl_out.csv"
 grep -q "^XL1,,,lung,'-left,.*,'@SUM(A1),.*,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"," "$tmp/xl_out.csv"
@@ -207,7 +208,7 @@ grep -q "^XL2,,,lung,'+1," "$tmp/xl_out.csv"
 check excel_safe_plus $?
 imt export | grep -q '^XL1,,,lung,-left,'
 check excel_plain_export_untouched $?
-db="$tmp/main.db"
+db=$(eng_db "$tmp" main)
 
 # ---- German locale -----------------------------------------------------------------
 if command -v localedef >/dev/null 2>&1; then
@@ -216,14 +217,14 @@ if command -v localedef >/dev/null 2>&1; then
     if [ -d "$tmp/loc/de_DE.UTF-8" ]; then
         printf 'case_id,site,age_years\nDE1,lung,12.5\n' >"$tmp/de_ok.csv"
         printf 'case_id,site,age_years\nDE2,lung,"12,5"\n' >"$tmp/de_bad.csv"
-        db="$tmp/de.db"
+        db=$(eng_db "$tmp" de)
         LOCPATH="$tmp/loc" LC_ALL=de_DE.UTF-8 "$IMTREVIEW" --db "$db" import "$tmp/de_ok.csv" >/dev/null 2>&1 &&
             LOCPATH="$tmp/loc" LC_ALL=de_DE.UTF-8 "$IMTREVIEW" --db "$db" export | grep -q '^DE1,12.5,,lung,'
         check german_locale_dot $?
         LOCPATH="$tmp/loc" LC_ALL=de_DE.UTF-8 "$IMTREVIEW" --db "$db" import "$tmp/de_bad.csv" 2>&1 |
             grep -q "de_bad.csv:2: column 'age_years': '12,5' is not a number: the decimal mark is '.', not ','"
         check german_locale_comma_refused $?
-        db="$tmp/main.db"
+        db=$(eng_db "$tmp" main)
     else
         echo "ok german_locale # skip localedef could not build de_DE.UTF-8"
     fi
@@ -232,7 +233,7 @@ else
 fi
 
 # ---- stdin and help --------------------------------------------------------------------
-db="$tmp/stdin.db"
+db=$(eng_db "$tmp" stdin)
 imt import - <"$fx/valid_crlf.csv" | grep -q '^(stdin): 2 added'
 check import_stdin $?
 imt import --help | grep -q -- '--dry-run' && imt export --help | grep -q -- '--deidentify'

@@ -1,7 +1,7 @@
 #!/bin/sh
 # End-to-end: import edge cases written here from the data dictionary
 # alone (not from tests/fixtures):
-#  - every refused file leaves the WHOLE database unchanged (sqlite3 .dump,
+#  - every refused file leaves the WHOLE database unchanged (a dump,
 #    audit trail included), exits 1, and each message has the form
 #    FILE:LINE: column 'NAME': message (or FILE:LINE: message);
 #  - spaces are data in free text, also unquoted (libcsv drops them);
@@ -10,16 +10,17 @@
 #  - the search is case-insensitive beyond ASCII;
 #  - export --deidentify -> import -> export --deidentify is byte-identical.
 : "${IMTREVIEW:?set IMTREVIEW to the binary}"
+. "$(dirname "$0")/engine_lib.sh"
 tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
+trap 'eng_cleanup "$tmp"; rm -rf "$tmp"' EXIT
 fails=0
 ok()  { echo "ok $1"; }
 bad() { echo "not ok $1${2:+ # $2}"; fails=$((fails + 1)); }
 check() { if [ "$2" -eq 0 ]; then ok "$1"; else bad "$1" "$3"; fi; }
 imt() { "$IMTREVIEW" --db "$db" "$@"; }
-dump() { sqlite3 "$db" .dump | cksum; }
+dump() { eng_dump "$db" | cksum; }
 
-db="$tmp/main.db"
+db=$(eng_db "$tmp" main)
 printf '%s\n' \
     'case_id,site,notes,outcome,followup_months' \
     'K1,lung,kept,NED,12' >"$tmp/base.csv"
@@ -119,15 +120,15 @@ check search_unicode_case $?
 
 # ---- deidentified round trip ---------------------------------------------------------
 imt export --deidentify -o "$tmp/d1.csv"
-db="$tmp/second.db"
+db=$(eng_db "$tmp" second)
 imt import "$tmp/d1.csv" >/dev/null 2>&1
 check deid_reimport $?
 imt export --deidentify -o "$tmp/d2.csv"
 cmp -s "$tmp/d1.csv" "$tmp/d2.csv"
 check deid_round_trip_identical $?
-db="$tmp/main.db"
+db=$(eng_db "$tmp" main)
 imt export --deidentify --site lung -o "$tmp/d3.csv"
-db="$tmp/third.db"
+db=$(eng_db "$tmp" third)
 imt import "$tmp/d3.csv" >/dev/null 2>&1 && imt export --deidentify -o "$tmp/d4.csv" && cmp -s "$tmp/d3.csv" "$tmp/d4.csv"
 check deid_filtered_round_trip_identical $?
 

@@ -5,6 +5,7 @@
 # so nothing is rebuilt), and take them away again.  The installed binary
 # runs a command on its own.  MAKEFLAGS from `make check` (SAN=1 ...) reach
 # the inner make, so it uses the same build directory.
+# engines: sqlite (make install; the engine is not what it tests)
 : "${IMTREVIEW:?IMTREVIEW must be the absolute path of the binary}"
 cd "$(dirname "$0")/../.." || exit 1
 fails=0

@@ -7,7 +7,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
-db="$tmp/t.db"
+db=$(cl_db t)
 cat >"$tmp/fix.csv" <<'EOF'
 case_id,site,site_detail,resectable,surgery,metastatic,recurrence,alk_ihc,alk_fish,fusion,fusion_method,size_cm,nlr,invasive_growth,imaging,sex,steroids,review_status
 EMPTY-1,lung,,,,,,,,,,,,,,,,
@@ -148,7 +148,7 @@ check rules_json_cutoff has "$tmp/out" '"mitoses_cutoff":10'
 # --- every case of the sample data ---
 sample="$root/sample-data/cases.csv"
 if [ -f "$sample" ]; then
-    sdb="$tmp/s.db"
+    sdb=$(cl_db s)
     if "$IMT" --db "$sdb" import "$sample" >/dev/null 2>"$tmp/err"; then
         ok "sample_import"
         "$IMT" --db "$sdb" list | tail -n +2 | cut -f1 >"$tmp/ids"

@@ -4,6 +4,7 @@
 # configuration (the settings file's mitoses_cutoff).  A case with 7
 # mitoses per 10 HPF and mitoses_cutoff = 5: RISK-PATHOLOGY fires in both;
 # the pane's title count equals the CLI's count.
+# engines: sqlite (the recommendation pane: rules, not the store)
 . "$(dirname "$0")/tui_lib.sh"
 tl_init
 mkdir -p "$TL_DIR/config/imtreview"

@@ -5,6 +5,7 @@
 # reason, who has the case, edit with --expect-version, and --json on every
 # command that reports an outcome.  JSON is read with SQLite's JSON
 # functions (the sqlite3 shell, a build dependency) on the output only.
+# engines: sqlite (decisions and the sign-out rules are the SQLite engine's only, for now)
 . "$(dirname "$0")/cli_lib.sh"
 db=$(cl_db cases)
 me=$(id -un)

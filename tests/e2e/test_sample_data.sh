@@ -11,8 +11,9 @@
 : "${IMTREVIEW:?set IMTREVIEW to the binary}"
 : "${GEN_CASES:?set GEN_CASES to the generator binary}"
 here=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/engine_lib.sh"
 tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
+trap 'eng_cleanup "$tmp"; rm -rf "$tmp"' EXIT
 fails=0
 ok()  { echo "ok $1"; }
 bad() { echo "not ok $1${2:+ # $2}"; fails=$((fails + 1)); }
@@ -49,8 +50,8 @@ check zero_cases_header_only $?
 # ---- imports cleanly, for several seeds and sizes -----------------------------
 imports() { # name N SEED
     "$GEN_CASES" "$2" "$3" >"$tmp/in.csv"
-    rm -f "$tmp/in.db" "$tmp/in.db-wal" "$tmp/in.db-shm"
-    if ! "$IMTREVIEW" --db "$tmp/in.db" import "$tmp/in.csv" >"$tmp/out" 2>"$tmp/err"; then
+    in_db=$(eng_fresh "$tmp" in)
+    if ! "$IMTREVIEW" --db "$in_db" import "$tmp/in.csv" >"$tmp/out" 2>"$tmp/err"; then
         bad "$1" "$(head -3 "$tmp/err")"
         return
     fi
@@ -58,7 +59,7 @@ imports() { # name N SEED
         bad "$1" "$(cat "$tmp/out" "$tmp/err" | head -3)"
         return
     fi
-    n=$("$IMTREVIEW" --db "$tmp/in.db" list | tail -n +2 | wc -l | tr -d ' ')
+    n=$("$IMTREVIEW" --db "$in_db" list | tail -n +2 | wc -l | tr -d ' ')
     [ "$n" = "$2" ] && ok "$1" || bad "$1" "list shows $n of $2"
 }
 imports import_sample_file 320 2025
@@ -66,7 +67,7 @@ imports import_5000_seed1 5000 1
 imports import_5000_seed2 5000 2
 imports import_5000_seed99 5000 99
 imports import_20_seed_max 20 18446744073709551615
-"$IMTREVIEW" --db "$tmp/in.db" check >"$tmp/out" 2>&1
+"$IMTREVIEW" --db "$in_db" check >"$tmp/out" 2>&1
 check store_check_after_import $? "$(head -3 "$tmp/out")"
 
 # ---- 20,000 cases: validity and mixes, over the raw text ------------------------

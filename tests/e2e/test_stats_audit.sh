@@ -2,8 +2,9 @@
 # End-to-end: `imtreview stats` edge cases found by the statistics audit,
 # each checked against R (numbers in the comments from survival 3.5-3).
 : "${IMTREVIEW:?set IMTREVIEW to the binary}"
+. "$(dirname "$0")/engine_lib.sh"
 tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
+trap 'eng_cleanup "$tmp"; rm -rf "$tmp"' EXIT
 fails=0
 check() { if [ "$2" -eq 0 ]; then echo "ok $1"; else echo "not ok $1"; fails=$((fails + 1)); fi; }
 
@@ -18,9 +19,9 @@ Z2,lung,F,DOD,0
 Z3,lung,M,DOD,0
 Z4,lung,M,DOC,0
 CSV
-"$IMTREVIEW" --db "$tmp/z.db" import "$tmp/allzero.csv" >/dev/null 2>&1
+"$IMTREVIEW" --db "$(eng_db "$tmp" z)" import "$tmp/allzero.csv" >/dev/null 2>&1
 check allzero_import $?
-"$IMTREVIEW" --db "$tmp/z.db" stats --json --by sex >"$tmp/z.json" 2>&1
+"$IMTREVIEW" --db "$(eng_db "$tmp" z)" stats --json --by sex >"$tmp/z.json" 2>&1
 grep -q '"logrank": null' "$tmp/z.json" && grep -q 'variance is singular' "$tmp/z.json" \
     && ! grep -q 'fewer than two groups have events' "$tmp/z.json"
 check stats_singular_logrank_warning_says_why $?
@@ -36,9 +37,9 @@ N3,lung,NED,10
 N4,lung,DOD,20
 N5,lung,NED,30
 CSV
-"$IMTREVIEW" --db "$tmp/n.db" import "$tmp/near.csv" >/dev/null 2>&1
+"$IMTREVIEW" --db "$(eng_db "$tmp" n)" import "$tmp/near.csv" >/dev/null 2>&1
 check neartimes_import $?
-"$IMTREVIEW" --db "$tmp/n.db" stats --json >"$tmp/n.json" 2>&1
+"$IMTREVIEW" --db "$(eng_db "$tmp" n)" stats --json >"$tmp/n.json" 2>&1
 [ "$(grep -c '"n_risk"' "$tmp/n.json")" -eq 3 ] \
     && grep -q '"time": 10, "n_risk": 5, "n_event": 2, "n_censor": 1, "survival": 0.6,' "$tmp/n.json" \
     && grep -q '"time": 20, "n_risk": 2, "n_event": 1, "n_censor": 0, "survival": 0.3,' "$tmp/n.json"

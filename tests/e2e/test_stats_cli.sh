@@ -7,9 +7,10 @@
 : "${IMTREVIEW:?set IMTREVIEW to the binary}"
 here=$(cd "$(dirname "$0")/../.." && pwd)
 fx="$here/tests/fixtures/stats"
+. "$(dirname "$0")/engine_lib.sh"
 tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-db="$tmp/t.db"
+trap 'eng_cleanup "$tmp"; rm -rf "$tmp"' EXIT
+db=$(eng_db "$tmp" t)
 fails=0
 check() { if [ "$2" -eq 0 ]; then echo "ok $1"; else echo "not ok $1"; fails=$((fails + 1)); fi; }
 
@@ -73,8 +74,8 @@ grep -q 'Log-rank test: chi-square 16.79' "$tmp/text.out"; check stats_text_logr
 # The warning about ALK 'unknown' names a way out that works both on the
 # command line and in the interface (the view shows the same warnings).
 printf 'case_id,site,alk_ihc,outcome,followup_months\nW1,lung,positive,NED,10\nW2,lung,negative,DOD,5\nW3,lung,,NED,8\n' >"$tmp/w.csv"
-"$IMTREVIEW" --db "$tmp/w.db" import "$tmp/w.csv" >/dev/null 2>&1
-"$IMTREVIEW" --db "$tmp/w.db" stats --by alk_status >"$tmp/w.out" 2>&1
+"$IMTREVIEW" --db "$(eng_db "$tmp" w)" import "$tmp/w.csv" >/dev/null 2>&1
+"$IMTREVIEW" --db "$(eng_db "$tmp" w)" stats --by alk_status >"$tmp/w.out" 2>&1
 grep -q "leaves it out (--alk, or A in the interface)" "$tmp/w.out"; check stats_unknown_alk_warning_both_ways $?
 
 [ "$fails" -eq 0 ]

@@ -10,8 +10,9 @@
 : "${IMTREVIEW:?set IMTREVIEW to the binary}"
 here=$(cd "$(dirname "$0")/../.." && pwd)
 fx="$here/tests/fixtures/stats"
+. "$(dirname "$0")/engine_lib.sh"
 tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
+trap 'eng_cleanup "$tmp"; rm -rf "$tmp"' EXIT
 fails=0
 check() { if [ "$2" -eq 0 ]; then echo "ok $1"; else echo "not ok $1"; fails=$((fails + 1)); fi; }
 
@@ -36,7 +37,7 @@ compare() {   # expected-numbers ours-json
 }
 
 for name in ties heavy tiny cens; do
-    db="$tmp/$name.db"
+    db=$(eng_db "$tmp" "$name")
     "$IMTREVIEW" --db "$db" import "$fx/cohort_$name.csv" >/dev/null 2>"$tmp/imp.err"
     check "${name}_import" $?
     for ep in os dss rfs; do
@@ -57,7 +58,7 @@ for name in ties heavy tiny cens; do
 done
 
 # The all-censored cohort: S = 1, no median, no test, a warning.
-db="$tmp/cens.db"
+db=$(eng_db "$tmp" cens)
 "$IMTREVIEW" --db "$db" stats --json --by sex >"$tmp/cens.json"
 grep -q '"median_months": null' "$tmp/cens.json" && grep -q '"logrank": null' "$tmp/cens.json" \
     && grep -q 'no events' "$tmp/cens.json"

@@ -4,13 +4,15 @@
 # hostile text kept off the terminal.  Prints "ok NAME" / "not ok NAME";
 # exits 1 when any check failed.  Env: IMTREVIEW = the binary.  Uses the
 # sqlite3 shell (a build dependency) to look under the store.
+# engines: sqlite (it looks at the file: modes, WAL, PRAGMAs, sqlite3 edits;
+# test_pg_store.sh is its PostgreSQL counterpart)
 . "$(dirname "$0")/cli_lib.sh"
 
 mode_of() { stat -c %a "$1"; }
 me=$(id -un)
 esc=$(printf '\033')
 
-db="$tmp/cases.db"
+db=$(cl_db cases)
 # Written from data-dictionary.md: K-1 is ALK positive by FISH (derived
 # alk_status positive), K-2 negative by IHC, K-3 has nothing tested.
 cat >"$tmp/a.csv" <<'EOF'
@@ -39,7 +41,7 @@ check derived_alk_status test "$(sqlite3 "$db" "SELECT group_concat(alk_status, 
 
 run --db "$db" check
 check check_ok_exit0 rc_is 0
-check check_ok_line test "$(cat "$tmp/out")" = "ok: 3 cases, integrity ok"
+check check_ok_line test "$(cat "$tmp/out")" = "ok: 3 cases, integrity ok (SQLite)"
 
 # ---- review -----------------------------------------------------------------------
 tab=$(printf '\t')
@@ -162,7 +164,7 @@ if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null 2>&1 && id nobody >/dev/n
     "$IMT" --db "$tmp/ro/r.db" import "$tmp/ro.csv" >/dev/null 2>&1
     chmod 755 "$tmp" "$tmp/ro"; chmod 644 "$tmp/ro/r.db"
     runuser -u nobody -- "$IMT" --db "$tmp/ro/r.db" --readonly check >"$tmp/out" 2>"$tmp/err"
-    check reader_readonly_check test "$(cat "$tmp/out")" = "ok: 1 case, integrity ok"
+    check reader_readonly_check test "$(cat "$tmp/out")" = "ok: 1 case, integrity ok (SQLite)"
     runuser -u nobody -- "$IMT" --db "$tmp/ro/r.db" audit R-1 >"$tmp/out" 2>"$tmp/err"
     check reader_audit has "$tmp/out" "$(printf 'R-1\t*\t\tcreated')"
     runuser -u nobody -- "$IMT" --db "$tmp/ro/r.db" review R-1 --status in_review >"$tmp/out" 2>"$tmp/err"

@@ -5,6 +5,7 @@
 # the database file's group and mode, or every other member is locked out
 # (not even --readonly opens).  Members are played by made-up user and
 # group ids through setpriv, so this needs root; skipped otherwise.
+# engines: sqlite (the file's group and mode and SQLite's -wal/-shm side files)
 . "$(dirname "$0")/cli_lib.sh"
 GEN=${GEN_CASES:-build/gen_cases}
 IMT=$(cd "$(dirname "$IMT")" && pwd)/$(basename "$IMT")
@@ -56,5 +57,5 @@ done
 check db_group_kept test "$(group_of "$db")" = "$G"
 check db_mode_kept test "$(mode_of "$db")" = 660
 "$IMT" --db "$db" check >"$tmp/out" 2>&1
-check check_clean test "$(cat "$tmp/out")" = "ok: 3000 cases, integrity ok"
+check check_clean test "$(cat "$tmp/out")" = "ok: 3000 cases, integrity ok (SQLite)"
 cl_done

@@ -5,6 +5,7 @@
 # (tests/tools/ptyrun.py) send none of those bytes, only the interface's
 # placeholders; to a pipe or a file the CSV stays byte-faithful.  Also
 # export --deidentify (Safe Harbor) end to end.
+# engines: sqlite (terminal output of the commands, not the store)
 . "$(dirname "$0")/cli_lib.sh"
 pty="$(dirname "$0")/../tools/ptyrun.py"
 export LC_ALL=C.UTF-8

@@ -4,6 +4,7 @@
 # placeholders, the CJK text, the pane title and the tmux paste buffers
 # are unchanged, and no ESC ] sequence from the note reaches the terminal
 # (checked on the raw byte stream recorded with pipe-pane).
+# engines: sqlite (hostile text kept off the terminal: drawing, not the store)
 . "$(dirname "$0")/tui_lib.sh"
 tl_init
 tl_make_db || { tl_notok fixture_import; exit 1; }

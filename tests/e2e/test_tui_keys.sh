@@ -5,6 +5,7 @@
 # the same values); Home/End work when the terminal sends the tmux/screen
 # sequences under TERM=xterm-256color; the help screen closes with q
 # without quitting the program.
+# engines: sqlite (the key table and help, not the store)
 . "$(dirname "$0")/tui_lib.sh"
 tl_init
 tl_make_db || { tl_notok fixture_import; exit 1; }

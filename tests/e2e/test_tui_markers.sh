@@ -5,6 +5,7 @@
 # "- negative" (ASCII) like every other negative; "not done" is explicit.
 # Cases from tl_make_db: HOSTILE-1 ALK IHC positive, IMT-001 negative,
 # IMT-002 not done.
+# engines: sqlite (the markers pane: drawing, not the store)
 . "$(dirname "$0")/tui_lib.sh"
 tl_init
 tl_make_db || { tl_notok make_db; exit 1; }

@@ -8,7 +8,7 @@
 tl_init
 tl_make_db || { tl_notok make_db; exit 1; }
 STATE=$TL_DIR/keep-state
-DB2=$TL_DIR/other.db
+DB2=$(tl_db other)
 "$IMTREVIEW" --db "$DB2" import "$TL_DIR/cases.csv" >/dev/null 2>&1 || { tl_notok db2; exit 1; }
 
 open_at() {   # tag db
@@ -50,7 +50,7 @@ tl_quit >/dev/null
 # the case left on is deleted meanwhile (a fresh import without it): the
 # next one in the remembered order (descending: IMT-004)
 grep -v '^IMT-005,' "$TL_DIR/cases.csv" >"$TL_DIR/without5.csv"
-rm -f "$TL_DB"
+eng_fresh "$TL_DIR" cases >/dev/null
 "$IMTREVIEW" --db "$TL_DB" import "$TL_DIR/without5.csv" >/dev/null 2>&1
 open_at deleted "$TL_DB" || exit 1
 tl_wait_detail IMT-004 3 && tl_ok deleted_case_next || tl_notok deleted_case_next "$(tl_detail_id)"

@@ -3,6 +3,7 @@
 # ID` says for the case under the cursor: the same number, every
 # "[level] ID (kind)" headline, and once expanded (D) the same "because:"
 # facts; with mitoses_cutoff in the settings file both use it.
+# engines: sqlite (the recommendation pane: rules, not the store)
 . "$(dirname "$0")/tui_lib.sh"
 tl_init
 SRC=$(cd "$(dirname "$0")/../.." && pwd)

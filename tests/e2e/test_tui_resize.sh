@@ -2,6 +2,7 @@
 # Interface e2e: resizing mid-session keeps the filters and the case under
 # the cursor; below the minimum a "terminal too small" message, and
 # everything comes back when the terminal grows.
+# engines: sqlite (layout at window sizes, not the store)
 . "$(dirname "$0")/tui_lib.sh"
 tl_init
 tl_make_db || { tl_notok fixture_import; exit 1; }

@@ -7,6 +7,7 @@
 # screen is whole again: the same filter and count as `imtreview list`,
 # the case under the cursor where the keys put it, and q exits 0 with a
 # sane terminal.
+# engines: sqlite (terminal resizes and drawing, not the store)
 . "$(dirname "$0")/tui_lib.sh"
 tl_init
 tl_make_db || { tl_notok fixture_import; exit 1; }

@@ -4,6 +4,7 @@
 # the rest later.  The rest must never act as keys ('A' opens the ALK
 # menu, 'O' the outcome menu, 'B' nothing); an 'O' typed on its own, or
 # long after an Esc, still opens its menu; whole arrow keys still move.
+# engines: sqlite (the terminal over a slow link: keys and bytes, not the store)
 . "$(dirname "$0")/tui_lib.sh"
 tl_init
 tl_make_db || { tl_notok fixture_import; exit 1; }

@@ -10,6 +10,8 @@
 # from `stats --json --alk GROUP`, n_risk of the first KM row at or after
 # the tick).  `g` and `e` change grouping and endpoint; `x` writes the CSV,
 # whose log-rank p is the JSON's.
+# engines: sqlite (the statistics view's drawing and keys; the statistics
+# themselves run on both engines in test_stats_*.sh)
 . "$(dirname "$0")/tui_lib.sh"
 tl_init
 tl_make_db || { tl_notok fixture_import; exit 1; }

@@ -2,6 +2,7 @@
 # Interface e2e: TERM variants, NO_COLOR, every theme, a broken theme,
 # ASCII mode, exit paths (q, SIGTERM) leaving a sane terminal and a usable
 # prompt, TERM=dumb and no tty refused with exit 1.
+# engines: sqlite (terminal modes and drawing, not the store)
 . "$(dirname "$0")/tui_lib.sh"
 tl_init
 tl_make_db || { tl_notok fixture_import; exit 1; }

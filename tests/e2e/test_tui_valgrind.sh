@@ -5,6 +5,8 @@
 # invalid access and no leak but ncurses' own (tests/valgrind/ncurses.supp,
 # each suppression with its reason).  Runs the plain (not sanitised)
 # binary $IMTREVIEW_PLAIN: valgrind and ASan do not mix.
+# engines: sqlite (memory errors of the interface under valgrind; the store
+# is the same code on both engines up to the engine, which test_store_pg checks)
 . "$(dirname "$0")/tui_lib.sh"
 : "${IMTREVIEW_PLAIN:=$IMTREVIEW}"
 SUPP=$(cd "$(dirname "$0")/../valgrind" && pwd)/ncurses.supp

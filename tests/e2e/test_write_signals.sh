@@ -5,7 +5,8 @@
 # database, or a standard output that cannot be written after the commit.
 . "$(dirname "$0")/cli_lib.sh"
 GEN=${GEN_CASES:-build/gen_cases}
-db=$tmp/cases.db
+db=$(cl_db cases)
+new=$(cl_db new)
 "$GEN" 200 3 >"$tmp/cases.csv" || { notok generate; exit 1; }
 "$IMT" --db "$db" import "$tmp/cases.csv" >/dev/null 2>&1 || { notok import; exit 1; }
 
@@ -45,7 +46,7 @@ awk -F '\t' '
 if [ -s "$tmp/mismatch" ]; then notok kill_exit_matches_audit; head -n 5 "$tmp/mismatch"; else
     ok kill_exit_matches_audit; fi
 echo "# exit statuses: $(awk '{ print $3 }' "$tmp/results" | sort | uniq -c | tr '\n' ' ')"
-# A caught signal says what happened; none leaves SQLite's words behind.
+# A caught signal says what happened; none leaves the engine's words behind.
 if grep -v -e 'interrupted: nothing was changed' -e 'nothing was imported' "$tmp/err" | grep -q .; then
     notok kill_messages_clear; head -n 3 "$tmp/err"; else ok kill_messages_clear; fi
 run --db "$db" check
@@ -65,9 +66,8 @@ check closed_pipe_audited sh -c "'$IMT' --db '$db' audit IMT-000009 | grep -q pi
 
 # A busy database: another writer holds the lock.  The wait is bounded
 # (IMTREVIEW_BUSY_TIMEOUT), the refusal is clear, and nothing is written.
-if command -v sqlite3 >/dev/null 2>&1; then
-    ( printf 'BEGIN IMMEDIATE;\nSELECT 1;\n'; sleep 4; printf 'COMMIT;\n' ) |
-        sqlite3 "$db" >/dev/null 2>&1 &
+if eng_is_pg || command -v sqlite3 >/dev/null 2>&1; then
+    eng_hold_write_lock "$db" 4 &
     holder=$!
     sleep 0.5
     start=$(date +%s%N)
@@ -99,7 +99,7 @@ fi
 
 # A long first import interrupted: nothing written, no database left.
 "$GEN" 20000 4 >"$tmp/big.csv"
-"$IMT" --db "$tmp/new.db" import "$tmp/big.csv" >/dev/null 2>"$tmp/err5" &
+"$IMT" --db "$new" import "$tmp/big.csv" >/dev/null 2>"$tmp/err5" &
 pid=$!
 sleep 0.4
 kill -TERM "$pid"
@@ -107,10 +107,10 @@ wait "$pid"
 rc=$?
 if [ "$rc" -eq 0 ]; then
     # finished before the signal: then it must all be there
-    n=$("$IMT" --db "$tmp/new.db" list | tail -n +2 | grep -c .)
+    n=$("$IMT" --db "$new" list | tail -n +2 | grep -c .)
     check long_import_whole test "$n" -eq 20000
 else
     check long_import_exit_1 test "$rc" -eq 1
-    check long_import_no_db test ! -e "$tmp/new.db"
+    check long_import_no_db eval '! eng_exists "$new"'
 fi
 cl_done

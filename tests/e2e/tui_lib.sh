@@ -30,8 +30,10 @@
 #   tl_ok NAME / tl_notok NAME [why] / tl_check NAME cmd...
 #   tl_done                      exit status: 1 if any check failed
 #   tl_db NAME                   the locator of a new, empty database for
-#                                this test ($TL_DB is tl_db cases)
+#                                this test ($TL_DB is tl_db cases): a file,
+#                                or a PostgreSQL database (engine_lib.sh)
 : "${IMTREVIEW:?IMTREVIEW must be the absolute path of the binary}"
+. "$(dirname "$0")/engine_lib.sh"
 
 TL_FAILS=0
 TL_SESSION=imt
@@ -43,6 +45,7 @@ tl_cleanup() {
         done
     fi
     if [ -n "${TL_DIR:-}" ] && [ -z "${TL_KEEP:-}" ]; then
+        eng_cleanup "$TL_DIR"
         rm -rf "$TL_DIR"
     fi
 }
@@ -57,7 +60,7 @@ tl_init() {
     trap 'exit 130' INT TERM HUP
 }
 
-tl_db() { echo "$TL_DIR/$1.db"; }
+tl_db() { eng_db "$TL_DIR" "$1"; }
 
 T() { tmux -S "$TL_SOCK" -f /dev/null "$@"; }
 

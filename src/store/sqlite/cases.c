@@ -58,7 +58,7 @@ int sq_insert(imt_backend *st, imt_case *c, const char *source)
         return sq_refuse_readonly(st);
     if (!sq_valid_id(c->case_id))
         return sq_set_err(st, STORE_ERROR, "a case needs a case_id");
-    sq_normalise(c);
+    rec_normalise(c);
     /* Inside the caller's transaction no savepoint: the row insert is one
      * statement (atomic by itself), and should the audit row fail the
      * row is deleted again below.  A savepoint per row would double the
@@ -105,7 +105,7 @@ int sq_insert(imt_backend *st, imt_case *c, const char *source)
         sq_bulk_count(st, c, state, +1);
     if (rc == STORE_OK) {
         sqlite3_int64 rowid = sqlite3_last_insert_rowid(st->db);
-        char *snap = sq_case_snapshot(c);
+        char *snap = rec_case_snapshot(c);
         rc = snap ? sq_audit_add_snap(st, c->case_id, "*", NULL, "created", source, NULL, NULL, snap)
                   : sq_set_err(st, STORE_ERROR, "out of memory");
         free(snap);
@@ -117,100 +117,6 @@ int sq_insert(imt_backend *st, imt_case *c, const char *source)
         }
     }
     return st->in_tx ? rc : sq_edit_end(st, rc);
-}
-
-/* The canonical text of field f for the audit trail (NULL = unknown).
- * Text fields point into the record; others are formatted into buf. */
-const char *sq_audit_text(const imt_case *c, int f, char *buf, size_t n)
-{
-    if (!imt_field_is_known(c, f))
-        return NULL;
-    if (sq_is_text(imt_fields[f].type))
-        return *FCPTR(c, f, char *);
-    if (imt_fields[f].type == FT_ENUM)        /* no printf for a constant */
-        return imt_fields[f].values[*FCPTR(c, f, int)];
-    if (imt_fields[f].type == FT_BOOL)
-        return *FCPTR(c, f, int) ? "yes" : "no";
-    return imt_field_format(c, f, buf, n);
-}
-
-/* A growing text for the snapshot (no printf per character: building
- * snapshots byte by byte through sb_add was a third of an import). */
-typedef struct {
-    char *s;
-    size_t len, cap;
-    bool oom;
-} jbuf;
-
-static void jb_put(jbuf *b, const char *p, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t nc = b->cap ? b->cap * 2 : 512;
-        while (nc < b->len + n + 1)
-            nc *= 2;
-        char *ns = realloc(b->s, nc);
-        if (!ns) {
-            b->oom = true;
-            return;
-        }
-        b->s = ns;
-        b->cap = nc;
-    }
-    memcpy(b->s + b->len, p, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-/* The values of a case as the audit trail records them at its creation:
- * a JSON object of every field the store does not derive and that is
- * known, by column name, each its canonical text (sq_audit_text); a
- * field the object does not name was unknown (check's replay reads it
- * so; snapshots written before also named the unknown ones, as null).
- * Control bytes are escaped; other bytes are kept as they are.  NULL
- * when out of memory. */
-char *sq_case_snapshot(const imt_case *c)
-{
-    static const char hx[] = "0123456789abcdef";
-    jbuf b = { 0 };
-    jb_put(&b, "{", 1);
-    int k = 0;
-    for (int f = 0; f < IMT_F_COUNT; f++) {
-        if (imt_fields[f].flags & FF_DERIVED)
-            continue;
-        char buf[64];
-        const char *t = sq_audit_text(c, f, buf, sizeof buf);
-        if (!t)
-            continue;
-        if (k++)
-            jb_put(&b, ",", 1);
-        jb_put(&b, "\"", 1);
-        jb_put(&b, imt_fields[f].name, strlen(imt_fields[f].name));
-        jb_put(&b, "\":\"", 3);
-        const unsigned char *run = (const unsigned char *)t, *p = run;
-        for (; *p; p++) {
-            if (*p != '"' && *p != '\\' && *p >= 0x20 && *p != 0x7f)
-                continue;
-            jb_put(&b, (const char *)run, (size_t)(p - run));
-            if (*p == '"' || *p == '\\') {
-                char e[2] = { '\\', (char)*p };
-                jb_put(&b, e, 2);
-            } else {
-                char e[6] = { '\\', 'u', '0', '0', hx[*p >> 4], hx[*p & 15] };
-                jb_put(&b, e, 6);
-            }
-            run = p + 1;
-        }
-        jb_put(&b, (const char *)run, (size_t)(p - run));
-        jb_put(&b, "\"", 1);
-    }
-    jb_put(&b, "}", 1);
-    if (b.oom) {
-        free(b.s);
-        return NULL;
-    }
-    return b.s;
 }
 
 /* Write c over the stored old: each changed field is updated and audited,
@@ -240,8 +146,8 @@ static int write_changes(imt_backend *st, const imt_case *old, imt_case *c,
             int f = changed[i];
             sq_audit_row r = {
                 .case_id = c->case_id, .field = imt_fields[f].name,
-                .oldv = sq_audit_text(old, f, ob, sizeof ob),
-                .newv = sq_audit_text(c, f, nb, sizeof nb),
+                .oldv = rec_audit_text(old, f, ob, sizeof ob),
+                .newv = rec_audit_text(c, f, nb, sizeof nb),
                 .source = fsource && fsource[f] ? fsource[f] : source,
                 .comment = fcomment ? fcomment[f] : NULL,
             };
@@ -306,7 +212,7 @@ int sq_update(imt_backend *st, imt_case *c, const char *source, int *nchanged)
         return sq_refuse_readonly(st);
     if (!sq_valid_id(c->case_id))
         return sq_set_err(st, STORE_ERROR, "a case needs a case_id");
-    sq_normalise(c);
+    rec_normalise(c);
     int rc = sq_edit_begin(st);
     if (rc != STORE_OK)
         return rc;
@@ -360,7 +266,7 @@ static bool review_field(int f)
 static const char *short_value(const imt_case *c, int f, char *buf, size_t n)
 {
     char tmp[64];
-    const char *v = sq_audit_text(c, f, tmp, sizeof tmp);
+    const char *v = rec_audit_text(c, f, tmp, sizeof tmp);
     if (!v) {
         snprintf(buf, n, "unknown");
         return buf;
@@ -470,7 +376,7 @@ int sq_edit(imt_backend *st, const char *case_id, const store_edit_req *rq,
             rc = sq_set_err(st, STORE_ERROR, "out of memory");
     }
     if (rc == STORE_OK) {
-        sq_normalise(&nw);
+        rec_normalise(&nw);
         char msg[300];
         if (imt_case_crosscheck_new(&old, &nw, NULL, msg, sizeof msg))
             rc = sq_set_err(st, STORE_REFUSED, "%s", msg);

@@ -1,147 +1,43 @@
-/* store/sqlite/chain.c - the audit trail's SHA-256 hash chain (written by a TEMP
- * trigger of the program's own connection). */
+/* store/sqlite/chain.c - the audit trail's SHA-256 hash chain in SQLite: the
+ * digests of store/chain.h, computed here from the values an insert binds,
+ * or by a TEMP trigger of the program's own connection. */
 #define _GNU_SOURCE
 #include "sqlite_int.h"
 
 /* ---- the audit hash chain ---------------------------------------------------
- * Every audit row carries two SHA-256 digests (hex):
- *   row_hash = SHA-256 of the row's own values: every column except seq,
- *              row_hash and hash, in the order of their names, NULLs left
- *              out (so a column added later, NULL in old rows, does not
- *              change the old rows' digests); each value as its name, its
- *              type and its bytes, lengths as 8-byte big-endian numbers;
- *   hash     = SHA-256 of the previous row's hash (32 zero bytes for the
- *              first row) followed by this row's row_hash.
- * The position (seq) is covered by the chain, not by row_hash, so that a
- * reordering can be told from a change.  The hashes are written by a
- * TEMP trigger of the program's own connection (store_open), generated
- * from the table's columns, so a row another program inserts has none;
- * store_check recomputes both and names the first row that does not fit.
- * The head (the last row's hash) is what a site records elsewhere: any
- * change before it changes it. */
+ * The digests are store/chain.h's, the same in every engine.  In SQLite
+ * they are written by a TEMP trigger of the program's own connection
+ * (store_open), generated from the table's columns, so a row another
+ * program inserts has none; store_check recomputes both and names the
+ * first row that does not fit. */
 
-static const char chain_row_tag[] = "imtreview audit row v1";
-
-static void hex32(const unsigned char d[32], char out[65])
+void sq_chain_val(chain_val *out, const char *name, sqlite3_value *v)
 {
-    static const char hx[] = "0123456789abcdef";
-    for (int i = 0; i < 32; i++) {
-        out[2 * i] = hx[d[i] >> 4];
-        out[2 * i + 1] = hx[d[i] & 15];
+    memset(out, 0, sizeof *out);
+    out->name = name;
+    switch (sqlite3_value_type(v)) {
+    case SQLITE_INTEGER:
+        out->type = CHAIN_INT;
+        out->i = sqlite3_value_int64(v);
+        break;
+    case SQLITE_FLOAT:
+        out->type = CHAIN_REAL;
+        out->r = sqlite3_value_double(v);
+        break;
+    case SQLITE_TEXT:
+        out->type = CHAIN_TEXT;
+        out->p = sqlite3_value_text(v);
+        out->n = (size_t)sqlite3_value_bytes(v);
+        break;
+    case SQLITE_BLOB:
+        out->type = CHAIN_BLOB;
+        out->p = sqlite3_value_blob(v);
+        out->n = (size_t)sqlite3_value_bytes(v);
+        break;
+    default:
+        out->type = CHAIN_NULL;
+        break;
     }
-    out[64] = '\0';
-}
-
-int sq_unhex32(const char *s, unsigned char d[32])
-{
-    if (!s || strlen(s) != 64)
-        return -1;
-    for (int i = 0; i < 64; i++) {
-        int c = s[i], v;
-        if (c >= '0' && c <= '9')
-            v = c - '0';
-        else if (c >= 'a' && c <= 'f')
-            v = c - 'a' + 10;
-        else
-            return -1;
-        if (i & 1)
-            d[i / 2] = (unsigned char)(d[i / 2] | v);
-        else
-            d[i / 2] = (unsigned char)(v << 4);
-    }
-    return 0;
-}
-
-/* SHA-256 is nettle's (SHA-NI where the processor has it: six times
- * libmd's speed, which was a sixth of an import's time). */
-typedef struct sha256_ctx sha_ctx;
-
-static void sha_init(sha_ctx *c)
-{
-    sha256_init(c);
-}
-
-static void sha_update(sha_ctx *c, const void *p, size_t n)
-{
-    sha256_update(c, n, p);
-}
-
-static void sha_final(unsigned char out[32], sha_ctx *c)
-{
-    sha256_digest(c, SHA256_DIGEST_SIZE, out);
-}
-
-static void sha_u64(sha_ctx *c, uint64_t v)
-{
-    unsigned char b[8];
-    for (int i = 0; i < 8; i++)
-        b[i] = (unsigned char)(v >> (56 - 8 * i));
-    sha_update(c, b, 8);
-}
-
-static void sha_bytes(sha_ctx *c, const void *p, size_t n)
-{
-    sha_u64(c, n);
-    if (n)
-        sha_update(c, p, n);
-}
-
-static int chain_col_cmp(const void *a, const void *b)
-{
-    return strcmp(((const chain_col *)a)->name, ((const chain_col *)b)->name);
-}
-
-static bool chain_own_column(const char *name)
-{
-    return strcmp(name, "seq") == 0 || strcmp(name, "row_hash") == 0 ||
-           strcmp(name, "hash") == 0;
-}
-
-/* row_hash of n columns (sorted here, in place). */
-void sq_chain_row_hash(chain_col *cols, int n, unsigned char out[32])
-{
-    qsort(cols, (size_t)n, sizeof *cols, chain_col_cmp);
-    sha_ctx c;
-    sha_init(&c);
-    sha_update(&c, chain_row_tag, sizeof chain_row_tag);
-    for (int i = 0; i < n; i++) {
-        sqlite3_value *v = cols[i].v;
-        int t = sqlite3_value_type(v);
-        if (chain_own_column(cols[i].name) || t == SQLITE_NULL)
-            continue;
-        sha_bytes(&c, cols[i].name, strlen(cols[i].name));
-        if (t == SQLITE_INTEGER) {
-            sha_update(&c, "i", 1);
-            sha_u64(&c, (uint64_t)sqlite3_value_int64(v));
-        } else if (t == SQLITE_FLOAT) {
-            double d = sqlite3_value_double(v);
-            uint64_t u;
-            memcpy(&u, &d, sizeof u);
-            sha_update(&c, "r", 1);
-            sha_u64(&c, u);
-        } else if (t == SQLITE_TEXT) {
-            const unsigned char *s = sqlite3_value_text(v);
-            sha_update(&c, "t", 1);
-            sha_bytes(&c, s, (size_t)sqlite3_value_bytes(v));
-        } else {
-            const void *s = sqlite3_value_blob(v);
-            sha_update(&c, "b", 1);
-            sha_bytes(&c, s, (size_t)sqlite3_value_bytes(v));
-        }
-    }
-    sha_final(out, &c);
-}
-
-/* hash = SHA-256(prev || row_hash); prev NULL = the first row. */
-void sq_chain_link(const unsigned char *prev, const unsigned char rh[32],
-                       unsigned char out[32])
-{
-    static const unsigned char zero[32];
-    sha_ctx c;
-    sha_init(&c);
-    sha_update(&c, prev ? prev : zero, 32);
-    sha_update(&c, rh, 32);
-    sha_final(out, &c);
 }
 
 /* SQL imt_audit_row_hash('name1', value1, 'name2', value2, ...) */
@@ -151,7 +47,7 @@ void sq_sql_row_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         sqlite3_result_error(ctx, "imt_audit_row_hash: name, value pairs", -1);
         return;
     }
-    chain_col cols[128];
+    chain_val cols[128];
     int n = 0;
     for (int i = 0; i < argc; i += 2) {
         const char *name = (const char *)sqlite3_value_text(argv[i]);
@@ -159,13 +55,12 @@ void sq_sql_row_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
             sqlite3_result_error(ctx, "imt_audit_row_hash: a column without a name", -1);
             return;
         }
-        cols[n].name = name;
-        cols[n++].v = argv[i + 1];
+        sq_chain_val(&cols[n++], name, argv[i + 1]);
     }
     unsigned char d[32];
     char hex[65];
-    sq_chain_row_hash(cols, n, d);
-    hex32(d, hex);
+    chain_row_hash(cols, n, d);
+    chain_hex(d, hex);
     sqlite3_result_text(ctx, hex, 64, SQLITE_TRANSIENT);
 }
 
@@ -175,14 +70,14 @@ void sq_sql_chain(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     (void)argc;
     unsigned char prev[32], rh[32], d[32];
     bool first = sqlite3_value_type(argv[0]) == SQLITE_NULL;
-    if ((!first && sq_unhex32((const char *)sqlite3_value_text(argv[0]), prev) != 0) ||
-        sq_unhex32((const char *)sqlite3_value_text(argv[1]), rh) != 0) {
+    if ((!first && chain_unhex((const char *)sqlite3_value_text(argv[0]), prev) != 0) ||
+        chain_unhex((const char *)sqlite3_value_text(argv[1]), rh) != 0) {
         sqlite3_result_error(ctx, "imt_audit_chain: not a SHA-256 digest", -1);
         return;
     }
     char hex[65];
-    sq_chain_link(first ? NULL : prev, rh, d);
-    hex32(d, hex);
+    chain_link(first ? NULL : prev, rh, d);
+    chain_hex(d, hex);
     sqlite3_result_text(ctx, hex, 64, SQLITE_TRANSIENT);
 }
 
@@ -316,8 +211,8 @@ int sq_chain_fill(imt_backend *st)
         while ((rc = sqlite3_step(rd)) == SQLITE_ROW && n < BATCH) {
             seqs[n] = sqlite3_column_int64(rd, 0);
             has[n] = sqlite3_column_type(rd, 2) != SQLITE_NULL &&
-                     sq_unhex32((const char *)sqlite3_column_text(rd, 2), hs[n]) == 0;
-            if (sq_unhex32((const char *)sqlite3_column_text(rd, 1), rhs[n]) != 0 && !has[n]) {
+                     chain_unhex((const char *)sqlite3_column_text(rd, 2), hs[n]) == 0;
+            if (chain_unhex((const char *)sqlite3_column_text(rd, 1), rhs[n]) != 0 && !has[n]) {
                 ret = sq_set_err(st, STORE_ERROR, "audit row %lld has no row hash", seqs[n]);
                 break;
             }
@@ -333,8 +228,8 @@ int sq_chain_fill(imt_backend *st)
         for (int i = 0; i < n && ret == STORE_OK; i++) {
             if (!has[i]) {
                 char hex[65];
-                sq_chain_link(first ? NULL : prev, rhs[i], hs[i]);
-                hex32(hs[i], hex);
+                chain_link(first ? NULL : prev, rhs[i], hs[i]);
+                chain_hex(hs[i], hex);
                 sqlite3_bind_int64(wr, 1, seqs[i]);
                 sqlite3_bind_text(wr, 2, hex, 64, SQLITE_TRANSIENT);
                 ret = sq_exec1(st, wr, "hashing the audit trail");
@@ -411,37 +306,25 @@ int sq_chain_next(imt_backend *st, const char *const names[], const char *const 
     if (rc == SQLITE_DONE) {
         first = true;
     } else if (rc != SQLITE_ROW ||
-               sq_unhex32((const char *)sqlite3_column_text(q, 0), prev) != 0) {
+               chain_unhex((const char *)sqlite3_column_text(q, 0), prev) != 0) {
         sqlite3_reset(q);
         return rc == SQLITE_ROW ? 1 : sq_fail(st, rc, "reading the audit trail");
     }
     sqlite3_reset(q);
-    /* the names in order (insertion sort: a dozen) */
-    int ord[32];
+    chain_val cols[32];
     int k = 0;
     for (int i = 0; i < n && k < 32; i++) {
-        if (!vals[i])
-            continue;
-        int j = k++;
-        while (j > 0 && strcmp(names[ord[j - 1]], names[i]) > 0) {
-            ord[j] = ord[j - 1];
-            j--;
-        }
-        ord[j] = i;
-    }
-    sha_ctx c;
-    sha_init(&c);
-    sha_update(&c, chain_row_tag, sizeof chain_row_tag);
-    for (int i = 0; i < k; i++) {
-        const char *nm = names[ord[i]], *v = vals[ord[i]];
-        sha_bytes(&c, nm, strlen(nm));
-        sha_update(&c, "t", 1);
-        sha_bytes(&c, v, strlen(v));
+        memset(&cols[k], 0, sizeof cols[k]);
+        cols[k].name = names[i];
+        cols[k].type = vals[i] ? CHAIN_TEXT : CHAIN_NULL;
+        cols[k].p = vals[i];
+        cols[k].n = vals[i] ? strlen(vals[i]) : 0;
+        k++;
     }
     unsigned char rh[32], h[32];
-    sha_final(rh, &c);
-    sq_chain_link(first ? NULL : prev, rh, h);
-    hex32(rh, row_hex);
-    hex32(h, hash_hex);
+    chain_row_hash(cols, k, rh);
+    chain_link(first ? NULL : prev, rh, h);
+    chain_hex(rh, row_hex);
+    chain_hex(h, hash_hex);
     return STORE_OK;
 }

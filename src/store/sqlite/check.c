@@ -26,34 +26,6 @@ static void problem(checker *ck, const char *fmt, ...)
     ck->report(ck->ctx, msg);
 }
 
-/* Stored text made safe for a message: control bytes and invalid UTF-8 as
- * \xNN, at most about 40 characters. */
-static const char *safe(const char *s, char *buf, size_t n)
-{
-    size_t o = 0, len = s ? strlen(s) : 0;
-    if (!s)
-        return "(null)";
-    for (size_t i = 0; i < len && o + 8 < n;) {
-        uint32_t cp;
-        int k = utf8_decode(s + i, len - i, &cp);
-        if (k > 0 && cp >= 0x20 && cp != 0x7f && !(cp >= 0x80 && cp < 0xa0)) {
-            memcpy(buf + o, s + i, (size_t)k);
-            o += (size_t)k;
-            i += (size_t)k;
-        } else {
-            o += (size_t)snprintf(buf + o, n - o, "\\x%02x", (unsigned char)s[i]);
-            i++;
-        }
-        if (o > 120) {
-            memcpy(buf + o, "...", 3);
-            o += 3;
-            break;
-        }
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
 /* One stored value against the dictionary, without trusting the CHECKs
  * (they do not hold if someone wrote with constraints disabled). */
 static void check_value(checker *ck, const char *id, sqlite3_stmt *s, int col, int f)
@@ -76,20 +48,20 @@ static void check_value(checker *ck, const char *id, sqlite3_stmt *s, int col, i
         if ((t != SQLITE_FLOAT && t != SQLITE_INTEGER) || v < fd->min || v > fd->max ||
             (fd->type == FT_INT && (t != SQLITE_INTEGER || v != floor(v))))
             problem(ck, "case '%s': column '%s' holds '%s', not a %s within the dictionary's range",
-                    id, fd->name, safe(TXT, b1, sizeof b1),
+                    id, fd->name, rec_safe(TXT, b1, sizeof b1),
                     fd->type == FT_INT ? "whole number" : "number");
         return;
     }
     case FT_ENUM:
-        if (t != SQLITE_TEXT || sq_enum_exact(fd->values, TXT) < 0)
+        if (t != SQLITE_TEXT || rec_enum_exact(fd->values, TXT) < 0)
             problem(ck, "case '%s': column '%s' holds '%s', not one of the dictionary's values",
-                    id, fd->name, safe(TXT, b1, sizeof b1));
+                    id, fd->name, rec_safe(TXT, b1, sizeof b1));
         return;
     case FT_BOOL:
         if (t != SQLITE_INTEGER || (sqlite3_column_int64(s, col) != 0 &&
                                     sqlite3_column_int64(s, col) != 1))
             problem(ck, "case '%s': column '%s' holds '%s', not 0 or 1", id, fd->name,
-                    safe(TXT, b1, sizeof b1));
+                    rec_safe(TXT, b1, sizeof b1));
         return;
     default:
         break;
@@ -107,12 +79,12 @@ static void check_value(checker *ck, const char *id, sqlite3_stmt *s, int col, i
     imt_case_init(&tmp);
     char err[256];
     if (imt_field_parse(&tmp, f, txt, err, sizeof err) != 0) {
-        problem(ck, "case '%s': column '%s': %s", id, fd->name, safe(err, b2, sizeof b2));
+        problem(ck, "case '%s': column '%s': %s", id, fd->name, rec_safe(err, b2, sizeof b2));
     } else {
         const char *canon = *FCPTR(&tmp, f, char *);
         if (!canon || strcmp(canon, txt) != 0)
             problem(ck, "case '%s': column '%s' holds '%s', not in canonical form", id,
-                    fd->name, safe(txt, b1, sizeof b1));
+                    fd->name, rec_safe(txt, b1, sizeof b1));
     }
     imt_case_clear(&tmp);
 }
@@ -147,7 +119,7 @@ static int check_rows(imt_backend *st, checker *ck)
     imt_case c, d;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         char idb[160];
-        const char *id = safe((const char *)sqlite3_column_text(q, IMT_F_case_id), idb, sizeof idb);
+        const char *id = rec_safe((const char *)sqlite3_column_text(q, IMT_F_case_id), idb, sizeof idb);
         for (int f = 0; f < IMT_F_COUNT; f++)
             check_value(ck, id, q, f, f);
         int disc = sqlite3_column_type(q, IMT_F_COUNT);
@@ -169,11 +141,11 @@ static int check_rows(imt_backend *st, checker *ck)
         char sb1[160];
         if (!stored || strcmp(stored, imt_alk_values[d.alk_status]) != 0)
             problem(ck, "case '%s': alk_status is '%s' but the ALK fields give '%s'", id,
-                    safe(stored, sb1, sizeof sb1), imt_alk_values[d.alk_status]);
+                    rec_safe(stored, sb1, sizeof sb1), imt_alk_values[d.alk_status]);
         if (sqlite3_column_type(q, IMT_F_alk_confirmed) != SQLITE_INTEGER ||
             sqlite3_column_int64(q, IMT_F_alk_confirmed) != d.alk_confirmed)
             problem(ck, "case '%s': alk_confirmed is '%s' but the ALK fields give %s", id,
-                    safe((const char *)sqlite3_column_text(q, IMT_F_alk_confirmed), sb1, sizeof sb1),
+                    rec_safe((const char *)sqlite3_column_text(q, IMT_F_alk_confirmed), sb1, sizeof sb1),
                     d.alk_confirmed ? "1 (yes)" : "0 (no)");
         if (disc == SQLITE_INTEGER && sqlite3_column_int64(q, IMT_F_COUNT) != d.alk_discordant)
             problem(ck, "case '%s': alk_discordant is %lld but the ALK fields give %d", id,
@@ -226,7 +198,7 @@ static void integrity_row(checker *ck, sqlite3_stmt *q)
         ck->held++;
         return;
     }
-    problem(ck, "SQLite integrity check: %s", safe(t, b, sizeof b));
+    problem(ck, "SQLite integrity check: %s", rec_safe(t, b, sizeof b));
 }
 
 static void fk_row(checker *ck, sqlite3_stmt *q)
@@ -243,65 +215,45 @@ static void audit_time_row(checker *ck, sqlite3_stmt *q)
 
 /* ---- check: the hash chain and the replay of the history ------------------- */
 
-/* The row hash of the current row of q (a SELECT * FROM audit), computed
- * from its columns; *seq, and the stored row_hash and hash (NULL when
- * missing) too. */
+/* The problems the shared verifier finds, counted like the others. */
+static void chain_report(void *ctx, const char *msg)
+{
+    problem(ctx, "%s", msg);
+}
+
 typedef struct {
-    int ncol, iseq, irh, ih;
-    chain_col cols[128];
-} chain_reader;
+    imt_backend *st;
+    checker *ck;
+} chain_ctx;
 
-static int chain_reader_init(imt_backend *st, chain_reader *r, sqlite3_stmt *q)
+static void chain_problem(void *vctx, const char *msg)
 {
-    memset(r, 0, sizeof *r);
-    r->ncol = sqlite3_column_count(q);
-    r->iseq = r->irh = r->ih = -1;
-    if (r->ncol > 128)
-        return sq_set_err(st, STORE_ERROR, "the audit table has too many columns");
-    for (int i = 0; i < r->ncol; i++) {
-        const char *n = sqlite3_column_name(q, i);
-        if (strcmp(n, "seq") == 0)
-            r->iseq = i;
-        else if (strcmp(n, "row_hash") == 0)
-            r->irh = i;
-        else if (strcmp(n, "hash") == 0)
-            r->ih = i;
-    }
-    return STORE_OK;
+    chain_ctx *x = vctx;
+    chain_report(x->ck, msg);
 }
 
-static void chain_read(chain_reader *r, sqlite3_stmt *q, long long *seq, unsigned char rh[32])
-{
-    int n = 0;
-    *seq = sqlite3_column_int64(q, r->iseq);
-    for (int i = 0; i < r->ncol; i++) {
-        r->cols[n].name = sqlite3_column_name(q, i);
-        r->cols[n++].v = sqlite3_column_value(q, i);
-    }
-    sq_chain_row_hash(r->cols, n, rh);
-}
-
-/* Where row `seq` (row hash rh, stored hash h) was written: the seq of the
- * row whose stored hash it chains from (0: it chains as the first row;
- * -1: from no row there is). */
-static long long chain_find_prev(imt_backend *st, const unsigned char rh[32],
+/* Where row `self` (row hash rh, stored hash h) was written: the seq of
+ * the row whose stored hash it chains from (0: it chains as the first
+ * row; -1: from no row there is). */
+static long long chain_find_prev(void *vctx, const unsigned char rh[32],
                                  const unsigned char h[32], long long self)
 {
+    chain_ctx *x = vctx;
     unsigned char d[32];
-    sq_chain_link(NULL, rh, d);
+    chain_link(NULL, rh, d);
     if (memcmp(d, h, 32) == 0)
         return 0;
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(st->db, "SELECT seq, hash FROM audit ORDER BY seq", -1, &q, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v2(x->st->db, "SELECT seq, hash FROM audit ORDER BY seq", -1, &q,
+                           NULL) != SQLITE_OK)
         return -1;
     long long found = -1;
     while (found < 0 && sqlite3_step(q) == SQLITE_ROW) {
         unsigned char p[32];
         long long s = sqlite3_column_int64(q, 0);
-        if (s == self || sq_unhex32((const char *)sqlite3_column_text(q, 1), p) != 0)
+        if (s == self || chain_unhex((const char *)sqlite3_column_text(q, 1), p) != 0)
             continue;
-        sq_chain_link(p, rh, d);
+        chain_link(p, rh, d);
         if (memcmp(d, h, 32) == 0)
             found = s;
     }
@@ -309,9 +261,9 @@ static long long chain_find_prev(imt_backend *st, const unsigned char rh[32],
     return found;
 }
 
-/* Walk the audit trail in order and recompute each row's hashes; name the
- * first row that does not fit and why.  head gets the last row's stored
- * hash. */
+/* Walk the audit trail in order and recompute each row's hashes
+ * (store/chain.h); the first row that does not fit is named.  head gets
+ * the last row's stored hash. */
 static int check_chain(imt_backend *st, checker *ck, store_audit_head *head)
 {
     sqlite3_stmt *q;
@@ -319,95 +271,47 @@ static int check_chain(imt_backend *st, checker *ck, store_audit_head *head)
     int rc = sqlite3_prepare_v2(st->db, "SELECT * FROM audit ORDER BY seq", -1, &q, NULL);
     if (rc != SQLITE_OK)
         return sq_fail(st, rc, "checking the audit trail");
-    chain_reader *r = malloc(sizeof *r);
-    if (!r) {
+    int ncol = sqlite3_column_count(q), iseq = -1, irh = -1, ih = -1;
+    if (ncol > 128) {
         sqlite3_finalize(q);
-        return sq_set_err(st, STORE_ERROR, "out of memory");
+        return sq_set_err(st, STORE_ERROR, "the audit table has too many columns");
     }
-    if ((rc = chain_reader_init(st, r, q)) != STORE_OK)
-        goto out;
-    if (r->iseq < 0 || r->irh < 0 || r->ih < 0) {
+    for (int i = 0; i < ncol; i++) {
+        const char *n = sqlite3_column_name(q, i);
+        if (strcmp(n, "seq") == 0)
+            iseq = i;
+        else if (strcmp(n, "row_hash") == 0)
+            irh = i;
+        else if (strcmp(n, "hash") == 0)
+            ih = i;
+    }
+    if (iseq < 0 || irh < 0 || ih < 0) {
         problem(ck, "the audit trail has no hash chain (columns row_hash and hash)");
-        goto out;
+        sqlite3_finalize(q);
+        return STORE_OK;
     }
-    unsigned char prev[32];
-    bool have_prev = false, broken = false;
-    long long prev_seq = 0;
+    chain_ctx x = { st, ck };
+    chain_verifier v;
+    chain_verify_start(&v, head, chain_problem, chain_find_prev, &x);
+    chain_val cols[128];
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        long long seq;
-        unsigned char rh[32], srh[32], sh[32], d[32];
-        chain_read(r, q, &seq, rh);
-        const char *hs = (const char *)sqlite3_column_text(q, r->ih);
-        bool hash_ok = sq_unhex32(hs, sh) == 0;
-        head->rows++;
-        head->seq = seq;
-        snprintf(head->hash, sizeof head->hash, "%s", hash_ok ? hs : "");
-        if (broken) {
-            if (hash_ok) {
-                memcpy(prev, sh, 32);
-                have_prev = true;
-            }
-            continue;
-        }
-        bool gap = head->rows > 1 ? seq != prev_seq + 1 : false;
-        if (!hash_ok) {
-            problem(ck, "audit row %lld has no valid hash: it was added or rewritten behind "
-                        "imtreview's back (the hash chain breaks here)", seq);
-            broken = true;
-        } else if (sq_unhex32((const char *)sqlite3_column_text(q, r->irh), srh) != 0 ||
-                   memcmp(srh, rh, 32) != 0) {
-            problem(ck, "audit row %lld was changed after it was written: its values do not "
-                        "match its hash (the hash chain breaks here)", seq);
-            broken = true;
-        } else {
-            sq_chain_link(have_prev ? prev : NULL, rh, d);
-            if (memcmp(d, sh, 32) != 0) {
-                broken = true;
-                long long from = chain_find_prev(st, rh, sh, seq);
-                if (gap && seq - prev_seq == 2)
-                    problem(ck, "audit row %lld was removed: row %lld does not follow row %lld "
-                                "in the hash chain", prev_seq + 1, seq, prev_seq);
-                else if (gap)
-                    problem(ck, "audit rows %lld to %lld were removed: row %lld does not follow "
-                                "row %lld in the hash chain", prev_seq + 1, seq - 1, seq,
-                            prev_seq);
-                else if (from > seq)
-                    problem(ck, "audit row %lld is out of order: it was written after the row "
-                                "now numbered %lld (the audit trail was reordered)", seq, from);
-                else if (from == 0 && head->rows > 1)
-                    problem(ck, "audit rows up to %lld were inserted behind imtreview's back: "
-                                "row %lld was written as the first row", prev_seq, seq);
-                else if (from > 0 && from == prev_seq - 1)
-                    problem(ck, "audit row %lld was inserted behind imtreview's back: row %lld "
-                                "was written right after row %lld", prev_seq, seq, from);
-                else if (from > 0 && from < prev_seq)
-                    problem(ck, "audit rows %lld to %lld were inserted behind imtreview's "
-                                "back: row %lld was written right after row %lld",
-                            from + 1, prev_seq, seq, from);
-                else if (head->rows == 1)
-                    problem(ck, "audit row %lld is not the first row written: the rows before "
-                                "it were removed", seq);
-                else
-                    problem(ck, "audit row %lld does not follow row %lld in the hash chain: "
-                                "rows between them were removed, or its hash was rewritten",
-                            seq, prev_seq);
-            }
-        }
-        if (!broken && gap)
-            problem(ck, "audit rows %lld to %lld are missing (renumbered behind imtreview's "
-                        "back)", prev_seq + 1, seq - 1);
-        if (hash_ok) {
-            memcpy(prev, sh, 32);
-            have_prev = true;
-        }
-        prev_seq = seq;
+        unsigned char rh[32];
+        for (int i = 0; i < ncol; i++)
+            sq_chain_val(&cols[i], sqlite3_column_name(q, i), sqlite3_column_value(q, i));
+        chain_row_hash(cols, ncol, rh);
+        chain_verify_row(&v, sqlite3_column_int64(q, iseq), rh,
+                         (const char *)sqlite3_column_text(q, irh),
+                         (const char *)sqlite3_column_text(q, ih));
     }
     rc = rc == SQLITE_DONE ? STORE_OK : sq_fail(st, rc, "checking the audit trail");
-    head->ok = !broken;
-out:
-    free(r);
+    chain_verify_end(&v);
     sqlite3_finalize(q);
     return rc;
+}
+
+static void replay_report(void *ctx, const char *msg)
+{
+    problem(ctx, "%s", msg);
 }
 
 /* Replay each case's history (its creation snapshot, then every change of
@@ -418,20 +322,18 @@ static int check_replay(imt_backend *st, checker *ck)
     sb_add(&b, "SELECT %s FROM cases ORDER BY case_id", st->cols);
     if (b.oom)
         return sq_set_err(st, STORE_ERROR, "out of memory");
-    sqlite3_stmt *qc = NULL, *qh = NULL, *qj = NULL;
+    sqlite3_stmt *qc = NULL, *qh = NULL;
     int rc = sqlite3_prepare_v2(st->db, b.s, -1, &qc, NULL);
     sb_free(&b);
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v2(st->db, "SELECT seq, field, new_value, snapshot FROM audit "
                                         "WHERE case_id = ?1 ORDER BY seq", -1, &qh, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(st->db, "SELECT key, value FROM json_each(?1)", -1, &qj, NULL);
     if (rc != SQLITE_OK) {
         rc = sq_fail(st, rc, "checking the history");
         goto out;
     }
-    char *state[IMT_F_COUNT] = { 0 };
-    bool known[IMT_F_COUNT];
+    rec_replay r;
+    rec_replay_start(&r);
     int ret = STORE_OK;
     while (ret == STORE_OK && (rc = sqlite3_step(qc)) == SQLITE_ROW) {
         imt_case c;
@@ -440,86 +342,31 @@ static int check_replay(imt_backend *st, checker *ck)
             break;
         }
         char idb[160];
-        const char *id = safe(c.case_id, idb, sizeof idb);
-        bool base = false;
-        for (int f = 0; f < IMT_F_COUNT; f++) {
-            free(state[f]);
-            state[f] = NULL;
-            known[f] = false;
-        }
+        const char *id = rec_safe(c.case_id, idb, sizeof idb);
         sqlite3_bind_text(qh, 1, c.case_id, -1, SQLITE_STATIC);
         while ((rc = sqlite3_step(qh)) == SQLITE_ROW) {
-            const char *field = (const char *)sqlite3_column_text(qh, 1);
-            if (sqlite3_column_type(qh, 3) != SQLITE_NULL) {
-                /* A snapshot holds every known value of the case; a field
-                 * it does not name was unknown. */
-                for (int f = 0; f < IMT_F_COUNT; f++) {
-                    free(state[f]);
-                    state[f] = NULL;
-                    known[f] = !(imt_fields[f].flags & FF_DERIVED);
-                }
-                base = true;
-                sqlite3_bind_value(qj, 1, sqlite3_column_value(qh, 3));
-                int jr;
-                while ((jr = sqlite3_step(qj)) == SQLITE_ROW) {
-                    int f = imt_field_find((const char *)sqlite3_column_text(qj, 0));
-                    if (f < 0 || (imt_fields[f].flags & FF_DERIVED))
-                        continue;
-                    const char *v = (const char *)sqlite3_column_text(qj, 1);
-                    free(state[f]);
-                    state[f] = v ? strdup(v) : NULL;
-                    known[f] = true;
-                }
-                if (jr != SQLITE_DONE)
-                    problem(ck, "audit row %lld: the values case '%s' was created with are "
-                                "not readable", (long long)sqlite3_column_int64(qh, 0), id);
-                sqlite3_reset(qj);
-                continue;
-            }
-            int f = field ? imt_field_find(field) : -1;
-            if (f < 0 || (imt_fields[f].flags & FF_DERIVED) || !base)
-                continue;
-            const char *v = (const char *)sqlite3_column_text(qh, 2);
-            free(state[f]);
-            state[f] = v ? strdup(v) : NULL;
-            known[f] = true;
+            if (rec_replay_row(&r, (const char *)sqlite3_column_text(qh, 1),
+                               (const char *)sqlite3_column_text(qh, 2),
+                               (const char *)sqlite3_column_text(qh, 3)) != 0)
+                problem(ck, "audit row %lld: the values case '%s' was created with are "
+                            "not readable", (long long)sqlite3_column_int64(qh, 0), id);
         }
         sqlite3_reset(qh);
         if (rc != SQLITE_DONE) {
+            rec_replay_finish(&r, &c, id, NULL, NULL);
             imt_case_clear(&c);
             ret = sq_fail(st, rc, "checking the history");
             break;
         }
-        if (!base) {
-            problem(ck, "case '%s' has no record of its creation in the audit trail: its "
-                        "history was removed, or it was added behind imtreview's back", id);
-        } else {
-            for (int f = 0; f < IMT_F_COUNT; f++) {
-                if (!known[f])
-                    continue;
-                char buf[64], b1[160], b2[160];
-                const char *cur = sq_audit_text(&c, f, buf, sizeof buf);
-                if ((cur == NULL) != (state[f] == NULL) ||
-                    (cur && strcmp(cur, state[f]) != 0))
-                    problem(ck, "case '%s': %s is %s%s%s but its history says %s%s%s "
-                                "(changed behind imtreview's back)", id, imt_fields[f].name,
-                            cur ? "'" : "", cur ? safe(cur, b1, sizeof b1) : "unknown",
-                            cur ? "'" : "", state[f] ? "'" : "",
-                            state[f] ? safe(state[f], b2, sizeof b2) : "unknown",
-                            state[f] ? "'" : "");
-            }
-        }
+        rec_replay_finish(&r, &c, id, replay_report, ck);
         imt_case_clear(&c);
     }
-    for (int f = 0; f < IMT_F_COUNT; f++)
-        free(state[f]);
     if (ret == STORE_OK && rc != SQLITE_DONE)
         ret = sq_fail(st, rc, "checking the history");
     rc = ret;
 out:
     sqlite3_finalize(qc);
     sqlite3_finalize(qh);
-    sqlite3_finalize(qj);
     return rc;
 }
 
@@ -541,7 +388,7 @@ static void course_problem(void *vctx, int ev, int col, const char *msg)
     problem(x->ck, "case '%s': %s%s%s%s%s: %s", x->id, ev >= 0 ? "the event of " : "the course",
             ev >= 0 ? w : "", ev >= 0 && col >= 0 ? ", column '" : "",
             ev >= 0 && col >= 0 ? ev_columns[col] : "", ev >= 0 && col >= 0 ? "'" : "",
-            safe(msg, b1, sizeof b1));
+            rec_safe(msg, b1, sizeof b1));
 }
 
 static void consistency_problem(void *vctx, int field, const char *msg)
@@ -549,7 +396,7 @@ static void consistency_problem(void *vctx, int field, const char *msg)
     course_chk *x = vctx;
     char b1[400];
     problem(x->ck, "case '%s': column '%s' %s (the one-row field and the course disagree)",
-            x->id, imt_fields[field].name, safe(msg, b1, sizeof b1));
+            x->id, imt_fields[field].name, rec_safe(msg, b1, sizeof b1));
 }
 
 typedef struct {
@@ -561,7 +408,7 @@ static int check_course_cb(void *vctx, const imt_case *c, const imt_course *co)
 {
     courses_ctx *x = vctx;
     char idb[160];
-    course_chk cc = { x->ck, safe(c->case_id, idb, sizeof idb), co };
+    course_chk cc = { x->ck, rec_safe(c->case_id, idb, sizeof idb), co };
     if (co->n) {
         course_validate(c, co, course_problem, &cc);
         course_consistency(c, co, consistency_problem, &cc);
@@ -614,7 +461,7 @@ static int check_event_rows(imt_backend *st, checker *ck)
             cells[col] = t ? t : "";
         }
         char idb[160], b1[400];
-        const char *cid = safe(cells[EVC_CASE_ID], idb, sizeof idb);
+        const char *cid = rec_safe(cells[EVC_CASE_ID], idb, sizeof idb);
         const char *tday = (const char *)sqlite3_column_text(q, 12);
         const char *tline = (const char *)sqlite3_column_text(q, 13);
         if ((tday && strcmp(tday, "integer") != 0 && strcmp(tday, "null") != 0) ||
@@ -626,7 +473,7 @@ static int check_event_rows(imt_backend *st, checker *ck)
         ev_parse_row(&e, cells, row_first_report, &x);
         if (x.any) {
             problem(ck, "event %lld of case '%s': column '%s': %s", id, cid,
-                    ev_columns[x.col], safe(x.msg, b1, sizeof b1));
+                    ev_columns[x.col], rec_safe(x.msg, b1, sizeof b1));
             continue;
         }
         /* canonical: every column as the parser writes it */
@@ -635,7 +482,7 @@ static int check_event_rows(imt_backend *st, checker *ck)
             const char *canon = ev_cell(&e, col, buf, sizeof buf);
             if (strcmp(canon ? canon : "", cells[col]) != 0) {
                 problem(ck, "event %lld of case '%s': column '%s' holds '%s', not in canonical "
-                        "form", id, cid, ev_columns[col], safe(cells[col], b1, sizeof b1));
+                        "form", id, cid, ev_columns[col], rec_safe(cells[col], b1, sizeof b1));
                 break;
             }
         }
@@ -676,7 +523,7 @@ static int check_event_replay(imt_backend *st, checker *ck)
     while (ret == STORE_OK && (rc = sqlite3_step(qc)) == SQLITE_ROW) {
         const char *cid = (const char *)sqlite3_column_text(qc, 0);
         char idb[160];
-        const char *id = safe(cid, idb, sizeof idb);
+        const char *id = rec_safe(cid, idb, sizeof idb);
         for (int i = 0; i < n; i++)
             free(v[i].json);
         n = 0;
@@ -877,7 +724,7 @@ static int check_counts_search(imt_backend *st, checker *ck)
                                   "VALUES ('integrity-check')", NULL, NULL, &msg);
         if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY) {
             char b[200];
-            problem(ck, "the search index is damaged: %s", safe(msg, b, sizeof b));
+            problem(ck, "the search index is damaged: %s", rec_safe(msg, b, sizeof b));
         }
         sqlite3_free(msg);
     }

@@ -133,9 +133,9 @@ int sq_load_decisions(imt_backend *st, const char *case_id, sq_decs *out)
         d->rule_id = dup_col(q, 0, &oom);
         d->ruleset = dup_col(q, 1, &oom);
         const char *dv = (const char *)sqlite3_column_text(q, 2);
-        d->decision = dv ? sq_enum_exact(review_decision_values, dv) : -1;
+        d->decision = dv ? rec_enum_exact(review_decision_values, dv) : -1;
         const char *rv = (const char *)sqlite3_column_text(q, 3);
-        d->reason = rv ? sq_enum_exact(review_reason_values, rv) : -1;
+        d->reason = rv ? rec_enum_exact(review_reason_values, rv) : -1;
         d->comment = dup_col(q, 4, &oom);
         if (parse_facts((const char *)sqlite3_column_text(q, 5), d->facts, &d->nfacts) != 0)
             oom = true;
@@ -570,6 +570,14 @@ int sq_recompute_states(imt_backend *st, bool force, long *nchanged)
         return rc;
     if (!force && states_current(st, true) == 1)
         return sq_exec1(st, st->q[Q_ROLLBACK], "recomputing the decision states");
+    return finish(st, sq_states_pass(st, nchanged));
+}
+
+/* The pass of sq_recompute_states inside the caller's transaction (copy
+ * --to fills a file and derives the states before its commit). */
+int sq_states_pass(imt_backend *st, long *nchanged)
+{
+    int rc = STORE_OK;
     sbuf b = { 0 };
     sb_add(&b, "SELECT id, %s FROM cases ORDER BY case_id", st->read_cols);
     sqlite3_stmt *q = NULL;
@@ -589,7 +597,7 @@ int sq_recompute_states(imt_backend *st, bool force, long *nchanged)
         rc = meta_set(st, meta_key, RULESET_VERSION);
     if (rc == STORE_OK)
         rc = meta_set(st, meta_day, now);
-    return finish(st, rc);
+    return rc;
 }
 
 /* A new day: the cases whose next_due fell between the day the states

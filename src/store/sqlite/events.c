@@ -65,13 +65,13 @@ int sq_event_load(sqlite3_stmt *s, int base, imt_event *e)
     else
         e->day = sqlite3_column_type(s, base + 3) == SQLITE_NULL ? -1
                                                                : sqlite3_column_int(s, base + 3);
-    e->type = sq_enum_exact(ev_type_values, (const char *)sqlite3_column_text(s, base + 4));
+    e->type = rec_enum_exact(ev_type_values, (const char *)sqlite3_column_text(s, base + 4));
     e->line = sqlite3_column_int(s, base + 5);
-    e->intent = sq_enum_exact(ev_intent_values, (const char *)sqlite3_column_text(s, base + 7));
-    e->reason = sq_enum_exact(ev_reason_values, (const char *)sqlite3_column_text(s, base + 8));
-    e->response = sq_enum_exact(ev_response_values,
+    e->intent = rec_enum_exact(ev_intent_values, (const char *)sqlite3_column_text(s, base + 7));
+    e->reason = rec_enum_exact(ev_reason_values, (const char *)sqlite3_column_text(s, base + 8));
+    e->response = rec_enum_exact(ev_response_values,
                                 (const char *)sqlite3_column_text(s, base + 9));
-    e->extent = sq_enum_exact(ev_extent_values, (const char *)sqlite3_column_text(s, base + 10));
+    e->extent = rec_enum_exact(ev_extent_values, (const char *)sqlite3_column_text(s, base + 10));
     if (dup_col(s, base + 6, &e->agent) || dup_col(s, base + 11, &e->site) ||
         dup_col(s, base + 12, &e->detail)) {
         ev_clear(e);

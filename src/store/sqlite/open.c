@@ -2,6 +2,7 @@
  * follow a shared file's group, WAL, the damage check) and closing it. */
 #define _GNU_SOURCE
 #include "sqlite_int.h"
+#include "io/atomicfile.h"
 
 /* ---- open / close ---------------------------------------------------------- */
 
@@ -129,6 +130,7 @@ static void sq_free(imt_backend *st)
     for (int k = 0; k < SORT_NKEYS; k++)
         sqlite3_finalize(st->anchor[k]);
     sq_search_close(st);
+    sqlite3_finalize(st->tput);
     if (st->db)
         sqlite3_close(st->db);
     free(st->cols);
@@ -379,7 +381,23 @@ imt_backend *sq_open(const char *path, unsigned flags, const char *user,
                      errno == ENOENT ? " (--readonly never creates one)" : "");
             goto fail;
         }
+    } else if (flags & STORE_OPEN_MUST_EXIST) {
+        struct stat sb;
+        if (stat(path, &sb) != 0) {
+            snprintf(err, errn, errno == ENOENT ? "there is no database at %s"
+                                                : "cannot open database %s: %s",
+                     path, strerror(errno));
+            goto fail;
+        }
     } else {
+        /* Only the default location gets its directories made: a
+         * mistyped --db must not leave a directory tree behind. */
+        if ((flags & STORE_OPEN_MAKE_DIRS) && access(path, F_OK) != 0 &&
+            af_make_parent_dirs(path) != 0) {
+            snprintf(err, errn, "cannot create the directory for %s: %s", path,
+                     strerror(errno));
+            goto fail;
+        }
         /* Create the file ourselves so that it is 0600 from the first
          * moment whatever the umask; an existing file keeps its mode (a
          * shared 0660 file stays shared; SQLite gives -wal and -shm the
@@ -516,6 +534,7 @@ imt_backend *sq_open(const char *path, unsigned flags, const char *user,
         }
     }
     st->err[0] = '\0';
+    st->created = created;
     return st;
 
 fail:
@@ -530,6 +549,40 @@ fail:
         unlink(side);
     }
     return NULL;
+}
+
+int sq_probe(const char *path, char *err, size_t errn)
+{
+    struct stat sb;
+    if (stat(path, &sb) == 0)
+        return STORE_OK;
+    if (errno == ENOENT)
+        return STORE_NOTFOUND;
+    snprintf(err, errn, "cannot open database %s: %s", path, strerror(errno));
+    return STORE_ERROR;
+}
+
+bool sq_created(const imt_backend *st)
+{
+    return st->created;
+}
+
+/* The file's real path: the same file by any name. */
+int sq_identity(imt_backend *st, char *out, size_t n)
+{
+    char *rp = realpath(st->path, NULL);
+    if (!rp)
+        return sq_set_err(st, STORE_ERROR, "%s: %s", st->path, strerror(errno));
+    snprintf(out, n, "%s", rp);
+    free(rp);
+    return STORE_OK;
+}
+
+int sq_display_name(imt_backend *st, char *out, size_t n)
+{
+    const char *b = strrchr(st->path, '/');
+    snprintf(out, n, "%s", b ? b + 1 : st->path);
+    return STORE_OK;
 }
 
 void sq_remove_files(const char *path)

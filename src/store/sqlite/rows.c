@@ -4,14 +4,6 @@
 
 /* ---- records <-> rows ------------------------------------------------------ */
 
-#define FPTR(c, f, T) ((T *)((char *)(c) + imt_fields[f].offset))
-#define FCPTR(c, f, T) ((const T *)((const char *)(c) + imt_fields[f].offset))
-
-bool sq_is_text(imt_ftype t)
-{
-    return t == FT_TEXT || t == FT_ID || t == FT_FUSION || t == FT_DATE || t == FT_TIMESTAMP;
-}
-
 /* Parameter ?i+1 is column i (case_id is ?1); INSERT and UPDATE use the
  * same numbering, so one binder serves both. */
 int sq_bind_case(imt_backend *st, sqlite3_stmt *s, const imt_case *c)
@@ -72,16 +64,6 @@ int sq_bind_case(imt_backend *st, sqlite3_stmt *s, const imt_case *c)
     return rc == SQLITE_OK ? STORE_OK : sq_fail(st, rc, "binding a value");
 }
 
-int sq_enum_exact(const char *const *values, const char *s)
-{
-    if (!s)
-        return IMT_UNKNOWN;
-    for (int i = 0; values[i]; i++)
-        if (strcmp(values[i], s) == 0)
-            return i;
-    return IMT_UNKNOWN;
-}
-
 /* Where load_row reads a case: a result row (columns base..base+NLOAD-1:
  * the dictionary's, alk_discordant, next_due) or the NLOAD arguments of
  * an SQL function.  (Values from
@@ -129,7 +111,7 @@ static int load_field(const row_src *r, int i, int f, imt_case *c)
         *FPTR(c, f, imt_num) = (imt_num){ true, r_double(r, i) };
         break;
     case FT_ENUM:
-        *FPTR(c, f, int) = sq_enum_exact(fd->values, (const char *)r_text(r, i));
+        *FPTR(c, f, int) = rec_enum_exact(fd->values, (const char *)r_text(r, i));
         break;
     case FT_BOOL:
         *FPTR(c, f, int) = r_int(r, i) ? 1 : 0;
@@ -205,7 +187,7 @@ int sq_load_row_fields(sqlite3_stmt *s, const int *fields, int nf, imt_case *c)
 void sq_free_fields(imt_case *c, const int *fields, int nf)
 {
     for (int i = 0; i < nf; i++)
-        if (sq_is_text(imt_fields[fields[i]].type)) {
+        if (rec_is_text(imt_fields[fields[i]].type)) {
             char **p = FPTR(c, fields[i], char *);
             free(*p);
             *p = NULL;
@@ -227,28 +209,8 @@ int sq_load_values(sqlite3_value **v, imt_case *c)
     return load_row(&r, c);
 }
 
-/* What every write stores whatever the caller filled in: empty text is
- * unknown (dictionary: "an empty cell means unknown"), an unknown review
- * state is the dictionary's default 'unreviewed', and the derived ALK
- * fields are recomputed here. */
-void sq_normalise(imt_case *c)
-{
-    for (int f = 0; f < IMT_F_COUNT; f++) {
-        if (!sq_is_text(imt_fields[f].type))
-            continue;
-        char **p = FPTR(c, f, char *);
-        if (*p && !**p) {
-            free(*p);
-            *p = NULL;
-        }
-    }
-    if (c->review_status == IMT_UNKNOWN)
-        c->review_status = REV_UNREVIEWED;
-    imt_case_derive(c);
-}
-
 /* An audit row; snapshot (NULL for most rows) is the JSON object of a
- * new case's values (sq_case_snapshot).  Its hashes are computed here
+ * new case's values (rec_case_snapshot).  Its hashes are computed here
  * (chain.c), or by the chain's trigger when they cannot be. */
 int sq_audit_add_row(imt_backend *st, const sq_audit_row *r)
 {

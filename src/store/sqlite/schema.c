@@ -336,7 +336,7 @@ static int migrate_v3(imt_backend *st)
     while (ret == STORE_OK && (rc = sqlite3_step(rd)) == SQLITE_ROW) {
         imt_case c;
         char *snap = NULL;
-        if (sq_load_case(rd, 0, &c) != 0 || !(snap = sq_case_snapshot(&c))) {
+        if (sq_load_case(rd, 0, &c) != 0 || !(snap = rec_case_snapshot(&c))) {
             imt_case_clear(&c);
             ret = sq_set_err(st, STORE_ERROR, "out of memory");
             break;

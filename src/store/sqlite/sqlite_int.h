@@ -74,6 +74,8 @@
 
 #include "store/backend.h"
 #include "store/sbuf.h"
+#include "store/chain.h"
+#include "store/record.h"
 #include "core/review.h"
 #include "core/rules.h"
 #include "core/utf8.h"
@@ -81,7 +83,6 @@
 #include "core/followup.h"
 
 #include <sqlite3.h>
-#include <nettle/sha2.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -127,6 +128,9 @@ enum {
 struct imt_backend {
     sqlite3 *db;
     char *user;
+    bool created;         /* this open created the file                  */
+    sqlite3_stmt *tput;   /* copy --to: the insert of the table being filled */
+    char tput_table[64];
     char *full_name;      /* the user's full name (GECOS), or NULL       */
     char *path;           /* the database file                           */
     bool journal_off_wal; /* a first fill runs with a rollback journal   */
@@ -170,19 +174,14 @@ struct imt_backend {
                              write them again (read-only)                */
 };
 
-/* A column of an audit row, for its hash (chain.c, check.c). */
-typedef struct {
-    const char *name;
-    sqlite3_value *v;
-} chain_col;
+/* An audit row's column as the shared chain hashes it (chain.c). */
+void sq_chain_val(chain_val *out, const char *name, sqlite3_value *v);
 
 int sq_set_err(imt_backend *st, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* backup.c */
 int sq_backup(imt_backend *st, const char *dest);
 /* cases.c */
-const char *sq_audit_text(const imt_case *c, int f, char *buf, size_t n);
-char *sq_case_snapshot(const imt_case *c);
 int sq_data_version(imt_backend *st, long long *v);
 bool sq_exists(imt_backend *st, const char *case_id);
 int sq_get(imt_backend *st, const char *case_id, imt_case *out);
@@ -197,15 +196,15 @@ int sq_last_change(imt_backend *st, const char *case_id, const char *field, char
 bool sq_valid_id(const char *id);
 /* chain.c */
 int sq_chain_fill(imt_backend *st);
-void sq_chain_link(const unsigned char *prev, const unsigned char rh[32], unsigned char out[32]);
-void sq_chain_row_hash(chain_col *cols, int n, unsigned char out[32]);
+int sq_chain_trigger(imt_backend *st);
+void sq_sql_chain(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void sq_sql_row_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 int sq_chain_setup(imt_backend *st);
 int sq_chain_next(imt_backend *st, const char *const names[], const char *const vals[], int n,
                   char row_hex[65], char hash_hex[65]);
 int sq_chain_trigger(imt_backend *st);
 void sq_sql_chain(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void sq_sql_row_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv);
-int sq_unhex32(const char *s, unsigned char d[32]);
 typedef struct sq_search_set sq_search_set;
 /* search.c */
 int sq_bulk_search_finish(imt_backend *st);
@@ -280,6 +279,19 @@ const char *sq_sort_col(imt_sort_key k, char *buf, size_t n);
 bool sq_is_readonly(const imt_backend *st);
 /* open.c */
 void sq_close(imt_backend *st);
+int sq_probe(const char *path, char *err, size_t errn);
+bool sq_created(const imt_backend *st);
+int sq_identity(imt_backend *st, char *out, size_t n);
+int sq_display_name(imt_backend *st, char *out, size_t n);
+/* table.c */
+int sq_set_secret(imt_backend *st, const unsigned char key[32]);
+int sq_table_rows(imt_backend *st, const char *table, const char *order,
+                  int (*cb)(void *ctx, const store_row *r), void *ctx);
+int sq_table_count(imt_backend *st, const char *table, long long *n);
+int sq_table_put(imt_backend *st, const char *table, const store_row *r);
+int sq_table_end(imt_backend *st, const char *table);
+int sq_after_copy(imt_backend *st);
+int sq_states_pass(imt_backend *st, long *nchanged);
 void sq_side_files_fix(const char *path);
 imt_backend *sq_open(const char *path, unsigned flags, const char *user, char *err, size_t errn);
 void sq_remove_files(const char *path);
@@ -308,13 +320,10 @@ typedef struct {
 } sq_audit_row;
 int sq_audit_add_row(imt_backend *st, const sq_audit_row *r);
 int sq_bind_case(imt_backend *st, sqlite3_stmt *s, const imt_case *c);
-int sq_enum_exact(const char *const *values, const char *s);
-bool sq_is_text(imt_ftype t);
 int sq_load_case(sqlite3_stmt *s, int base, imt_case *c);
 int sq_load_row_fields(sqlite3_stmt *s, const int *fields, int nf, imt_case *c);
 void sq_free_fields(imt_case *c, const int *fields, int nf);
 int sq_load_values(sqlite3_value **v, imt_case *c);
-void sq_normalise(imt_case *c);
 /* schema.c */
 int sq_count_objects(imt_backend *st, long *n);
 void sq_index_ddl(sbuf *b, const char *verb);

@@ -1,0 +1,526 @@
+/* store/pg/cases.c - one case: read, insert, update, review state.  An
+ * update reads the case row FOR UPDATE inside its transaction, after the
+ * chain head's lock: a per-case version check belongs right there. */
+#define _GNU_SOURCE
+#include "pg_int.h"
+
+static int refuse_signed(imt_backend *b, const imt_case *c, const char *what);
+
+static bool valid_id(const char *id)
+{
+    return id && *id;
+}
+
+static int get_case(imt_backend *b, const char *case_id, imt_case *out, bool lock)
+{
+    imt_case_init(out);
+    if (!valid_id(case_id))
+        return pg_set_err(b, STORE_NOTFOUND, "no case ''");
+    if (pg_stage_may_hold(b, case_id)) {
+        int rc = pg_stage_flush(b);
+        if (rc != STORE_OK)
+            return rc;
+    }
+    char sql[1400];
+    snprintf(sql, sizeof sql, "SELECT %s FROM cases WHERE case_id = $1%s", pg_read_cols(),
+             lock ? " FOR UPDATE" : "");
+    pgparams p = { 0 };
+    pgp_text(&p, case_id);
+    int rc;
+    PGresult *r = pg_run(b, sql, &p, true, "reading a case", &rc);
+    if (!r)
+        return rc;
+    if (PQntuples(r) == 0) {
+        rc = pg_set_err(b, STORE_NOTFOUND, "no case '%.64s'", case_id);
+    } else if (pg_load_case(r, 0, 0, out) != 0) {
+        rc = pg_set_err(b, STORE_ERROR, "out of memory");
+    }
+    PQclear(r);
+    return rc;
+}
+
+int pg_get(imt_backend *b, const char *case_id, imt_case *out)
+{
+    return get_case(b, case_id, out, false);
+}
+
+int pg_get_locked(imt_backend *b, const char *case_id, imt_case *out)
+{
+    return get_case(b, case_id, out, true);
+}
+
+bool pg_exists(imt_backend *b, const char *case_id)
+{
+    if (!valid_id(case_id))
+        return false;
+    if (pg_stage_may_hold(b, case_id) && pg_stage_flush(b) != STORE_OK)
+        return false;
+    pgparams p = { 0 };
+    pgp_text(&p, case_id);
+    int rc;
+    PGresult *r = pg_run(b, "SELECT 1 FROM cases WHERE case_id = $1", &p, false,
+                         "looking a case up", &rc);
+    bool there = r && PQntuples(r) > 0;
+    PQclear(r);
+    return there;
+}
+
+/* The case row and its "created" audit row in one statement.  An
+ * existing case_id inserts nothing (ON CONFLICT DO NOTHING: no error, so
+ * a transaction around it goes on) and gives STORE_EXISTS. */
+int pg_insert_one(imt_backend *b, imt_case *c, const char *source)
+{
+    char *snap = rec_case_snapshot(c);
+    char *fsd = pg_fold_field(c, IMT_F_site_detail), *fno = pg_fold_field(c, IMT_F_notes);
+    if (!snap || (c->site_detail && !fsd) || (c->notes && !fno)) {
+        free(snap);
+        free(fsd);
+        free(fno);
+        return pg_set_err(b, STORE_ERROR, "out of memory");
+    }
+    long long seq0 = b->head_seq;
+    bool has0 = b->head_has, dirty0 = b->head_dirty;
+    unsigned char h0[32];
+    memcpy(h0, b->head_hash, 32);
+    long long seq;
+    char rh[65], h[65];
+    if (!source)
+        source = "edit";
+    pg_audit_next(b, c->case_id, "*", NULL, "created", source, NULL, NULL, snap, &seq, rh, h);
+    pgparams p = { 0 };
+    int rc = pg_bind_case(b, &p, c);
+    if (rc == STORE_OK) {
+        pgp_text(&p, fsd);
+        pgp_text(&p, fno);
+        pgp_i8(&p, seq);
+        pgp_text(&p, b->now);
+        pgp_text(&p, b->user);
+        pgp_text(&p, source);
+        pgp_text(&p, snap);
+        pgp_text(&p, rh);
+        pgp_text(&p, h);
+        int k = PG_NCOLS;
+        sbuf q = { 0 };
+        sb_add(&q, "WITH c AS (INSERT INTO cases (%s, site_detail_fold, notes_fold) VALUES (",
+               pg_cols());
+        for (int i = 1; i <= k + 2; i++)
+            sb_add(&q, "%s$%d", i > 1 ? ", " : "", i);
+        sb_add(&q, ") ON CONFLICT (case_id) DO NOTHING RETURNING case_id) "
+                   "INSERT INTO audit (seq, time, \"user\", case_id, field, new_value, source, "
+                   "snapshot, row_hash, hash) SELECT $%d, $%d, $%d, case_id, '*', 'created', "
+                   "$%d, $%d, $%d, $%d FROM c", k + 3, k + 4, k + 5, k + 6, k + 7, k + 8, k + 9);
+        PGresult *r = q.oom ? NULL : pg_run(b, q.s, &p, false, "adding a case", &rc);
+        if (q.oom)
+            rc = pg_set_err(b, STORE_ERROR, "out of memory");
+        sb_free(&q);
+        if (r && strcmp(PQcmdTuples(r), "1") != 0)
+            rc = pg_set_err(b, STORE_EXISTS, "case '%.64s' already exists", c->case_id);
+        PQclear(r);
+    }
+    if (rc != STORE_OK) {
+        b->head_seq = seq0;
+        b->head_has = has0;
+        b->head_dirty = dirty0;
+        memcpy(b->head_hash, h0, 32);
+    }
+    free(snap);
+    free(fsd);
+    free(fno);
+    return rc;
+}
+
+int pg_insert(imt_backend *b, imt_case *c, const char *source)
+{
+    if (pg_is_readonly(b))
+        return pg_refuse_readonly(b);
+    if (!valid_id(c->case_id))
+        return pg_set_err(b, STORE_ERROR, "a case needs a case_id");
+    rec_normalise(c);
+    char msg[200];
+    if (pg_check_case(c, msg, sizeof msg) != 0)
+        return pg_set_err(b, STORE_ERROR, "adding a case: %s", msg);
+    if (b->in_user_tx) {
+        if (b->aborted || b->tx == TX_NONE)
+            return pg_set_err(b, STORE_ERROR,
+                              "the transaction was rolled back after a database error");
+        /* A stop is seen every thousand cases (and at the commit). */
+        if (++b->inserts % 1000 == 0 && b->interrupt && b->interrupt(b->interrupt_ctx))
+            return pg_set_err(b, STORE_INTERRUPTED, "interrupted: nothing was changed");
+        /* Inside the caller's transaction (an import): through COPY when
+         * it can (stage.c), else one statement. */
+        bool staged = false;
+        int rc = pg_stage_insert(b, c, source, &staged);
+        if (rc != STORE_OK || staged)
+            return rc;
+        return pg_insert_one(b, c, source);
+    }
+    int rc = pg_edit_begin(b);
+    if (rc != STORE_OK)
+        return rc;
+    return pg_edit_end(b, pg_insert_one(b, c, source));
+}
+
+/* Write c over the stored old: each changed field is updated and audited
+ * (fsource/fcomment: NULL, or a source and comment of its own per field),
+ * and the version raised.  Inside the caller's edit transaction, with the
+ * case row locked.  changed_out (NULL or IMT_F_COUNT ints) gets the
+ * fields changed. */
+static int write_changes_as(imt_backend *b, const imt_case *old, imt_case *c,
+                            const char *source, int *nchanged, int *changed_out,
+                            const char *const *fsource, const char *const *fcomment)
+{
+    int changed[IMT_F_COUNT], n = 0, rc = STORE_OK;
+    for (int f = 0; f < IMT_F_COUNT; f++)
+        if (!(imt_fields[f].flags & FF_DERIVED) && !imt_field_equal(old, c, f))
+            changed[n++] = f;
+    *nchanged = n;
+    if (changed_out)
+        memcpy(changed_out, changed, (size_t)n * sizeof changed[0]);
+    if (n == 0)
+        return STORE_OK;
+    char msg[200];
+    if (pg_check_case(c, msg, sizeof msg) != 0)
+        return pg_set_err(b, STORE_ERROR, "updating a case: %s", msg);
+    char *fsd = pg_fold_field(c, IMT_F_site_detail), *fno = pg_fold_field(c, IMT_F_notes);
+    pgparams p = { 0 };
+    rc = pg_bind_case(b, &p, c);
+    pgp_text(&p, fsd);
+    pgp_text(&p, fno);
+    sbuf q = { 0 };
+    sb_add(&q, "UPDATE cases SET ");
+    for (int i = 2; i <= PG_NCOLS; i++)
+        sb_add(&q, "%s%s = $%d", i > 2 ? ", " : "",
+               i <= IMT_F_COUNT ? imt_fields[i - 1].name : "alk_discordant", i);
+    sb_add(&q, ", site_detail_fold = $%d, notes_fold = $%d, version = version + 1 "
+               "WHERE case_id = $1", PG_NCOLS + 1, PG_NCOLS + 2);
+    if (rc == STORE_OK)
+        rc = q.oom ? pg_set_err(b, STORE_ERROR, "out of memory")
+                   : pg_exec(b, q.s, &p, "updating a case");
+    sb_free(&q);
+    free(fsd);
+    free(fno);
+    for (int i = 0; i < n && rc == STORE_OK; i++) {
+        char ob[64], nb[64];
+        int f = changed[i];
+        rc = pg_audit_add(b, c->case_id, imt_fields[f].name, rec_audit_text(old, f, ob, sizeof ob),
+                          rec_audit_text(c, f, nb, sizeof nb),
+                          fsource && fsource[f] ? fsource[f] : source,
+                          fcomment ? fcomment[f] : NULL, NULL, NULL);
+    }
+    return rc;
+}
+
+static int write_changes(imt_backend *b, const imt_case *old, imt_case *c, const char *source,
+                         int *nchanged)
+{
+    return write_changes_as(b, old, c, source, nchanged, NULL, NULL, NULL);
+}
+
+int pg_update(imt_backend *b, imt_case *c, const char *source, int *nchanged)
+{
+    if (nchanged)
+        *nchanged = 0;
+    if (pg_is_readonly(b))
+        return pg_refuse_readonly(b);
+    if (!valid_id(c->case_id))
+        return pg_set_err(b, STORE_ERROR, "a case needs a case_id");
+    rec_normalise(c);
+    int rc = pg_edit_begin(b);
+    if (rc != STORE_OK)
+        return rc;
+    imt_case old;
+    rc = pg_get_locked(b, c->case_id, &old);
+    if (rc != STORE_OK) {
+        imt_case_clear(&old);
+        return pg_edit_end(b, rc);
+    }
+    int n = 0;
+    bool differs = false;
+    for (int f = 0; f < IMT_F_COUNT && !differs; f++)
+        differs = !(imt_fields[f].flags & FF_DERIVED) && !imt_field_equal(&old, c, f);
+    if (differs && old.review_status == REV_SIGNED_OUT)
+        rc = refuse_signed(b, &old, "it cannot be changed");
+    else if (differs && c->review_status == REV_SIGNED_OUT)
+        rc = pg_set_err(b, STORE_REFUSED, "case '%.64s' cannot be signed out by an update: "
+                        "signing out checks the decisions and records the signature "
+                        "(imtreview review %.64s --status signed_out)", c->case_id, c->case_id);
+    else
+        rc = write_changes(b, &old, c, source, &n);
+    imt_case_clear(&old);
+    rc = pg_edit_end(b, rc);
+    if (rc == STORE_OK && nchanged)
+        *nchanged = n;
+    return rc;
+}
+
+int pg_update_fields(imt_backend *b, const imt_case *c, const int *fields, int nf,
+                     const char *source, int *nchanged)
+{
+    if (nchanged)
+        *nchanged = 0;
+    if (pg_is_readonly(b))
+        return pg_refuse_readonly(b);
+    if (!valid_id(c->case_id))
+        return pg_set_err(b, STORE_ERROR, "a case needs a case_id");
+    int rc = pg_edit_begin(b);
+    if (rc != STORE_OK)
+        return rc;
+    imt_case old, nw;
+    imt_case_init(&nw);
+    rc = pg_get_locked(b, c->case_id, &old);
+    if (rc != STORE_OK) {
+        imt_case_clear(&old);
+        return pg_edit_end(b, rc);
+    }
+    if (imt_case_copy(&nw, &old) != 0)
+        rc = pg_set_err(b, STORE_ERROR, "out of memory");
+    for (int i = 0; i < nf && rc == STORE_OK; i++) {
+        int f = fields[i];
+        if (f < 0 || f >= IMT_F_COUNT || (imt_fields[f].flags & FF_DERIVED) ||
+            f == IMT_F_case_id)
+            rc = pg_set_err(b, STORE_ERROR, "internal: field %d cannot be edited", f);
+        else if (imt_field_assign(&nw, c, f) != 0)
+            rc = pg_set_err(b, STORE_ERROR, "out of memory");
+    }
+    int n = 0;
+    if (rc == STORE_OK) {
+        rec_normalise(&nw);
+        char msg[300];
+        if (imt_case_crosscheck_new(&old, &nw, NULL, msg, sizeof msg))
+            rc = pg_set_err(b, STORE_ERROR, "%s", msg);
+    }
+    if (rc == STORE_OK)
+        rc = write_changes(b, &old, &nw, source, &n);
+    imt_case_clear(&old);
+    imt_case_clear(&nw);
+    rc = pg_edit_end(b, rc);
+    if (rc == STORE_OK && nchanged)
+        *nchanged = n;
+    return rc;
+}
+
+int pg_set_review(imt_backend *b, const char *case_id, int status, const char *comment,
+                  const char *ruleset)
+{
+    if (pg_is_readonly(b))
+        return pg_refuse_readonly(b);
+    if (status < 0 || status >= REV_N)
+        return pg_set_err(b, STORE_ERROR, "invalid review state %d", status);
+    int rc = pg_edit_begin(b);
+    if (rc != STORE_OK)
+        return rc;
+    imt_case old;
+    rc = pg_get_locked(b, case_id, &old);
+    if (rc != STORE_OK) {
+        imt_case_clear(&old);
+        return pg_edit_end(b, rc);
+    }
+    /* who took the case (in_review) or signed it out, and when; back to
+     * unreviewed clears both (as the SQLite engine's review) */
+    const char *who = status == REV_UNREVIEWED ? NULL : b->user;
+    const char *when = status == REV_UNREVIEWED ? NULL : b->now;
+    pgparams p = { 0 };
+    pgp_text(&p, case_id);
+    pgp_text(&p, imt_review_values[status]);
+    pgp_text(&p, who);
+    pgp_text(&p, when);
+    pgp_text(&p, comment && *comment ? comment : NULL);
+    /* the latest non-empty comment is kept with the case */
+    rc = pg_exec(b, "UPDATE cases SET review_status = $2, reviewer = $3, reviewed_at = $4, "
+                    "review_comment = coalesce($5, review_comment), version = version + 1 "
+                    "WHERE case_id = $1", &p, "saving the review state");
+    /* The review itself is always recorded (a repeated sign-out with a new
+     * comment is an event); reviewer and time only when they change. */
+    const char *c_empty = comment && *comment ? comment : NULL;
+    if (rc == STORE_OK)
+        rc = pg_audit_add(b, case_id, "review_status",
+                          old.review_status >= 0 ? imt_review_values[old.review_status] : NULL,
+                          imt_review_values[status], "review", c_empty, ruleset, NULL);
+    if (rc == STORE_OK && !((!old.reviewer && !who) ||
+                            (old.reviewer && who && strcmp(old.reviewer, who) == 0)))
+        rc = pg_audit_add(b, case_id, "reviewer", old.reviewer, who, "review", NULL, ruleset,
+                          NULL);
+    if (rc == STORE_OK && !((!old.reviewed_at && !when) ||
+                            (old.reviewed_at && when && strcmp(old.reviewed_at, when) == 0)))
+        rc = pg_audit_add(b, case_id, "reviewed_at", old.reviewed_at, when, "review", NULL,
+                          ruleset, NULL);
+    imt_case_clear(&old);
+    return pg_edit_end(b, rc);
+}
+
+/* ---- an edit with version checks (store_edit) ------------------------------------- */
+
+/* Who made the case's (or one field's) last change, and when ("" if no
+ * record). */
+static int last_change(imt_backend *b, const char *case_id, const char *field, char *user,
+                       size_t un, char *time, size_t tn)
+{
+    user[0] = time[0] = '\0';
+    pgparams p = { 0 };
+    pgp_text(&p, case_id);
+    if (field)
+        pgp_text(&p, field);
+    int rc;
+    PGresult *r = pg_run(b, field ? "SELECT \"user\", time FROM audit WHERE case_id = $1 AND "
+                                    "field = $2 ORDER BY seq DESC LIMIT 1"
+                                  : "SELECT \"user\", time FROM audit WHERE case_id = $1 "
+                                    "ORDER BY seq DESC LIMIT 1", &p, false,
+                         "reading the audit trail", &rc);
+    if (r && PQntuples(r) == 1) {
+        snprintf(user, un, "%s", PQgetvalue(r, 0, 0));
+        snprintf(time, tn, "%s", PQgetvalue(r, 0, 1));
+    }
+    PQclear(r);
+    return rc;
+}
+
+static int refuse_signed(imt_backend *b, const imt_case *c, const char *what)
+{
+    return pg_set_err(b, STORE_REFUSED,
+                      "case '%.64s' is signed out by %.64s%s%.100s%s at %.32s: %s; re-open it "
+                      "first (imtreview review %.64s --status in_review --reason TEXT)",
+                      c->case_id, c->reviewer ? c->reviewer : "(unknown)",
+                      c->signer_name ? " (" : "", c->signer_name ? c->signer_name : "",
+                      c->signer_name ? ")" : "", c->reviewed_at ? c->reviewed_at : "(unknown time)",
+                      what, c->case_id);
+}
+
+/* A value for a message: 'text' cut to about 60 bytes, or unknown. */
+static const char *short_value(const imt_case *c, int f, char *buf, size_t n)
+{
+    char tmp[64], safe[200];
+    const char *v = rec_audit_text(c, f, tmp, sizeof tmp);
+    if (!v) {
+        snprintf(buf, n, "unknown");
+        return buf;
+    }
+    rec_safe(v, safe, sizeof safe);
+    snprintf(buf, n, "'%.60s%s'", safe, strlen(safe) > 60 ? "..." : "");
+    return buf;
+}
+
+static bool review_field(int f)
+{
+    return f == IMT_F_review_status || f == IMT_F_reviewer || f == IMT_F_reviewed_at;
+}
+
+/* As the SQLite engine's edit: the case row is locked (FOR UPDATE) after
+ * the chain head, so the version compared is the one the write replaces. */
+int pg_edit(imt_backend *b, const char *case_id, const store_edit_req *rq,
+            store_edit_result *res)
+{
+    res->nchanged = 0;
+    res->conflict_field = -1;
+    if (pg_is_readonly(b))
+        return pg_refuse_readonly(b);
+    if (!valid_id(case_id))
+        return pg_set_err(b, STORE_NOTFOUND, "no case ''");
+    int rc = pg_edit_begin(b);
+    if (rc != STORE_OK)
+        return rc;
+    imt_case old, nw;
+    imt_case_init(&nw);
+    rc = pg_get_locked(b, case_id, &old);
+    if (rc != STORE_OK) {
+        imt_case_clear(&old);
+        return pg_edit_end(b, rc);
+    }
+    char *fsrc[IMT_F_COUNT] = { 0 }, *fcom[IMT_F_COUNT] = { 0 };
+    if (imt_case_copy(&res->before, &old) != 0 || imt_case_copy(&nw, &old) != 0) {
+        rc = pg_set_err(b, STORE_ERROR, "out of memory");
+        goto out;
+    }
+    if ((rc = last_change(b, case_id, NULL, res->last_user, sizeof res->last_user,
+                          res->last_time, sizeof res->last_time)) != STORE_OK)
+        goto out;
+    if (old.review_status == REV_SIGNED_OUT) {
+        rc = refuse_signed(b, &old, "it cannot be changed");
+        goto out;
+    }
+    if (rq->expect_version > 0 && old.version != rq->expect_version) {
+        rc = pg_set_err(b, STORE_CONFLICT,
+                        "case '%.64s' is at version %lld, not %lld: changed by %.64s at %.32s "
+                        "since you read it; nothing was written (read it again and retry)",
+                        case_id, old.version, rq->expect_version,
+                        res->last_user[0] ? res->last_user : "(unknown)",
+                        res->last_time[0] ? res->last_time : "(unknown time)");
+        goto out;
+    }
+    for (int i = 0; i < rq->nf && rc == STORE_OK; i++) {
+        int f = rq->fields[i];
+        if (f < 0 || f >= IMT_F_COUNT || (imt_fields[f].flags & FF_DERIVED) ||
+            f == IMT_F_case_id) {
+            rc = pg_set_err(b, STORE_REFUSED, "%s cannot be edited",
+                            f >= 0 && f < IMT_F_COUNT ? imt_fields[f].name : "that field");
+            break;
+        }
+        if (review_field(f)) {
+            rc = pg_set_err(b, STORE_REFUSED, "%s is set by a review, with a comment "
+                            "(imtreview review %.64s --status ...)", imt_fields[f].name, case_id);
+            break;
+        }
+        bool over = false;
+        for (int k = 0; k < rq->noverwrite && !over; k++)
+            over = rq->overwrite[k] == f;
+        bool theirs = rq->base && !imt_field_equal(rq->base, &old, f) &&
+                      !imt_field_equal(&old, rq->values, f);
+        if (theirs) {
+            char fu[80], ft[32], v1[160], v2[160], v3[160];
+            if ((rc = last_change(b, case_id, imt_fields[f].name, fu, sizeof fu, ft,
+                                  sizeof ft)) != STORE_OK)
+                break;
+            if (!over) {
+                res->conflict_field = f;
+                snprintf(res->field_user, sizeof res->field_user, "%s", fu);
+                snprintf(res->field_time, sizeof res->field_time, "%s", ft);
+                rc = pg_set_err(b, STORE_CONFLICT,
+                                "%.64s: %s was changed by %.64s at %.32s since you read it: "
+                                "now %s, you read %s, yours %s; nothing was written",
+                                case_id, imt_fields[f].name, fu[0] ? fu : "(unknown)",
+                                ft[0] ? ft : "(unknown time)", short_value(&old, f, v1, sizeof v1),
+                                short_value(rq->base, f, v2, sizeof v2),
+                                short_value(rq->values, f, v3, sizeof v3));
+                break;
+            }
+            if (asprintf(&fcom[f], "deliberate overwrite of %s's change at %s (it was %s)",
+                         fu[0] ? fu : "(unknown)", ft[0] ? ft : "(unknown time)",
+                         short_value(&old, f, v1, sizeof v1)) < 0 ||
+                !(fsrc[f] = strdup("overwrite"))) {
+                fcom[f] = NULL;
+                rc = pg_set_err(b, STORE_ERROR, "out of memory");
+                break;
+            }
+        }
+        if (imt_field_assign(&nw, rq->values, f) != 0)
+            rc = pg_set_err(b, STORE_ERROR, "out of memory");
+    }
+    if (rc == STORE_OK) {
+        rec_normalise(&nw);
+        char msg[300];
+        if (imt_case_crosscheck_new(&old, &nw, NULL, msg, sizeof msg))
+            rc = pg_set_err(b, STORE_REFUSED, "%s", msg);
+    }
+    if (rc == STORE_OK)
+        rc = write_changes_as(b, &old, &nw, rq->source ? rq->source : "edit", &res->nchanged,
+                              res->changed, (const char *const *)fsrc,
+                              (const char *const *)fcom);
+    if (rc == STORE_OK) {
+        imt_case_clear(&res->after);
+        rc = pg_get(b, case_id, &res->after);
+    }
+out:
+    for (int f = 0; f < IMT_F_COUNT; f++) {
+        free(fsrc[f]);
+        free(fcom[f]);
+    }
+    imt_case_clear(&old);
+    imt_case_clear(&nw);
+    rc = pg_edit_end(b, rc);
+    if (rc != STORE_OK) {
+        res->nchanged = 0;
+        imt_case_clear(&res->after);
+        if (imt_case_copy(&res->after, &res->before) != 0)
+            imt_case_init(&res->after);
+    }
+    return rc;
+}
