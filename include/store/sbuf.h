@@ -16,6 +16,8 @@ typedef struct {
 } sbuf;
 
 void sb_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* n bytes of s, as they are (no format: the fast path for long texts). */
+void sb_put(sbuf *b, const char *s, size_t n);
 void sb_free(sbuf *b);
 
 #endif

@@ -89,23 +89,30 @@ char *sq_event_json(const imt_event *e)
     for (int col = 0; col < EVC_N; col++) {
         char buf[64];
         const char *t = ev_cell(e, col, buf, sizeof buf);
-        sb_add(&b, ",\"%s\":", ev_columns[col]);
+        sb_put(&b, ",\"", 2);
+        sb_put(&b, ev_columns[col], strlen(ev_columns[col]));
+        sb_put(&b, "\":", 2);
         if (!t || !*t) {
-            sb_add(&b, "null");
+            sb_put(&b, "null", 4);
             continue;
         }
-        sb_add(&b, "\"");
-        for (const unsigned char *p = (const unsigned char *)t; *p; p++) {
+        sb_put(&b, "\"", 1);
+        /* runs of plain bytes at once, escapes one by one */
+        const unsigned char *p = (const unsigned char *)t, *run = p;
+        for (; *p; p++) {
+            if (*p != '"' && *p != '\\' && *p >= 0x20 && *p != 0x7f)
+                continue;
+            sb_put(&b, (const char *)run, (size_t)(p - run));
             if (*p == '"' || *p == '\\')
                 sb_add(&b, "\\%c", *p);
-            else if (*p < 0x20 || *p == 0x7f)
-                sb_add(&b, "\\u%04x", *p);
             else
-                sb_add(&b, "%c", *p);
+                sb_add(&b, "\\u%04x", *p);
+            run = p + 1;
         }
-        sb_add(&b, "\"");
+        sb_put(&b, (const char *)run, (size_t)(p - run));
+        sb_put(&b, "\"", 1);
     }
-    sb_add(&b, "}");
+    sb_put(&b, "}", 1);
     if (b.oom) {
         sb_free(&b);
         return NULL;
