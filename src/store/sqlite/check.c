@@ -111,11 +111,6 @@ static int check_rows(imt_backend *st, checker *ck)
     sb_free(&b);
     if (rc != SQLITE_OK)
         return sq_fail(st, rc, "reading cases");
-    /* The decision states are an index the store keeps: each must be what
-     * the case's recommendations and decisions give, under the rule set
-     * they were computed for (this program's, once a writable open has
-     * recomputed them). */
-    bool states = sq_states_uptodate(st) == 1;
     imt_case c, d;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         char idb[160];
@@ -152,12 +147,6 @@ static int check_rows(imt_backend *st, checker *ck)
                     (long long)sqlite3_column_int64(q, IMT_F_COUNT), d.alk_discordant);
         cross_ctx x = { ck, id };
         imt_case_crosscheck(&c, cross_report, &x);
-        int state;
-        if (states && sq_case_state(st, &c, false, &state, NULL, 0) == STORE_OK &&
-            state != c.decision_state)
-            problem(ck, "case '%s': decision_state is %d but its recommendations and "
-                        "decisions give %d (%s)", id, c.decision_state, state,
-                    review_dstate_names[state]);
         imt_case_clear(&c);
         imt_case_clear(&d);
     }
@@ -402,6 +391,7 @@ static void consistency_problem(void *vctx, int field, const char *msg)
 typedef struct {
     imt_backend *st;
     checker *ck;
+    bool states;      /* the decision states are to be checked */
 } courses_ctx;
 
 static int check_course_cb(void *vctx, const imt_case *c, const imt_course *co)
@@ -409,6 +399,16 @@ static int check_course_cb(void *vctx, const imt_case *c, const imt_course *co)
     courses_ctx *x = vctx;
     char idb[160];
     course_chk cc = { x->ck, rec_safe(c->case_id, idb, sizeof idb), co };
+    /* The decision states are an index the store keeps: each must be what
+     * the case's recommendations (with its course, in hand here) and
+     * decisions give, under the rule set they were computed for (this
+     * program's, once a writable open has recomputed them). */
+    int state;
+    if (x->states && sq_case_state_course(x->st, c, co, &state) == STORE_OK &&
+        state != c->decision_state)
+        problem(x->ck, "case '%s': decision_state is %d but its recommendations and "
+                       "decisions give %d (%s)", cc.id, c->decision_state, state,
+                review_dstate_names[state]);
     if (co->n) {
         course_validate(c, co, course_problem, &cc);
         course_consistency(c, co, consistency_problem, &cc);
@@ -637,7 +637,7 @@ static int check_courses(imt_backend *st, checker *ck)
     int rc = check_event_rows(st, ck);
     if (rc != STORE_OK)
         return rc;
-    courses_ctx x = { st, ck };
+    courses_ctx x = { st, ck, sq_states_uptodate(st) == 1 };
     rc = sq_foreach_course(st, NULL, check_course_cb, &x);
     if (rc < 0)
         return rc;

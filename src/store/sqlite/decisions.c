@@ -184,6 +184,9 @@ static int evaluate(imt_backend *st, const imt_case *c, bool fresh)
     return STORE_OK;
 }
 
+static int state_of(imt_backend *st, const imt_case *c, bool fresh, int *state, char *ids,
+                    size_t idsn);
+
 /* The decision state of c as it would be stored (its recommendations now,
  * in st->rres, and its decisions; fresh: a new case, which has none). */
 int sq_case_state(imt_backend *st, const imt_case *c, bool fresh, int *state,
@@ -192,6 +195,22 @@ int sq_case_state(imt_backend *st, const imt_case *c, bool fresh, int *state,
     int erc = evaluate(st, c, fresh);
     if (erc != STORE_OK)
         return erc;
+    return state_of(st, c, fresh, state, ids, idsn);
+}
+
+/* The same for a stored case whose course the caller holds (sorted
+ * oldest first: course_sort), as it will be stored. */
+int sq_case_state_course(imt_backend *st, const imt_case *c, const imt_course *co, int *state)
+{
+    rules_course rc = { co, NULL };
+    rules_evaluate_course(c, &rc, NULL, st->rres);
+    return state_of(st, c, false, state, NULL, 0);
+}
+
+/* The state from the recommendations in st->rres and c's decisions. */
+static int state_of(imt_backend *st, const imt_case *c, bool fresh, int *state, char *ids,
+                    size_t idsn)
+{
     sq_decs d = { 0 };
     if (!fresh) {
         int rc = sq_load_decisions(st, c->case_id, &d);
