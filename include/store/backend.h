@@ -143,6 +143,15 @@ typedef struct {
                            int (*cb)(void *ctx, const imt_case *c, const imt_course *co),
                            void *ctx);
     int  (*set_schedule)(imt_backend *b, const fu_schedule *s, char *note, size_t n);
+    /* import --events (store_evstage_*, store_course_import); NULL: not
+     * supported by this engine yet */
+    void *(*evstage_open)(imt_backend *b);
+    int  (*evstage_add)(imt_backend *b, void *g, const imt_event *e, long line);
+    int  (*evstage_next)(imt_backend *b, void *g, imt_case *c, imt_course *stored,
+                         imt_course *staged, long *first_line);
+    void (*evstage_close)(imt_backend *b, void *g);
+    int  (*course_import)(imt_backend *b, const imt_case *c, const imt_course *stored,
+                          bool replace, imt_course *add, const char *source);
 } imt_store_ops;
 
 /* The sortable list columns (ui.md) and the dictionary field behind

@@ -497,6 +497,37 @@ int store_event_remove(imt_store *st, const char *case_id, long long id,
  * changed. */
 int store_course_refresh(imt_store *st, const char *case_id);
 
+/* ---- importing a course file (import --events) ---------------------------
+ * The events of a file go into a staging area of the store as they are
+ * read (SQLite: a temporary table, on disk, not in memory), then come back
+ * one case at a time, in the order each case first appears in the file
+ * and each case's events in file order: an import holds one course in
+ * memory, never the file.  A staging area also works on a read-only store
+ * (a dry run). */
+typedef struct store_evstage store_evstage;
+
+/* A new, empty staging area; NULL when it cannot be made (store_errmsg). */
+store_evstage *store_evstage_open(imt_store *st);
+/* Stage event e, read at line `line` of the file (lines ascending).
+ * STORE_NOTFOUND: no case e->case_id in the database (nothing staged). */
+int store_evstage_add(store_evstage *g, const imt_event *e, long line);
+/* The next case: as stored (c), its stored course oldest first (stored),
+ * its staged events in file order with id = -line (staged), and the line
+ * it first appeared on.  STORE_OK, STORE_NOTFOUND after the last case, or
+ * an error; c, stored and staged are initialised by the call (free them). */
+int store_evstage_next(store_evstage *g, imt_case *c, imt_course *stored,
+                       imt_course *staged, long *first_line);
+void store_evstage_close(store_evstage *g);
+
+/* One case's imported course in one step, inside the caller's
+ * transaction: with replace every event of stored removed, then the
+ * events of add inserted (their ids set), each audited with its values;
+ * the case gets one new version per event added or removed (as that many
+ * single edits would give it) and its next_due and decision state from the
+ * course that results.  c and stored as store_evstage_next gave them. */
+int store_course_import(imt_store *st, const imt_case *c, const imt_course *stored,
+                        bool replace, imt_course *add, const char *source);
+
 /* An edit of the course (the interface's form): in one transaction the
  * case and its events are read again, the change applied, and refused -
  * nothing written, the reason in store_errmsg - when the course then

@@ -681,6 +681,62 @@ int store_course_refresh(imt_store *st, const char *case_id)
     return st->ops->course_refresh(st->b, case_id);
 }
 
+struct store_evstage {
+    imt_store *st;
+    void *eng;
+};
+
+store_evstage *store_evstage_open(imt_store *st)
+{
+    st->own = false;
+    if (!st->ops->evstage_open || !st->ops->course_import) {
+        unsupported(st, "importing events");
+        return NULL;
+    }
+    store_evstage *g = malloc(sizeof *g);
+    if (!g) {
+        snprintf(st->err, sizeof st->err, "out of memory");
+        st->own = true;
+        return NULL;
+    }
+    g->st = st;
+    if (!(g->eng = st->ops->evstage_open(st->b))) {
+        free(g);
+        return NULL;
+    }
+    return g;
+}
+
+int store_evstage_add(store_evstage *g, const imt_event *e, long line)
+{
+    g->st->own = false;
+    return g->st->ops->evstage_add(g->st->b, g->eng, e, line);
+}
+
+int store_evstage_next(store_evstage *g, imt_case *c, imt_course *stored,
+                       imt_course *staged, long *first_line)
+{
+    g->st->own = false;
+    return g->st->ops->evstage_next(g->st->b, g->eng, c, stored, staged, first_line);
+}
+
+void store_evstage_close(store_evstage *g)
+{
+    if (!g)
+        return;
+    g->st->ops->evstage_close(g->st->b, g->eng);
+    free(g);
+}
+
+int store_course_import(imt_store *st, const imt_case *c, const imt_course *stored,
+                        bool replace, imt_course *add, const char *source)
+{
+    st->own = false;
+    if (!st->ops->course_import)
+        return unsupported(st, "importing events");
+    return st->ops->course_import(st->b, c, stored, replace, add, source);
+}
+
 int store_course_edit(imt_store *st, const char *case_id, int op, long long id,
                       const imt_event *e, const char *source, long long *id_out)
 {

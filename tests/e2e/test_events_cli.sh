@@ -116,6 +116,38 @@ run --db "$db" check
 check inconsistent_in_check rc_is 1
 check inconsistent_check_says has "$tmp/out" "case 'N-1': column 'recurrence' is no, but the course has a recurrence on 2020-06-01"
 
+# ---- cases interleaved in the file ---------------------------------------------------
+# The import takes each case's rows together wherever they are in the file:
+# a course error names the line of the row at fault, the same event on two
+# distant lines is found, and a case counts once.
+db3=$(cl_db inter)
+"$IMT" --db "$db3" import "$fx/base_cases.csv" >/dev/null
+H='case_id,date,type,line,agent,intent,reason,response,extent,site,detail'
+printf '%s\nE-2,2019-06-20,surgery,,,,,,R1,mesentery,\nE-1,2020-01-01,biopsy,,,,,,,,\nE-3,0,biopsy,,,,,,,,\nE-2,2020-07-01,contact,,,,,,,,DOD\nE-1,2020-03-01,contact,,,,,,,,AWD\nE-3,0,biopsy,,,,,,,,\n' "$H" >"$tmp/i.csv"
+state3() { "$IMT" --db "$db3" export --events; "$IMT" --db "$db3" audit; }
+state3 >"$tmp/before3"
+run --db "$db3" import --events "$tmp/i.csv"
+check interleaved_refused rc_is 1
+check interleaved_after_death_line has "$tmp/err" "$tmp/i.csv:5: column 'date': 2020-07-01 is after the death"
+check interleaved_same_event_line has "$tmp/err" "$tmp/i.csv:7: column 'case_id': the same event as line 4"
+check interleaved_two_errors has "$tmp/err" "$tmp/i.csv: 2 errors; nothing was imported"
+state3 >"$tmp/after3"
+check interleaved_wrote_nothing cmp -s "$tmp/before3" "$tmp/after3"
+printf '%s\nE-2,2019-06-20,surgery,,,,,,R1,mesentery,\nE-1,2020-01-01,biopsy,,,,,,,,\nE-3,0,biopsy,,,,,,,,\nE-2,2020-01-10,recurrence,,,,,,,local,\nE-1,2020-03-01,contact,,,,,,,,AWD\nE-1,2020-06-01,contact,,,,,,,,AWD\n' "$H" >"$tmp/i2.csv"
+v0=$("$IMT" --db "$db3" show E-1 --json | sed -n 's/.*"version": *\([0-9]*\).*/\1/p')
+run --db "$db3" import --events "$tmp/i2.csv"
+check interleaved_imports has "$tmp/out" "6 events added, 0 unchanged (already recorded), for 3 cases"
+v1=$("$IMT" --db "$db3" show E-1 --json | sed -n 's/.*"version": *\([0-9]*\).*/\1/p')
+# one new version per event added, as three single edits would give
+check interleaved_versions test -n "$v0" -a "$((v1 - v0))" = 3
+run --db "$db3" export --events
+check interleaved_stored_by_case test "$(grep -c '^E-1,' "$tmp/out") $(grep -c '^E-2,' "$tmp/out") $(grep -c '^E-3,' "$tmp/out")" = "3 2 1"
+run --db "$db3" check
+check interleaved_check rc_is 0
+# a dry run (the database opened read-only) stages the file all the same
+run --db "$db3" import --events --dry-run "$tmp/i2.csv"
+check dry_run_stages has "$tmp/out" "dry run: would be 0 events added, 6 unchanged (already recorded), for 3 cases; nothing written"
+
 # ---- de-identified events ---------------------------------------------------------------
 db2=$(cl_db deid)
 "$IMT" --db "$db2" import "$fx/base_cases.csv" >/dev/null

@@ -485,5 +485,10 @@ const imt_store_ops imt_sqlite_ops = {
     .course_edit = sq_course_edit,
     .foreach_course = sq_foreach_course,
     .set_schedule = sq_set_schedule,
+    .evstage_open = sq_evstage_open,
+    .evstage_add = sq_evstage_add,
+    .evstage_next = sq_evstage_next,
+    .evstage_close = sq_evstage_close,
+    .course_import = sq_course_import,
 };
 

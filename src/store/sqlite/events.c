@@ -160,6 +160,15 @@ int sq_events_get(imt_backend *st, const char *case_id, imt_course *out)
     return rc;
 }
 
+/* The stored course of c (read in the caller's transaction), oldest first. */
+int sq_events_read(imt_backend *st, const imt_case *c, imt_course *out)
+{
+    int rc = read_events(st, c->case_id, out);
+    if (rc == STORE_OK)
+        course_sort(out, c);
+    return rc;
+}
+
 /* ---- next_due -------------------------------------------------------------- */
 
 /* Write c's next_due (from c and its course) when it changed. */
@@ -455,6 +464,95 @@ int sq_course_edit(imt_backend *st, const char *case_id, int op, long long id,
     course_clear(&before);
     course_clear(&after);
     imt_case_clear(&c);
+    return sq_edit_end(st, rc);
+}
+
+/* import --events: one case's imported course (store_course_import).
+ * The same rows as the single edits it stands for (each removal and
+ * insertion audited with the event's values, one version per event), but
+ * the case is read once (by the staging walk), its rules evaluated once,
+ * and it is written once: version, decision state and next_due together. */
+int sq_course_import(imt_backend *st, const imt_case *c, const imt_course *stored,
+                     bool replace, imt_course *add, const char *source)
+{
+    if (sq_is_readonly(st))
+        return sq_refuse_readonly(st);
+    int rc = sq_edit_begin(st);
+    if (rc != STORE_OK)
+        return rc;
+    int nchg = 0;
+    for (int i = 0; replace && rc == STORE_OK && i < stored->n; i++) {
+        sqlite3_stmt *s = st->q[Q_EV_DELETE];
+        sqlite3_bind_text(s, 1, c->case_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, stored->v[i].id);
+        rc = sq_exec1(st, s, "removing an event");
+        sqlite3_clear_bindings(s);
+        if (rc == STORE_OK && sqlite3_changes(st->db) != 1)
+            rc = sq_set_err(st, STORE_NOTFOUND, "case '%.64s' has no event %lld", c->case_id,
+                            stored->v[i].id);
+        if (rc == STORE_OK)
+            rc = audit_event(st, c->case_id, &stored->v[i], NULL, source);
+        nchg++;
+    }
+    for (int i = 0; rc == STORE_OK && i < add->n; i++) {
+        rc = insert_event(st, c->case_id, &add->v[i], source);
+        nchg++;
+    }
+    /* the course as it is now, oldest first */
+    imt_course co;
+    course_init(&co);
+    for (int i = 0; rc == STORE_OK && !replace && i < stored->n; i++)
+        if (course_add(&co, &stored->v[i]) != 0)
+            rc = sq_set_err(st, STORE_ERROR, "out of memory");
+    for (int i = 0; rc == STORE_OK && i < add->n; i++)
+        if (course_add(&co, &add->v[i]) != 0)
+            rc = sq_set_err(st, STORE_ERROR, "out of memory");
+    if (rc == STORE_OK) {
+        course_sort(&co, c);
+        /* next_due first: FU-OVERDUE reads it */
+        imt_case now = *c;      /* shallow: only next_due differs */
+        fu_result r;
+        fu_next_due(c, &co, &st->sched, &r);
+        snprintf(now.next_due, sizeof now.next_due, "%s", r.next_due);
+        int state = DSTATE_UNDECIDED;
+        rc = sq_case_state_course(st, &now, &co, &state);
+        /* only the columns that change: an index or a trigger on one
+         * that does not is then left alone */
+        unsigned what = (nchg ? 1u : 0u) | (state != c->decision_state ? 2u : 0u) |
+                        (strcmp(now.next_due, c->next_due) != 0 ? 4u : 0u);
+        sqlite3_stmt *s = NULL;
+        if (rc == STORE_OK && what && !(s = st->imported[what])) {
+            static const char *const set[] = { "version = version + ?2",
+                                               "decision_state = ?3", "next_due = ?4" };
+            sbuf b = { 0 };
+            sb_add(&b, "UPDATE cases SET ");
+            for (int k = 0, n = 0; k < 3; k++)
+                if (what & (1u << k))
+                    sb_add(&b, "%s%s", n++ ? ", " : "", set[k]);
+            sb_add(&b, " WHERE case_id = ?1");
+            int prc = b.oom ? SQLITE_NOMEM
+                            : sqlite3_prepare_v3(st->db, b.s, -1, SQLITE_PREPARE_PERSISTENT,
+                                                 &st->imported[what], NULL);
+            sb_free(&b);
+            if (prc != SQLITE_OK)
+                rc = sq_fail(st, prc, "saving the course");
+            s = st->imported[what];
+        }
+        if (rc == STORE_OK && what) {
+            sqlite3_bind_text(s, 1, c->case_id, -1, SQLITE_STATIC);
+            if (what & 1u)
+                sqlite3_bind_int(s, 2, nchg);
+            if (what & 2u)
+                sqlite3_bind_int(s, 3, state);
+            if ((what & 4u) && now.next_due[0])
+                sqlite3_bind_text(s, 4, now.next_due, -1, SQLITE_STATIC);
+            else if (what & 4u)
+                sqlite3_bind_null(s, 4);
+            rc = sq_exec1(st, s, "saving the course");
+            sqlite3_clear_bindings(s);
+        }
+    }
+    course_clear(&co);
     return sq_edit_end(st, rc);
 }
 

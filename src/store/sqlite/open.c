@@ -129,6 +129,8 @@ static void sq_free(imt_backend *st)
         sqlite3_finalize(st->q[i]);
     for (int k = 0; k < SORT_NKEYS; k++)
         sqlite3_finalize(st->anchor[k]);
+    for (int k = 0; k < 8; k++)
+        sqlite3_finalize(st->imported[k]);
     sq_search_close(st);
     sqlite3_finalize(st->tput);
     if (st->db)

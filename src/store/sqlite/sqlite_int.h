@@ -17,6 +17,7 @@
  *   search.c  counts per filter cell, the search index, search sets
  *   backup.c  the online backup
  *   events.c  the course: events, their audit, next_due and the schedule
+ *   evstage.c the staging area of import --events (temporary tables)
  *
  * Design notes
  * - One file, WAL mode, busy timeout: several readers and one writer at a
@@ -155,6 +156,8 @@ struct imt_backend {
     rules_result *rres;   /* rules of the case being written (decisions.c) */
     sqlite3_stmt *q[Q_N];
     sqlite3_stmt *anchor[SORT_NKEYS];
+    sqlite3_stmt *imported[8];    /* sq_course_import's updates, by the
+                                     columns they set (prepared when used) */
     time_t now_t;
     char now[32];
     /* search.c: the set of cases the last search text matches (and sets
@@ -239,6 +242,7 @@ typedef struct {
 int sq_load_decisions(imt_backend *st, const char *case_id, sq_decs *out);
 void sq_decs_free(sq_decs *d);
 int sq_case_state(imt_backend *st, const imt_case *c, bool fresh, int *state, char *ids, size_t idsn);
+int sq_case_state_course(imt_backend *st, const imt_case *c, const imt_course *co, int *state);
 int sq_decide(imt_backend *st, const store_decide_req *rq, store_decide_result *res);
 int sq_decisions(imt_backend *st, const char *case_id, store_decision **out, int *n);
 int sq_changes_since(imt_backend *st, long long *mark, long cap, long *ncases, bool *more);
@@ -251,6 +255,13 @@ int sq_states_day(imt_backend *st);
 /* events.c */
 #define EV_COLS "id, case_id, date, day, type, line, agent, intent, reason, response, extent, site, detail"
 int sq_events_get(imt_backend *st, const char *case_id, imt_course *out);
+int sq_events_read(imt_backend *st, const imt_case *c, imt_course *out);
+int sq_course_import(imt_backend *st, const imt_case *c, const imt_course *stored, bool replace, imt_course *add, const char *source);
+/* evstage.c */
+void *sq_evstage_open(imt_backend *st);
+int sq_evstage_add(imt_backend *st, void *g, const imt_event *e, long line);
+int sq_evstage_next(imt_backend *st, void *g, imt_case *c, imt_course *stored, imt_course *staged, long *first_line);
+void sq_evstage_close(imt_backend *st, void *g);
 int sq_event_load(sqlite3_stmt *s, int base, imt_event *e);
 char *sq_event_json(const imt_event *e);
 int sq_event_insert(imt_backend *st, const char *case_id, imt_event *e, const char *source);
