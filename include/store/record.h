@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "core/imtcase.h"
+#include "core/events.h"
+#include "core/followup.h"
 
 /* A field of a case by its dictionary offset. */
 #define REC_FPTR(c, f, T) ((T *)((char *)(c) + imt_fields[f].offset))
@@ -68,5 +70,43 @@ int rec_replay_row(rec_replay *r, const char *field, const char *new_value,
  * state.  Returns the number of problems reported. */
 int rec_replay_finish(rec_replay *r, const imt_case *c, const char *id,
                       void (*report)(void *ctx, const char *msg), void *ctx);
+
+/* The event as the audit trail records it (field "event", both
+ * engines): a JSON object of its id and every column, canonical text,
+ * null when unknown.  NULL when out of memory. */
+char *rec_event_json(const imt_event *e);
+
+/* A course edit's operation is one the engines know (COURSE_ADD,
+ * COURSE_UPDATE, COURSE_REMOVE), with a typed event where it takes one:
+ * STORE_OK, else STORE_ERROR and the reason in msg. */
+int rec_course_op_valid(int op, const imt_event *e, char *msg, size_t n);
+/* The course an edit of the course leaves (store_course_edit, both
+ * engines): before (c's stored course, sorted here) with event id
+ * replaced by e (COURSE_UPDATE) or removed (COURSE_REMOVE), or e added
+ * (COURSE_ADD, id 0), sorted oldest first into after (initialised here:
+ * course_clear it whatever the result), and the edit checked against it
+ * (course_validate_new).  STORE_OK; STORE_NOTFOUND (no event id) or
+ * STORE_ERROR (refused, or out of memory) with the message in msg. */
+int rec_course_edit(const imt_case *c, imt_course *before, int op, long long id,
+                    const imt_event *e, imt_course *after, char *msg, size_t n);
+/* The course an imported course leaves (store_course_import): stored
+ * (unless replace) and add, sorted oldest first into out (initialised
+ * here: course_clear it).  0, or -1 when out of memory. */
+int rec_course_merged(const imt_case *c, const imt_course *stored, bool replace,
+                      const imt_course *add, imt_course *out);
+
+/* check (both engines): a case's course (sorted oldest first) checked
+ * with its case as a whole (core/events.h course_validate and
+ * course_consistency), and its stored next_due against the one sched
+ * gives (NULL: not checked, the dates being another schedule's); each
+ * problem a sentence "case 'ID': ..." given to problem. */
+void rec_check_course(const imt_case *c, const imt_course *co, const fu_schedule *sched,
+                      void (*problem)(void *ctx, const char *msg), void *ctx);
+
+/* An edit of a case's row (before -> after) against its stored course co
+ * (both engines refuse it): nonzero, the reason in msg, when the course
+ * would no longer hold. */
+int rec_course_check_case(const imt_case *before, const imt_case *after, imt_course *co,
+                          char *msg, size_t n);
 
 #endif

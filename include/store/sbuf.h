@@ -1,6 +1,7 @@
 /* store/sbuf.h - a growing string for the SQL text the store engines
- * build from fixed fragments (column lists, filters, DDL).  Never for
- * values: those are always bound parameters.  An allocation failure is
+ * build from fixed fragments (column lists, filters, DDL), and for data
+ * they send as a whole (COPY rows, the audit trail's JSON).  Never for
+ * values inside SQL text: those are always bound parameters.  An allocation failure is
  * remembered (oom) and every later add does nothing, so a builder is
  * checked once, at the end. */
 #ifndef IMT_STORE_SBUF_H

@@ -2,10 +2,14 @@
  * (store/record.h). */
 #define _GNU_SOURCE
 #include "store/record.h"
+#include "store/store.h"
 #include "store/sbuf.h"
 #include "core/utf8.h"
+#include "core/events.h"
+#include "core/followup.h"
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,33 +59,30 @@ const char *rec_audit_text(const imt_case *c, int f, char *buf, size_t n)
     return imt_field_format(c, f, buf, n);
 }
 
-/* A growing text for the snapshot (no printf per character: building
- * snapshots byte by byte through sb_add was a third of an import). */
-typedef struct {
-    char *s;
-    size_t len, cap;
-    bool oom;
-} jbuf;
-
-static void jb_put(jbuf *b, const char *p, size_t n)
+/* t as a JSON string, quotes included, into b: control bytes, quote and
+ * backslash escaped, runs of other bytes appended as they are (no printf
+ * per character: building snapshots byte by byte through sb_add was a
+ * third of an import).  The audit trail's snapshots and event values. */
+static void json_str(sbuf *b, const char *t)
 {
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t nc = b->cap ? b->cap * 2 : 512;
-        while (nc < b->len + n + 1)
-            nc *= 2;
-        char *ns = realloc(b->s, nc);
-        if (!ns) {
-            b->oom = true;
-            return;
+    static const char hx[] = "0123456789abcdef";
+    sb_put(b, "\"", 1);
+    const unsigned char *run = (const unsigned char *)t, *p = run;
+    for (; *p; p++) {
+        if (*p != '"' && *p != '\\' && *p >= 0x20 && *p != 0x7f)
+            continue;
+        sb_put(b, (const char *)run, (size_t)(p - run));
+        if (*p == '"' || *p == '\\') {
+            char e[2] = { '\\', (char)*p };
+            sb_put(b, e, 2);
+        } else {
+            char e[6] = { '\\', 'u', '0', '0', hx[*p >> 4], hx[*p & 15] };
+            sb_put(b, e, 6);
         }
-        b->s = ns;
-        b->cap = nc;
+        run = p + 1;
     }
-    memcpy(b->s + b->len, p, n);
-    b->len += n;
-    b->s[b->len] = '\0';
+    sb_put(b, (const char *)run, (size_t)(p - run));
+    sb_put(b, "\"", 1);
 }
 
 /* The values of a case as the audit trail records them at its creation:
@@ -93,9 +94,8 @@ static void jb_put(jbuf *b, const char *p, size_t n)
  * when out of memory. */
 char *rec_case_snapshot(const imt_case *c)
 {
-    static const char hx[] = "0123456789abcdef";
-    jbuf b = { 0 };
-    jb_put(&b, "{", 1);
+    sbuf b = { 0 };
+    sb_put(&b, "{", 1);
     int k = 0;
     for (int f = 0; f < IMT_F_COUNT; f++) {
         if (imt_fields[f].flags & FF_DERIVED)
@@ -105,30 +105,14 @@ char *rec_case_snapshot(const imt_case *c)
         if (!t)
             continue;
         if (k++)
-            jb_put(&b, ",", 1);
-        jb_put(&b, "\"", 1);
-        jb_put(&b, imt_fields[f].name, strlen(imt_fields[f].name));
-        jb_put(&b, "\":\"", 3);
-        const unsigned char *run = (const unsigned char *)t, *p = run;
-        for (; *p; p++) {
-            if (*p != '"' && *p != '\\' && *p >= 0x20 && *p != 0x7f)
-                continue;
-            jb_put(&b, (const char *)run, (size_t)(p - run));
-            if (*p == '"' || *p == '\\') {
-                char e[2] = { '\\', (char)*p };
-                jb_put(&b, e, 2);
-            } else {
-                char e[6] = { '\\', 'u', '0', '0', hx[*p >> 4], hx[*p & 15] };
-                jb_put(&b, e, 6);
-            }
-            run = p + 1;
-        }
-        jb_put(&b, (const char *)run, (size_t)(p - run));
-        jb_put(&b, "\"", 1);
+            sb_put(&b, ",", 1);
+        json_str(&b, imt_fields[f].name);
+        sb_put(&b, ":", 1);
+        json_str(&b, t);
     }
-    jb_put(&b, "}", 1);
+    sb_put(&b, "}", 1);
     if (b.oom) {
-        free(b.s);
+        sb_free(&b);
         return NULL;
     }
     return b.s;
@@ -296,4 +280,184 @@ int rec_replay_finish(rec_replay *r, const imt_case *c, const char *id,
     replay_reset(r);
     r->base = false;
     return n;
+}
+
+/* The event as the audit trail records it: a JSON object of its id and
+ * every column (canonical text, null when unknown).  NULL on OOM. */
+char *rec_event_json(const imt_event *e)
+{
+    sbuf b = { 0 };
+    sb_add(&b, "{\"id\":%lld", e->id);
+    for (int col = 0; col < EVC_N; col++) {
+        char buf[64];
+        const char *t = ev_cell(e, col, buf, sizeof buf);
+        sb_put(&b, ",", 1);
+        json_str(&b, ev_columns[col]);
+        sb_put(&b, ":", 1);
+        if (!t || !*t)
+            sb_put(&b, "null", 4);
+        else
+            json_str(&b, t);
+    }
+    sb_put(&b, "}", 1);
+    if (b.oom) {
+        sb_free(&b);
+        return NULL;
+    }
+    return b.s;
+}
+
+/* The operation of a course edit is one the engines know, with a typed
+ * event where it takes one: STORE_OK, else STORE_ERROR and msg. */
+int rec_course_op_valid(int op, const imt_event *e, char *msg, size_t n)
+{
+    if (op != COURSE_ADD && op != COURSE_UPDATE && op != COURSE_REMOVE) {
+        snprintf(msg, n, "internal: no course operation %d", op);
+        return STORE_ERROR;
+    }
+    if (op != COURSE_REMOVE && (!e || e->type < 0 || e->type >= EV_NTYPES)) {
+        snprintf(msg, n, "an event needs a type");
+        return STORE_ERROR;
+    }
+    return STORE_OK;
+}
+
+int rec_course_edit(const imt_case *c, imt_course *before, int op, long long id,
+                    const imt_event *e, imt_course *after, char *msg, size_t n)
+{
+    course_init(after);
+    int at = -1;
+    for (int i = 0; i < before->n; i++) {
+        if (op == COURSE_ADD || before->v[i].id != id) {
+            if (course_add(after, &before->v[i]) != 0)
+                goto oom;
+            continue;
+        }
+        at = i;
+        if (op == COURSE_UPDATE) {
+            if (course_add(after, e) != 0)
+                goto oom;
+            after->v[after->n - 1].id = id;
+            snprintf(after->v[after->n - 1].case_id, sizeof after->v[0].case_id, "%s",
+                     c->case_id);
+        }
+    }
+    if (op != COURSE_ADD && at < 0) {
+        snprintf(msg, n, "case '%.64s' has no event %lld (removed by someone else?)",
+                 c->case_id, id);
+        return STORE_NOTFOUND;
+    }
+    if (op == COURSE_ADD) {
+        if (course_add(after, e) != 0)
+            goto oom;
+        after->v[after->n - 1].id = 0;
+        snprintf(after->v[after->n - 1].case_id, sizeof after->v[0].case_id, "%s", c->case_id);
+    }
+    course_sort(before, c);
+    course_sort(after, c);
+    int ev = -1, col = -1;
+    char why[400];
+    if (course_validate_new(c, before, c, after, &ev, &col, why, sizeof why)) {
+        snprintf(msg, n, "%s%s%s", col >= 0 ? ev_columns[col] : "", col >= 0 ? ": " : "", why);
+        return STORE_ERROR;
+    }
+    return STORE_OK;
+oom:
+    snprintf(msg, n, "out of memory");
+    return STORE_ERROR;
+}
+
+/* The course an imported course leaves (store_course_import): stored
+ * (unless replace) and add, sorted oldest first into out (initialised
+ * here).  0, -1 when out of memory. */
+int rec_course_merged(const imt_case *c, const imt_course *stored, bool replace,
+                      const imt_course *add, imt_course *out)
+{
+    course_init(out);
+    for (int i = 0; !replace && i < stored->n; i++)
+        if (course_add(out, &stored->v[i]) != 0)
+            return -1;
+    for (int i = 0; i < add->n; i++)
+        if (course_add(out, &add->v[i]) != 0)
+            return -1;
+    course_sort(out, c);
+    return 0;
+}
+
+/* ---- check: a case's course (both engines) ---------------------------------- */
+
+typedef struct {
+    const char *id;
+    const imt_course *co;
+    void (*problem)(void *ctx, const char *msg);
+    void *ctx;
+} course_chk;
+
+static void course_say(course_chk *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void course_say(course_chk *x, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    x->problem(x->ctx, msg);
+}
+
+static void course_problem(void *vctx, int ev, int col, const char *msg)
+{
+    course_chk *x = vctx;
+    char w[32] = "", b1[400];
+    if (ev >= 0)
+        ev_format_cell(&x->co->v[ev], EVC_DATE, w, sizeof w);
+    course_say(x, "case '%s': %s%s%s%s%s: %s", x->id, ev >= 0 ? "the event of " : "the course",
+               ev >= 0 ? w : "", ev >= 0 && col >= 0 ? ", column '" : "",
+               ev >= 0 && col >= 0 ? ev_columns[col] : "", ev >= 0 && col >= 0 ? "'" : "",
+               rec_safe(msg, b1, sizeof b1));
+}
+
+static void consistency_problem(void *vctx, int field, const char *msg)
+{
+    course_chk *x = vctx;
+    char b1[400];
+    course_say(x, "case '%s': column '%s' %s (the one-row field and the course disagree)",
+               x->id, imt_fields[field].name, rec_safe(msg, b1, sizeof b1));
+}
+
+void rec_check_course(const imt_case *c, const imt_course *co, const fu_schedule *sched,
+                      void (*problem)(void *ctx, const char *msg), void *ctx)
+{
+    char idb[160];
+    course_chk cc = { rec_safe(c->case_id, idb, sizeof idb), co, problem, ctx };
+    if (co->n) {
+        course_validate(c, co, course_problem, &cc);
+        course_consistency(c, co, consistency_problem, &cc);
+    }
+    if (sched) {
+        fu_result r;
+        fu_next_due(c, co, sched, &r);
+        if (strcmp(r.next_due, c->next_due) != 0)
+            course_say(&cc, "case '%s': next_due is %s but its case, course and the follow-up "
+                       "schedule give %s", cc.id, c->next_due[0] ? c->next_due : "empty",
+                       r.next_due[0] ? r.next_due : "none");
+    }
+}
+
+/* An edit of a case's row (before -> after) against its course co:
+ * nonzero, the reason in msg, when the course would no longer hold. */
+int rec_course_check_case(const imt_case *before, const imt_case *after, imt_course *co,
+                          char *msg, size_t n)
+{
+    if (!co->n)
+        return 0;
+    int ev = -1, col = -1;
+    char why[400];
+    if (!course_validate_new(before, co, after, co, &ev, &col, why, sizeof why))
+        return 0;
+    char w[24] = "";
+    if (ev >= 0)
+        snprintf(w, sizeof w, "%s", ev_cell(&co->v[ev], EVC_DATE, w, sizeof w));
+    snprintf(msg, n, "the change would break the course: %s%s%s%s",
+             ev >= 0 ? "the event of " : "", w, ev >= 0 ? ": " : "", why);
+    return 1;
 }

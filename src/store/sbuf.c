@@ -6,6 +6,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Room for n more bytes and a NUL; false (oom set) when there is none. */
+static bool room(sbuf *b, size_t n)
+{
+    if (b->s && b->len + n + 1 <= b->cap)
+        return true;
+    size_t nc = b->cap ? b->cap * 2 : 256;
+    while (nc < b->len + n + 1)
+        nc *= 2;
+    char *ns = realloc(b->s, nc);
+    if (!ns) {
+        b->oom = true;
+        return false;
+    }
+    b->s = ns;
+    b->cap = nc;
+    return true;
+}
+
 void sb_add(sbuf *b, const char *fmt, ...)
 {
     if (b->oom)
@@ -23,35 +41,15 @@ void sb_add(sbuf *b, const char *fmt, ...)
             b->len += (size_t)n;
             return;
         }
-        size_t nc = b->cap ? b->cap * 2 : 256;
-        while (nc < b->len + (size_t)n + 1)
-            nc *= 2;
-        char *ns = realloc(b->s, nc);
-        if (!ns) {
-            b->oom = true;
+        if (!room(b, (size_t)n))
             return;
-        }
-        b->s = ns;
-        b->cap = nc;
     }
 }
 
 void sb_put(sbuf *b, const char *s, size_t n)
 {
-    if (b->oom)
+    if (b->oom || !room(b, n))
         return;
-    if (!b->s || b->len + n + 1 > b->cap) {
-        size_t nc = b->cap ? b->cap * 2 : 256;
-        while (nc < b->len + n + 1)
-            nc *= 2;
-        char *ns = realloc(b->s, nc);
-        if (!ns) {
-            b->oom = true;
-            return;
-        }
-        b->s = ns;
-        b->cap = nc;
-    }
     memcpy(b->s + b->len, s, n);
     b->len += n;
     b->s[b->len] = '\0';

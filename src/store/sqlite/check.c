@@ -362,30 +362,9 @@ out:
 
 /* ---- check: the courses (schema version 5) --------------------------------- */
 
-typedef struct {
-    checker *ck;
-    const char *id;
-    const imt_course *co;
-} course_chk;
-
-static void course_problem(void *vctx, int ev, int col, const char *msg)
+static void course_text(void *vck, const char *msg)
 {
-    course_chk *x = vctx;
-    char w[32] = "", b1[400];
-    if (ev >= 0)
-        ev_format_cell(&x->co->v[ev], EVC_DATE, w, sizeof w);
-    problem(x->ck, "case '%s': %s%s%s%s%s: %s", x->id, ev >= 0 ? "the event of " : "the course",
-            ev >= 0 ? w : "", ev >= 0 && col >= 0 ? ", column '" : "",
-            ev >= 0 && col >= 0 ? ev_columns[col] : "", ev >= 0 && col >= 0 ? "'" : "",
-            rec_safe(msg, b1, sizeof b1));
-}
-
-static void consistency_problem(void *vctx, int field, const char *msg)
-{
-    course_chk *x = vctx;
-    char b1[400];
-    problem(x->ck, "case '%s': column '%s' %s (the one-row field and the course disagree)",
-            x->id, imt_fields[field].name, rec_safe(msg, b1, sizeof b1));
+    problem(vck, "%s", msg);
 }
 
 typedef struct {
@@ -398,7 +377,7 @@ static int check_course_cb(void *vctx, const imt_case *c, const imt_course *co)
 {
     courses_ctx *x = vctx;
     char idb[160];
-    course_chk cc = { x->ck, rec_safe(c->case_id, idb, sizeof idb), co };
+    const char *id = rec_safe(c->case_id, idb, sizeof idb);
     /* The decision states are an index the store keeps: each must be what
      * the case's recommendations (with its course, in hand here) and
      * decisions give, under the rule set they were computed for (this
@@ -407,20 +386,9 @@ static int check_course_cb(void *vctx, const imt_case *c, const imt_course *co)
     if (x->states && sq_case_state_course(x->st, c, co, &state) == STORE_OK &&
         state != c->decision_state)
         problem(x->ck, "case '%s': decision_state is %d but its recommendations and "
-                       "decisions give %d (%s)", cc.id, c->decision_state, state,
+                       "decisions give %d (%s)", id, c->decision_state, state,
                 review_dstate_names[state]);
-    if (co->n) {
-        course_validate(c, co, course_problem, &cc);
-        course_consistency(c, co, consistency_problem, &cc);
-    }
-    if (!x->st->sched_stale) {
-        fu_result r;
-        fu_next_due(c, co, &x->st->sched, &r);
-        if (strcmp(r.next_due, c->next_due) != 0)
-            problem(x->ck, "case '%s': next_due is %s but its case, course and the follow-up "
-                    "schedule give %s", cc.id, c->next_due[0] ? c->next_due : "empty",
-                    r.next_due[0] ? r.next_due : "none");
-    }
+    rec_check_course(c, co, x->st->sched_stale ? NULL : &x->st->sched, course_text, x->ck);
     return 0;
 }
 
@@ -591,7 +559,7 @@ static int check_event_replay(imt_backend *st, checker *ck)
                 ret = sq_set_err(st, STORE_ERROR, "out of memory");
                 break;
             }
-            char *j = sq_event_json(&e);
+            char *j = rec_event_json(&e);
             int at = -1;
             for (int i = 0; i < n; i++)
                 if (v[i].id == e.id)

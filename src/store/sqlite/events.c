@@ -80,46 +80,6 @@ int sq_event_load(sqlite3_stmt *s, int base, imt_event *e)
     return 0;
 }
 
-/* The event as the audit trail records it: a JSON object of its id and
- * every column (canonical text, null when unknown).  NULL on OOM. */
-char *sq_event_json(const imt_event *e)
-{
-    sbuf b = { 0 };
-    sb_add(&b, "{\"id\":%lld", e->id);
-    for (int col = 0; col < EVC_N; col++) {
-        char buf[64];
-        const char *t = ev_cell(e, col, buf, sizeof buf);
-        sb_put(&b, ",\"", 2);
-        sb_put(&b, ev_columns[col], strlen(ev_columns[col]));
-        sb_put(&b, "\":", 2);
-        if (!t || !*t) {
-            sb_put(&b, "null", 4);
-            continue;
-        }
-        sb_put(&b, "\"", 1);
-        /* runs of plain bytes at once, escapes one by one */
-        const unsigned char *p = (const unsigned char *)t, *run = p;
-        for (; *p; p++) {
-            if (*p != '"' && *p != '\\' && *p >= 0x20 && *p != 0x7f)
-                continue;
-            sb_put(&b, (const char *)run, (size_t)(p - run));
-            if (*p == '"' || *p == '\\')
-                sb_add(&b, "\\%c", *p);
-            else
-                sb_add(&b, "\\u%04x", *p);
-            run = p + 1;
-        }
-        sb_put(&b, (const char *)run, (size_t)(p - run));
-        sb_put(&b, "\"", 1);
-    }
-    sb_put(&b, "}", 1);
-    if (b.oom) {
-        sb_free(&b);
-        return NULL;
-    }
-    return b.s;
-}
-
 /* ---- reading -------------------------------------------------------------- */
 
 static int read_events(imt_backend *st, const char *case_id, imt_course *out)
@@ -220,17 +180,9 @@ int sq_course_check_case(imt_backend *st, const imt_case *before, const imt_case
     int rc = read_events(st, after->case_id, &co);
     if (rc != STORE_OK)
         return rc;
-    if (co.n) {
-        int ev = -1, col = -1;
-        char msg[400];
-        if (course_validate_new(before, &co, after, &co, &ev, &col, msg, sizeof msg)) {
-            char w[24] = "";
-            if (ev >= 0)
-                snprintf(w, sizeof w, "%s", ev_cell(&co.v[ev], EVC_DATE, w, sizeof w));
-            rc = sq_set_err(st, STORE_ERROR, "the change would break the course: %s%s%s%s",
-                            ev >= 0 ? "the event of " : "", w, ev >= 0 ? ": " : "", msg);
-        }
-    }
+    char msg[500];
+    if (rec_course_check_case(before, after, &co, msg, sizeof msg))
+        rc = sq_set_err(st, STORE_ERROR, "%s", msg);
     if (rc == STORE_OK)
         rc = sq_next_due_write(st, after, &co);
     course_clear(&co);
@@ -242,7 +194,7 @@ int sq_course_check_case(imt_backend *st, const imt_case *before, const imt_case
 static int audit_event(imt_backend *st, const char *case_id, const imt_event *old,
                        const imt_event *nw, const char *source)
 {
-    char *o = old ? sq_event_json(old) : NULL, *n = nw ? sq_event_json(nw) : NULL;
+    char *o = old ? rec_event_json(old) : NULL, *n = nw ? rec_event_json(nw) : NULL;
     int rc;
     if ((old && !o) || (nw && !n))
         rc = sq_set_err(st, STORE_ERROR, "out of memory");
@@ -386,10 +338,10 @@ int sq_course_edit(imt_backend *st, const char *case_id, int op, long long id,
         *id_out = 0;
     if (sq_is_readonly(st))
         return sq_refuse_readonly(st);
-    if (op != COURSE_ADD && op != COURSE_UPDATE && op != COURSE_REMOVE)
-        return sq_set_err(st, STORE_ERROR, "internal: no course operation %d", op);
-    if (op != COURSE_REMOVE && (!e || e->type < 0 || e->type >= EV_NTYPES))
-        return sq_set_err(st, STORE_ERROR, "an event needs a type");
+    char msg[500];
+    int vrc = rec_course_op_valid(op, e, msg, sizeof msg);
+    if (vrc != STORE_OK)
+        return sq_set_err(st, vrc, "%s", msg);
     int rc = sq_edit_begin(st);
     if (rc != STORE_OK)
         return rc;
@@ -400,43 +352,10 @@ int sq_course_edit(imt_backend *st, const char *case_id, int op, long long id,
     rc = sq_get(st, case_id, &c);
     if (rc == STORE_OK)
         rc = read_events(st, case_id, &before);
-    int at = -1;
-    for (int i = 0; rc == STORE_OK && i < before.n; i++) {
-        if (op == COURSE_ADD || before.v[i].id != id) {
-            if (course_add(&after, &before.v[i]) != 0)
-                rc = sq_set_err(st, STORE_ERROR, "out of memory");
-        } else {
-            at = i;
-            if (op == COURSE_UPDATE) {
-                imt_event nw;
-                if (ev_copy(&nw, e) != 0 || course_add(&after, &nw) != 0)
-                    rc = sq_set_err(st, STORE_ERROR, "out of memory");
-                after.v[after.n - 1].id = id;
-                snprintf(after.v[after.n - 1].case_id, sizeof after.v[0].case_id, "%s",
-                         case_id);
-                ev_clear(&nw);
-            }
-        }
-    }
-    if (rc == STORE_OK && op != COURSE_ADD && at < 0)
-        rc = sq_set_err(st, STORE_NOTFOUND, "case '%.64s' has no event %lld (removed "
-                        "by someone else?)", case_id, id);
-    if (rc == STORE_OK && op == COURSE_ADD) {
-        if (course_add(&after, e) != 0)
-            rc = sq_set_err(st, STORE_ERROR, "out of memory");
-        else {
-            after.v[after.n - 1].id = 0;
-            snprintf(after.v[after.n - 1].case_id, sizeof after.v[0].case_id, "%s", case_id);
-        }
-    }
     if (rc == STORE_OK) {
-        course_sort(&before, &c);
-        course_sort(&after, &c);
-        int ev = -1, col = -1;
-        char msg[400];
-        if (course_validate_new(&c, &before, &c, &after, &ev, &col, msg, sizeof msg))
-            rc = sq_set_err(st, STORE_ERROR, "%s%s%s", col >= 0 ? ev_columns[col] : "",
-                            col >= 0 ? ": " : "", msg);
+        rc = rec_course_edit(&c, &before, op, id, e, &after, msg, sizeof msg);
+        if (rc != STORE_OK)
+            rc = sq_set_err(st, rc, "%s", msg);
     }
     if (rc == STORE_OK) {
         if (op == COURSE_ADD) {
@@ -501,14 +420,9 @@ int sq_course_import(imt_backend *st, const imt_case *c, const imt_course *store
     /* the course as it is now, oldest first */
     imt_course co;
     course_init(&co);
-    for (int i = 0; rc == STORE_OK && !replace && i < stored->n; i++)
-        if (course_add(&co, &stored->v[i]) != 0)
-            rc = sq_set_err(st, STORE_ERROR, "out of memory");
-    for (int i = 0; rc == STORE_OK && i < add->n; i++)
-        if (course_add(&co, &add->v[i]) != 0)
-            rc = sq_set_err(st, STORE_ERROR, "out of memory");
+    if (rc == STORE_OK && rec_course_merged(c, stored, replace, add, &co) != 0)
+        rc = sq_set_err(st, STORE_ERROR, "out of memory");
     if (rc == STORE_OK) {
-        course_sort(&co, c);
         /* next_due first: FU-OVERDUE reads it */
         imt_case now = *c;      /* shallow: only next_due differs */
         fu_result r;

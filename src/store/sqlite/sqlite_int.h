@@ -263,7 +263,6 @@ int sq_evstage_add(imt_backend *st, void *g, const imt_event *e, long line);
 int sq_evstage_next(imt_backend *st, void *g, imt_case *c, imt_course *stored, imt_course *staged, long *first_line);
 void sq_evstage_close(imt_backend *st, void *g);
 int sq_event_load(sqlite3_stmt *s, int base, imt_event *e);
-char *sq_event_json(const imt_event *e);
 int sq_event_insert(imt_backend *st, const char *case_id, imt_event *e, const char *source);
 int sq_event_delete(imt_backend *st, const char *case_id, long long id, const char *source);
 int sq_event_update(imt_backend *st, const char *case_id, long long id, const imt_event *e, const char *source);
