@@ -117,6 +117,16 @@ int pg_insert_one(imt_backend *b, imt_case *c, const char *source)
             rc = pg_set_err(b, STORE_EXISTS, "case '%.64s' already exists", c->case_id);
         PQclear(r);
     }
+    /* a new case has no events yet: next_due from its own fields */
+    char due[11];
+    pg_next_due_new(b, c, due);
+    if (rc == STORE_OK && due[0]) {
+        pgparams pd = { 0 };
+        pgp_text(&pd, c->case_id);
+        pgp_text(&pd, due);
+        rc = pg_exec(b, "UPDATE cases SET next_due = $2 WHERE case_id = $1", &pd,
+                     "adding a case");
+    }
     if (rc != STORE_OK) {
         b->head_seq = seq0;
         b->head_has = has0;
@@ -207,6 +217,9 @@ static int write_changes_as(imt_backend *b, const imt_case *old, imt_case *c,
                           fsource && fsource[f] ? fsource[f] : source,
                           fcomment ? fcomment[f] : NULL, NULL, NULL);
     }
+    /* the course must still hold with the new values; next_due follows */
+    if (rc == STORE_OK)
+        rc = pg_course_check_case(b, old, c);
     return rc;
 }
 

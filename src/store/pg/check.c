@@ -361,6 +361,17 @@ static int check_replay(imt_backend *b, checker *ck)
     return rc;
 }
 
+/* ---- the courses ------------------------------------------------------------------ */
+
+/* Each case's course whole, and its next_due (unless the stored dates
+ * are another schedule's), as the SQLite engine checks them. */
+static int course_cb(void *vck, const imt_case *c, const imt_course *co)
+{
+    checker *ck = vck;
+    rec_check_course(c, co, ck->b->sched_stale ? NULL : pg_sched(ck->b), problem_text, ck);
+    return 0;
+}
+
 /* ---- check ---------------------------------------------------------------------------------- */
 
 int pg_check(imt_backend *b, void (*report)(void *ctx, const char *msg), void *ctx)
@@ -402,6 +413,8 @@ int pg_check_head(imt_backend *b, void (*report)(void *ctx, const char *msg), vo
         rc = check_chain(b, &ck, head);
     if (rc == STORE_OK)
         rc = check_replay(b, &ck);
+    if (rc == STORE_OK)
+        rc = pg_foreach_course(b, NULL, course_cb, &ck);
     if (own && b->tx == TX_WALK) {
         b->tx = TX_NONE;
         b->aborted = false;

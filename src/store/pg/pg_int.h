@@ -16,7 +16,10 @@
  *             read, the database key
  *   check.c   the store's checks, the chain recomputed, the history replayed
  *   table.c   whole tables as engine-neutral rows (copy --to)
- *   course.c  a case's course (events), read only
+ *   course.c  a case's course (events): read, edited, next_due and the
+ *             follow-up schedule
+ *   evstage.c import --events: the file's events through COPY into a
+ *             staging table, given back one case at a time
  *
  * Design notes
  * - Everything lives in the schema "imtreview" of the database the
@@ -71,6 +74,7 @@
 #include "store/sbuf.h"
 #include "store/chain.h"
 #include "store/record.h"
+#include "core/followup.h"
 
 #include <libpq-fe.h>
 
@@ -84,7 +88,7 @@
 #include <string.h>
 
 #define PG_SCHEMA "imtreview"
-#define PG_SCHEMA_VERSION 2
+#define PG_SCHEMA_VERSION 4       /* 3: the review's step, on its branch */
 #define PG_BUSY_MS 5000
 #define PG_NOTIFY_CHANNEL "imtreview"
 #define PG_NCOLS (IMT_F_COUNT + 1)        /* dictionary columns + alk_discordant */
@@ -159,6 +163,13 @@ struct imt_backend {
     /* bulk inserts */
     pg_stage *stage;
     struct pg_tcopy *tcopy;  /* copy --to: a table being filled (table.c) */
+    /* the follow-up schedule next_due is computed with (course.c; the
+     * built-in one until store_set_schedule) */
+    bool sched_set;
+    bool sched_stale;        /* stored dates are another schedule's      */
+    fu_schedule sched;
+    char sched_text[600];
+    char fu_dates[2][11];    /* the follow-up filter's today and until   */
     char err[1024];
 };
 
@@ -234,8 +245,28 @@ void pg_stage_free(imt_backend *b);
 int pg_events_get(imt_backend *b, const char *case_id, imt_course *out);
 int pg_foreach_course(imt_backend *b, const imt_filter *f,
                       int (*cb)(void *ctx, const imt_case *c, const imt_course *co), void *ctx);
+int pg_event_add(imt_backend *b, const char *case_id, imt_event *e, const char *source);
+int pg_event_remove(imt_backend *b, const char *case_id, long long id, const char *source);
+int pg_course_refresh(imt_backend *b, const char *case_id);
+int pg_course_edit(imt_backend *b, const char *case_id, int op, long long id,
+                   const imt_event *e, const char *source, long long *id_out);
+int pg_set_schedule(imt_backend *b, const fu_schedule *s, char *note, size_t n);
+int pg_after_copy(imt_backend *b);
+int pg_course_import(imt_backend *b, const imt_case *c, const imt_course *stored,
+                     bool replace, imt_course *add, const char *source);
+int pg_course_read(imt_backend *b, const imt_case *c, imt_course *out);
+const fu_schedule *pg_sched(imt_backend *b);
+void pg_next_due_new(imt_backend *b, const imt_case *c, char out[11]);
+int pg_course_check_case(imt_backend *b, const imt_case *before, const imt_case *after);
+/* evstage.c */
+void *pg_evstage_open(imt_backend *b);
+int pg_evstage_add(imt_backend *b, void *g, const imt_event *e, long line);
+int pg_evstage_next(imt_backend *b, void *g, imt_case *c, imt_course *stored,
+                    imt_course *staged, long *first_line);
+void pg_evstage_close(imt_backend *b, void *g);
 /* query.c */
-void pg_filter_sql(sbuf *b, const imt_filter *f, pgparams *p, char **needle);
+void pg_filter_sql(imt_backend *st, sbuf *b, const imt_filter *f, pgparams *p,
+                   char **needle);
 long pg_count(imt_backend *b, const imt_filter *f);
 bool pg_passes(imt_backend *b, const imt_filter *f, const char *case_id);
 long pg_rank(imt_backend *b, const imt_filter *f, imt_sort s, const char *case_id);

@@ -12,7 +12,8 @@
  * integers are positions in the dictionary's lists) and the search text,
  * folded here as SQLite's imt_contains() folds it, as a parameter.
  * *needle must be freed by the caller. */
-void pg_filter_sql(sbuf *b, const imt_filter *f, pgparams *p, char **needle)
+void pg_filter_sql(imt_backend *st, sbuf *b, const imt_filter *f, pgparams *p,
+                   char **needle)
 {
     static const struct { imt_sort_key key; int n; } kinds[FILTER_NKINDS] = {
         [FILTER_SITE] = { SORT_SITE, SITE_N },
@@ -25,8 +26,8 @@ void pg_filter_sql(sbuf *b, const imt_filter *f, pgparams *p, char **needle)
         return;
     for (int k = 0; k < FILTER_NKINDS; k++) {
         unsigned mask = *filter_mask((imt_filter *)f, (imt_filter_kind)k);
-        if (!mask)
-            continue;
+        if (!mask || !kinds[k].n)
+            continue;           /* (the follow-up worklist: below) */
         sb_add(b, " AND sort_%s IN (", store_sort_cols[kinds[k].key].name);
         int any = 0;
         for (int i = 0; i < kinds[k].n; i++)
@@ -49,6 +50,27 @@ void pg_filter_sql(sbuf *b, const imt_filter *f, pgparams *p, char **needle)
         sb_add(b, " AND (strpos(lower(case_id), $%d) > 0 OR strpos(site_detail_fold, $%d) > 0 "
                   "OR strpos(notes_fold, $%d) > 0)", k, k, k);
     }
+    /* the follow-up worklist: a date range of next_due (due includes
+     * overdue), the dates as parameters */
+    if (f->followup_mask) {
+        int window = pg_sched(st)->due_window_days;
+        if (f->fu_today[0]) {
+            snprintf(st->fu_dates[0], sizeof st->fu_dates[0], "%s", f->fu_today);
+            window = f->fu_window;
+        } else {
+            ev_today(st->fu_dates[0]);
+        }
+        fu_date_plus(st->fu_dates[0], window, st->fu_dates[1]);
+        if (f->followup_mask & (1u << FU_DUE)) {
+            pgp_text(p, st->fu_dates[1]);
+            sb_add(b, " AND sort_next_due <= $%d", p->n);
+        } else if (f->followup_mask & (1u << FU_OVERDUE)) {
+            pgp_text(p, st->fu_dates[0]);
+            sb_add(b, " AND sort_next_due < $%d", p->n);
+        } else {
+            sb_add(b, " AND false");
+        }
+    }
 }
 
 static bool valid_sort(imt_sort s)
@@ -56,11 +78,12 @@ static bool valid_sort(imt_sort s)
     return (int)s.key >= 0 && s.key < SORT_NKEYS;
 }
 
-/* A sort key this engine does not keep (next_due: no case has one here)
- * orders as unknown for every case: by case_id alone. */
+/* A sort key outside the dictionary that this engine does not keep
+ * orders as unknown for every case: by case_id alone (next_due is kept:
+ * sort_next_due). */
 static imt_sort own_sort(imt_sort s)
 {
-    if (store_sort_cols[s.key].field < 0)
+    if (store_sort_cols[s.key].field < 0 && s.key != SORT_NEXT_DUE)
         s.key = SORT_CASE_ID;
     return s;
 }
@@ -88,7 +111,7 @@ long pg_count(imt_backend *b, const imt_filter *f)
     pgparams p = { 0 };
     char *needle;
     sb_add(&q, "SELECT count(*) FROM cases WHERE true");
-    pg_filter_sql(&q, f, &p, &needle);
+    pg_filter_sql(b, &q, f, &p, &needle);
     long n = one_number(b, &q, &p, "counting cases");
     sb_free(&q);
     free(needle);
@@ -104,7 +127,7 @@ bool pg_passes(imt_backend *b, const imt_filter *f, const char *case_id)
     char *needle;
     pgp_text(&p, case_id);
     sb_add(&q, "SELECT count(*) FROM cases WHERE case_id = $1");
-    pg_filter_sql(&q, f, &p, &needle);
+    pg_filter_sql(b, &q, f, &p, &needle);
     long n = one_number(b, &q, &p, "filtering");
     sb_free(&q);
     free(needle);
@@ -149,7 +172,7 @@ long pg_rank(imt_backend *b, const imt_filter *f, imt_sort s, const char *case_i
     char *needle;
     pgp_text(&p, case_id);
     sb_add(&q, "SELECT count(*) FROM cases WHERE true");
-    pg_filter_sql(&q, f, &p, &needle);
+    pg_filter_sql(b, &q, f, &p, &needle);
     keyset(&q, s, s.desc ? ">" : "<", 1);
     long n = one_number(b, &q, &p, "counting cases");
     sb_free(&q);
@@ -187,7 +210,7 @@ int pg_page(imt_backend *b, const imt_filter *f, imt_sort s, const char *anchor,
     if (anchor)
         pgp_text(&p, anchor);
     sb_add(&q, "SELECT %s FROM cases WHERE true", pg_read_cols());
-    pg_filter_sql(&q, f, &p, &needle);
+    pg_filter_sql(b, &q, f, &p, &needle);
     if (anchor)
         keyset(&q, s, op, 1);
     order_by(&q, s, back);
@@ -305,7 +328,7 @@ int pg_foreach(imt_backend *b, const imt_filter *f, imt_sort s,
     pgparams p = { 0 };
     char *needle;
     sb_add(&q, "SELECT %s FROM cases WHERE true", pg_read_cols());
-    pg_filter_sql(&q, f, &p, &needle);
+    pg_filter_sql(b, &q, f, &p, &needle);
     order_by(&q, s, false);
     case_walk w = { b, cb, ctx };
     int rc = q.oom ? pg_set_err(b, STORE_ERROR, "out of memory")
@@ -440,7 +463,7 @@ int pg_foreach_by_key(imt_backend *b, const imt_filter *f,
     pgparams p = { 0 };
     char *needle;
     sb_add(&q, "SELECT %s FROM cases WHERE true", pg_cols());
-    pg_filter_sql(&q, f, &p, &needle);
+    pg_filter_sql(b, &q, f, &p, &needle);
     key_walk w = { b, key, kctx, { 0 }, 0 };
     sb_add(&w.batch, "%s", "");
     if (rc == STORE_OK)

@@ -28,7 +28,7 @@ const char *pg_read_cols(void)
 {
     if (!read_text) {
         sbuf b = { 0 };
-        sb_add(&b, "%s, version, review_comment, signer_name", pg_cols());
+        sb_add(&b, "%s, version, review_comment, signer_name, next_due", pg_cols());
         read_text = b.oom ? NULL : b.s;
     }
     return read_text ? read_text : pg_cols();
@@ -354,6 +354,11 @@ int pg_load_case(const PGresult *r, int row, int base, imt_case *c)
             else
                 c->signer_name = t;
         }
+        /* next_due (the course, course.c) */
+        if (PQnfields(r) >= k + 4 && strcmp(PQfname(r, k + 3), "next_due") == 0 &&
+            !PQgetisnull(r, row, k + 3))
+            snprintf(c->next_due, sizeof c->next_due, "%.*s", PQgetlength(r, row, k + 3),
+                     PQgetvalue(r, row, k + 3));
     }
     return 0;
 }

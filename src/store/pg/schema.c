@@ -7,6 +7,7 @@
 
 #include <locale.h>
 #include "core/events.h"
+#include "core/followup.h"
 #include "core/review.h"
 
 /* The advisory lock that serialises creating and upgrading the schema
@@ -15,6 +16,8 @@
 
 const char *pg_sort_col(imt_sort_key k, char *buf, size_t n)
 {
+    if (k == SORT_NEXT_DUE)
+        return "sort_next_due";
     if (k == SORT_CASE_ID || store_sort_cols[k].field < 0)
         return "case_id";
     snprintf(buf, n, "sort_%s", store_sort_cols[k].name);
@@ -282,6 +285,30 @@ static void ddl_v2(sbuf *b)
         EV_SITE_MAX, EV_DETAIL_MAX);
 }
 
+/* Version 4 (step "course"; 3 is the review's): the follow-up worklist's
+ * order, next due date first and none last, as SQLite's sort_next_due
+ * ('~' sorts after every date bytewise), with its index; and, in a
+ * database without cases, the follow-up schedule the dates will be
+ * computed with (the built-in one), as SQLite's step 5 records it, so
+ * that a role that may not write meta works with it.  A database that
+ * holds cases has no follow-up dates yet: the first open by a role that
+ * may write meta computes them and records its schedule. */
+static void ddl_v4(sbuf *b)
+{
+    fu_schedule d;
+    char text[600];
+    fu_default(&d);
+    fu_canonical(&d, text, sizeof text);
+    sb_add(b,
+        "ALTER TABLE cases ADD COLUMN sort_next_due text COLLATE \"C\" GENERATED ALWAYS AS "
+        "(coalesce(next_due, '~')) STORED;\n"
+        "CREATE INDEX cases_sort_next_due ON cases (sort_next_due, case_id);\n"
+        "INSERT INTO meta SELECT 'followup_schedule', '");
+    for (const char *p = text; *p; p++)
+        sb_add(b, "%s", *p == '\'' ? "''" : (char[2]){ *p, 0 });
+    sb_add(b, "' WHERE NOT EXISTS (SELECT 1 FROM cases);\n");
+}
+
 /* One entry per schema version (PostgreSQL numbers its own versions).
  * A new version is one more entry: additive SQL, run in the migration's
  * transaction after the earlier ones.  Note: ddl_v1 generates cases from
@@ -293,6 +320,7 @@ static const struct {
 } migrations[] = {
     { 1, ddl_v1 },
     { 2, ddl_v2 },
+    { 4, ddl_v4 },
 };
 
 /* What the roles may do (the role script makes the roles): run after
@@ -316,6 +344,7 @@ static void grants_sql(sbuf *b)
         "    GRANT SELECT, UPDATE ON " PG_SCHEMA ".audit_head TO imtreview_reviewer;\n"
         "    GRANT SELECT, INSERT ON " PG_SCHEMA ".decisions, " PG_SCHEMA ".events "
         "TO imtreview_reviewer;\n"
+        "    GRANT UPDATE, DELETE ON " PG_SCHEMA ".events TO imtreview_reviewer;\n"
         "  END IF;\n"
         "END $g$;\n");
 }
