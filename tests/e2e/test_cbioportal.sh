@@ -14,7 +14,6 @@
 #    ../shared/tools/cbioportal-validator/ next to the repository
 #    ($IMT_CBIOPORTAL_VALIDATOR overrides); exit 0 = the study would import.
 #    Without it a note says so and the structure checks above still run.
-# engines: sqlite (a course's events are written by the SQLite engine only, for now)
 . "$(dirname "$0")/cli_lib.sh"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 fx="$root/tests/fixtures/events"

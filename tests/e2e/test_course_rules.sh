@@ -14,7 +14,6 @@
 #  R-4 distant recurrence: silent
 #  L-1 line open for 150 days, no response: FU-RECORD-RESPONSE
 #  L-2 the same with a response: silent;  L-3 open 30 days: silent
-# engines: sqlite (a course's events are written by the SQLite engine only, for now)
 . "$(dirname "$0")/cli_lib.sh"
 db=$(cl_db rules)
 export IMTREVIEW_TODAY=2023-06-01

@@ -10,7 +10,6 @@
 # for R's NA).  Strings (keys, names, warnings) are dropped from our JSON;
 # every number must agree with R within 1e-9 + 1e-6 |R|, null with null,
 # and the count must match.  The largest difference seen is printed.
-# engines: sqlite (a course's events are written by the SQLite engine only, for now)
 . "$(dirname "$0")/cli_lib.sh"
 here=$(cd "$(dirname "$0")/../.." && pwd)
 fx="$here/tests/fixtures/course"

@@ -11,7 +11,6 @@
 #  - every change is audited and check replays it; a case edit that would
 #    break the course is refused;
 #  - generated courses of several seeds import, pass check and round-trip.
-# engines: sqlite (a course's events are written by the SQLite engine only, for now)
 . "$(dirname "$0")/cli_lib.sh"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 fx="$SRC/tests/fixtures/events"

@@ -12,7 +12,6 @@
 #    a bad one is named by file and line and the default is used;
 #  - an edit of the course moves next_due (store_course_edit path:
 #    import --events, --replace).
-# engines: sqlite (follow-up dates are kept by the SQLite engine only, for now)
 . "$(dirname "$0")/cli_lib.sh"
 db=$(cl_db fu)
 cat >"$tmp/c.csv" <<'CSV'

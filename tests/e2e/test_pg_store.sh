@@ -6,7 +6,9 @@
 # tampered with through psql as a reviewer (refused) and as the superuser
 # behind the triggers' back (found by check); a reader; a password that
 # never shows; a newer schema refused; a copy from SQLite and back
-# compared byte for byte.  The counterpart of test_store_cli.sh.
+# compared byte for byte; a reviewer's course (events imported, replaced,
+# audited; the follow-up schedule left to the owner) and a copy with
+# events whose follow-up dates are derived again.  The counterpart of test_store_cli.sh.
 # engines: pg (PostgreSQL's roles, psql and the server; run-tests.sh runs
 # it after --engine=pg, in the throwaway cluster of tests/tools/with-pg.sh)
 . "$(dirname "$0")/cli_lib.sh"
@@ -72,6 +74,26 @@ run --db "$cs_you" show K-1 --json
 check reviewer_is_role has "$tmp/out" "\"reviewer\":\"$me\""
 run --db "$uri_me" list --search ÖSOPHAGUS
 check search_every_script test "$(tail -n +2 "$tmp/out" | cut -f1)" = K-2
+
+# ---- the course as a reviewer: events imported and replaced (the group may
+# change and remove events, each change audited); the follow-up schedule
+# stays the owner's to change -----------------------------------------------------
+EH='case_id,date,type,line,agent,intent,reason,response,extent,site,detail'
+printf '%s\nK-1,2021-01-01,contact,,,,,,,,NED\nK-2,2021-02-01,contact,,,,,,,,AWD\n' "$EH" >"$tmp/ev.csv"
+run --db "$uri_me" import --events "$tmp/ev.csv"
+check reviewer_imports_events has "$tmp/out" "2 events added, 0 unchanged (already recorded), for 2 cases"
+printf '%s\nK-1,2021-03-01,contact,,,,,,,,NED\n' "$EH" >"$tmp/ev2.csv"
+run --db "$uri_me" import --events --replace "$tmp/ev2.csv"
+check reviewer_replaces_events has "$tmp/out" "1 event added, 0 unchanged, 1 removed (--replace), for 1 case"
+check reviewer_event_audit test "$("$IMT" --db "$uri_me" audit K-1 | grep -c "	$me	K-1	event	")" = 3
+sched0=$(su_sql "SELECT value FROM imtreview.meta WHERE key = 'followup_schedule'")
+printf 'active_disease 0+ = 2\nhigh_risk 0+ = 2\nstandard 0+ = 2\ndue_window_days = 10\nresponse_assessment_days = 56\n' >"$tmp/two.schedule"
+IMTREVIEW_SCHEDULE="$tmp/two.schedule" "$IMT" --db "$uri_me" list --followup due >/dev/null 2>"$tmp/err"
+check reviewer_schedule_opens test $? -eq 0
+check reviewer_schedule_note has "$tmp/err" "computed with another follow-up schedule"
+check reviewer_schedule_kept test -n "$sched0" -a "$(su_sql "SELECT value FROM imtreview.meta WHERE key = 'followup_schedule'")" = "$sched0"
+run --db "$uri_me" check
+check course_check_clean rc_is 0
 
 # ---- the audit through psql as a reviewer: refused ----------------------------------
 n0=$(su_sql "SELECT count(*) FROM imtreview.audit")
@@ -161,4 +183,17 @@ check copy_target_check_clean rc_is 0
 run --db "$tmp/src.db" copy --to "$to"
 check copy_non_empty_refused rc_is 1
 check copy_non_empty_says has "$tmp/err" "the target is not empty"
+# ---- copy with a course: the follow-up dates derived again on PostgreSQL -------------------
+"$GEN_CASES" 300 5 >"$tmp/gc.csv"
+"$GEN_CASES" 300 5 events >"$tmp/ge.csv"
+"$IMT" --db "$tmp/src2.db" import "$tmp/gc.csv" >/dev/null 2>&1
+"$IMT" --db "$tmp/src2.db" import --events "$tmp/ge.csv" >/dev/null 2>&1
+to2=$(cl_db copy_course)
+run --db "$tmp/src2.db" copy --to "$to2"
+check copy_course_exit0 rc_is 0
+"$IMT" --db "$tmp/src2.db" list --followup due --today 2030-01-01 >"$tmp/w1"
+"$IMT" --db "$to2" list --followup due --today 2030-01-01 >"$tmp/w2"
+check copy_course_worklist_same test "$(wc -l <"$tmp/w1")" -gt 10 -a -n "$(cmp "$tmp/w1" "$tmp/w2" && echo same)"
+run --db "$to2" check
+check copy_course_check_clean rc_is 0
 cl_done

@@ -13,7 +13,6 @@
 # Dates by hand: E-1 (diagnosis 2020-01-01, AWD, 36 months) is followed
 # every 3 months (active disease); its last contact is 2020-01-01 + 1096
 # days = 2023-01-01, so next_due 2023-04-01, overdue on 2023-06-01.
-# engines: sqlite (a course's events are written by the SQLite engine only, for now)
 . "$(dirname "$0")/tui_lib.sh"
 tl_init
 fx="$(cd "$(dirname "$0")/../fixtures/events" && pwd)"
