@@ -146,6 +146,13 @@ check interleaved_check rc_is 0
 # a dry run (the database opened read-only) stages the file all the same
 run --db "$db3" import --events --dry-run "$tmp/i2.csv"
 check dry_run_stages has "$tmp/out" "dry run: would be 0 events added, 6 unchanged (already recorded), for 3 cases; nothing written"
+# --replace over two cases: the first case's new rows are written before
+# the second case's removals (audit rows in order: check replays them)
+printf '%s\nE-2,2019-06-20,surgery,,,,,,R1,mesentery,\nE-1,2020-01-01,biopsy,,,,,,,,\n' "$H" >"$tmp/i3.csv"
+run --db "$db3" import --events --replace "$tmp/i3.csv"
+check interleaved_replace has "$tmp/out" "2 events added, 0 unchanged, 5 removed (--replace), for 2 cases"
+run --db "$db3" check
+check interleaved_replace_check rc_is 0
 
 # ---- de-identified events ---------------------------------------------------------------
 db2=$(cl_db deid)

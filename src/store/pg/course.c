@@ -274,9 +274,14 @@ static int audit_event(imt_backend *b, const char *case_id, const imt_event *old
     return rc;
 }
 
-/* Inside a write transaction: insert and audit (e->id set). */
+/* Inside a write transaction: insert and audit (e->id set); during
+ * import --events through the import's COPY (evstage.c). */
 static int insert_event(imt_backend *b, const char *case_id, imt_event *e, const char *source)
 {
+    bool staged;
+    int src = pg_evstage_insert(b, case_id, e, source, &staged);
+    if (src != STORE_OK || staged)
+        return src;
     pgparams p = { 0 };
     pgp_text(&p, case_id);
     bind_event(&p, e);
@@ -533,6 +538,9 @@ int pg_course_import(imt_backend *b, const imt_case *c, const imt_course *stored
     if (rc != STORE_OK)
         return rc;
     long long nchg = 0;
+    /* audit rows in seq order: the import's rows sent before a removal's */
+    if (replace && stored->n)
+        rc = pg_evstage_flush(b);
     for (int i = 0; replace && rc == STORE_OK && i < stored->n; i++, nchg++)
         rc = delete_event(b, c->case_id, &stored->v[i], source);
     for (int i = 0; rc == STORE_OK && i < add->n; i++, nchg++)
@@ -541,10 +549,19 @@ int pg_course_import(imt_backend *b, const imt_case *c, const imt_course *stored
     course_init(&co);
     if (rc == STORE_OK && rec_course_merged(c, stored, replace, add, &co) != 0)
         rc = pg_set_err(b, STORE_ERROR, "out of memory");
-    if (rc == STORE_OK)
-        rc = next_due_write(b, c, &co);
-    if (rc == STORE_OK && nchg)
-        rc = bump(b, c->case_id, nchg);
+    /* next_due and the versions in one statement */
+    if (rc == STORE_OK) {
+        fu_result r;
+        fu_next_due(c, &co, pg_sched(b), &r);
+        if (nchg || strcmp(r.next_due, c->next_due) != 0) {
+            pgparams p = { 0 };
+            pgp_text(&p, c->case_id);
+            pgp_text(&p, r.next_due[0] ? r.next_due : NULL);
+            pgp_i8(&p, nchg);
+            rc = pg_exec(b, "UPDATE cases SET next_due = $2, version = version + $3 WHERE "
+                            "case_id = $1", &p, "saving the course");
+        }
+    }
     course_clear(&co);
     return own ? pg_edit_end(b, rc) : rc;
 }

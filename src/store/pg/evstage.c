@@ -26,8 +26,13 @@
 #define EV_BATCH (256 * 1024)
 #define EV_FETCH 1000
 
-typedef struct {
+typedef struct pg_evstage {
     bool own_tx;             /* the dry run's transaction                */
+    /* the import's writes (pg_evstage_insert): rows of events and audit
+     * for two COPYs, ids and audit hashes made here */
+    sbuf evrows, aurows;
+    long long last_id;       /* largest event id (0: not read yet)       */
+    bool have_last;
     bool declared;           /* the walk's cursor                        */
     sbuf rows;               /* COPY rows not yet sent                   */
     char last[64];           /* case of the previous row ("" none)       */
@@ -76,6 +81,7 @@ void *pg_evstage_open(imt_backend *b)
         pg_evstage_close(b, g);
         return NULL;
     }
+    b->evs = g;
     return g;
 }
 
@@ -266,6 +272,12 @@ int pg_evstage_next(imt_backend *b, void *vg, imt_case *c, imt_course *stored,
         g->declared = true;
     }
     rc = next_row(b, g);
+    if (rc == STORE_NOTFOUND && !g->own_tx) {
+        /* after the last case: the events written are sent */
+        int frc = pg_evstage_flush(b);
+        if (frc != STORE_OK)
+            return frc;
+    }
     if (rc != STORE_OK)
         return rc;
     *first_line = (long)num(g->page, g->at, 0, 0);
@@ -305,8 +317,12 @@ void pg_evstage_close(imt_backend *b, void *vg)
     evstage *g = vg;
     if (!g)
         return;
+    if (b->evs == g)
+        b->evs = NULL;
     PQclear(g->page);
     sb_free(&g->rows);
+    sb_free(&g->evrows);
+    sb_free(&g->aurows);
     if (g->own_tx) {
         if (b->tx == TX_WALK) {
             b->tx = TX_NONE;
@@ -319,4 +335,123 @@ void pg_evstage_close(imt_backend *b, void *vg)
         pg_exec(b, "DROP TABLE IF EXISTS pg_temp.imt_evstage", NULL, "staging the events");
     }
     free(g);
+}
+
+/* ---- the import's writes ------------------------------------------------------------ */
+
+/* One COPY of rows (text format) into table (cols). */
+static int copy_rows(imt_backend *b, const char *sql, sbuf *rows, const char *what)
+{
+    if (!rows->len)
+        return STORE_OK;
+    if (rows->oom)
+        return pg_set_err(b, STORE_ERROR, "out of memory");
+    int rc;
+    if (!PQsendQuery(b->conn, sql))
+        return pg_fail(b, NULL, what);
+    PGresult *r = pg_result(b, what, &rc);
+    if (r && PQresultStatus(r) != PGRES_COPY_IN)
+        rc = pg_set_err(b, STORE_ERROR, "%s: the server did not start the copy", what);
+    PQclear(r);
+    if (rc != STORE_OK)
+        return rc;
+    if (PQputCopyData(b->conn, rows->s, (int)rows->len) != 1 || PQputCopyEnd(b->conn, NULL) != 1)
+        return pg_fail(b, NULL, what);
+    PQclear(pg_result(b, what, &rc));
+    rows->len = 0;
+    return rc;
+}
+
+/* The events and audit rows written so far, into their tables. */
+int pg_evstage_flush(imt_backend *b)
+{
+    evstage *g = b->evs;
+    if (!g)
+        return STORE_OK;
+    int rc = copy_rows(b, "COPY events (id, case_id, date, day, type, line, agent, intent, "
+                          "reason, response, extent, site, detail) FROM STDIN", &g->evrows,
+                       "adding the events");
+    if (rc == STORE_OK)
+        rc = copy_rows(b, "COPY audit (seq, time, \"user\", case_id, field, old_value, "
+                          "new_value, source, comment, ruleset, snapshot, row_hash, hash) "
+                          "FROM STDIN", &g->aurows, "writing the audit trail");
+    return rc;
+}
+
+static const char *vocab(const char *const *values, int i)
+{
+    return i >= 0 ? values[i] : NULL;
+}
+
+/* Inside the import's transaction (which holds the chain head): event e
+ * of case_id given its id and its audit row, both sent with the next
+ * COPY (pg_evstage_flush: when the rows fill a batch, and after the last
+ * case).  *staged false when there is no import under way: the caller
+ * writes it itself. */
+int pg_evstage_insert(imt_backend *b, const char *case_id, imt_event *e, const char *source,
+                      bool *staged)
+{
+    *staged = false;
+    evstage *g = b->evs;
+    if (!g || g->own_tx || !b->in_user_tx || !b->head_locked)
+        return STORE_OK;
+    int rc;
+    if (!g->have_last) {
+        PGresult *r = pg_run(b, "SELECT coalesce(max(id), 0) FROM events", NULL, false,
+                             "adding an event", &rc);
+        if (!r)
+            return rc;
+        g->last_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        g->have_last = true;
+        PQclear(r);
+    }
+    e->id = ++g->last_id;
+    if (e->case_id != case_id)
+        snprintf(e->case_id, sizeof e->case_id, "%s", case_id);
+    char *json = rec_event_json(e);
+    if (!json)
+        return pg_set_err(b, STORE_ERROR, "out of memory");
+    long long seq;
+    char rh[65], h[65];
+    if (!source)
+        source = "edit";
+    pg_audit_next(b, case_id, "event", NULL, json, source, NULL, NULL, NULL, &seq, rh, h);
+    sbuf *s = &g->evrows;
+    char num[24];
+    snprintf(num, sizeof num, "%lld", e->id);
+    put_field(s, num, true);
+    put_field(s, case_id, false);
+    put_field(s, e->date[0] ? e->date : NULL, false);
+    put_num(s, e->day, !e->date[0]);
+    put_field(s, e->type >= 0 && e->type < EV_NTYPES ? ev_type_values[e->type] : "?", false);
+    put_num(s, e->line, e->line > 0);
+    put_field(s, e->agent, false);
+    put_field(s, vocab(ev_intent_values, e->intent), false);
+    put_field(s, vocab(ev_reason_values, e->reason), false);
+    put_field(s, vocab(ev_response_values, e->response), false);
+    put_field(s, vocab(ev_extent_values, e->extent), false);
+    put_field(s, e->site, false);
+    put_field(s, e->detail, false);
+    sb_put(s, "\n", 1);
+    s = &g->aurows;
+    snprintf(num, sizeof num, "%lld", seq);
+    put_field(s, num, true);
+    put_field(s, b->now, false);
+    put_field(s, b->user, false);
+    put_field(s, case_id, false);
+    put_field(s, "event", false);
+    put_field(s, NULL, false);
+    put_field(s, json, false);
+    put_field(s, source, false);
+    put_field(s, NULL, false);
+    put_field(s, NULL, false);
+    put_field(s, NULL, false);
+    put_field(s, rh, false);
+    put_field(s, h, false);
+    sb_put(s, "\n", 1);
+    free(json);
+    if (g->evrows.oom || g->aurows.oom)
+        return pg_set_err(b, STORE_ERROR, "out of memory");
+    *staged = true;
+    return g->evrows.len + g->aurows.len >= EV_BATCH ? pg_evstage_flush(b) : STORE_OK;
 }

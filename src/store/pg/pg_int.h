@@ -170,6 +170,7 @@ struct imt_backend {
     fu_schedule sched;
     char sched_text[600];
     char fu_dates[2][11];    /* the follow-up filter's today and until   */
+    struct pg_evstage *evs;  /* import --events under way (evstage.c)    */
     char err[1024];
 };
 
@@ -264,6 +265,9 @@ int pg_evstage_add(imt_backend *b, void *g, const imt_event *e, long line);
 int pg_evstage_next(imt_backend *b, void *g, imt_case *c, imt_course *stored,
                     imt_course *staged, long *first_line);
 void pg_evstage_close(imt_backend *b, void *g);
+int pg_evstage_insert(imt_backend *b, const char *case_id, imt_event *e, const char *source,
+                      bool *staged);
+int pg_evstage_flush(imt_backend *b);
 /* query.c */
 void pg_filter_sql(imt_backend *st, sbuf *b, const imt_filter *f, pgparams *p,
                    char **needle);
