@@ -611,20 +611,20 @@ void tui_decide(tui *t)
 
 typedef struct {
     char **v;
-    tui_role *r;
+    theme_role *r;
     int n, cap;
     bool oom;
 } hist;
 
-static void hist_add(hist *h, tui_role r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void hist_add(hist *h, tui_role r, const char *fmt, ...)
+static void hist_add(hist *h, theme_role r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void hist_add(hist *h, theme_role r, const char *fmt, ...)
 {
     if (h->oom)
         return;
     if (h->n == h->cap) {
         int nc = h->cap ? h->cap * 2 : 64;
         char **nv = realloc(h->v, (size_t)nc * sizeof *nv);
-        tui_role *nr = nv ? realloc(h->r, (size_t)nc * sizeof *nr) : NULL;
+        theme_role *nr = nv ? realloc(h->r, (size_t)nc * sizeof *nr) : NULL;
         if (nv)
             h->v = nv;
         if (!nv || !nr) {
@@ -660,25 +660,25 @@ static int hist_row(void *ctx, const imt_audit *a)
     /* lines of one row are added last-first, as the whole list is
      * reversed for newest first */
     if (a->comment)
-        hist_add(h, R_DIM, "    comment: %s", a->comment);
+        hist_add(h, TR_NOTDONE, "    comment: %s", a->comment);
     if (a->fired_by)
-        hist_add(h, R_DIM, "    because: %s", a->fired_by);
+        hist_add(h, TR_NOTDONE, "    because: %s", a->fired_by);
     if (strcmp(a->field, "*") == 0)
-        hist_add(h, R_NORMAL, "%s  %-10s created (%s)", a->time, a->user,
+        hist_add(h, TR_NORMAL, "%s  %-10s created (%s)", a->time, a->user,
                  a->source ? a->source : "");
     else if (strcmp(a->field, "decision") == 0)
-        hist_add(h, R_WARN, "%s  %-10s decision %s: %s -> %s  [rule set %s]", a->time, a->user,
+        hist_add(h, TR_LEVEL_WARNING, "%s  %-10s decision %s: %s -> %s  [rule set %s]", a->time, a->user,
                  a->rule_id ? a->rule_id : "?", o, nv, a->ruleset ? a->ruleset : "?");
     else if (strcmp(a->field, "review_status") == 0 && a->new_value &&
              strcmp(a->new_value, "signed_out") == 0)
-        hist_add(h, R_HEADER, "%s  %-10s SIGNED OUT (%s -> signed_out)%s%s  [rule set %s]",
+        hist_add(h, TR_HEADER, "%s  %-10s SIGNED OUT (%s -> signed_out)%s%s  [rule set %s]",
                  a->time, a->user, o, a->full_name ? ", signature of " : "",
                  a->full_name ? a->full_name : "", a->ruleset ? a->ruleset : "?");
     else if (strcmp(a->field, "review_status") == 0)
-        hist_add(h, R_LABEL, "%s  %-10s review: %s -> %s%s", a->time, a->user, o, nv,
+        hist_add(h, TR_LABEL, "%s  %-10s review: %s -> %s%s", a->time, a->user, o, nv,
                  a->source && strcmp(a->source, "re-open") == 0 ? "  (RE-OPENED)" : "");
     else
-        hist_add(h, R_NORMAL, "%s  %-10s %s: %s -> %s  (%s)", a->time, a->user, a->field, o,
+        hist_add(h, TR_NORMAL, "%s  %-10s %s: %s -> %s  (%s)", a->time, a->user, a->field, o,
                  nv, a->source ? a->source : "");
     x->rows++;
     return h->oom ? 1 : 0;
@@ -706,7 +706,7 @@ void tui_history(tui *t)
             char *tv = h->v[i];
             h->v[i] = h->v[j];
             h->v[j] = tv;
-            tui_role tr = h->r[i];
+            theme_role tr = h->r[i];
             h->r[i] = h->r[j];
             h->r[j] = tr;
         }

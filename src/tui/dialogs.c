@@ -45,7 +45,7 @@ static int dlg_open(tui *t, dlg *d, int h, int w, const char *title)
         return -1;
     keypad(d->win, TRUE);
     d->panel = new_panel(d->win);
-    wbkgdset(d->win, ' ' | tui_attr(t, R_NORMAL));
+    wbkgdset(d->win, ' ' | tui_attr(t, TR_NORMAL));
     werase(d->win);
     tui_draw_box(t, d->win, true, title);
     return 0;
@@ -159,12 +159,12 @@ static int run_menu_once(tui *t, const char *title, const char *const *values,
     set_menu_win(m, d.win);
     WINDOW *sub = derwin(d.win, vis, w - 4, 1, 2);
     set_menu_sub(m, sub);
-    set_menu_fore(m, tui_attr(t, R_CURSOR));
-    set_menu_back(m, tui_attr(t, R_NORMAL));
+    set_menu_fore(m, tui_attr(t, TR_LIST_CURSOR));
+    set_menu_back(m, tui_attr(t, TR_NORMAL));
     post_menu(m);
     if (initial >= 0 && initial < n)
         set_current_item(m, items[initial]);
-    tui_put(t, d.win, vis + 2, 2, w - 4, "Enter: choose  Esc: cancel", R_DIM);
+    tui_put(t, d.win, vis + 2, 2, w - 4, "Enter: choose  Esc: cancel", TR_NOTDONE);
     int result = -1;
     for (;;) {
         int a = dlg_key(t, &d);
@@ -266,9 +266,9 @@ static int multi_once(tui *t, const char *title, const char *const *values,
             int i = top + y;
             char row[128];
             snprintf(row, sizeof row, " [%c] %s", (m >> i) & 1u ? 'x' : ' ', values[i]);
-            tui_put(t, d.win, 1 + y, 1, d.w - 2, row, i == cur ? R_CURSOR : R_NORMAL);
+            tui_put(t, d.win, 1 + y, 1, d.w - 2, row, i == cur ? TR_LIST_CURSOR : TR_NORMAL);
         }
-        tui_put(t, d.win, vis + 2, 2, d.w - 4, foot, R_DIM);
+        tui_put(t, d.win, vis + 2, 2, d.w - 4, foot, TR_NOTDONE);
         int a = dlg_key(t, &d);
         if (a == DLG_STOP || a == ACT_DLG_CANCEL)
             break;
@@ -337,7 +337,7 @@ static int prompt_once(tui *t, const char *title, const char *initial, char *buf
     }
     field_opts_off(fields[0], O_AUTOSKIP | O_STATIC);
     set_max_field(fields[0], (int)(n > 1 ? n - 1 : 1));
-    set_field_back(fields[0], tui_attr(t, R_CURSOR_DIM));
+    set_field_back(fields[0], tui_attr(t, TR_LIST_CURSOR_INACTIVE));
     bool bad_initial = initial && *initial && !printable(initial);
     if (initial && !bad_initial)
         set_field_buffer(fields[0], 0, initial);
@@ -347,10 +347,10 @@ static int prompt_once(tui *t, const char *title, const char *initial, char *buf
     set_form_sub(f, sub);
     post_form(f);
     form_driver(f, REQ_END_FIELD);
-    tui_put(t, d.win, 5, 2, w - 4, "Enter: apply  Esc: cancel  Ctrl-u: clear", R_DIM);
+    tui_put(t, d.win, 5, 2, w - 4, "Enter: apply  Esc: cancel  Ctrl-u: clear", TR_NOTDONE);
     if (bad_initial)
         tui_put(t, d.win, 4, 2, w - 4, "the current value holds control characters; type a new one",
-                R_WARN);
+                TR_LEVEL_WARNING);
     curs_set(1);
     int result = 0;
     for (;;) {
@@ -408,7 +408,7 @@ static int prompt_once(tui *t, const char *title, const char *initial, char *buf
             char err[256] = "";
             if (check && check(ctx, buf, err, sizeof err) != 0) {
                 /* Stay open with the text and the reason. */
-                tui_put(t, d.win, 4, 2, w - 4, err, R_ERROR);
+                tui_put(t, d.win, 4, 2, w - 4, err, TR_ERROR);
                 continue;
             }
             result = 1;
@@ -454,8 +454,8 @@ static int confirm_once(tui *t, const char *question)
     dlg d;
     if (dlg_open(t, &d, 5, w, "Confirm") < 0)
         return 0;
-    tui_put(t, d.win, 1, 2, w - 4, question, R_NORMAL);
-    tui_put(t, d.win, 3, 2, w - 4, "y: yes   n or Esc: no", R_DIM);
+    tui_put(t, d.win, 1, 2, w - 4, question, TR_NORMAL);
+    tui_put(t, d.win, 3, 2, w - 4, "y: yes   n or Esc: no", TR_NOTDONE);
     int yes = 0;
     for (;;) {
         int a = dlg_key(t, &d);
@@ -491,11 +491,11 @@ bool tui_confirm(tui *t, const char *question)
 
 typedef struct {
     char   **v;
-    tui_role *r;
+    theme_role *r;
     int      n, cap;
 } help_lines;
 
-static void hl_add(help_lines *h, const char *text, size_t len, tui_role r)
+static void hl_add(help_lines *h, const char *text, size_t len, theme_role r)
 {
     if (h->n == h->cap) {
         int nc = h->cap ? h->cap * 2 : 128;
@@ -503,7 +503,7 @@ static void hl_add(help_lines *h, const char *text, size_t len, tui_role r)
         if (!nv)
             return;
         h->v = nv;
-        tui_role *nr = realloc(h->r, (size_t)nc * sizeof *nr);
+        theme_role *nr = realloc(h->r, (size_t)nc * sizeof *nr);
         if (!nr)
             return;
         h->r = nr;
@@ -521,7 +521,7 @@ static void hl_wrap_line(void *ctx, const char *p, size_t len)
     char line[600];
     int k = snprintf(line, sizeof line, "  %-22s %.*s", w->first ? w->keys : "",
                      (int)len, p);
-    hl_add(w->h, line, k > 0 ? (size_t)k : 0, R_NORMAL);
+    hl_add(w->h, line, k > 0 ? (size_t)k : 0, TR_NORMAL);
     w->first = false;
 }
 
@@ -537,9 +537,9 @@ static void help_build(tui *t, help_lines *h, int width)
 {
     for (int c = 0; c < KC_N; c++) {
         if (c)
-            hl_add(h, "", 0, R_NORMAL);
+            hl_add(h, "", 0, TR_NORMAL);
         const char *cn = keys_context_name((key_context)c);
-        hl_add(h, cn, strlen(cn), R_HEADER);
+        hl_add(h, cn, strlen(cn), TR_HEADER);
         const key_binding *b;
         for (int i = 0; (b = keys_nth_action((key_context)c, i)); i++) {
             char names[96];
@@ -583,7 +583,7 @@ void tui_help(tui *t)
         if (top < 0) top = 0;
         for (int y = 0; y < vis; y++)
             tui_put(t, d.win, 1 + y, 1, d.w - 2, top + y < h.n ? h.v[top + y] : "",
-                    top + y < h.n ? h.r[top + y] : R_NORMAL);
+                    top + y < h.n ? h.r[top + y] : TR_NORMAL);
         dlg_refresh(t, &d);
         int ch = tui_getkey(t, d.win);
         key_action a = keys_lookup(KC_MAIN, ch);
@@ -614,11 +614,11 @@ void tui_help(tui *t)
 
 typedef struct {
     char **v;
-    tui_role *r;
+    theme_role *r;
     int n, cap;
 } wlines;
 
-static void wl_add(wlines *w, const char *s, size_t len, tui_role r)
+static void wl_add(wlines *w, const char *s, size_t len, theme_role r)
 {
     if (w->n == w->cap) {
         int nc = w->cap ? w->cap * 2 : 64;
@@ -626,7 +626,7 @@ static void wl_add(wlines *w, const char *s, size_t len, tui_role r)
         if (!nv)
             return;
         w->v = nv;
-        tui_role *nr = realloc(w->r, (size_t)nc * sizeof *nr);
+        theme_role *nr = realloc(w->r, (size_t)nc * sizeof *nr);
         if (!nr)
             return;
         w->r = nr;
@@ -646,7 +646,7 @@ static void wl_free(wlines *w)
     memset(w, 0, sizeof *w);
 }
 
-typedef struct { wlines *w; tui_role r; bool first; } wl_ctx;
+typedef struct { wlines *w; theme_role r; bool first; } wl_ctx;
 
 static void wl_line(void *ctx, const char *p, size_t len)
 {
@@ -668,11 +668,11 @@ static void wl_line(void *ctx, const char *p, size_t len)
 }
 
 /* lines wrapped to width (an empty line stays one empty line) */
-static void wrap_all(tui *t, wlines *w, const char *const *lines, const tui_role *roles,
+static void wrap_all(tui *t, wlines *w, const char *const *lines, const theme_role *roles,
                      int n, int width)
 {
     for (int i = 0; i < n; i++) {
-        tui_role r = roles ? roles[i] : R_NORMAL;
+        theme_role r = roles ? roles[i] : TR_NORMAL;
         if (!lines[i] || !*lines[i]) {
             wl_add(w, "", 0, r);
             continue;
@@ -701,13 +701,13 @@ static int ask_once(tui *t, const char *title, const char *const *lines, int nli
     int cur = *curp, result = -1;
     for (;;) {
         for (int y = 0; y < vis; y++)
-            tui_put(t, d.win, 1 + y, 2, w - 4, y < wl.n ? wl.v[y] : "", R_NORMAL);
+            tui_put(t, d.win, 1 + y, 2, w - 4, y < wl.n ? wl.v[y] : "", TR_NORMAL);
         for (int i = 0; i < nanswers; i++) {
             char row[256];
             snprintf(row, sizeof row, "%s%s", i == cur ? "> " : "  ", answers[i]);
-            tui_put(t, d.win, vis + 2 + i, 2, w - 4, row, i == cur ? R_CURSOR : R_NORMAL);
+            tui_put(t, d.win, vis + 2 + i, 2, w - 4, row, i == cur ? TR_LIST_CURSOR : TR_NORMAL);
         }
-        tui_put(t, d.win, vis + 3 + nanswers, 2, w - 4, "Enter: choose  Esc: cancel", R_DIM);
+        tui_put(t, d.win, vis + 3 + nanswers, 2, w - 4, "Enter: choose  Esc: cancel", TR_NOTDONE);
         int a = dlg_key(t, &d);
         if (a == DLG_STOP || a == ACT_DLG_CANCEL)
             break;
@@ -742,7 +742,7 @@ int tui_ask(tui *t, const char *title, const char *const *lines, int nlines,
 }
 
 void tui_pager(tui *t, const char *title, const char *const *lines,
-               const tui_role *roles, int n)
+               const theme_role *roles, int n)
 {
     wlines wl = { 0 };
     dlg d;
@@ -765,11 +765,11 @@ void tui_pager(tui *t, const char *title, const char *const *lines,
         if (top < 0) top = 0;
         for (int y = 0; y < vis; y++)
             tui_put(t, d.win, 1 + y, 2, d.w - 4, top + y < wl.n ? wl.v[top + y] : "",
-                    top + y < wl.n ? wl.r[top + y] : R_NORMAL);
+                    top + y < wl.n ? wl.r[top + y] : TR_NORMAL);
         char foot[96];
         snprintf(foot, sizeof foot, "%d-%d of %d  j/k PgDn/PgUp g/G: scroll  Esc: back",
                  wl.n ? top + 1 : 0, top + vis < wl.n ? top + vis : wl.n, wl.n);
-        tui_put(t, d.win, d.h - 2, 2, d.w - 4, foot, R_DIM);
+        tui_put(t, d.win, d.h - 2, 2, d.w - 4, foot, TR_NOTDONE);
         dlg_refresh(t, &d);
         int ch = tui_getkey(t, d.win);
         key_action a = keys_lookup(KC_MAIN, ch);
