@@ -278,8 +278,6 @@ int cli_main(int argc, char **argv)
                 app.catch_stop = true;
                 app_catch_stop_signals();
             }
-            optind = 0; /* full reset of getopt for the subcommand */
-            opterr = 1;
             /* To a terminal, every command's output goes through the
              * sanitising stream (io/ttyout.h); to a file or pipe it stays
              * byte-faithful. */

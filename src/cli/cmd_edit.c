@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "core/textw.h"
 
 static const char usage[] =
@@ -67,38 +68,33 @@ static void text_value(FILE *o, const imt_case *c, int f)
     fprintf(o, "'%s'", safe);
 }
 
+static int expect_version_opt(imt_app *app, const char *value, void *dest)
+{
+    long long *expect = dest;
+    char *end;
+    errno = 0;
+    *expect = strtoll(value, &end, 10);
+    if (errno || end == value || *end || *expect < 1) {
+        app_error(app, "edit", "--expect-version: '%s' is not a version (a whole "
+                  "number from 1)", APP_Q(value));
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
 int cmd_edit(imt_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "expect-version", 1, NULL, 'e' },
-        { "json", 0, NULL, 'j' },
-        { "help", 0, NULL, 'h' },
-        APP_GLOBAL_OPTIONS,
-        { NULL, 0, NULL, 0 }
-    };
     bool json = false;
     long long expect = 0;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'e': {
-            char *end;
-            errno = 0;
-            expect = strtoll(optarg, &end, 10);
-            if (errno || end == optarg || *end || expect < 1) {
-                app_error(app, "edit", "--expect-version: '%s' is not a version (a whole "
-                          "number from 1)", APP_Q(optarg));
-                return EXIT_USAGE;
-            }
-            break;
-        }
-        case 'j': json = true; break;
-        case 'h': fputs(usage, app->out); return EXIT_OK;
-        default:
-            if (app_global_option(app, ch, optarg)) break;
-            fputs(usage, app->err); return EXIT_USAGE;
-        }
-    }
+    const cli_opt opts[] = {
+        { "expect-version", 0, CLI_CHECK, &expect, expect_version_opt },
+        { "json", 0, CLI_FLAG, &json, NULL },
+        { NULL, 0, 0, NULL, NULL }
+    };
+    const cli_spec spec = { .usage = usage, .opts = opts };
+    int prc = cli_parse(app, &spec, argc, argv);
+    if (prc != CLI_GO_ON)
+        return prc;
     if (argc - optind < 2) {
         app_error(app, "edit", "expected CASE_ID and at least one FIELD=VALUE");
         fputs(usage, app->err);

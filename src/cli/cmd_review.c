@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "core/rules.h"
 #include "core/textw.h"
 
@@ -44,30 +45,19 @@ static const char usage[] =
 
 int cmd_review(imt_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "status", 1, NULL, 's' },
-        { "comment", 1, NULL, 'c' },
-        { "reason", 1, NULL, 'r' },
-        { "json", 0, NULL, 'j' },
-        { "help", 0, NULL, 'h' },
-        APP_GLOBAL_OPTIONS,
-        { NULL, 0, NULL, 0 }
-    };
     const char *status_arg = NULL, *comment = NULL, *reason = NULL;
     bool json = false;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (ch) {
-        case 's': status_arg = optarg; break;
-        case 'c': comment = optarg; break;
-        case 'r': reason = optarg; break;
-        case 'j': json = true; break;
-        case 'h': fputs(usage, app->out); return EXIT_OK;
-        default:
-            if (app_global_option(app, ch, optarg)) break;
-            fputs(usage, app->err); return EXIT_USAGE;
-        }
-    }
+    const cli_opt opts[] = {
+        { "status", 0, CLI_TEXT, &status_arg, NULL },
+        { "comment", 0, CLI_TEXT, &comment, NULL },
+        { "reason", 0, CLI_TEXT, &reason, NULL },
+        { "json", 0, CLI_FLAG, &json, NULL },
+        { NULL, 0, 0, NULL, NULL }
+    };
+    const cli_spec spec = { .usage = usage, .opts = opts };
+    int prc = cli_parse(app, &spec, argc, argv);
+    if (prc != CLI_GO_ON)
+        return prc;
     if (argc - optind != 1) {
         app_error(app, "review", "expected one CASE_ID");
         fputs(usage, app->err);
