@@ -57,4 +57,10 @@ typedef struct {
  * after --help, EXIT_USAGE after a usage error (said). */
 int cli_parse(imt_app *app, const cli_spec *spec, int argc, char **argv);
 
+/* A usage error found after the options (operands, options that do not
+ * go together): "imtreview CMD: message" and the usage on stderr.
+ * Returns EXIT_USAGE. */
+int cli_usage_error(imt_app *app, const char *cmd, const char *usage,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 #endif

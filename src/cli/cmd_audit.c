@@ -172,11 +172,8 @@ int cmd_audit(imt_app *app, int argc, char **argv)
     int prc = cli_parse(app, &spec, argc, argv);
     if (prc != CLI_GO_ON)
         return prc;
-    if (argc - optind > 1) {
-        app_error(app, "audit", "expected at most one CASE_ID");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    if (argc - optind > 1)
+        return cli_usage_error(app, "audit", usage, "expected at most one CASE_ID");
     const char *id = optind < argc ? argv[optind] : NULL;
     if (app_open_store(app) != EXIT_OK)
         return EXIT_FAIL;

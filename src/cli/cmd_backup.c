@@ -36,12 +36,10 @@ int cmd_backup(imt_app *app, int argc, char **argv)
     int prc = cli_parse(app, &spec, argc, argv);
     if (prc != CLI_GO_ON)
         return prc;
-    if (argc - optind != 1) {
-        app_error(app, "backup", "%s", argc - optind ? "exactly one FILE, please"
-                                                     : "the backup FILE is missing");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    if (argc - optind != 1)
+        return cli_usage_error(app, "backup", usage, "%s",
+                               argc - optind ? "exactly one FILE, please"
+                                             : "the backup FILE is missing");
     const char *dest = argv[optind];
     if (app_open_store(app) != EXIT_OK)
         return EXIT_FAIL;

@@ -85,11 +85,8 @@ int cmd_check(imt_app *app, int argc, char **argv)
     int prc = cli_parse(app, &spec, argc, argv);
     if (prc != CLI_GO_ON)
         return prc;
-    if (optind != argc) {
-        app_error(app, "check", "takes no arguments");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    if (optind != argc)
+        return cli_usage_error(app, "check", usage, "takes no arguments");
     if (app_open_store(app) != EXIT_OK)
         return EXIT_FAIL;
     check_ctx x = { app, 0, NULL };

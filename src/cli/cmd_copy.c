@@ -45,12 +45,10 @@ int cmd_copy(imt_app *app, int argc, char **argv)
     int prc = cli_parse(app, &spec, argc, argv);
     if (prc != CLI_GO_ON)
         return prc;
-    if (optind != argc || !target || !*target) {
-        app_error(app, "copy", "%s", optind != argc ? "takes no arguments but --to TARGET"
-                                                    : "where to? give --to TARGET");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    if (optind != argc || !target || !*target)
+        return cli_usage_error(app, "copy", usage, "%s",
+                               optind != argc ? "takes no arguments but --to TARGET"
+                                              : "where to? give --to TARGET");
     char src_shown[1024], dst_shown[1024];
     store_locator_shown(app->db_path, src_shown, sizeof src_shown);
     store_locator_shown(target, dst_shown, sizeof dst_shown);

@@ -51,17 +51,11 @@ int cmd_decide(imt_app *app, int argc, char **argv)
     int prc = cli_parse(app, &spec, argc, argv);
     if (prc != CLI_GO_ON)
         return prc;
-    if (argc - optind != 2) {
-        app_error(app, "decide", "expected CASE_ID and RULE_ID");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    if (argc - optind != 2)
+        return cli_usage_error(app, "decide", usage, "expected CASE_ID and RULE_ID");
     const char *id = argv[optind], *rule = argv[optind + 1];
-    if (accept == (override != NULL)) {
-        app_error(app, "decide", "give either --accept or --override REASON");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    if (accept == (override != NULL))
+        return cli_usage_error(app, "decide", usage, "give either --accept or --override REASON");
     int reason = -1;
     if (override) {
         reason = imt_enum_find(review_reason_values, override);

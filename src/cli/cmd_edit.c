@@ -95,11 +95,8 @@ int cmd_edit(imt_app *app, int argc, char **argv)
     int prc = cli_parse(app, &spec, argc, argv);
     if (prc != CLI_GO_ON)
         return prc;
-    if (argc - optind < 2) {
-        app_error(app, "edit", "expected CASE_ID and at least one FIELD=VALUE");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    if (argc - optind < 2)
+        return cli_usage_error(app, "edit", usage, "expected CASE_ID and at least one FIELD=VALUE");
     const char *id = argv[optind];
     int fields[IMT_F_COUNT], nf = 0;
     imt_case vals;

@@ -291,24 +291,16 @@ int cmd_export(imt_app *app, int argc, char **argv)
                   APP_Q(format));
         return EXIT_USAGE;
     }
-    if (cbio && (optind != argc - 1 || out || want_events || o.excel_safe)) {
-        app_error(app, "export", "--format cbioportal writes a study into one directory: "
-                  "export --format cbioportal [FILTERS] [--deidentify] DIR (no -o, "
-                  "--events or --excel-safe)");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
-    if (!cbio && optind != argc) {
-        { char q[TEXTW_BUFSIZE(APP_QUOTE_MAX)];
-          app_error(app, "export", "unexpected argument '%s'", app_quote(argv[optind], q, sizeof q)); }
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
-    if (o.keep_free_text && !o.deidentify) {
-        app_error(app, "export", "--keep-free-text goes with --deidentify");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    if (cbio && (optind != argc - 1 || out || want_events || o.excel_safe))
+        return cli_usage_error(app, "export", usage,
+                               "--format cbioportal writes a study into one directory: "
+                               "export --format cbioportal [FILTERS] [--deidentify] DIR (no -o, "
+                               "--events or --excel-safe)");
+    if (!cbio && optind != argc)
+        return cli_usage_error(app, "export", usage, "unexpected argument '%s'",
+                               APP_Q(argv[optind]));
+    if (o.keep_free_text && !o.deidentify)
+        return cli_usage_error(app, "export", usage, "--keep-free-text goes with --deidentify");
     if (app_open_store(app) != EXIT_OK)
         return EXIT_FAIL;
     if (o.deidentify && store_secret(app->store, o.key) != STORE_OK) {

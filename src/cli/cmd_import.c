@@ -279,22 +279,14 @@ int cmd_import(imt_app *app, int argc, char **argv)
     int prc = cli_parse(app, &spec, argc, argv);
     if (prc != CLI_GO_ON)
         return prc;
-    if (optind != argc - 1) {
-        app_error(app, "import", "expected exactly one FILE.csv");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    if (optind != argc - 1)
+        return cli_usage_error(app, "import", usage, "expected exactly one FILE.csv");
     const char *path = argv[optind];
-    if (replace && !events) {
-        app_error(app, "import", "--replace goes with --events");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
-    if (events && x.update) {
-        app_error(app, "import", "--update is for cases; with --events use --replace");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    if (replace && !events)
+        return cli_usage_error(app, "import", usage, "--replace goes with --events");
+    if (events && x.update)
+        return cli_usage_error(app, "import", usage,
+                               "--update is for cases; with --events use --replace");
     if (events)
         return cmd_import_events(app, path, x.dry_run, replace, ignore_unknown);
     bool is_stdin = strcmp(path, "-") == 0;

@@ -139,12 +139,9 @@ int cmd_list(imt_app *app, int argc, char **argv)
     int prc = cli_parse(app, &spec, argc, argv);
     if (prc != CLI_GO_ON)
         return prc;
-    if (optind != argc) {
-        char q[TEXTW_BUFSIZE(APP_QUOTE_MAX)];
-        app_error(app, "list", "unexpected argument '%s'", app_quote(argv[optind], q, sizeof q));
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    if (optind != argc)
+        return cli_usage_error(app, "list", usage, "unexpected argument '%s'",
+                               APP_Q(argv[optind]));
     if (app_open_store(app) != EXIT_OK)
         return EXIT_FAIL;
 

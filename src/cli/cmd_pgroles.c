@@ -29,11 +29,8 @@ int cmd_pgroles(imt_app *app, int argc, char **argv)
     int prc = cli_parse(app, &spec, argc, argv);
     if (prc != CLI_GO_ON)
         return prc;
-    if (optind != argc) {
-        app_error(app, "pg-roles", "takes no arguments");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    if (optind != argc)
+        return cli_usage_error(app, "pg-roles", usage, "takes no arguments");
     char *sql = store_admin_script(STORE_ENGINE_PG);
     if (!sql) {
         app_error(app, "pg-roles", "out of memory");

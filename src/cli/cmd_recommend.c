@@ -170,11 +170,8 @@ int cmd_recommend(imt_app *app, int argc, char **argv)
     int prc = cli_parse(app, &spec, argc, argv);
     if (prc != CLI_GO_ON)
         return prc;
-    if (argc - optind != 1) {
-        app_error(app, "recommend", "expected one CASE_ID");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    if (argc - optind != 1)
+        return cli_usage_error(app, "recommend", usage, "expected one CASE_ID");
     const char *id = argv[optind];
     rules_config cfg;
     int rc = app_rules_config(app, "recommend", &cfg, mit);

@@ -58,17 +58,12 @@ int cmd_review(imt_app *app, int argc, char **argv)
     int prc = cli_parse(app, &spec, argc, argv);
     if (prc != CLI_GO_ON)
         return prc;
-    if (argc - optind != 1) {
-        app_error(app, "review", "expected one CASE_ID");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    if (argc - optind != 1)
+        return cli_usage_error(app, "review", usage, "expected one CASE_ID");
     const char *id = argv[optind];
-    if (!status_arg) {
-        app_error(app, "review", "--status is required (unreviewed, in_review, signed_out)");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    if (!status_arg)
+        return cli_usage_error(app, "review", usage,
+                               "--status is required (unreviewed, in_review, signed_out)");
     int status = imt_enum_find(imt_review_values, status_arg);
     if (status < 0) {
         char safe[TEXTW_BUFSIZE(64)];

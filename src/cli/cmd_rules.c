@@ -54,11 +54,8 @@ int cmd_rules(imt_app *app, int argc, char **argv)
     int prc = cli_parse(app, &spec, argc, argv);
     if (prc != CLI_GO_ON)
         return prc;
-    if (optind != argc) {
-        app_error(app, "rules", "unexpected argument");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    if (optind != argc)
+        return cli_usage_error(app, "rules", usage, "unexpected argument");
     rules_config cfg;
     int rc = app_rules_config(app, "rules", &cfg, mit);
     if (rc != EXIT_OK)

@@ -268,12 +268,10 @@ int cmd_show(imt_app *app, int argc, char **argv)
     int prc = cli_parse(app, &spec, argc, argv);
     if (prc != CLI_GO_ON)
         return prc;
-    if (argc - optind != 1) {
-        app_error(app, "show", "%s", argc - optind ? "exactly one CASE_ID, please"
-                                                   : "missing CASE_ID");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    if (argc - optind != 1)
+        return cli_usage_error(app, "show", usage, "%s",
+                               argc - optind ? "exactly one CASE_ID, please"
+                                             : "missing CASE_ID");
     const char *id = argv[optind];
     if (app_open_store(app) != EXIT_OK)
         return EXIT_FAIL;

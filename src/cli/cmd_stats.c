@@ -395,12 +395,9 @@ int cmd_stats(imt_app *app, int argc, char **argv)
     int prc = cli_parse(app, &spec, argc, argv);
     if (prc != CLI_GO_ON)
         return prc;
-    if (optind < argc) {
-        { char q[TEXTW_BUFSIZE(APP_QUOTE_MAX)];
-          app_error(app, "stats", "unexpected argument '%s'", app_quote(argv[optind], q, sizeof q)); }
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    if (optind < argc)
+        return cli_usage_error(app, "stats", usage, "unexpected argument '%s'",
+                               APP_Q(argv[optind]));
     if ((line || agent) && !stats_endpoint_per_line((stats_endpoint)ep)) {
         app_error(app, "stats", "--line and --agent select a therapy line: they go with "
                   "--endpoint pfs, dor or ttnt");

@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -99,4 +100,18 @@ int cli_parse(imt_app *app, const cli_spec *spec, int argc, char **argv)
             return rc;
     }
     return CLI_GO_ON;
+}
+
+int cli_usage_error(imt_app *app, const char *cmd, const char *usage,
+                    const char *fmt, ...)
+{
+    /* app_error's line ("imtreview CMD: ..."), then the usage */
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(app->err, "%s %s: ", app->progname, cmd);
+    vfprintf(app->err, fmt, ap);
+    va_end(ap);
+    fputc('\n', app->err);
+    fputs(usage, app->err);
+    return EXIT_USAGE;
 }

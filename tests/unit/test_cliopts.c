@@ -2,7 +2,8 @@
  * flags and values where they belong; FILTERS, --db/--readonly and --help
  * come with every command; an unknown option and a missing value are the
  * same usage error (getopt's message naming the command, the usage on
- * stderr, exit 2); a value's own check stops the parse with its status. */
+ * stderr, exit 2); a value's own check stops the parse with its status;
+ * a usage error found after the options has the same shape. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -260,6 +261,20 @@ static void test_no_options(void **s)
     assert_string_equal(r.err, usage);
 }
 
+static void test_usage_error_after_options(void **s)
+{
+    (void)s;
+    imt_app app = { .progname = "imtreview" };
+    app.err = tmpfile();
+    assert_non_null(app.err);
+    assert_int_equal(cli_usage_error(&app, "demo", usage, "unexpected argument '%s'", "x"),
+                     EXIT_USAGE);
+    char buf[512];
+    slurp(app.err, buf, sizeof buf);
+    assert_string_equal(buf, "imtreview demo: unexpected argument 'x'\n"
+                             "Usage: imtreview [--db PATH] demo [--json] ARG\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -269,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_checked_value),
         cmocka_unit_test(test_filters_and_globals),
         cmocka_unit_test(test_no_options),
+        cmocka_unit_test(test_usage_error_after_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
