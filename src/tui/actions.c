@@ -44,6 +44,22 @@ static bool refuse_readonly(tui *t, const char *what)
     return true;
 }
 
+/* The case under the cursor, or NULL after saying there is none. */
+static const imt_case *current_case(tui *t)
+{
+    const imt_case *c = lw_current(t->lw);
+    if (!c)
+        tui_message(t, true, "no case under the cursor");
+    return c;
+}
+
+/* The case under the cursor to change (what: "edit cases"), or NULL
+ * after saying why not: a read-only store, or no case. */
+static const imt_case *case_to_change(tui *t, const char *what)
+{
+    return refuse_readonly(t, what) ? NULL : current_case(t);
+}
+
 /* After a saved change: the row may move in the sort order, the panes
  * show the new values. */
 static void after_save(tui *t, const char *id)
@@ -79,13 +95,9 @@ static void alert(tui *t, const char *title, const char *text)
 
 void tui_review(tui *t)
 {
-    if (refuse_readonly(t, "set the review state"))
+    const imt_case *c = case_to_change(t, "set the review state");
+    if (!c)
         return;
-    const imt_case *c = lw_current(t->lw);
-    if (!c) {
-        tui_message(t, true, "no case under the cursor");
-        return;
-    }
     char id[64], title[600];
     snprintf(id, sizeof id, "%s", c->case_id);
     bool signed_out = c->review_status == REV_SIGNED_OUT;
@@ -343,13 +355,9 @@ static bool resolve_conflict(tui *t, edit_ctx *e, const char *id)
 
 void tui_edit(tui *t)
 {
-    if (refuse_readonly(t, "edit cases"))
+    const imt_case *c = case_to_change(t, "edit cases");
+    if (!c)
         return;
-    const imt_case *c = lw_current(t->lw);
-    if (!c) {
-        tui_message(t, true, "no case under the cursor");
-        return;
-    }
     if (c->review_status == REV_SIGNED_OUT) {
         char msg[600];
         snprintf(msg, sizeof msg, "%s is signed out by %s%s%s%s at %s: it cannot be changed. "
@@ -514,13 +522,9 @@ static int need_other_comment(void *ctx, const char *text, char *err, size_t err
 
 void tui_decide(tui *t)
 {
-    if (refuse_readonly(t, "record decisions"))
+    const imt_case *c = case_to_change(t, "record decisions");
+    if (!c)
         return;
-    const imt_case *c = lw_current(t->lw);
-    if (!c) {
-        tui_message(t, true, "no case under the cursor");
-        return;
-    }
     char id[64], title[300];
     snprintf(id, sizeof id, "%s", c->case_id);
     /* The recommendations as the pane shows them (tui_pane_lines builds
@@ -686,11 +690,9 @@ static int hist_row(void *ctx, const imt_audit *a)
 
 void tui_history(tui *t)
 {
-    const imt_case *c = lw_current(t->lw);
-    if (!c) {
-        tui_message(t, true, "no case under the cursor");
+    const imt_case *c = current_case(t);
+    if (!c)
         return;
-    }
     char id[64];
     snprintf(id, sizeof id, "%s", c->case_id);
     hist_ctx x;
@@ -1016,13 +1018,9 @@ static void course_change(tui *t, const char *id, const imt_event *e)
 
 void tui_course(tui *t)
 {
-    if (refuse_readonly(t, "edit the course"))
+    const imt_case *c = case_to_change(t, "edit the course");
+    if (!c)
         return;
-    const imt_case *c = lw_current(t->lw);
-    if (!c) {
-        tui_message(t, true, "no case under the cursor");
-        return;
-    }
     char id[64];
     snprintf(id, sizeof id, "%s", c->case_id);
     int sel = 0;
