@@ -73,6 +73,10 @@ int cli_check_text(imt_app *app, const char *cmd, const char *opt, const char *t
                    size_t max);
 #define CLI_COMMENT_MAX 2000
 
+/* A store call about case id that failed with rc: "no case 'ID'" for
+ * STORE_NOTFOUND, else the store's message.  Returns EXIT_FAIL. */
+int cli_case_error(imt_app *app, const char *cmd, int rc, const char *id);
+
 /* --json: print one object (compact, ASCII) and a newline, and free it.
  * 0, or -1 when it could not be written (o NULL: out of memory, said). */
 int cli_emit_json(imt_app *app, const char *cmd, json_t *o);

@@ -146,6 +146,15 @@ int cli_check_text(imt_app *app, const char *cmd, const char *opt, const char *t
     return EXIT_OK;
 }
 
+int cli_case_error(imt_app *app, const char *cmd, int rc, const char *id)
+{
+    if (rc == STORE_NOTFOUND)
+        app_error(app, cmd, "no case '%s'", APP_Q(id));
+    else
+        app_error(app, cmd, "%s", store_errmsg(app->store));
+    return EXIT_FAIL;
+}
+
 int cli_emit_json(imt_app *app, const char *cmd, json_t *o)
 {
     if (!o) {

@@ -79,14 +79,8 @@ int cmd_decide(imt_app *app, int argc, char **argv)
     store_decide_req rq = { id, rule, decision, reason, comment };
     store_decide_result res;
     int rc = store_decide(app->store, &rq, &res);
-    if (rc == STORE_NOTFOUND) {
-        app_error(app, "decide", "no case '%s'", APP_Q(id));
-        return EXIT_FAIL;
-    }
-    if (rc != STORE_OK) {
-        app_error(app, "decide", "%s", store_errmsg(app->store));
-        return EXIT_FAIL;
-    }
+    if (rc != STORE_OK)
+        return cli_case_error(app, "decide", rc, id);
     app->saved = true;
     int werr;
     if (json) {

@@ -167,12 +167,8 @@ int cmd_edit(imt_app *app, int argc, char **argv)
     int rc = store_edit(app->store, id, &rq, &res);
     imt_case_clear(&vals);
     if (rc != STORE_OK) {
-        if (rc == STORE_NOTFOUND)
-            app_error(app, "edit", "no case '%s'", APP_Q(id));
-        else
-            app_error(app, "edit", "%s", store_errmsg(app->store));
         store_edit_result_clear(&res);
-        return EXIT_FAIL;
+        return cli_case_error(app, "edit", rc, id);
     }
     if (res.nchanged)
         app->saved = true;

@@ -181,16 +181,8 @@ int cmd_recommend(imt_app *app, int argc, char **argv)
         return rc;
     imt_case c;
     int st = store_get(app->store, id, &c);
-    if (st == STORE_NOTFOUND) {
-        char safe[TEXTW_BUFSIZE(APP_QUOTE_MAX)];
-        app_quote(id, safe, sizeof safe);
-        app_error(app, "recommend", "no case '%s'", safe);
-        return EXIT_FAIL;
-    }
-    if (st != STORE_OK) {
-        app_error(app, "recommend", "%s", store_errmsg(app->store));
-        return EXIT_FAIL;
-    }
+    if (st != STORE_OK)
+        return cli_case_error(app, "recommend", st, id);
     rules_result *res = malloc(sizeof *res);
     if (!res) {
         imt_case_clear(&c);

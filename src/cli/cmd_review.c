@@ -85,14 +85,8 @@ int cmd_review(imt_app *app, int argc, char **argv)
     store_review_req rq = { id, status, comment, reason, RULESET_VERSION };
     store_review_result res;
     int rc = store_review(app->store, &rq, &res);
-    if (rc == STORE_NOTFOUND) {
-        app_error(app, "review", "no case '%s'", APP_Q(id));
-        return EXIT_FAIL;
-    }
-    if (rc != STORE_OK) {
-        app_error(app, "review", "%s", store_errmsg(app->store));
-        return EXIT_FAIL;
-    }
+    if (rc != STORE_OK)
+        return cli_case_error(app, "review", rc, id);
     app->saved = true;
     int werr = 0;
     if (json) {
