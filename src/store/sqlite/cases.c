@@ -195,13 +195,9 @@ int sq_last_change(imt_backend *st, const char *case_id, const char *field,
  * it out and when. */
 int sq_refuse_signed(imt_backend *st, const imt_case *c, const char *what)
 {
-    return sq_set_err(st, STORE_REFUSED,
-                      "case '%.64s' is signed out by %.64s%s%.100s%s at %.32s: %s; re-open it "
-                      "first (imtreview review %.64s --status in_review --reason TEXT)",
-                      c->case_id, c->reviewer ? c->reviewer : "(unknown)",
-                      c->signer_name ? " (" : "", c->signer_name ? c->signer_name : "",
-                      c->signer_name ? ")" : "", c->reviewed_at ? c->reviewed_at : "(unknown time)",
-                      what, c->case_id);
+    char msg[600];
+    store_signed_msg(c, what, msg, sizeof msg);
+    return sq_set_err(st, STORE_REFUSED, "%s", msg);
 }
 
 int sq_update(imt_backend *st, imt_case *c, const char *source, int *nchanged)
@@ -429,28 +425,13 @@ int sq_review(imt_backend *st, const store_review_req *rq, store_review_result *
     res->previous = old.review_status;
     const char *reason = rq->reason && *rq->reason ? rq->reason : NULL;
     const char *comment = rq->comment && *rq->comment ? rq->comment : NULL;
-    char ids[600], why[300];
+    char ids[600], msg[900];
     int state;
     char *acomment = NULL;
     if ((rc = sq_case_state(st, &old, false, &state, ids, sizeof ids)) != STORE_OK)
         goto out;
-    if (review_transition(old.review_status, status, reason != NULL,
-                          state != DSTATE_DECIDED, why, sizeof why) != 0) {
-        if (old.review_status == REV_SIGNED_OUT && status == REV_SIGNED_OUT)
-            rc = sq_refuse_signed(st, &old, "it is already signed out and locked");
-        else if (old.review_status == REV_SIGNED_OUT)
-            rc = sq_set_err(st, STORE_REFUSED,
-                            "case '%.64s' is signed out by %.64s at %.32s: leaving signed_out "
-                            "needs a reason (--reason TEXT); the signature stays in the "
-                            "history", old.case_id, old.reviewer ? old.reviewer : "(unknown)",
-                            old.reviewed_at ? old.reviewed_at : "(unknown time)");
-        else if (status == REV_SIGNED_OUT)
-            rc = sq_set_err(st, STORE_REFUSED, "case '%.64s' cannot be signed out: "
-                            "recommendations not decided: %s (imtreview decide %.64s "
-                            "RULE_ID --accept | --override REASON)", old.case_id, ids,
-                            old.case_id);
-        else
-            rc = sq_set_err(st, STORE_REFUSED, "%s", why);
+    if (store_review_check(&old, status, reason != NULL, state, ids, msg, sizeof msg) != 0) {
+        rc = sq_set_err(st, STORE_REFUSED, "%s", msg);
         goto out;
     }
     bool reopen = old.review_status == REV_SIGNED_OUT;
@@ -462,13 +443,7 @@ int sq_review(imt_backend *st, const store_review_req *rq, store_review_result *
     char *who = status == REV_UNREVIEWED ? NULL : st->user;
     const char *when = status == REV_UNREVIEWED ? NULL : now;
     const char *signer = status == REV_SIGNED_OUT ? st->full_name : NULL;
-    if (reopen && reason && comment) {
-        if (asprintf(&acomment, "reason: %s; comment: %s", reason, comment) < 0) {
-            acomment = NULL;
-            rc = sq_set_err(st, STORE_ERROR, "out of memory");
-            goto out;
-        }
-    } else if (!(acomment = strdup(comment ? comment : reason ? reason : ""))) {
+    if (!(acomment = store_review_comment(reopen, reason, comment))) {
         rc = sq_set_err(st, STORE_ERROR, "out of memory");
         goto out;
     }
