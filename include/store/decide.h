@@ -78,6 +78,10 @@ int store_review_check(const imt_case *old, int to, bool has_reason, int state,
  * both a reason and a comment keeps both.  NULL when out of memory. */
 char *store_review_comment(bool reopen, const char *reason, const char *comment);
 
+/* check: the stored decision state of case id (shown safely) is not the
+ * one its recommendations and decisions give. */
+void store_state_msg(const char *id, int stored, int computed, char *msg, size_t n);
+
 /* The stored decision states a --decision filter mask (FDEC_* bits)
  * selects: undecided includes stale (a stale decision is no decision). */
 void store_decision_states(unsigned mask, bool states[DSTATE_N]);

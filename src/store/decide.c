@@ -275,6 +275,13 @@ char *store_review_comment(bool reopen, const char *reason, const char *comment)
     return strdup(comment ? comment : reason ? reason : "");
 }
 
+void store_state_msg(const char *id, int stored, int computed, char *msg, size_t n)
+{
+    snprintf(msg, n, "case '%s': decision_state is %d but its recommendations and decisions "
+             "give %d (%s)", id, stored, computed,
+             computed >= 0 && computed < DSTATE_N ? review_dstate_names[computed] : "?");
+}
+
 void store_decision_states(unsigned mask, bool states[DSTATE_N])
 {
     for (int i = 0; i < DSTATE_N; i++)

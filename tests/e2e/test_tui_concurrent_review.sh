@@ -7,14 +7,13 @@
 #   and the case under the cursor refresh with no key press, and the
 #   status line says that the data changed and by how many cases;
 # - the decision filter (N) follows what was decided.
-# engines: sqlite (decisions and the sign-out rules are the SQLite engine's only, for now)
 . "$(dirname "$0")/tui_lib.sh"
 tl_init
 tl_make_db || { tl_notok fixture_import; exit 1; }
 DB=$TL_DB
 ID=IMT-007
 cli() { "$IMTREVIEW" --db "$DB" "$@"; }
-me=$(id -un)
+me=$(eng_user)
 
 tl_start 132 43 || { tl_notok start; exit 1; }
 SOCK_A=$TL_SOCK

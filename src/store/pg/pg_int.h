@@ -17,6 +17,8 @@
  *   check.c   the store's checks, the chain recomputed, the history replayed
  *   table.c   whole tables as engine-neutral rows (copy --to)
  *   course.c  a case's course (events), read only
+ *   review.c  review (sign-out lock, re-open), decisions, the decision
+ *             states, other sessions' changes
  *
  * Design notes
  * - Everything lives in the schema "imtreview" of the database the
@@ -71,6 +73,7 @@
 #include "store/sbuf.h"
 #include "store/chain.h"
 #include "store/record.h"
+#include "store/decide.h"
 
 #include <libpq-fe.h>
 
@@ -84,7 +87,7 @@
 #include <string.h>
 
 #define PG_SCHEMA "imtreview"
-#define PG_SCHEMA_VERSION 2
+#define PG_SCHEMA_VERSION 3
 #define PG_BUSY_MS 5000
 #define PG_NOTIFY_CHANNEL "imtreview"
 #define PG_NCOLS (IMT_F_COUNT + 1)        /* dictionary columns + alk_discordant */
@@ -159,6 +162,9 @@ struct imt_backend {
     /* bulk inserts */
     pg_stage *stage;
     struct pg_tcopy *tcopy;  /* copy --to: a table being filled (table.c) */
+    /* review (review.c) */
+    char *full_name;        /* the signer's full name (passwd), or NULL  */
+    rules_result *rres;     /* rules of the case being written           */
     char err[1024];
 };
 
@@ -179,6 +185,8 @@ int pg_lock_head(imt_backend *b);
 int pg_audit_add(imt_backend *b, const char *case_id, const char *field, const char *oldv,
                  const char *newv, const char *source, const char *comment,
                  const char *ruleset, const char *snapshot);
+void pg_audit_next_cols(imt_backend *b, const char *const names[], const char *const vals[],
+                        int n, long long *seq, char rh_hex[65], char h_hex[65]);
 void pg_audit_next(imt_backend *b, const char *case_id, const char *field,
                    const char *oldv, const char *newv, const char *source,
                    const char *comment, const char *ruleset, const char *snapshot,
@@ -234,6 +242,20 @@ void pg_stage_free(imt_backend *b);
 int pg_events_get(imt_backend *b, const char *case_id, imt_course *out);
 int pg_foreach_course(imt_backend *b, const imt_filter *f,
                       int (*cb)(void *ctx, const imt_case *c, const imt_course *co), void *ctx);
+/* review.c */
+void pg_set_full_name(imt_backend *b, const char *full_name);
+void pg_review_free(imt_backend *b);
+int pg_fresh_state(imt_backend *b, const imt_case *c, int *state);
+int pg_case_touch(imt_backend *b, const char *case_id, bool bump);
+int pg_case_state(imt_backend *b, const imt_case *c, int *state);
+int pg_states_current(imt_backend *b);
+int pg_review(imt_backend *b, const store_review_req *rq, store_review_result *res);
+int pg_decide(imt_backend *b, const store_decide_req *rq, store_decide_result *res);
+int pg_decisions(imt_backend *b, const char *case_id, store_decision **out, int *n);
+int pg_changes_since(imt_backend *b, long long *mark, long cap, long *ncases, bool *more);
+int pg_states_open(imt_backend *b);
+int pg_states_pass(imt_backend *b, bool all, long *nchanged);
+int pg_after_copy(imt_backend *b);
 /* query.c */
 void pg_filter_sql(sbuf *b, const imt_filter *f, pgparams *p, char **needle);
 long pg_count(imt_backend *b, const imt_filter *f);

@@ -22,13 +22,13 @@ const char *pg_cols(void)
 }
 
 /* pg_cols() and what the store keeps beside the dictionary (review:
- * version, comment, signer), for reading a case (pg_load_case takes them
+ * version, comment, signer, decision state), for reading a case (pg_load_case takes them
  * when they follow the dictionary's columns). */
 const char *pg_read_cols(void)
 {
     if (!read_text) {
         sbuf b = { 0 };
-        sb_add(&b, "%s, version, review_comment, signer_name", pg_cols());
+        sb_add(&b, "%s, version, review_comment, signer_name, decision_state", pg_cols());
         read_text = b.oom ? NULL : b.s;
     }
     return read_text ? read_text : pg_cols();
@@ -354,6 +354,9 @@ int pg_load_case(const PGresult *r, int row, int base, imt_case *c)
             else
                 c->signer_name = t;
         }
+        if (PQnfields(r) >= k + 4 && strcmp(PQfname(r, k + 3), "decision_state") == 0 &&
+            !PQgetisnull(r, row, k + 3) && load_number(r, row, k + 3, &v))
+            c->decision_state = (int)v;
     }
     return 0;
 }

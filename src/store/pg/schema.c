@@ -282,6 +282,18 @@ static void ddl_v2(sbuf *b)
         EV_SITE_MAX, EV_DETAIL_MAX);
 }
 
+/* Version 3, "review": what the stored decision states were computed
+ * under (the rule set, the day), which every reviewer's session may
+ * bring up to date; meta stays the owner's. */
+static void ddl_v3(sbuf *b)
+{
+    sb_add(b,
+        "CREATE TABLE derived (\n"
+        "  key text PRIMARY KEY,\n"
+        "  value text NOT NULL\n"
+        ");\n");
+}
+
 /* One entry per schema version (PostgreSQL numbers its own versions).
  * A new version is one more entry: additive SQL, run in the migration's
  * transaction after the earlier ones.  Note: ddl_v1 generates cases from
@@ -293,6 +305,7 @@ static const struct {
 } migrations[] = {
     { 1, ddl_v1 },
     { 2, ddl_v2 },
+    { 3, ddl_v3 },
 };
 
 /* What the roles may do (the role script makes the roles): run after
@@ -305,8 +318,8 @@ static void grants_sql(sbuf *b)
         "  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'imtreview_reader') THEN\n"
         "    GRANT USAGE ON SCHEMA " PG_SCHEMA " TO imtreview_reader;\n"
         "    GRANT SELECT ON " PG_SCHEMA ".meta, " PG_SCHEMA ".cases, " PG_SCHEMA ".audit, "
-        PG_SCHEMA ".audit_head, " PG_SCHEMA ".decisions, " PG_SCHEMA ".events "
-        "TO imtreview_reader;\n"
+        PG_SCHEMA ".audit_head, " PG_SCHEMA ".decisions, " PG_SCHEMA ".events, "
+        PG_SCHEMA ".derived TO imtreview_reader;\n"
         "  END IF;\n"
         "  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'imtreview_reviewer') THEN\n"
         "    GRANT USAGE ON SCHEMA " PG_SCHEMA " TO imtreview_reviewer;\n"
@@ -316,6 +329,7 @@ static void grants_sql(sbuf *b)
         "    GRANT SELECT, UPDATE ON " PG_SCHEMA ".audit_head TO imtreview_reviewer;\n"
         "    GRANT SELECT, INSERT ON " PG_SCHEMA ".decisions, " PG_SCHEMA ".events "
         "TO imtreview_reviewer;\n"
+        "    GRANT SELECT, INSERT, UPDATE ON " PG_SCHEMA ".derived TO imtreview_reviewer;\n"
         "  END IF;\n"
         "END $g$;\n");
 }

@@ -116,7 +116,7 @@ static int make_table(imt_backend *b)
                "notes_fold FROM cases WITH NO DATA; "
                "ALTER TABLE imt_stage ADD COLUMN a_seq bigint, ADD COLUMN a_time text, "
                "ADD COLUMN a_user text, ADD COLUMN a_source text, ADD COLUMN a_snapshot text, "
-               "ADD COLUMN a_row_hash text, ADD COLUMN a_hash text", pg_cols());
+               "ADD COLUMN a_row_hash text, ADD COLUMN a_hash text, ADD COLUMN a_state smallint", pg_cols());
     if (q.oom)
         return pg_set_err(b, STORE_ERROR, "out of memory");
     int rc = STORE_OK;
@@ -370,6 +370,14 @@ int pg_stage_insert(imt_backend *b, imt_case *c, const char *source, bool *stage
         free(fno);
         return pg_set_err(b, STORE_ERROR, "out of memory");
     }
+    /* its decision state: its recommendations, no decision yet */
+    int state = DSTATE_UNDECIDED;
+    if ((rc = pg_fresh_state(b, c, &state)) != STORE_OK) {
+        free(snap);
+        free(fsd);
+        free(fno);
+        return rc;
+    }
     long long seq;
     char rh[65], h[65];
     if (!source)
@@ -377,7 +385,7 @@ int pg_stage_insert(imt_backend *b, imt_case *c, const char *source, bool *stage
     pg_audit_next(b, c->case_id, "*", NULL, "created", source, NULL, NULL, snap, &seq, rh, h);
     rowbuf *r = &s->row;
     r->len = 0;
-    put_i16(r, PG_NCOLS + 2 + 7);
+    put_i16(r, PG_NCOLS + 2 + 8);
     put_case(r, c);
     put_text(r, fsd);
     put_text(r, fno);
@@ -388,6 +396,8 @@ int pg_stage_insert(imt_backend *b, imt_case *c, const char *source, bool *stage
     put_text(r, snap);
     put_text(r, rh);
     put_text(r, h);
+    put_len(r, 2);
+    put_i16(r, state);
     free(snap);
     free(fsd);
     free(fno);
@@ -432,8 +442,8 @@ int pg_stage_flush(imt_backend *b)
     if (rc != STORE_OK)
         return rc;
     sbuf q = { 0 };
-    sb_add(&q, "INSERT INTO cases (%s, site_detail_fold, notes_fold) SELECT %s, "
-               "site_detail_fold, notes_fold FROM imt_stage; "
+    sb_add(&q, "INSERT INTO cases (%s, site_detail_fold, notes_fold, decision_state) "
+               "SELECT %s, site_detail_fold, notes_fold, a_state FROM imt_stage; "
                "INSERT INTO audit (seq, time, \"user\", case_id, field, new_value, source, "
                "snapshot, row_hash, hash) SELECT a_seq, a_time, a_user, case_id, '*', "
                "'created', a_source, a_snapshot, a_row_hash, a_hash FROM imt_stage "

@@ -154,10 +154,11 @@ static int check_rows(imt_backend *st, checker *ck)
         imt_case_crosscheck(&c, cross_report, &x);
         int state;
         if (states && sq_case_state(st, &c, false, &state, NULL, 0) == STORE_OK &&
-            state != c.decision_state)
-            problem(ck, "case '%s': decision_state is %d but its recommendations and "
-                        "decisions give %d (%s)", id, c.decision_state, state,
-                    review_dstate_names[state]);
+            state != c.decision_state) {
+            char msg[400];
+            store_state_msg(id, c.decision_state, state, msg, sizeof msg);
+            problem(ck, "%s", msg);
+        }
         imt_case_clear(&c);
         imt_case_clear(&d);
     }

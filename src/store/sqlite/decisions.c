@@ -161,6 +161,7 @@ int sq_decide(imt_backend *st, const store_decide_req *rq, store_decide_result *
         goto out;
     /* The result before rules_evaluate runs again in sq_case_state. */
     snprintf(res->time, sizeof res->time, "%s", now);
+    snprintf(res->user, sizeof res->user, "%.79s", st->user ? st->user : "");
     snprintf(res->ruleset, sizeof res->ruleset, "%s", RULESET_VERSION);
     res->nfacts = r->nfired;
     for (int i = 0; i < r->nfired; i++)
