@@ -78,6 +78,71 @@ int store_review_check(const imt_case *old, int to, bool has_reason, int state,
  * both a reason and a comment keeps both.  NULL when out of memory. */
 char *store_review_comment(bool reopen, const char *reason, const char *comment);
 
+/* ---- the steps of decide and review, engine-neutral ---------------------------
+ * An engine locks the case, reads what a plan needs (the case, its
+ * recommendations now with its course, its decisions, its decision
+ * state), makes the plan here, and writes what the plan says: the rows,
+ * the audit rows in order, the result. */
+
+/* An audit row a plan asks for (text columns; NULL: none). */
+typedef struct {
+    const char *field, *oldv, *newv, *source, *comment, *ruleset;
+    const char *rule_id, *fired_by, *full_name;
+} store_audit_row;
+
+/* A decision asked for, before any reading: STORE_OK, or STORE_REFUSED /
+ * STORE_NOTFOUND with the refusal in msg. */
+int store_decide_check(const store_decide_req *rq, char *msg, size_t n);
+
+/* What a decision writes: the rule, its facts (fired_by), the words of
+ * the audit row. */
+typedef struct {
+    const rule_rec *rule;
+    char *fired;               /* fired_by (malloc'd)                   */
+    const char *reason;        /* the override reason's word, or NULL   */
+    const char *comment;       /* NULL: none                            */
+    char oldv[80], newv[80];   /* the audit's old and new value ("" none) */
+    store_audit_row audit;
+} store_decide_plan;
+
+/* The plan of rq on the case c as locked, its recommendations now (res)
+ * and its decisions (d): STORE_OK, STORE_REFUSED with the refusal in msg
+ * (signed out, the rule does not fire, info-level), or STORE_ERROR (out
+ * of memory).  The plan points into rq and res: keep them until the
+ * write is done. */
+int store_decide_plan_make(const imt_case *c, const rules_result *res, const store_decs *d,
+                           const store_decide_req *rq, store_decide_plan *p, char *msg,
+                           size_t n);
+void store_decide_plan_clear(store_decide_plan *p);
+/* The result of a decision saved at time now by user, the case now at
+ * version. */
+void store_decide_result_fill(const store_decide_plan *p, const char *now, const char *user,
+                              long long version, store_decide_result *res);
+
+/* What a review writes. */
+typedef struct {
+    bool reopen;               /* leaving signed_out                    */
+    const char *who, *when;    /* reviewer, reviewed_at (NULL: cleared) */
+    const char *signer;        /* signer_name (signed_out only)         */
+    const char *kept;          /* review_comment kept with the case     */
+    char *comment;             /* the review's comment as audited (malloc'd, "" none) */
+    store_audit_row audit[3];  /* review_status; reviewer, reviewed_at when changed */
+    int naudit;
+} store_review_plan;
+
+/* The plan of rq on the case old (as locked) whose decision state and
+ * undecided rules are state and ids, by user at time now (the full name
+ * given when there is one): STORE_OK, STORE_REFUSED with the refusal in
+ * msg, or STORE_ERROR (out of memory, an invalid state).  The plan points
+ * into old, rq, user, now and full_name. */
+int store_review_plan_make(const imt_case *old, const store_review_req *rq, int state,
+                           const char *ids, const char *user, const char *now,
+                           const char *full_name, store_review_plan *p, char *msg, size_t n);
+void store_review_plan_clear(store_review_plan *p);
+/* The result of a review saved, the case before being old. */
+void store_review_result_fill(const store_review_plan *p, const imt_case *old, const char *now,
+                              store_review_result *res);
+
 /* check: the stored decision state of case id (shown safely) is not the
  * one its recommendations and decisions give. */
 void store_state_msg(const char *id, int stored, int computed, char *msg, size_t n);

@@ -275,6 +275,134 @@ char *store_review_comment(bool reopen, const char *reason, const char *comment)
     return strdup(comment ? comment : reason ? reason : "");
 }
 
+/* ---- the steps of decide and review ------------------------------------------ */
+
+int store_decide_check(const store_decide_req *rq, char *msg, size_t n)
+{
+    if (!rq->rule_id || !*rq->rule_id) {
+        snprintf(msg, n, "no rule given");
+        return STORE_REFUSED;
+    }
+    if (review_check_decision(rq->decision, rq->reason, rq->comment, msg, n) != 0)
+        return STORE_REFUSED;
+    if (!rq->case_id || !*rq->case_id) {
+        snprintf(msg, n, "no case ''");
+        return STORE_NOTFOUND;
+    }
+    return STORE_OK;
+}
+
+int store_decide_plan_make(const imt_case *c, const rules_result *res, const store_decs *d,
+                           const store_decide_req *rq, store_decide_plan *p, char *msg,
+                           size_t n)
+{
+    memset(p, 0, sizeof *p);
+    if (c->review_status == REV_SIGNED_OUT) {
+        store_signed_msg(c, "a decision on it is refused", msg, n);
+        return STORE_REFUSED;
+    }
+    if (!(p->rule = store_decide_target(res, rq->case_id, rq->rule_id, msg, n)))
+        return STORE_REFUSED;
+    if (!(p->fired = store_facts_json(p->rule))) {
+        snprintf(msg, n, "out of memory");
+        return STORE_ERROR;
+    }
+    /* the decision before, for the audit's old value */
+    for (int i = 0; i < d->n; i++)
+        if (strcmp(d->v[i].rule_id, p->rule->id) == 0 && d->v[i].decision >= 0)
+            store_decision_text(d->v[i].decision, d->v[i].reason, p->oldv, sizeof p->oldv);
+    store_decision_text(rq->decision, rq->reason, p->newv, sizeof p->newv);
+    p->reason = rq->decision == DECISION_OVERRIDE ? review_reason_values[rq->reason] : NULL;
+    p->comment = rq->comment && *rq->comment ? rq->comment : NULL;
+    p->audit = (store_audit_row){ .field = "decision", .oldv = p->oldv[0] ? p->oldv : NULL,
+                                  .newv = p->newv, .source = "decide", .comment = p->comment,
+                                  .ruleset = RULESET_VERSION, .rule_id = p->rule->id,
+                                  .fired_by = p->fired };
+    return STORE_OK;
+}
+
+void store_decide_plan_clear(store_decide_plan *p)
+{
+    free(p->fired);
+    memset(p, 0, sizeof *p);
+}
+
+void store_decide_result_fill(const store_decide_plan *p, const char *now, const char *user,
+                              long long version, store_decide_result *res)
+{
+    snprintf(res->time, sizeof res->time, "%s", now);
+    snprintf(res->user, sizeof res->user, "%.79s", user ? user : "");
+    snprintf(res->ruleset, sizeof res->ruleset, "%s", RULESET_VERSION);
+    res->nfacts = p->rule->nfired;
+    for (int i = 0; i < p->rule->nfired; i++)
+        memcpy(res->facts[i], p->rule->fired[i], RULES_FACT_LEN);
+    res->version = version;
+}
+
+static bool same_text(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+int store_review_plan_make(const imt_case *old, const store_review_req *rq, int state,
+                           const char *ids, const char *user, const char *now,
+                           const char *full_name, store_review_plan *p, char *msg, size_t n)
+{
+    memset(p, 0, sizeof *p);
+    int status = rq->status;
+    if (status < 0 || status >= REV_N) {
+        snprintf(msg, n, "invalid review state %d", status);
+        return STORE_ERROR;
+    }
+    const char *reason = rq->reason && *rq->reason ? rq->reason : NULL;
+    const char *comment = rq->comment && *rq->comment ? rq->comment : NULL;
+    if (store_review_check(old, status, reason != NULL, state, ids, msg, n) != 0)
+        return STORE_REFUSED;
+    p->reopen = old->review_status == REV_SIGNED_OUT;
+    if (!(p->comment = store_review_comment(p->reopen, reason, comment))) {
+        snprintf(msg, n, "out of memory");
+        return STORE_ERROR;
+    }
+    p->who = status == REV_UNREVIEWED ? NULL : user;
+    p->when = status == REV_UNREVIEWED ? NULL : now;
+    p->signer = status == REV_SIGNED_OUT && full_name && *full_name ? full_name : NULL;
+    /* the latest non-empty comment is kept with the case */
+    p->kept = p->comment[0] ? p->comment : old->review_comment;
+    /* The review itself is always recorded (a repeated review with a new
+     * comment is an event); reviewer and time only when they change. */
+    const char *source = p->reopen ? "re-open" : "review";
+    p->audit[p->naudit++] = (store_audit_row){
+        .field = "review_status",
+        .oldv = old->review_status >= 0 ? imt_review_values[old->review_status] : NULL,
+        .newv = imt_review_values[status], .source = source,
+        .comment = p->comment[0] ? p->comment : NULL, .ruleset = rq->ruleset,
+        .full_name = p->signer };
+    if (!same_text(old->reviewer, p->who))
+        p->audit[p->naudit++] = (store_audit_row){ .field = "reviewer", .oldv = old->reviewer,
+                                                   .newv = p->who, .source = source,
+                                                   .ruleset = rq->ruleset };
+    if (!same_text(old->reviewed_at, p->when))
+        p->audit[p->naudit++] = (store_audit_row){ .field = "reviewed_at",
+                                                   .oldv = old->reviewed_at, .newv = p->when,
+                                                   .source = source, .ruleset = rq->ruleset };
+    return STORE_OK;
+}
+
+void store_review_plan_clear(store_review_plan *p)
+{
+    free(p->comment);
+    memset(p, 0, sizeof *p);
+}
+
+void store_review_result_fill(const store_review_plan *p, const imt_case *old, const char *now,
+                              store_review_result *res)
+{
+    res->version = old->version + 1;
+    snprintf(res->time, sizeof res->time, "%s", now);
+    snprintf(res->reviewer, sizeof res->reviewer, "%.79s", p->who ? p->who : "");
+    snprintf(res->full_name, sizeof res->full_name, "%.159s", p->signer ? p->signer : "");
+}
+
 void store_state_msg(const char *id, int stored, int computed, char *msg, size_t n)
 {
     snprintf(msg, n, "case '%s': decision_state is %d but its recommendations and decisions "

@@ -7,7 +7,8 @@
  * Expected values come from issue 10 as written: a decision goes stale
  * when the rule set's version or the facts that fired it change, and a
  * stale decision counts as undecided (so --decision undecided selects the
- * stale cases too); info-level recommendations need no decision; a
+ * stale cases too); info-level recommendations need no decision, and a
+ * decision is audited with the rule and the facts that fired it; a
  * signed-out case refuses every change naming who signed it out and when;
  * leaving signed_out needs a reason; sign-out is refused naming the rules
  * not decided.  Recommendations are built here by hand (rule_rec), not
@@ -270,6 +271,125 @@ static void test_review_comment(void **s)
     free(t);
 }
 
+/* ---- the plans both engines write ---------------------------------------------------- */
+
+static void test_decide_plan(void **s)
+{
+    (void)s;
+    rules_result res;
+    two_recs(&res);
+    imt_case c;
+    imt_case_init(&c);
+    c.case_id = strdup("C-1");
+    c.review_status = REV_IN_REVIEW;
+    store_decs d = { 0 };
+    store_decs_add(&d, "TX-SURGERY", RULESET_VERSION, "accept", NULL, NULL, "[]", "ann", "t");
+    char msg[600];
+    store_decide_req rq = { "C-1", "TX-SURGERY", DECISION_OVERRIDE, OVR_CONTRAINDICATED,
+                            "heart failure" };
+    assert_int_equal(store_decide_check(&rq, msg, sizeof msg), STORE_OK);
+    store_decide_plan p;
+    assert_int_equal(store_decide_plan_make(&c, &res, &d, &rq, &p, msg, sizeof msg), STORE_OK);
+    assert_string_equal(p.rule->id, "TX-SURGERY");
+    assert_string_equal(p.fired, "[\"resectable = yes\",\"surgery = none\"]");
+    assert_string_equal(p.reason, "contraindicated");
+    /* the audit row: what it was, what it is, the rule and its facts */
+    assert_string_equal(p.audit.field, "decision");
+    assert_string_equal(p.audit.oldv, "accept");
+    assert_string_equal(p.audit.newv, "override: contraindicated");
+    assert_string_equal(p.audit.comment, "heart failure");
+    assert_string_equal(p.audit.rule_id, "TX-SURGERY");
+    assert_string_equal(p.audit.fired_by, p.fired);
+    store_decide_result r;
+    memset(&r, 0, sizeof r);
+    store_decide_result_fill(&p, "2026-01-01T10:00:00Z", "ann", 7, &r);
+    assert_int_equal(r.version, 7);
+    assert_int_equal(r.nfacts, 2);
+    assert_string_equal(r.user, "ann");
+    store_decide_plan_clear(&p);
+    /* a decision on a signed-out case is refused before anything else */
+    c.review_status = REV_SIGNED_OUT;
+    c.reviewer = strdup("bob");
+    assert_int_equal(store_decide_plan_make(&c, &res, &d, &rq, &p, msg, sizeof msg),
+                     STORE_REFUSED);
+    assert_non_null(strstr(msg, "signed out by bob"));
+    assert_null(p.fired);
+    /* asked for wrongly: refused before the case is read */
+    store_decide_req none = { "C-1", "", DECISION_ACCEPT, -1, NULL };
+    assert_int_equal(store_decide_check(&none, msg, sizeof msg), STORE_REFUSED);
+    store_decide_req other = { "C-1", "TX-SURGERY", DECISION_OVERRIDE, OVR_OTHER, NULL };
+    assert_int_equal(store_decide_check(&other, msg, sizeof msg), STORE_REFUSED);
+    store_decide_req nocase = { "", "TX-SURGERY", DECISION_ACCEPT, -1, NULL };
+    assert_int_equal(store_decide_check(&nocase, msg, sizeof msg), STORE_NOTFOUND);
+    store_decs_free(&d);
+    imt_case_clear(&c);
+}
+
+static void test_review_plan(void **s)
+{
+    (void)s;
+    imt_case c;
+    imt_case_init(&c);
+    c.case_id = strdup("C-1");
+    c.review_status = REV_IN_REVIEW;
+    c.reviewer = strdup("ann");
+    c.reviewed_at = strdup("2026-01-01T10:00:00Z");
+    c.review_comment = strdup("earlier");
+    char msg[900];
+    const char *now = "2026-01-02T09:00:00Z";
+    /* bob signs out: the signature (with his full name), reviewer and time */
+    store_review_req rq = { "C-1", REV_SIGNED_OUT, "agreed at MDT", NULL, RULESET_VERSION };
+    store_review_plan p;
+    assert_int_equal(store_review_plan_make(&c, &rq, DSTATE_DECIDED, "", "bob", now,
+                                            "Bob Brown", &p, msg, sizeof msg), STORE_OK);
+    assert_false(p.reopen);
+    assert_string_equal(p.who, "bob");
+    assert_string_equal(p.signer, "Bob Brown");
+    assert_string_equal(p.kept, "agreed at MDT");
+    assert_int_equal(p.naudit, 3);
+    assert_string_equal(p.audit[0].field, "review_status");
+    assert_string_equal(p.audit[0].oldv, "in_review");
+    assert_string_equal(p.audit[0].newv, "signed_out");
+    assert_string_equal(p.audit[0].full_name, "Bob Brown");
+    assert_string_equal(p.audit[0].source, "review");
+    assert_string_equal(p.audit[1].field, "reviewer");
+    assert_string_equal(p.audit[2].field, "reviewed_at");
+    store_review_result r;
+    memset(&r, 0, sizeof r);
+    c.version = 4;
+    store_review_result_fill(&p, &c, now, &r);
+    assert_int_equal(r.version, 5);
+    assert_string_equal(r.full_name, "Bob Brown");
+    store_review_plan_clear(&p);
+    /* undecided: refused, nothing planned */
+    assert_int_equal(store_review_plan_make(&c, &rq, DSTATE_UNDECIDED, "DX-MDT", "bob", now,
+                                            NULL, &p, msg, sizeof msg), STORE_REFUSED);
+    assert_non_null(strstr(msg, "DX-MDT"));
+    assert_int_equal(p.naudit, 0);
+    /* the same reviewer again, no comment: one row, the comment kept */
+    store_review_req again = { "C-1", REV_IN_REVIEW, NULL, NULL, RULESET_VERSION };
+    free(c.reviewed_at);
+    c.reviewed_at = strdup(now);
+    assert_int_equal(store_review_plan_make(&c, &again, DSTATE_UNDECIDED, "", "ann", now, NULL,
+                                            &p, msg, sizeof msg), STORE_OK);
+    assert_int_equal(p.naudit, 1);
+    assert_string_equal(p.kept, "earlier");
+    assert_null(p.audit[0].comment);
+    store_review_plan_clear(&p);
+    /* re-opening: source re-open, reason and comment both kept */
+    c.review_status = REV_SIGNED_OUT;
+    store_review_req reopen = { "C-1", REV_UNREVIEWED, "typo", "new FISH", RULESET_VERSION };
+    assert_int_equal(store_review_plan_make(&c, &reopen, DSTATE_DECIDED, "", "ann", now, NULL,
+                                            &p, msg, sizeof msg), STORE_OK);
+    assert_true(p.reopen);
+    assert_null(p.who);
+    assert_null(p.when);
+    assert_string_equal(p.audit[0].source, "re-open");
+    assert_string_equal(p.audit[0].comment, "reason: new FISH; comment: typo");
+    store_review_plan_clear(&p);
+    imt_case_clear(&c);
+}
+
 /* --decision: undecided is "no current decision", which a stale one is */
 static void test_filter_states(void **s)
 {
@@ -296,6 +416,8 @@ int main(void)
         cmocka_unit_test(test_decide_target),
         cmocka_unit_test(test_review_check),
         cmocka_unit_test(test_review_comment),
+        cmocka_unit_test(test_decide_plan),
+        cmocka_unit_test(test_review_plan),
         cmocka_unit_test(test_filter_states),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -142,19 +142,16 @@ int pg_case_touch(imt_backend *b, const char *case_id, bool bump)
 
 /* ---- audit rows of a review or a decision ------------------------------------------ */
 
-typedef struct {
-    const char *case_id, *field, *oldv, *newv, *source, *comment, *ruleset;
-    const char *rule_id, *fired_by, *full_name;
-} audit_row;
-
-static int audit_add(imt_backend *b, const audit_row *a)
+/* An audit row a plan of store/decide.h asks for, with the columns of
+ * decisions and signatures (rule_id, fired_by, full_name) in its hash. */
+static int audit_add(imt_backend *b, const char *case_id, const store_audit_row *a)
 {
     if (!b->head_locked)
         return pg_set_err(b, STORE_ERROR, "internal: an audit row outside a write transaction");
     static const char *const names[] = { "time", "user", "case_id", "field", "old_value",
                                          "new_value", "source", "comment", "ruleset",
                                          "snapshot", "rule_id", "fired_by", "full_name" };
-    const char *vals[] = { b->now, b->user, a->case_id, a->field, a->oldv, a->newv,
+    const char *vals[] = { b->now, b->user, case_id, a->field, a->oldv, a->newv,
                            a->source, a->comment, a->ruleset, NULL, a->rule_id,
                            a->fired_by, a->full_name };
     long long seq;
@@ -173,18 +170,6 @@ static int audit_add(imt_backend *b, const audit_row *a)
                       "$12, $13, $14, $15)", &p, "writing the audit trail");
 }
 
-static int refuse_signed(imt_backend *b, const imt_case *c, const char *what)
-{
-    char msg[600];
-    store_signed_msg(c, what, msg, sizeof msg);
-    return pg_set_err(b, STORE_REFUSED, "%s", msg);
-}
-
-static bool same_text(const char *a, const char *b)
-{
-    return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
 /* ---- review ------------------------------------------------------------------------ */
 
 int pg_review(imt_backend *b, const store_review_req *rq, store_review_result *res)
@@ -192,9 +177,8 @@ int pg_review(imt_backend *b, const store_review_req *rq, store_review_result *r
     res->previous = -1;
     if (pg_is_readonly(b))
         return pg_refuse_readonly(b);
-    int status = rq->status;
-    if (status < 0 || status >= REV_N)
-        return pg_set_err(b, STORE_ERROR, "invalid review state %d", status);
+    if (rq->status < 0 || rq->status >= REV_N)
+        return pg_set_err(b, STORE_ERROR, "invalid review state %d", rq->status);
     if (!rq->case_id || !*rq->case_id)
         return pg_set_err(b, STORE_NOTFOUND, "no case ''");
     int rc = pg_edit_begin(b);
@@ -208,68 +192,41 @@ int pg_review(imt_backend *b, const store_review_req *rq, store_review_result *r
         return pg_edit_end(b, rc);
     }
     res->previous = old.review_status;
-    const char *reason = rq->reason && *rq->reason ? rq->reason : NULL;
-    const char *comment = rq->comment && *rq->comment ? rq->comment : NULL;
     char ids[600], msg[900];
     int state;
-    char *acomment = NULL;
+    store_review_plan p;
+    memset(&p, 0, sizeof p);
     if ((rc = case_state(b, &old, false, &state, ids, sizeof ids)) != STORE_OK)
         goto out;
-    if (store_review_check(&old, status, reason != NULL, state, ids, msg, sizeof msg) != 0) {
-        rc = pg_set_err(b, STORE_REFUSED, "%s", msg);
+    if ((rc = store_review_plan_make(&old, rq, state, ids, b->user, b->now, b->full_name, &p,
+                                     msg, sizeof msg)) != STORE_OK) {
+        rc = pg_set_err(b, rc, "%s", msg);
         goto out;
     }
-    bool reopen = old.review_status == REV_SIGNED_OUT;
-    if (imt_case_copy(&nw, &old) != 0 ||
-        !(acomment = store_review_comment(reopen, reason, comment))) {
+    if (imt_case_copy(&nw, &old) != 0) {
         rc = pg_set_err(b, STORE_ERROR, "out of memory");
         goto out;
     }
-    const char *who = status == REV_UNREVIEWED ? NULL : b->user;
-    const char *when = status == REV_UNREVIEWED ? NULL : b->now;
-    const char *signer = status == REV_SIGNED_OUT ? b->full_name : NULL;
-    /* the latest non-empty comment is kept with the case */
-    const char *kept = acomment[0] ? acomment : old.review_comment;
-    nw.review_status = status;
+    nw.review_status = rq->status;
     if ((rc = case_state(b, &nw, false, &state, NULL, 0)) != STORE_OK)
         goto out;
-    pgparams p = { 0 };
-    pgp_text(&p, old.case_id);
-    pgp_text(&p, imt_review_values[status]);
-    pgp_text(&p, who);
-    pgp_text(&p, when);
-    pgp_text(&p, kept);
-    pgp_text(&p, signer);
-    pgp_i8(&p, state);
+    pgparams q = { 0 };
+    pgp_text(&q, old.case_id);
+    pgp_text(&q, imt_review_values[rq->status]);
+    pgp_text(&q, p.who);
+    pgp_text(&q, p.when);
+    pgp_text(&q, p.kept);
+    pgp_text(&q, p.signer);
+    pgp_i8(&q, state);
     rc = pg_exec(b, "UPDATE cases SET review_status = $2, reviewer = $3, reviewed_at = $4, "
                     "review_comment = $5, signer_name = $6, decision_state = $7, "
-                    "version = version + 1 WHERE case_id = $1", &p, "saving the review state");
-    /* The review itself is always recorded (a repeated review with a new
-     * comment is an event); reviewer and time only when they change. */
-    const char *source = reopen ? "re-open" : "review";
-    if (rc == STORE_OK) {
-        audit_row a = { .case_id = old.case_id, .field = "review_status",
-                        .oldv = old.review_status >= 0 ? imt_review_values[old.review_status]
-                                                       : NULL,
-                        .newv = imt_review_values[status], .source = source,
-                        .comment = acomment[0] ? acomment : NULL, .ruleset = rq->ruleset,
-                        .full_name = signer };
-        rc = audit_add(b, &a);
-    }
-    if (rc == STORE_OK && !same_text(old.reviewer, who))
-        rc = pg_audit_add(b, old.case_id, "reviewer", old.reviewer, who, source, NULL,
-                          rq->ruleset, NULL);
-    if (rc == STORE_OK && !same_text(old.reviewed_at, when))
-        rc = pg_audit_add(b, old.case_id, "reviewed_at", old.reviewed_at, when, source, NULL,
-                          rq->ruleset, NULL);
-    if (rc == STORE_OK) {
-        res->version = old.version + 1;
-        snprintf(res->time, sizeof res->time, "%s", b->now);
-        snprintf(res->reviewer, sizeof res->reviewer, "%.79s", who ? who : "");
-        snprintf(res->full_name, sizeof res->full_name, "%s", signer ? signer : "");
-    }
+                    "version = version + 1 WHERE case_id = $1", &q, "saving the review state");
+    for (int i = 0; i < p.naudit && rc == STORE_OK; i++)
+        rc = audit_add(b, old.case_id, &p.audit[i]);
+    if (rc == STORE_OK)
+        store_review_result_fill(&p, &old, b->now, res);
 out:
-    free(acomment);
+    store_review_plan_clear(&p);
     imt_case_clear(&old);
     imt_case_clear(&nw);
     return pg_edit_end(b, rc);
@@ -281,15 +238,11 @@ int pg_decide(imt_backend *b, const store_decide_req *rq, store_decide_result *r
 {
     if (pg_is_readonly(b))
         return pg_refuse_readonly(b);
-    char msg[300];
-    if (!rq->rule_id || !*rq->rule_id)
-        return pg_set_err(b, STORE_REFUSED, "no rule given");
-    if (review_check_decision(rq->decision, rq->reason, rq->comment, msg, sizeof msg) != 0)
-        return pg_set_err(b, STORE_REFUSED, "%s", msg);
-    if (!rq->case_id || !*rq->case_id)
-        return pg_set_err(b, STORE_NOTFOUND, "no case ''");
-    int rc = pg_edit_begin(b);
+    char msg[600];
+    int rc = store_decide_check(rq, msg, sizeof msg);
     if (rc != STORE_OK)
+        return pg_set_err(b, rc, "%s", msg);
+    if ((rc = pg_edit_begin(b)) != STORE_OK)
         return rc;
     imt_case c;
     rc = pg_get_locked(b, rq->case_id, &c);
@@ -297,68 +250,43 @@ int pg_decide(imt_backend *b, const store_decide_req *rq, store_decide_result *r
         imt_case_clear(&c);
         return pg_edit_end(b, rc);
     }
-    char *fired = NULL;
     store_decs d = { 0 };
-    const rule_rec *r = NULL;
-    if (c.review_status == REV_SIGNED_OUT) {
-        rc = refuse_signed(b, &c, "a decision on it is refused");
+    store_decide_plan p;
+    memset(&p, 0, sizeof p);
+    if (c.review_status != REV_SIGNED_OUT &&
+        ((rc = evaluate(b, &c, false)) != STORE_OK ||
+         (rc = load_decisions(b, c.case_id, &d)) != STORE_OK))
+        goto out;
+    if ((rc = store_decide_plan_make(&c, b->rres, &d, rq, &p, msg, sizeof msg)) != STORE_OK) {
+        rc = pg_set_err(b, rc, "%s", msg);
         goto out;
     }
-    if ((rc = evaluate(b, &c, false)) != STORE_OK)
-        goto out;
-    if (!(r = store_decide_target(b->rres, rq->case_id, rq->rule_id, msg, sizeof msg))) {
-        rc = pg_set_err(b, STORE_REFUSED, "%s", msg);
-        goto out;
-    }
-    if (!(fired = store_facts_json(r))) {
-        rc = pg_set_err(b, STORE_ERROR, "out of memory");
-        goto out;
-    }
-    /* The decision before, for the audit's old value. */
-    if ((rc = load_decisions(b, c.case_id, &d)) != STORE_OK)
-        goto out;
-    char oldv[80] = "", newv[80];
-    for (int i = 0; i < d.n; i++)
-        if (strcmp(d.v[i].rule_id, r->id) == 0 && d.v[i].decision >= 0)
-            store_decision_text(d.v[i].decision, d.v[i].reason, oldv, sizeof oldv);
-    store_decision_text(rq->decision, rq->reason, newv, sizeof newv);
-    const char *comment = rq->comment && *rq->comment ? rq->comment : NULL;
-    pgparams p = { 0 };
-    pgp_text(&p, c.case_id);
-    pgp_text(&p, r->id);
-    pgp_text(&p, RULESET_VERSION);
-    pgp_text(&p, review_decision_values[rq->decision]);
-    pgp_text(&p, rq->decision == DECISION_OVERRIDE ? review_reason_values[rq->reason] : NULL);
-    pgp_text(&p, comment);
-    pgp_text(&p, fired);
-    pgp_text(&p, b->user);
-    pgp_text(&p, b->now);
+    pgparams q = { 0 };
+    pgp_text(&q, c.case_id);
+    pgp_text(&q, p.rule->id);
+    pgp_text(&q, RULESET_VERSION);
+    pgp_text(&q, review_decision_values[rq->decision]);
+    pgp_text(&q, p.reason);
+    pgp_text(&q, p.comment);
+    pgp_text(&q, p.fired);
+    pgp_text(&q, b->user);
+    pgp_text(&q, b->now);
     /* seq: writers follow one another (the chain head's lock) */
     rc = pg_exec(b, "INSERT INTO decisions (seq, case_id, rule_id, ruleset, decision, reason, "
                     "comment, fired_by, \"user\", time) SELECT coalesce(max(seq), 0) + 1, $1, "
-                    "$2, $3, $4, $5, $6, $7, $8, $9 FROM decisions", &p,
+                    "$2, $3, $4, $5, $6, $7, $8, $9 FROM decisions", &q,
                  "saving the decision");
+    if (rc == STORE_OK)
+        rc = audit_add(b, c.case_id, &p.audit);
     if (rc != STORE_OK)
         goto out;
-    audit_row a = { .case_id = c.case_id, .field = "decision", .oldv = oldv[0] ? oldv : NULL,
-                    .newv = newv, .source = "decide", .comment = comment,
-                    .ruleset = RULESET_VERSION, .rule_id = r->id, .fired_by = fired };
-    if ((rc = audit_add(b, &a)) != STORE_OK)
-        goto out;
     /* The result before the rules run again in case_state. */
-    snprintf(res->time, sizeof res->time, "%s", b->now);
-    snprintf(res->user, sizeof res->user, "%.79s", b->user);
-    snprintf(res->ruleset, sizeof res->ruleset, "%s", RULESET_VERSION);
-    res->nfacts = r->nfired;
-    for (int i = 0; i < r->nfired; i++)
-        memcpy(res->facts[i], r->fired[i], RULES_FACT_LEN);
+    store_decide_result_fill(&p, b->now, b->user, c.version + 1, res);
     int state;
-    if ((rc = case_state(b, &c, false, &state, NULL, 0)) != STORE_OK)
-        goto out;
-    rc = set_state(b, c.case_id, state, true, "saving the decision");
-    res->version = c.version + 1;
+    if ((rc = case_state(b, &c, false, &state, NULL, 0)) == STORE_OK)
+        rc = set_state(b, c.case_id, state, true, "saving the decision");
 out:
-    free(fired);
+    store_decide_plan_clear(&p);
     store_decs_free(&d);
     imt_case_clear(&c);
     return pg_edit_end(b, rc);

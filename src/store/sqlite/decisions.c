@@ -93,57 +93,36 @@ int sq_decide(imt_backend *st, const store_decide_req *rq, store_decide_result *
 {
     if (sq_is_readonly(st))
         return sq_refuse_readonly(st);
-    char why[300];
-    if (!rq->rule_id || !*rq->rule_id)
-        return sq_set_err(st, STORE_REFUSED, "no rule given");
-    if (review_check_decision(rq->decision, rq->reason, rq->comment, why, sizeof why) != 0)
-        return sq_set_err(st, STORE_REFUSED, "%s", why);
-    if (!sq_valid_id(rq->case_id))
-        return sq_set_err(st, STORE_NOTFOUND, "no case ''");
-    int rc = sq_edit_begin(st);
+    char msg[600];
+    int rc = store_decide_check(rq, msg, sizeof msg);
     if (rc != STORE_OK)
+        return sq_set_err(st, rc, "%s", msg);
+    if ((rc = sq_edit_begin(st)) != STORE_OK)
         return rc;
     imt_case c;
     rc = sq_get(st, rq->case_id, &c);
     if (rc != STORE_OK)
         return sq_edit_end(st, rc);
-    char *fired = NULL;
     store_decs d = { 0 };
-    const rule_rec *r = NULL;
-    if (c.review_status == REV_SIGNED_OUT) {
-        rc = sq_refuse_signed(st, &c, "a decision on it is refused");
+    store_decide_plan p;
+    memset(&p, 0, sizeof p);
+    if (c.review_status != REV_SIGNED_OUT &&
+        ((rc = evaluate(st, &c, false)) != STORE_OK ||
+         (rc = sq_load_decisions(st, c.case_id, &d)) != STORE_OK))
+        goto out;
+    if ((rc = store_decide_plan_make(&c, st->rres, &d, rq, &p, msg, sizeof msg)) != STORE_OK) {
+        rc = sq_set_err(st, rc, "%s", msg);
         goto out;
     }
-    if ((rc = evaluate(st, &c, false)) != STORE_OK)
-        goto out;
-    char msg[300];
-    if (!(r = store_decide_target(st->rres, rq->case_id, rq->rule_id, msg, sizeof msg))) {
-        rc = sq_set_err(st, STORE_REFUSED, "%s", msg);
-        goto out;
-    }
-    if (!(fired = store_facts_json(r))) {
-        rc = sq_set_err(st, STORE_ERROR, "out of memory");
-        goto out;
-    }
-    /* The decision before, for the audit's old value. */
-    if ((rc = sq_load_decisions(st, c.case_id, &d)) != STORE_OK)
-        goto out;
-    char oldv[80] = "", newv[80];
-    for (int i = 0; i < d.n; i++)
-        if (strcmp(d.v[i].rule_id, r->id) == 0 && d.v[i].decision >= 0)
-            store_decision_text(d.v[i].decision, d.v[i].reason, oldv, sizeof oldv);
-    store_decision_text(rq->decision, rq->reason, newv, sizeof newv);
-    const char *comment = rq->comment && *rq->comment ? rq->comment : NULL;
     const char *now = sq_now_utc(st);
     sqlite3_stmt *s = st->q[Q_DECIDE];
     sqlite3_bind_text(s, 1, c.case_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, r->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, p.rule->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, RULESET_VERSION, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, review_decision_values[rq->decision], -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, rq->decision == DECISION_OVERRIDE ?
-                      review_reason_values[rq->reason] : NULL, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 6, comment, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 7, fired, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, p.reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, p.comment, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, p.fired, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 8, st->user, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 9, now, -1, SQLITE_STATIC);
     int src = sqlite3_step(s);
@@ -153,19 +132,10 @@ int sq_decide(imt_backend *st, const store_decide_req *rq, store_decide_result *
         rc = sq_fail(st, src, "saving the decision");
         goto out;
     }
-    sq_audit_row ar = { .case_id = c.case_id, .field = "decision",
-                        .oldv = oldv[0] ? oldv : NULL, .newv = newv, .source = "decide",
-                        .comment = comment, .ruleset = RULESET_VERSION,
-                        .rule_id = r->id, .fired_by = fired };
-    if ((rc = sq_audit_add_row(st, &ar)) != STORE_OK)
+    if ((rc = sq_audit_plan_row(st, c.case_id, &p.audit)) != STORE_OK)
         goto out;
-    /* The result before rules_evaluate runs again in sq_case_state. */
-    snprintf(res->time, sizeof res->time, "%s", now);
-    snprintf(res->user, sizeof res->user, "%.79s", st->user ? st->user : "");
-    snprintf(res->ruleset, sizeof res->ruleset, "%s", RULESET_VERSION);
-    res->nfacts = r->nfired;
-    for (int i = 0; i < r->nfired; i++)
-        memcpy(res->facts[i], r->fired[i], RULES_FACT_LEN);
+    /* The result before the rules run again in sq_case_state. */
+    store_decide_result_fill(&p, now, st->user, c.version + 1, res);
     int state;
     if ((rc = sq_case_state(st, &c, false, &state, NULL, 0)) != STORE_OK)
         goto out;
@@ -175,9 +145,8 @@ int sq_decide(imt_backend *st, const store_decide_req *rq, store_decide_result *
     sqlite3_bind_int(s, 3, 1);
     rc = sq_exec1(st, s, "saving the decision");
     sqlite3_clear_bindings(s);
-    res->version = c.version + 1;
 out:
-    free(fired);
+    store_decide_plan_clear(&p);
     store_decs_free(&d);
     imt_case_clear(&c);
     return sq_edit_end(st, rc);

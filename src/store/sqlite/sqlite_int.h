@@ -308,6 +308,7 @@ typedef struct {
     const char *rule_id, *fired_by, *full_name;
 } sq_audit_row;
 int sq_audit_add_row(imt_backend *st, const sq_audit_row *r);
+int sq_audit_plan_row(imt_backend *st, const char *case_id, const store_audit_row *a);
 int sq_bind_case(imt_backend *st, sqlite3_stmt *s, const imt_case *c);
 int sq_load_case(sqlite3_stmt *s, int base, imt_case *c);
 int sq_load_row_fields(sqlite3_stmt *s, const int *fields, int nf, imt_case *c);
