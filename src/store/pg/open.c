@@ -93,6 +93,50 @@ static void mask_conninfo(const char *loc, char *out, size_t n)
     sb_free(&b);
 }
 
+/* The password libpq itself would read from a locator (malloc'ed), or
+ * NULL when there is none or libpq cannot read the locator. */
+static char *libpq_password(const char *locator)
+{
+    char *err = NULL;
+    PQconninfoOption *o = PQconninfoParse(locator, &err);
+    PQfreemem(err);
+    if (!o)
+        return NULL;
+    char *pw = NULL;
+    for (const PQconninfoOption *p = o; p->keyword; p++)
+        if (strcmp(p->keyword, "password") == 0 && p->val && *p->val)
+            pw = strdup(p->val);
+    PQconninfoFree(o);
+    return pw;
+}
+
+/* The locator rebuilt from what libpq reads in it, the password left out:
+ * for the odd locator whose text masking above would miss what libpq
+ * takes for the password (a '#' in a URI's user name, a percent-encoded
+ * parameter name). */
+static void rebuild_conninfo(const char *locator, char *out, size_t n)
+{
+    char *err = NULL;
+    PQconninfoOption *o = PQconninfoParse(locator, &err);
+    PQfreemem(err);
+    sbuf b = { 0 };
+    for (const PQconninfoOption *p = o; p && p->keyword; p++) {
+        if (!p->val || !*p->val)
+            continue;
+        if (strcmp(p->keyword, "password") == 0) {
+            sb_add(&b, "%spassword=***", b.s ? " " : "");
+            continue;
+        }
+        sb_add(&b, "%s%s='", b.s ? " " : "", p->keyword);
+        for (const char *v = p->val; *v; v++)
+            sb_add(&b, "%s%c", *v == '\\' || *v == '\'' ? "\\" : "", *v);
+        sb_add(&b, "'");
+    }
+    snprintf(out, n, "%s", b.oom || !b.s ? "(a PostgreSQL locator with a password)" : b.s);
+    sb_free(&b);
+    PQconninfoFree(o);
+}
+
 void pg_mask_locator(const char *locator, char *out, size_t n)
 {
     if (!locator) {
@@ -103,6 +147,21 @@ void pg_mask_locator(const char *locator, char *out, size_t n)
         mask_uri(locator, out, n);
     else
         mask_conninfo(locator, out, n);
+    /* The proof, by libpq's own parser: the password it reads from the
+     * locator is not readable from the shown text, nor written in it
+     * (a password of 6 or more characters; a shorter one can be a piece
+     * of a host or database name by chance). */
+    char *pw = libpq_password(locator);
+    if (!pw)
+        return;
+    bool verbatim = strlen(pw) >= 6;
+    char *again = libpq_password(out);
+    if ((again && strcmp(again, pw) == 0) || (verbatim && strstr(out, pw)))
+        rebuild_conninfo(locator, out, n);
+    if (verbatim && strstr(out, pw))
+        snprintf(out, n, "(a PostgreSQL locator with a password)");
+    free(again);
+    free(pw);
 }
 
 /* ---- connecting -------------------------------------------------------------------- */
