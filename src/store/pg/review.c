@@ -402,11 +402,7 @@ static int pass_row(void *vctx, const PGresult *r, int i)
     if (pg_load_case(r, i, 0, &c) != 0)
         return pg_set_err(b, STORE_ERROR, "out of memory");
     int state = DSTATE_UNDECIDED;
-    int rc = STORE_OK;
-    if (!has_events && !has_decisions)
-        rc = case_state(b, &c, true, &state, NULL, 0);
-    else
-        rc = case_state(b, &c, false, &state, NULL, 0);
+    int rc = case_state(b, &c, !has_events && !has_decisions, &state, NULL, 0);
     if (rc == STORE_OK && state != c.decision_state) {
         rc = set_state(b, c.case_id, state, false, "recomputing the decision states");
         x->n++;
@@ -454,7 +450,8 @@ int pg_states_pass(imt_backend *b, bool all, long *nchanged)
 
 /* 1 when the states were computed under this program's rule set on this
  * day; 0 when not, with *all set when every case needs it (another rule
- * set, or the date went back); or an error (< 0 never: STORE_* > 1). */
+ * set, none recorded, or the date went back); -1 when they cannot be read
+ * (the reason in b->err). */
 static int states_uptodate(imt_backend *b, bool *all)
 {
     char rs[80], day[16], now[11];
