@@ -11,8 +11,9 @@
  * status. */
 int cli_main(int argc, char **argv);
 
-/* A subcommand: argv[0] is the subcommand name; getopt-style parsing is
- * the command's own.  Returns an exit status. */
+/* A subcommand: argv[0] is "imtreview NAME" (getopt's messages name it);
+ * its options are read by cli_parse (cli/opts.h).  Returns an exit
+ * status. */
 typedef struct {
     const char *name;
     int (*run)(imt_app *app, int argc, char **argv);
@@ -46,8 +47,8 @@ int cmd_import_events(imt_app *app, const char *path, bool dry_run, bool replace
  * option; on a bad value prints a usage error and returns -1. */
 int cli_filter_option(imt_app *app, imt_filter *f, const char *opt,
                       const char *value);
-/* The getopt_long entries for FILTERS, to splice into a command's table;
- * long option names only, val = 0. */
+/* The getopt_long entries for FILTERS (cli_parse adds them for a command
+ * that takes FILTERS); long option names only, val = 0. */
 #define CLI_FILTER_LONGOPTS \
     { "site", 1, NULL, 0 }, { "alk", 1, NULL, 0 }, { "outcome", 1, NULL, 0 }, \
     { "status", 1, NULL, 0 }, { "search", 1, NULL, 0 }, { "decision", 1, NULL, 0 }, \
@@ -71,6 +72,10 @@ int cli_filter_option(imt_app *app, imt_filter *f, const char *opt,
 int cli_check_text(imt_app *app, const char *cmd, const char *opt, const char *text,
                    size_t max);
 #define CLI_COMMENT_MAX 2000
+
+/* A store call about case id that failed with rc: "no case 'ID'" for
+ * STORE_NOTFOUND, else the store's message.  Returns EXIT_FAIL. */
+int cli_case_error(imt_app *app, const char *cmd, int rc, const char *id);
 
 /* --json: print one object (compact, ASCII) and a newline, and free it.
  * 0, or -1 when it could not be written (o NULL: out of memory, said). */

@@ -26,7 +26,7 @@ int  tui_ask(tui *t, const char *title, const char *const *lines, int nlines,
  * (roles NULL: all normal): j/k, PgDn/PgUp, g/G scroll; Esc, q or Enter
  * close it. */
 void tui_pager(tui *t, const char *title, const char *const *lines,
-               const tui_role *roles, int n);
+               const theme_role *roles, int n);
 void tui_help(tui *t);
 
 #endif

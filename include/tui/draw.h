@@ -1,8 +1,9 @@
 /* tui/draw.h - the drawing layer of the interface: the context every part
- * of it receives (struct tui), the display roles and the primitives the
- * panes and the dialogs draw with (src/tui/draw.c).  No globals: the one
- * exception is the signal flag (a volatile sig_atomic_t, as signal
- * handlers need). */
+ * of it receives (struct tui) and the primitives the panes and the dialogs
+ * draw with (src/tui/draw.c).  Everything on screen is coloured by a role
+ * of the theme (theme_role, tui/theme.h): one list of roles, named as the
+ * theme files name them.  No globals: the one exception is the signal
+ * flag (a volatile sig_atomic_t, as signal handlers need). */
 #ifndef IMT_TUI_DRAW_H
 #define IMT_TUI_DRAW_H
 
@@ -15,23 +16,15 @@
 #include "app/app.h"
 #include "tui/layout.h"
 #include "tui/listwin.h"
+#include "tui/theme.h"
 #include "core/rules.h"
 #include "store/store.h"
-
-/* Display roles; tui_attr() maps them to curses attributes. */
-typedef enum {
-    R_NORMAL, R_BORDER, R_BORDER_FOCUS, R_TITLE, R_HEADER, R_CURSOR,
-    R_CURSOR_DIM, R_LABEL, R_DIM, R_POS, R_NEG, R_EQUIV, R_CRIT, R_WARN,
-    R_INFO, R_SUGG, R_STATUS, R_HINT, R_HINT_KEY, R_ERROR,
-    R_ALK_POS, R_ALK_NEG, R_ALK_UNK, R_AXIS, R_CURVE1, R_CURVE2, R_CURVE3,
-    R_CURVE4, R_N
-} tui_role;
 
 /* One line of a text pane (detail, markers, recommendations). */
 typedef struct {
     char     label[32];    /* ours, ASCII                                 */
     char    *value;        /* may hold database text: drawn via tuitext   */
-    tui_role lrole, vrole;
+    theme_role lrole, vrole;
     int      rec;          /* recommendation index the line belongs to, -1 */
     int      lw;           /* label column width of this line          */
 } tui_line;
@@ -58,7 +51,7 @@ typedef struct tui {
     bool        ascii;          /* draw boxes in ASCII (--ascii, or no UTF-8) */
     bool        color;
     char        theme_name[64]; /* current theme (tui/theme.h)                 */
-    attr_t      attr[R_N];
+    attr_t      attr[TR_N];
     /* recommendation pane */
     rules_config rcfg;
     rules_result *recs;
@@ -130,11 +123,11 @@ void   tui_restore_signals(const struct sigaction *old);
 bool   tui_interrupted(void);     /* SIGTERM/SIGHUP/SIGINT arrived       */
 
 /* Load theme name (the theme module always leaves a usable theme and
- * says why in the status message when it had to fall back) and map its
- * roles onto t->attr. */
+ * says why in the status message when it had to fall back) and put its
+ * roles' curses attributes in t->attr. */
 void   tui_set_theme(tui *t, const char *name);
-attr_t tui_attr(const tui *t, tui_role r);
-int    tui_sv_attr(void *ctx, int role);   /* the statistics view's roles */
+attr_t tui_attr(const tui *t, theme_role r);
+int    tui_sv_attr(void *ctx, theme_role r);  /* tui_attr for statsview_env */
 void   tui_message(tui *t, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void   tui_touch_all(tui *t);     /* after an overlay closes             */
@@ -147,7 +140,7 @@ void   tui_touch_all(tui *t);     /* after an overlay closes             */
 void   tui_panels_init(void);
 void   tui_draw_box(tui *t, WINDOW *w, bool focus, const char *title);
 void   tui_put(tui *t, WINDOW *w, int y, int x, int width, const char *s,
-               tui_role r);       /* database-safe text, padded          */
+               theme_role r);     /* database-safe text, padded          */
 void   tui_case_changed(tui *t);  /* the case under the cursor changed   */
 long long tui_now_ms(void);       /* monotonic milliseconds                */
 #define TUI_UNDO_MAX 32

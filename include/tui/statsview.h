@@ -13,19 +13,16 @@
 #include <stddef.h>
 #include "store/store.h"
 #include "core/filter.h"
-
-/* Roles the view asks the caller to colour; attr() may be NULL, then the
- * view uses A_BOLD / A_REVERSE. */
-enum { SV_ROLE_NORMAL, SV_ROLE_TITLE, SV_ROLE_AXIS, SV_ROLE_CURVE0,
-       SV_ROLE_CURVE1, SV_ROLE_CURVE2, SV_ROLE_CURVE3, SV_ROLE_WARN,
-       SV_ROLE_STATUS, SV_NROLES };
+#include "tui/theme.h"
 
 struct statsview_env {
     imt_store        *store;
     const imt_filter *filter;
     bool              utf8;      /* braille + box drawing; false = ASCII  */
-    /* attribute (ncurses attr_t as int) for a role; NULL = defaults */
-    int             (*attr)(void *ctx, int role);
+    /* attribute (ncurses attr_t as int) for a theme role (the view uses
+     * pane_title, plot_axis, plot_curve_1..4, level_warning, status and
+     * normal); NULL = A_REVERSE / A_BOLD defaults */
+    int             (*attr)(void *ctx, theme_role role);
     void             *attr_ctx;
     const char       *export_dir; /* where `x` writes its CSV; NULL = "." */
     /* set (non-zero) by the caller's SIGHUP/SIGTERM/SIGINT handler: the

@@ -21,6 +21,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The display roles: the one list the whole interface (panes, dialogs,
+ * the statistics view) colours with, in the order of theme_role_name(). */
 typedef enum {
     TR_NORMAL, TR_LIST_CURSOR, TR_LIST_CURSOR_INACTIVE, TR_HEADER, TR_STATUS,
     TR_KEYBAR_KEY, TR_KEYBAR_LABEL, TR_PANE_BORDER, TR_PANE_TITLE,

@@ -146,6 +146,15 @@ int cli_check_text(imt_app *app, const char *cmd, const char *opt, const char *t
     return EXIT_OK;
 }
 
+int cli_case_error(imt_app *app, const char *cmd, int rc, const char *id)
+{
+    if (rc == STORE_NOTFOUND)
+        app_error(app, cmd, "no case '%s'", APP_Q(id));
+    else
+        app_error(app, cmd, "%s", store_errmsg(app->store));
+    return EXIT_FAIL;
+}
+
 int cli_emit_json(imt_app *app, const char *cmd, json_t *o)
 {
     if (!o) {
@@ -278,8 +287,6 @@ int cli_main(int argc, char **argv)
                 app.catch_stop = true;
                 app_catch_stop_signals();
             }
-            optind = 0; /* full reset of getopt for the subcommand */
-            opterr = 1;
             /* To a terminal, every command's output goes through the
              * sanitising stream (io/ttyout.h); to a file or pipe it stays
              * byte-faithful. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "core/utf8.h"
 
 static const char usage[] =
@@ -162,28 +163,17 @@ static int print_row(void *vctx, const imt_audit *a)
 
 int cmd_audit(imt_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "json", 0, NULL, 'j' },
-        { "help", 0, NULL, 'h' },
-        APP_GLOBAL_OPTIONS,
-        { NULL, 0, NULL, 0 }
-    };
     bool json = false;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'j': json = true; break;
-        case 'h': fputs(usage, app->out); return EXIT_OK;
-        default:
-            if (app_global_option(app, ch, optarg)) break;
-            fputs(usage, app->err); return EXIT_USAGE;
-        }
-    }
-    if (argc - optind > 1) {
-        app_error(app, "audit", "expected at most one CASE_ID");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    const cli_opt opts[] = {
+        { "json", 0, CLI_FLAG, &json, NULL },
+        { NULL, 0, 0, NULL, NULL }
+    };
+    const cli_spec spec = { .usage = usage, .opts = opts };
+    int prc = cli_parse(app, &spec, argc, argv);
+    if (prc != CLI_GO_ON)
+        return prc;
+    if (argc - optind > 1)
+        return cli_usage_error(app, "audit", usage, "expected at most one CASE_ID");
     const char *id = optind < argc ? argv[optind] : NULL;
     if (app_open_store(app) != EXIT_OK)
         return EXIT_FAIL;

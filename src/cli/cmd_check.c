@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "core/textw.h"
 
 static const char usage[] =
@@ -75,28 +76,17 @@ static int emit_json(imt_app *app, check_ctx *x, long ncases, const store_audit_
 
 int cmd_check(imt_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "json", 0, NULL, 'j' },
-        { "help", 0, NULL, 'h' },
-        APP_GLOBAL_OPTIONS,
-        { NULL, 0, NULL, 0 }
-    };
     bool json = false;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'j': json = true; break;
-        case 'h': fputs(usage, app->out); return EXIT_OK;
-        default:
-            if (app_global_option(app, ch, optarg)) break;
-            fputs(usage, app->err); return EXIT_USAGE;
-        }
-    }
-    if (optind != argc) {
-        app_error(app, "check", "takes no arguments");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    const cli_opt opts[] = {
+        { "json", 0, CLI_FLAG, &json, NULL },
+        { NULL, 0, 0, NULL, NULL }
+    };
+    const cli_spec spec = { .usage = usage, .opts = opts };
+    int prc = cli_parse(app, &spec, argc, argv);
+    if (prc != CLI_GO_ON)
+        return prc;
+    if (optind != argc)
+        return cli_usage_error(app, "check", usage, "takes no arguments");
     if (app_open_store(app) != EXIT_OK)
         return EXIT_FAIL;
     check_ctx x = { app, 0, NULL };

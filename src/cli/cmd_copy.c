@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "core/textw.h"
 
 static const char usage[] =
@@ -35,30 +36,19 @@ static void say(void *ctx, const char *line)
 
 int cmd_copy(imt_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "to", 1, NULL, 't' },
-        { "help", 0, NULL, 'h' },
-        APP_GLOBAL_OPTIONS,
-        { NULL, 0, NULL, 0 }
-    };
     const char *target = NULL;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 't': target = optarg; break;
-        case 'h': fputs(usage, app->out); return EXIT_OK;
-        default:
-            if (app_global_option(app, ch, optarg)) break;
-            fputs(usage, app->err);
-            return EXIT_USAGE;
-        }
-    }
-    if (optind != argc || !target || !*target) {
-        app_error(app, "copy", "%s", optind != argc ? "takes no arguments but --to TARGET"
-                                                    : "where to? give --to TARGET");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    const cli_opt opts[] = {
+        { "to", 0, CLI_TEXT, &target, NULL },
+        { NULL, 0, 0, NULL, NULL }
+    };
+    const cli_spec spec = { .usage = usage, .opts = opts, .dash_h = true };
+    int prc = cli_parse(app, &spec, argc, argv);
+    if (prc != CLI_GO_ON)
+        return prc;
+    if (optind != argc || !target || !*target)
+        return cli_usage_error(app, "copy", usage, "%s",
+                               optind != argc ? "takes no arguments but --to TARGET"
+                                              : "where to? give --to TARGET");
     char src_shown[1024], dst_shown[1024];
     store_locator_shown(app->db_path, src_shown, sizeof src_shown);
     store_locator_shown(target, dst_shown, sizeof dst_shown);

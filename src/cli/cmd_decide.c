@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "core/review.h"
 #include "core/rules.h"
 #include "core/textw.h"
@@ -37,41 +38,24 @@ static const char usage[] =
 
 int cmd_decide(imt_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "accept", 0, NULL, 'a' },
-        { "override", 1, NULL, 'o' },
-        { "comment", 1, NULL, 'c' },
-        { "json", 0, NULL, 'j' },
-        { "help", 0, NULL, 'h' },
-        APP_GLOBAL_OPTIONS,
-        { NULL, 0, NULL, 0 }
-    };
     bool accept = false, json = false;
     const char *override = NULL, *comment = NULL;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'a': accept = true; break;
-        case 'o': override = optarg; break;
-        case 'c': comment = optarg; break;
-        case 'j': json = true; break;
-        case 'h': fputs(usage, app->out); return EXIT_OK;
-        default:
-            if (app_global_option(app, ch, optarg)) break;
-            fputs(usage, app->err); return EXIT_USAGE;
-        }
-    }
-    if (argc - optind != 2) {
-        app_error(app, "decide", "expected CASE_ID and RULE_ID");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    const cli_opt opts[] = {
+        { "accept", 0, CLI_FLAG, &accept, NULL },
+        { "override", 0, CLI_TEXT, &override, NULL },
+        { "comment", 0, CLI_TEXT, &comment, NULL },
+        { "json", 0, CLI_FLAG, &json, NULL },
+        { NULL, 0, 0, NULL, NULL }
+    };
+    const cli_spec spec = { .usage = usage, .opts = opts };
+    int prc = cli_parse(app, &spec, argc, argv);
+    if (prc != CLI_GO_ON)
+        return prc;
+    if (argc - optind != 2)
+        return cli_usage_error(app, "decide", usage, "expected CASE_ID and RULE_ID");
     const char *id = argv[optind], *rule = argv[optind + 1];
-    if (accept == (override != NULL)) {
-        app_error(app, "decide", "give either --accept or --override REASON");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    if (accept == (override != NULL))
+        return cli_usage_error(app, "decide", usage, "give either --accept or --override REASON");
     int reason = -1;
     if (override) {
         reason = imt_enum_find(review_reason_values, override);
@@ -95,14 +79,8 @@ int cmd_decide(imt_app *app, int argc, char **argv)
     store_decide_req rq = { id, rule, decision, reason, comment };
     store_decide_result res;
     int rc = store_decide(app->store, &rq, &res);
-    if (rc == STORE_NOTFOUND) {
-        app_error(app, "decide", "no case '%s'", APP_Q(id));
-        return EXIT_FAIL;
-    }
-    if (rc != STORE_OK) {
-        app_error(app, "decide", "%s", store_errmsg(app->store));
-        return EXIT_FAIL;
-    }
+    if (rc != STORE_OK)
+        return cli_case_error(app, "decide", rc, id);
     app->saved = true;
     int werr;
     if (json) {

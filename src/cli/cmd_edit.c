@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "core/textw.h"
 
 static const char usage[] =
@@ -67,43 +68,35 @@ static void text_value(FILE *o, const imt_case *c, int f)
     fprintf(o, "'%s'", safe);
 }
 
-int cmd_edit(imt_app *app, int argc, char **argv)
+static int expect_version_opt(imt_app *app, const char *value, void *dest)
 {
-    static const struct option opts[] = {
-        { "expect-version", 1, NULL, 'e' },
-        { "json", 0, NULL, 'j' },
-        { "help", 0, NULL, 'h' },
-        APP_GLOBAL_OPTIONS,
-        { NULL, 0, NULL, 0 }
-    };
-    bool json = false;
-    long long expect = 0;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'e': {
-            char *end;
-            errno = 0;
-            expect = strtoll(optarg, &end, 10);
-            if (errno || end == optarg || *end || expect < 1) {
-                app_error(app, "edit", "--expect-version: '%s' is not a version (a whole "
-                          "number from 1)", APP_Q(optarg));
-                return EXIT_USAGE;
-            }
-            break;
-        }
-        case 'j': json = true; break;
-        case 'h': fputs(usage, app->out); return EXIT_OK;
-        default:
-            if (app_global_option(app, ch, optarg)) break;
-            fputs(usage, app->err); return EXIT_USAGE;
-        }
-    }
-    if (argc - optind < 2) {
-        app_error(app, "edit", "expected CASE_ID and at least one FIELD=VALUE");
-        fputs(usage, app->err);
+    long long *expect = dest;
+    char *end;
+    errno = 0;
+    *expect = strtoll(value, &end, 10);
+    if (errno || end == value || *end || *expect < 1) {
+        app_error(app, "edit", "--expect-version: '%s' is not a version (a whole "
+                  "number from 1)", APP_Q(value));
         return EXIT_USAGE;
     }
+    return EXIT_OK;
+}
+
+int cmd_edit(imt_app *app, int argc, char **argv)
+{
+    bool json = false;
+    long long expect = 0;
+    const cli_opt opts[] = {
+        { "expect-version", 0, CLI_CHECK, &expect, expect_version_opt },
+        { "json", 0, CLI_FLAG, &json, NULL },
+        { NULL, 0, 0, NULL, NULL }
+    };
+    const cli_spec spec = { .usage = usage, .opts = opts };
+    int prc = cli_parse(app, &spec, argc, argv);
+    if (prc != CLI_GO_ON)
+        return prc;
+    if (argc - optind < 2)
+        return cli_usage_error(app, "edit", usage, "expected CASE_ID and at least one FIELD=VALUE");
     const char *id = argv[optind];
     int fields[IMT_F_COUNT], nf = 0;
     imt_case vals;
@@ -174,12 +167,8 @@ int cmd_edit(imt_app *app, int argc, char **argv)
     int rc = store_edit(app->store, id, &rq, &res);
     imt_case_clear(&vals);
     if (rc != STORE_OK) {
-        if (rc == STORE_NOTFOUND)
-            app_error(app, "edit", "no case '%s'", APP_Q(id));
-        else
-            app_error(app, "edit", "%s", store_errmsg(app->store));
         store_edit_result_clear(&res);
-        return EXIT_FAIL;
+        return cli_case_error(app, "edit", rc, id);
     }
     if (res.nchanged)
         app->saved = true;

@@ -2,6 +2,7 @@
  * (cli.md; data-dictionary.md), to stdout or atomically to -o FILE. */
 #define _GNU_SOURCE
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "io/atomicfile.h"
 #include "io/cbioportal.h"
 #include "io/csvexport.h"
@@ -17,53 +18,50 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void usage(FILE *fp)
-{
-    fprintf(fp,
-        "Usage: imtreview [--db PATH] export [FILTERS] [--deidentify [--keep-free-text]]\n"
-        "                 [--excel-safe] [--events] [-o FILE]\n"
-        "       imtreview [--db PATH] export --format cbioportal [FILTERS]\n"
-        "                 [--deidentify [--keep-free-text]] DIR\n"
-        "\n"
-        "Write the cases as CSV (every data-dictionary column in dictionary order,\n"
-        "then the derived alk_status and alk_confirmed, then the diagnosis codes\n"
-        "icd_o_3_morphology 8825/1 and oncotree_code IMT), one case per line ordered\n"
-        "by case_id, LF line ends.  The output re-imports to the same data.\n"
-        "\n"
-        "  --events           write the events of the filtered cases instead (the\n"
-        "                     events CSV: case_id,date,type,line,agent,intent,reason,\n"
-        "                     response,extent,site,detail), ordered by case_id and\n"
-        "                     date; import --events reads it back to the same events.\n"
-        "                     With --deidentify: dates as days from diagnosis, free\n"
-        "                     text (site, detail) dropped but for the coded ones\n"
-        "  --format FORMAT    csv (default) or cbioportal: a cBioPortal study in the\n"
-        "                     directory DIR (made when missing): meta_study.txt (cancer\n"
-        "                     type imt, OncoTree IMT), clinical patient and sample\n"
-        "                     files (OS, DFS, PFS, EFS, markers, ICD-O-3 8825/1),\n"
-        "                     data_sv.txt (the fusions) and timelines in days from\n"
-        "                     diagnosis, each with its meta file\n"
-        "\n"
-        CLI_FILTER_HELP
-        "  --deidentify       HIPAA Safe Harbor for these fields: drop every\n"
-        "                     free-text column (site_detail, imaging, chemotherapy,\n"
-        "                     targeted, immunotherapy, notes), reviewer and the\n"
-        "                     dates (diagnosis_date, reviewed_at); write ages of 90\n"
-        "                     and over as 90; replace case_id by a pseudonym\n"
-        "                     (P + 16 hex digits) that is the same on every export\n"
-        "                     of this database; rows are then ordered by pseudonym\n"
-        "  --keep-free-text   with --deidentify: keep the free-text columns (check\n"
-        "                     them yourself: they can name a person or a place)\n"
-        "  --excel-safe       put ' before any cell starting with = + - @ TAB or CR,\n"
-        "                     so a spreadsheet shows it instead of running it (such\n"
-        "                     a file is for spreadsheets, not for re-import)\n"
-        "  -o, --output FILE  write to FILE (via a temporary file and a rename: a\n"
-        "                     failed export never leaves a half-written FILE; a new\n"
-        "                     FILE gets mode 0600, an existing one keeps its mode)\n"
-        "  --help             this help\n"
-        "\n"
-        "Exit status: 0 written, 1 the work failed (database or file error;\n"
-        "FILE is left as it was), 2 usage error.\n");
-}
+static const char usage[] =
+    "Usage: imtreview [--db PATH] export [FILTERS] [--deidentify [--keep-free-text]]\n"
+    "                 [--excel-safe] [--events] [-o FILE]\n"
+    "       imtreview [--db PATH] export --format cbioportal [FILTERS]\n"
+    "                 [--deidentify [--keep-free-text]] DIR\n"
+    "\n"
+    "Write the cases as CSV (every data-dictionary column in dictionary order,\n"
+    "then the derived alk_status and alk_confirmed, then the diagnosis codes\n"
+    "icd_o_3_morphology 8825/1 and oncotree_code IMT), one case per line ordered\n"
+    "by case_id, LF line ends.  The output re-imports to the same data.\n"
+    "\n"
+    "  --events           write the events of the filtered cases instead (the\n"
+    "                     events CSV: case_id,date,type,line,agent,intent,reason,\n"
+    "                     response,extent,site,detail), ordered by case_id and\n"
+    "                     date; import --events reads it back to the same events.\n"
+    "                     With --deidentify: dates as days from diagnosis, free\n"
+    "                     text (site, detail) dropped but for the coded ones\n"
+    "  --format FORMAT    csv (default) or cbioportal: a cBioPortal study in the\n"
+    "                     directory DIR (made when missing): meta_study.txt (cancer\n"
+    "                     type imt, OncoTree IMT), clinical patient and sample\n"
+    "                     files (OS, DFS, PFS, EFS, markers, ICD-O-3 8825/1),\n"
+    "                     data_sv.txt (the fusions) and timelines in days from\n"
+    "                     diagnosis, each with its meta file\n"
+    "\n"
+    CLI_FILTER_HELP
+    "  --deidentify       HIPAA Safe Harbor for these fields: drop every\n"
+    "                     free-text column (site_detail, imaging, chemotherapy,\n"
+    "                     targeted, immunotherapy, notes), reviewer and the\n"
+    "                     dates (diagnosis_date, reviewed_at); write ages of 90\n"
+    "                     and over as 90; replace case_id by a pseudonym\n"
+    "                     (P + 16 hex digits) that is the same on every export\n"
+    "                     of this database; rows are then ordered by pseudonym\n"
+    "  --keep-free-text   with --deidentify: keep the free-text columns (check\n"
+    "                     them yourself: they can name a person or a place)\n"
+    "  --excel-safe       put ' before any cell starting with = + - @ TAB or CR,\n"
+    "                     so a spreadsheet shows it instead of running it (such\n"
+    "                     a file is for spreadsheets, not for re-import)\n"
+    "  -o, --output FILE  write to FILE (via a temporary file and a rename: a\n"
+    "                     failed export never leaves a half-written FILE; a new\n"
+    "                     FILE gets mode 0600, an existing one keeps its mode)\n"
+    "  --help             this help\n"
+    "\n"
+    "Exit status: 0 written, 1 the work failed (database or file error;\n"
+    "FILE is left as it was), 2 usage error.\n";
 
 /* Write header and rows.  Returns 0, 1 on a write error (errno set), or
  * -1 after printing a database error. */
@@ -268,69 +266,41 @@ static int export_to_file(imt_app *app, const char *path, const imt_filter *flt,
 
 int cmd_export(imt_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        CLI_FILTER_LONGOPTS,
-        { "deidentify", 0, NULL, 'd' },
-        { "keep-free-text", 0, NULL, 'k' },
-        { "excel-safe", 0, NULL, 'x' },
-        { "output", 1, NULL, 'o' },
-        { "events", 0, NULL, 'E' },
-        { "format", 1, NULL, 'F' },
-        { "help", 0, NULL, 'h' },
-        APP_GLOBAL_OPTIONS,
-        { NULL, 0, NULL, 0 }
-    };
     imt_filter flt;
     memset(&flt, 0, sizeof flt);
     csvexp_opts o;
     memset(&o, 0, sizeof o);
     const char *out = NULL, *format = "csv";
     bool want_events = false;
-    int ch, li;
-    while ((ch = getopt_long(argc, argv, "o:", opts, &li)) != -1) {
-        switch (ch) {
-        case 0: {
-            int r = cli_filter_option(app, &flt, opts[li].name, optarg);
-            if (r < 0)
-                return EXIT_USAGE;
-            break;
-        }
-        case 'd': o.deidentify = true; break;
-        case 'x': o.excel_safe = true; break;
-        case 'k': o.keep_free_text = true; break;
-        case 'o': out = optarg; break;
-        case 'E': want_events = true; break;
-        case 'F': format = optarg; break;
-        case 'h': usage(app->out); return EXIT_OK;
-        default:
-            if (app_global_option(app, ch, optarg)) break;
-            usage(app->err); return EXIT_USAGE;
-        }
-    }
+    const cli_opt opts[] = {
+        { "deidentify", 0, CLI_FLAG, &o.deidentify, NULL },
+        { "keep-free-text", 0, CLI_FLAG, &o.keep_free_text, NULL },
+        { "excel-safe", 0, CLI_FLAG, &o.excel_safe, NULL },
+        { "output", 'o', CLI_TEXT, &out, NULL },
+        { "events", 0, CLI_FLAG, &want_events, NULL },
+        { "format", 0, CLI_TEXT, &format, NULL },
+        { NULL, 0, 0, NULL, NULL }
+    };
+    const cli_spec spec = { .usage = usage, .opts = opts, .filter = &flt };
+    int prc = cli_parse(app, &spec, argc, argv);
+    if (prc != CLI_GO_ON)
+        return prc;
     bool cbio = strcmp(format, "cbioportal") == 0;
     if (!cbio && strcmp(format, "csv") != 0) {
         app_error(app, "export", "unknown --format '%s' (allowed: csv, cbioportal)",
                   APP_Q(format));
         return EXIT_USAGE;
     }
-    if (cbio && (optind != argc - 1 || out || want_events || o.excel_safe)) {
-        app_error(app, "export", "--format cbioportal writes a study into one directory: "
-                  "export --format cbioportal [FILTERS] [--deidentify] DIR (no -o, "
-                  "--events or --excel-safe)");
-        usage(app->err);
-        return EXIT_USAGE;
-    }
-    if (!cbio && optind != argc) {
-        { char q[TEXTW_BUFSIZE(APP_QUOTE_MAX)];
-          app_error(app, "export", "unexpected argument '%s'", app_quote(argv[optind], q, sizeof q)); }
-        usage(app->err);
-        return EXIT_USAGE;
-    }
-    if (o.keep_free_text && !o.deidentify) {
-        app_error(app, "export", "--keep-free-text goes with --deidentify");
-        usage(app->err);
-        return EXIT_USAGE;
-    }
+    if (cbio && (optind != argc - 1 || out || want_events || o.excel_safe))
+        return cli_usage_error(app, "export", usage,
+                               "--format cbioportal writes a study into one directory: "
+                               "export --format cbioportal [FILTERS] [--deidentify] DIR (no -o, "
+                               "--events or --excel-safe)");
+    if (!cbio && optind != argc)
+        return cli_usage_error(app, "export", usage, "unexpected argument '%s'",
+                               APP_Q(argv[optind]));
+    if (o.keep_free_text && !o.deidentify)
+        return cli_usage_error(app, "export", usage, "--keep-free-text goes with --deidentify");
     if (app_open_store(app) != EXIT_OK)
         return EXIT_FAIL;
     if (o.deidentify && store_secret(app->store, o.key) != STORE_OK) {

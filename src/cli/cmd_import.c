@@ -3,6 +3,7 @@
  * data-dictionary.md "File format", issue 2 item 3). */
 #define _GNU_SOURCE
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "io/csvimport.h"
 #include "store/store.h"
 
@@ -23,48 +24,45 @@ typedef struct {
     bool        db_failed;
 } import_ctx;
 
-static void usage(FILE *fp)
-{
-    fprintf(fp,
-        "Usage: imtreview [--db PATH] import [--dry-run] [--update]\n"
-        "                 [--ignore-unknown-columns] FILE.csv\n"
-        "       imtreview [--db PATH] import --events [--dry-run] [--replace]\n"
-        "                 [--ignore-unknown-columns] FILE.csv\n"
-        "\n"
-        "Read a case CSV (its columns and checks: imtreview-csv(5)) and add its\n"
-        "cases to the database in one transaction: either every row is written\n"
-        "or nothing.\n"
-        "\n"
-        "  --dry-run                 check the file and say what would change;\n"
-        "                            write nothing\n"
-        "  --update                  cases whose case_id exists are updated (only\n"
-        "                            the changed fields, each one audited); without\n"
-        "                            it an existing case_id is an error\n"
-        "  --ignore-unknown-columns  skip columns the data dictionary does not name\n"
-        "                            (otherwise each one is an error)\n"
-        "  --events                  FILE is an events CSV (header case_id,date,type,\n"
-        "                            line,agent,intent,reason,response,extent,site,\n"
-        "                            detail): each case's dated course; the cases\n"
-        "                            must exist.  Each row is checked, then each\n"
-        "                            course whole (no event before diagnosis or after\n"
-        "                            death, a stop after its start, a response inside\n"
-        "                            its line, one line open at a time per agent\n"
-        "                            class).  An event already recorded is not added\n"
-        "                            twice.\n"
-        "  --replace                 with --events: the file's events become the whole\n"
-        "                            course of each case the file names\n"
-        "  --json                    the summary as one object: file, dry_run,\n"
-        "                            added, updated, unchanged, written\n"
-        "  --help                    this help\n"
-        "\n"
-        "FILE may be - for standard input.  Errors are printed to stderr as\n"
-        "FILE:LINE: column 'NAME': message (all of them, up to 50).  A row that\n"
-        "would change a signed-out case refuses the whole file (signed-out cases\n"
-        "are locked; a row equal to the case is counted unchanged), as does one\n"
-        "that would sign a case out (imtreview review does that).\n"
-        "Exit status: 0 imported (or a clean dry run), 1 refused (nothing\n"
-        "written), 2 usage error.\n");
-}
+static const char usage[] =
+    "Usage: imtreview [--db PATH] import [--dry-run] [--update]\n"
+    "                 [--ignore-unknown-columns] FILE.csv\n"
+    "       imtreview [--db PATH] import --events [--dry-run] [--replace]\n"
+    "                 [--ignore-unknown-columns] FILE.csv\n"
+    "\n"
+    "Read a case CSV (its columns and checks: imtreview-csv(5)) and add its\n"
+    "cases to the database in one transaction: either every row is written\n"
+    "or nothing.\n"
+    "\n"
+    "  --dry-run                 check the file and say what would change;\n"
+    "                            write nothing\n"
+    "  --update                  cases whose case_id exists are updated (only\n"
+    "                            the changed fields, each one audited); without\n"
+    "                            it an existing case_id is an error\n"
+    "  --ignore-unknown-columns  skip columns the data dictionary does not name\n"
+    "                            (otherwise each one is an error)\n"
+    "  --events                  FILE is an events CSV (header case_id,date,type,\n"
+    "                            line,agent,intent,reason,response,extent,site,\n"
+    "                            detail): each case's dated course; the cases\n"
+    "                            must exist.  Each row is checked, then each\n"
+    "                            course whole (no event before diagnosis or after\n"
+    "                            death, a stop after its start, a response inside\n"
+    "                            its line, one line open at a time per agent\n"
+    "                            class).  An event already recorded is not added\n"
+    "                            twice.\n"
+    "  --replace                 with --events: the file's events become the whole\n"
+    "                            course of each case the file names\n"
+    "  --json                    the summary as one object: file, dry_run,\n"
+    "                            added, updated, unchanged, written\n"
+    "  --help                    this help\n"
+    "\n"
+    "FILE may be - for standard input.  Errors are printed to stderr as\n"
+    "FILE:LINE: column 'NAME': message (all of them, up to 50).  A row that\n"
+    "would change a signed-out case refuses the whole file (signed-out cases\n"
+    "are locked; a row equal to the case is counted unchanged), as does one\n"
+    "that would sign a case out (imtreview review does that).\n"
+    "Exit status: 0 imported (or a clean dry run), 1 refused (nothing\n"
+    "written), 2 usage error.\n";
 
 /* Copy field f of src into dst (absent columns keep the stored value). */
 static int copy_field(imt_case *dst, const imt_case *src, int f)
@@ -266,50 +264,29 @@ static void remove_new_database(imt_app *app)
 
 int cmd_import(imt_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "dry-run", 0, NULL, 'n' },
-        { "update", 0, NULL, 'u' },
-        { "events", 0, NULL, 'E' },
-        { "replace", 0, NULL, 'R' },
-        { "ignore-unknown-columns", 0, NULL, 'i' },
-        { "json", 0, NULL, 'j' },
-        { "help", 0, NULL, 'h' },
-        APP_GLOBAL_OPTIONS,
-        { NULL, 0, NULL, 0 }
-    };
     import_ctx x = { .app = app };
     bool ignore_unknown = false, events = false, replace = false;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'n': x.dry_run = true; break;
-        case 'u': x.update = true; break;
-        case 'E': events = true; break;
-        case 'R': replace = true; break;
-        case 'i': ignore_unknown = true; break;
-        case 'j': x.json = true; break;
-        case 'h': usage(app->out); return EXIT_OK;
-        default:
-            if (app_global_option(app, ch, optarg)) break;
-            usage(app->err); return EXIT_USAGE;
-        }
-    }
-    if (optind != argc - 1) {
-        app_error(app, "import", "expected exactly one FILE.csv");
-        usage(app->err);
-        return EXIT_USAGE;
-    }
+    const cli_opt opts[] = {
+        { "dry-run", 0, CLI_FLAG, &x.dry_run, NULL },
+        { "update", 0, CLI_FLAG, &x.update, NULL },
+        { "events", 0, CLI_FLAG, &events, NULL },
+        { "replace", 0, CLI_FLAG, &replace, NULL },
+        { "ignore-unknown-columns", 0, CLI_FLAG, &ignore_unknown, NULL },
+        { "json", 0, CLI_FLAG, &x.json, NULL },
+        { NULL, 0, 0, NULL, NULL }
+    };
+    const cli_spec spec = { .usage = usage, .opts = opts };
+    int prc = cli_parse(app, &spec, argc, argv);
+    if (prc != CLI_GO_ON)
+        return prc;
+    if (optind != argc - 1)
+        return cli_usage_error(app, "import", usage, "expected exactly one FILE.csv");
     const char *path = argv[optind];
-    if (replace && !events) {
-        app_error(app, "import", "--replace goes with --events");
-        usage(app->err);
-        return EXIT_USAGE;
-    }
-    if (events && x.update) {
-        app_error(app, "import", "--update is for cases; with --events use --replace");
-        usage(app->err);
-        return EXIT_USAGE;
-    }
+    if (replace && !events)
+        return cli_usage_error(app, "import", usage, "--replace goes with --events");
+    if (events && x.update)
+        return cli_usage_error(app, "import", usage,
+                               "--update is for cases; with --events use --replace");
     if (events)
         return cmd_import_events(app, path, x.dry_run, replace, ignore_unknown);
     bool is_stdin = strcmp(path, "-") == 0;

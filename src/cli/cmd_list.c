@@ -4,6 +4,7 @@
  * of cases (a JSON array of a million cases is written object by object). */
 #define _GNU_SOURCE
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "io/caseout.h"
 #include "store/store.h"
 
@@ -12,39 +13,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void usage(FILE *fp)
-{
-    fprintf(fp,
-        "Usage: imtreview [--db PATH] list [FILTERS] [--json]\n"
-        "\n"
-        "List the cases that pass the filters, ordered by case_id (with --followup:\n"
-        "by next_due, most overdue first).\n"
-        "\n"
-        "Text output: a header line, then one case per line, columns separated by\n"
-        "TAB: case_id age_years sex site site_detail size_cm surgery outcome\n"
-        "followup_months review_status alk_status reviewer review_comment\n"
-        "decision_state version (reviewer: who took or signed out the case;\n"
-        "review_comment: the latest review comment; decision_state: decided,\n"
-        "undecided or stale).  An unknown value is an empty column.  Text is\n"
-        "escaped so that it is one safe line: \\\\ \\t \\n \\r for\n"
-        "backslash, TAB, LF, CR; \\xNN for other control bytes and invalid UTF-8;\n"
-        "\\uNNNN for C1 controls, bidirectional overrides and U+2028/U+2029.\n"
-        "\n"
-        CLI_FILTER_HELP
-        "  --json             a JSON array of objects, one per case, keyed by the\n"
-        "                     data-dictionary column names (every column, with the\n"
-        "                     derived alk_status and alk_confirmed, next_due, and\n"
-        "                     version, review_comment, signer_name, decision_state);\n"
-        "                     unknown = null, numbers as numbers, yes/no as\n"
-        "                     true/false; non-ASCII characters written as \\uNNNN\n"
-        "  --today DATE       the date --followup counts from (default: today)\n"
-        "\n"
-        "With --followup the text output has a last column next_due.\n"
-        "  --help             this help\n"
-        "\n"
-        "Exit status: 0 listed (no match is not an error), 1 database error,\n"
-        "2 usage error (unknown option or filter value).\n");
-}
+static const char usage[] =
+    "Usage: imtreview [--db PATH] list [FILTERS] [--json]\n"
+    "\n"
+    "List the cases that pass the filters, ordered by case_id (with --followup:\n"
+    "by next_due, most overdue first).\n"
+    "\n"
+    "Text output: a header line, then one case per line, columns separated by\n"
+    "TAB: case_id age_years sex site site_detail size_cm surgery outcome\n"
+    "followup_months review_status alk_status reviewer review_comment\n"
+    "decision_state version (reviewer: who took or signed out the case;\n"
+    "review_comment: the latest review comment; decision_state: decided,\n"
+    "undecided or stale).  An unknown value is an empty column.  Text is\n"
+    "escaped so that it is one safe line: \\\\ \\t \\n \\r for\n"
+    "backslash, TAB, LF, CR; \\xNN for other control bytes and invalid UTF-8;\n"
+    "\\uNNNN for C1 controls, bidirectional overrides and U+2028/U+2029.\n"
+    "\n"
+    CLI_FILTER_HELP
+    "  --json             a JSON array of objects, one per case, keyed by the\n"
+    "                     data-dictionary column names (every column, with the\n"
+    "                     derived alk_status and alk_confirmed, next_due, and\n"
+    "                     version, review_comment, signer_name, decision_state);\n"
+    "                     unknown = null, numbers as numbers, yes/no as\n"
+    "                     true/false; non-ASCII characters written as \\uNNNN\n"
+    "  --today DATE       the date --followup counts from (default: today)\n"
+    "\n"
+    "With --followup the text output has a last column next_due.\n"
+    "  --help             this help\n"
+    "\n"
+    "Exit status: 0 listed (no match is not an error), 1 database error,\n"
+    "2 usage error (unknown option or filter value).\n";
 
 typedef struct {
     imt_app *app;
@@ -114,49 +112,36 @@ static int json_row(void *vctx, const imt_case *c)
     return rc;
 }
 
+/* --today DATE: the day --followup counts from, into the filter */
+static int today_opt(imt_app *app, const char *value, void *dest)
+{
+    imt_filter *flt = dest;
+    long d;
+    if (!ev_date_days(value, &d)) {
+        app_error(app, "list", "--today: '%s' is not a date (YYYY-MM-DD)", APP_Q(value));
+        return EXIT_USAGE;
+    }
+    snprintf(flt->fu_today, sizeof flt->fu_today, "%s", value);
+    return EXIT_OK;
+}
+
 int cmd_list(imt_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        CLI_FILTER_LONGOPTS,
-        { "json", 0, NULL, 'j' },
-        { "today", 1, NULL, 't' },
-        { "help", 0, NULL, 'h' },
-        APP_GLOBAL_OPTIONS,
-        { NULL, 0, NULL, 0 }
-    };
     imt_filter flt;
     memset(&flt, 0, sizeof flt);
     bool json = false;
-    int ch, li;
-    while ((ch = getopt_long(argc, argv, "", opts, &li)) != -1) {
-        switch (ch) {
-        case 0:
-            if (cli_filter_option(app, &flt, opts[li].name, optarg) < 0)
-                return EXIT_USAGE;
-            break;
-        case 'j': json = true; break;
-        case 't': {
-            long d;
-            if (!ev_date_days(optarg, &d)) {
-                app_error(app, "list", "--today: '%s' is not a date (YYYY-MM-DD)",
-                          APP_Q(optarg));
-                return EXIT_USAGE;
-            }
-            snprintf(flt.fu_today, sizeof flt.fu_today, "%s", optarg);
-            break;
-        }
-        case 'h': usage(app->out); return EXIT_OK;
-        default:
-            if (app_global_option(app, ch, optarg)) break;
-            usage(app->err); return EXIT_USAGE;
-        }
-    }
-    if (optind != argc) {
-        char q[TEXTW_BUFSIZE(APP_QUOTE_MAX)];
-        app_error(app, "list", "unexpected argument '%s'", app_quote(argv[optind], q, sizeof q));
-        usage(app->err);
-        return EXIT_USAGE;
-    }
+    const cli_opt opts[] = {
+        { "json", 0, CLI_FLAG, &json, NULL },
+        { "today", 0, CLI_CHECK, &flt, today_opt },
+        { NULL, 0, 0, NULL, NULL }
+    };
+    const cli_spec spec = { .usage = usage, .opts = opts, .filter = &flt };
+    int prc = cli_parse(app, &spec, argc, argv);
+    if (prc != CLI_GO_ON)
+        return prc;
+    if (optind != argc)
+        return cli_usage_error(app, "list", usage, "unexpected argument '%s'",
+                               APP_Q(argv[optind]));
     if (app_open_store(app) != EXIT_OK)
         return EXIT_FAIL;
 

@@ -2,11 +2,13 @@
  * per PostgreSQL database: the roles (owner, reviewer, reader), the
  * schema and its tables, the grants (store_admin_script). */
 #define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 
 static const char usage[] =
     "Usage: imtreview pg-roles\n"
@@ -23,16 +25,12 @@ static const char usage[] =
 
 int cmd_pgroles(imt_app *app, int argc, char **argv)
 {
-    (void)argv;
-    if (argc > 1) {
-        if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-            fputs(usage, app->out);
-            return EXIT_OK;
-        }
-        app_error(app, "pg-roles", "takes no arguments");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    const cli_spec spec = { .usage = usage, .dash_h = true };
+    int prc = cli_parse(app, &spec, argc, argv);
+    if (prc != CLI_GO_ON)
+        return prc;
+    if (optind != argc)
+        return cli_usage_error(app, "pg-roles", usage, "takes no arguments");
     char *sql = store_admin_script(STORE_ENGINE_PG);
     if (!sql) {
         app_error(app, "pg-roles", "out of memory");

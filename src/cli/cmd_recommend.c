@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "core/review.h"
 #include "core/rules.h"
 #include "io/rulesout.h"
@@ -158,31 +159,19 @@ static void print_text(imt_app *app, const char *case_id, const rules_result *re
 
 int cmd_recommend(imt_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "json", 0, NULL, 'j' },
-        { "mitoses-cutoff", 1, NULL, 'm' },
-        { "help", 0, NULL, 'h' },
-        APP_GLOBAL_OPTIONS,
-        { NULL, 0, NULL, 0 }
-    };
     bool json = false;
     const char *mit = NULL;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'j': json = true; break;
-        case 'm': mit = optarg; break;
-        case 'h': fputs(usage, app->out); return EXIT_OK;
-        default:
-            if (app_global_option(app, ch, optarg)) break;
-            fputs(usage, app->err); return EXIT_USAGE;
-        }
-    }
-    if (argc - optind != 1) {
-        app_error(app, "recommend", "expected one CASE_ID");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    const cli_opt opts[] = {
+        { "json", 0, CLI_FLAG, &json, NULL },
+        { "mitoses-cutoff", 0, CLI_TEXT, &mit, NULL },
+        { NULL, 0, 0, NULL, NULL }
+    };
+    const cli_spec spec = { .usage = usage, .opts = opts };
+    int prc = cli_parse(app, &spec, argc, argv);
+    if (prc != CLI_GO_ON)
+        return prc;
+    if (argc - optind != 1)
+        return cli_usage_error(app, "recommend", usage, "expected one CASE_ID");
     const char *id = argv[optind];
     rules_config cfg;
     int rc = app_rules_config(app, "recommend", &cfg, mit);
@@ -192,16 +181,8 @@ int cmd_recommend(imt_app *app, int argc, char **argv)
         return rc;
     imt_case c;
     int st = store_get(app->store, id, &c);
-    if (st == STORE_NOTFOUND) {
-        char safe[TEXTW_BUFSIZE(APP_QUOTE_MAX)];
-        app_quote(id, safe, sizeof safe);
-        app_error(app, "recommend", "no case '%s'", safe);
-        return EXIT_FAIL;
-    }
-    if (st != STORE_OK) {
-        app_error(app, "recommend", "%s", store_errmsg(app->store));
-        return EXIT_FAIL;
-    }
+    if (st != STORE_OK)
+        return cli_case_error(app, "recommend", st, id);
     rules_result *res = malloc(sizeof *res);
     if (!res) {
         imt_case_clear(&c);

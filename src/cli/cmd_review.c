@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "core/rules.h"
 #include "core/textw.h"
 
@@ -44,41 +45,25 @@ static const char usage[] =
 
 int cmd_review(imt_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "status", 1, NULL, 's' },
-        { "comment", 1, NULL, 'c' },
-        { "reason", 1, NULL, 'r' },
-        { "json", 0, NULL, 'j' },
-        { "help", 0, NULL, 'h' },
-        APP_GLOBAL_OPTIONS,
-        { NULL, 0, NULL, 0 }
-    };
     const char *status_arg = NULL, *comment = NULL, *reason = NULL;
     bool json = false;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (ch) {
-        case 's': status_arg = optarg; break;
-        case 'c': comment = optarg; break;
-        case 'r': reason = optarg; break;
-        case 'j': json = true; break;
-        case 'h': fputs(usage, app->out); return EXIT_OK;
-        default:
-            if (app_global_option(app, ch, optarg)) break;
-            fputs(usage, app->err); return EXIT_USAGE;
-        }
-    }
-    if (argc - optind != 1) {
-        app_error(app, "review", "expected one CASE_ID");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    const cli_opt opts[] = {
+        { "status", 0, CLI_TEXT, &status_arg, NULL },
+        { "comment", 0, CLI_TEXT, &comment, NULL },
+        { "reason", 0, CLI_TEXT, &reason, NULL },
+        { "json", 0, CLI_FLAG, &json, NULL },
+        { NULL, 0, 0, NULL, NULL }
+    };
+    const cli_spec spec = { .usage = usage, .opts = opts };
+    int prc = cli_parse(app, &spec, argc, argv);
+    if (prc != CLI_GO_ON)
+        return prc;
+    if (argc - optind != 1)
+        return cli_usage_error(app, "review", usage, "expected one CASE_ID");
     const char *id = argv[optind];
-    if (!status_arg) {
-        app_error(app, "review", "--status is required (unreviewed, in_review, signed_out)");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    if (!status_arg)
+        return cli_usage_error(app, "review", usage,
+                               "--status is required (unreviewed, in_review, signed_out)");
     int status = imt_enum_find(imt_review_values, status_arg);
     if (status < 0) {
         char safe[TEXTW_BUFSIZE(64)];
@@ -100,14 +85,8 @@ int cmd_review(imt_app *app, int argc, char **argv)
     store_review_req rq = { id, status, comment, reason, RULESET_VERSION };
     store_review_result res;
     int rc = store_review(app->store, &rq, &res);
-    if (rc == STORE_NOTFOUND) {
-        app_error(app, "review", "no case '%s'", APP_Q(id));
-        return EXIT_FAIL;
-    }
-    if (rc != STORE_OK) {
-        app_error(app, "review", "%s", store_errmsg(app->store));
-        return EXIT_FAIL;
-    }
+    if (rc != STORE_OK)
+        return cli_case_error(app, "review", rc, id);
     app->saved = true;
     int werr = 0;
     if (json) {

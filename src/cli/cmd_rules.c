@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "core/rules.h"
 #include "io/rulesout.h"
 
@@ -42,31 +43,19 @@ static const char levels_text[] =
 
 int cmd_rules(imt_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "json", 0, NULL, 'j' },
-        { "mitoses-cutoff", 1, NULL, 'm' },
-        { "help", 0, NULL, 'h' },
-        APP_GLOBAL_OPTIONS,
-        { NULL, 0, NULL, 0 }
-    };
     bool json = false;
     const char *mit = NULL;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'j': json = true; break;
-        case 'm': mit = optarg; break;
-        case 'h': fputs(usage, app->out); return EXIT_OK;
-        default:
-            if (app_global_option(app, ch, optarg)) break;
-            fputs(usage, app->err); return EXIT_USAGE;
-        }
-    }
-    if (optind != argc) {
-        app_error(app, "rules", "unexpected argument");
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    const cli_opt opts[] = {
+        { "json", 0, CLI_FLAG, &json, NULL },
+        { "mitoses-cutoff", 0, CLI_TEXT, &mit, NULL },
+        { NULL, 0, 0, NULL, NULL }
+    };
+    const cli_spec spec = { .usage = usage, .opts = opts };
+    int prc = cli_parse(app, &spec, argc, argv);
+    if (prc != CLI_GO_ON)
+        return prc;
+    if (optind != argc)
+        return cli_usage_error(app, "rules", usage, "unexpected argument");
     rules_config cfg;
     int rc = app_rules_config(app, "rules", &cfg, mit);
     if (rc != EXIT_OK)

@@ -4,6 +4,7 @@
  * through caseout_escape. */
 #define _GNU_SOURCE
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "io/caseout.h"
 #include "store/store.h"
 
@@ -12,33 +13,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void usage(FILE *fp)
-{
-    fprintf(fp,
-        "Usage: imtreview [--db PATH] show CASE_ID [--json]\n"
-        "\n"
-        "Print every field of one case, grouped: demographics, presentation,\n"
-        "imaging, histology, markers (immunohistochemistry and molecular tests,\n"
-        "with the derived ALK status), treatment, follow-up, review state (who has\n"
-        "the case or signed it out, when, the latest review comment, whether its\n"
-        "recommendations are decided, the case's version), notes.\n"
-        "An unknown value reads \"not recorded\" (\"not done\" for a marker).  Text\n"
-        "from the database is escaped (\\t, \\r, \\xNN, \\uNNNN) so that it cannot\n"
-        "act on the terminal; notes keep their line breaks.\n"
-        "\n"
-        "The course follows: every event, oldest first, and the next follow-up\n"
-        "date (next_due) with its state against today.\n"
-        "\n"
-        "  --json    one JSON object keyed by the data-dictionary column names, as\n"
-        "            in `list --json` (next_due, version, review_comment, signer_name\n"
-        "            and decision_state included), plus \"alk_discordant\" (IHC\n"
-        "            disagrees with a molecular result) and \"events\": the course,\n"
-        "            oldest first, one object per event keyed by the events CSV's\n"
-        "            columns\n"
-        "  --help    this help\n"
-        "\n"
-        "Exit status: 0 shown, 1 no such case or database error, 2 usage error.\n");
-}
+static const char usage[] =
+    "Usage: imtreview [--db PATH] show CASE_ID [--json]\n"
+    "\n"
+    "Print every field of one case, grouped: demographics, presentation,\n"
+    "imaging, histology, markers (immunohistochemistry and molecular tests,\n"
+    "with the derived ALK status), treatment, follow-up, review state (who has\n"
+    "the case or signed it out, when, the latest review comment, whether its\n"
+    "recommendations are decided, the case's version), notes.\n"
+    "An unknown value reads \"not recorded\" (\"not done\" for a marker).  Text\n"
+    "from the database is escaped (\\t, \\r, \\xNN, \\uNNNN) so that it cannot\n"
+    "act on the terminal; notes keep their line breaks.\n"
+    "\n"
+    "The course follows: every event, oldest first, and the next follow-up\n"
+    "date (next_due) with its state against today.\n"
+    "\n"
+    "  --json    one JSON object keyed by the data-dictionary column names, as\n"
+    "            in `list --json` (next_due, version, review_comment, signer_name\n"
+    "            and decision_state included), plus \"alk_discordant\" (IHC\n"
+    "            disagrees with a molecular result) and \"events\": the course,\n"
+    "            oldest first, one object per event keyed by the events CSV's\n"
+    "            columns\n"
+    "  --help    this help\n"
+    "\n"
+    "Exit status: 0 shown, 1 no such case or database error, 2 usage error.\n";
 
 /* Field groups in reading order; fusion_method is written with fusion
  * and notes get their own block, so neither is listed here. */
@@ -261,29 +259,19 @@ static int show_text(FILE *fp, const imt_case *c, const imt_course *co, int wind
 
 int cmd_show(imt_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "json", 0, NULL, 'j' },
-        { "help", 0, NULL, 'h' },
-        APP_GLOBAL_OPTIONS,
-        { NULL, 0, NULL, 0 }
-    };
     bool json = false;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'j': json = true; break;
-        case 'h': usage(app->out); return EXIT_OK;
-        default:
-            if (app_global_option(app, ch, optarg)) break;
-            usage(app->err); return EXIT_USAGE;
-        }
-    }
-    if (argc - optind != 1) {
-        app_error(app, "show", "%s", argc - optind ? "exactly one CASE_ID, please"
-                                                   : "missing CASE_ID");
-        usage(app->err);
-        return EXIT_USAGE;
-    }
+    const cli_opt opts[] = {
+        { "json", 0, CLI_FLAG, &json, NULL },
+        { NULL, 0, 0, NULL, NULL }
+    };
+    const cli_spec spec = { .usage = usage, .opts = opts };
+    int prc = cli_parse(app, &spec, argc, argv);
+    if (prc != CLI_GO_ON)
+        return prc;
+    if (argc - optind != 1)
+        return cli_usage_error(app, "show", usage, "%s",
+                               argc - optind ? "exactly one CASE_ID, please"
+                                             : "missing CASE_ID");
     const char *id = argv[optind];
     if (app_open_store(app) != EXIT_OK)
         return EXIT_FAIL;

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "core/stats.h"
 
 static const char usage[] =
@@ -328,80 +329,75 @@ static void print_text(FILE *o, const imt_filter *f, const stats_cohort *co,
     }
 }
 
+static int endpoint_opt(imt_app *app, const char *value, void *dest)
+{
+    int *ep = dest;
+    if ((*ep = stats_endpoint_parse(value)) < 0) {
+        app_error(app, "stats", "unknown endpoint '%s' (allowed: os, dss, rfs, "
+                  "pfs, efs, dor, ttnt)", APP_Q(value));
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+static int by_opt(imt_app *app, const char *value, void *dest)
+{
+    int *by = dest;
+    if ((*by = stats_by_parse(value)) < 0) {
+        app_error(app, "stats", "unknown --by field '%s' (allowed: alk_status, site, "
+                  "sex, surgery, steroids, outcome, metastatic, margin, age_group)",
+                  APP_Q(value));
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+static int line_opt(imt_app *app, const char *value, void *dest)
+{
+    char *end;
+    long v = strtol(value, &end, 10);
+    if (!*value || *end || v < 1 || v > EV_LINE_MAX) {
+        app_error(app, "stats", "--line: '%s' is not a line number (1 to %d)",
+                  APP_Q(value), EV_LINE_MAX);
+        return EXIT_USAGE;
+    }
+    *(int *)dest = (int)v;
+    return EXIT_OK;
+}
+
+static int agent_opt(imt_app *app, const char *value, void *dest)
+{
+    char err[600];
+    if (ev_agent_name_check(value, err, sizeof err) != 0) {
+        app_error(app, "stats", "--agent: %s", APP_Q(err));
+        return EXIT_USAGE;
+    }
+    *(const char **)dest = value;
+    return EXIT_OK;
+}
+
 int cmd_stats(imt_app *app, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        CLI_FILTER_LONGOPTS,
-        { "endpoint", 1, NULL, 'e' },
-        { "line", 1, NULL, 'l' },
-        { "agent", 1, NULL, 'a' },
-        { "by", 1, NULL, 'b' },
-        { "json", 0, NULL, 'j' },
-        { "help", 0, NULL, 'h' },
-        APP_GLOBAL_OPTIONS,
-        { NULL, 0, NULL, 0 }
-    };
     imt_filter f;
     memset(&f, 0, sizeof f);
     int ep = EP_OS, by = BY_NONE, line = 0;
     const char *agent = NULL;
     bool json = false;
-    int c, idx;
-    while ((c = getopt_long(argc, argv, "", opts, &idx)) != -1) {
-        switch (c) {
-        case 0:
-            if (cli_filter_option(app, &f, opts[idx].name, optarg) < 0)
-                return EXIT_USAGE;
-            break;
-        case 'e':
-            if ((ep = stats_endpoint_parse(optarg)) < 0) {
-                { char q[TEXTW_BUFSIZE(APP_QUOTE_MAX)];
-                  app_error(app, "stats", "unknown endpoint '%s' (allowed: os, dss, rfs, "
-                            "pfs, efs, dor, ttnt)", app_quote(optarg, q, sizeof q)); }
-                return EXIT_USAGE;
-            }
-            break;
-        case 'b':
-            if ((by = stats_by_parse(optarg)) < 0) {
-                app_error(app, "stats", "unknown --by field '%s' (allowed: alk_status, site, "
-                          "sex, surgery, steroids, outcome, metastatic, margin, age_group)",
-                          APP_Q(optarg));
-                return EXIT_USAGE;
-            }
-            break;
-        case 'l': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (!*optarg || *end || v < 1 || v > EV_LINE_MAX) {
-                app_error(app, "stats", "--line: '%s' is not a line number (1 to %d)",
-                          APP_Q(optarg), EV_LINE_MAX);
-                return EXIT_USAGE;
-            }
-            line = (int)v;
-            break;
-        }
-        case 'a': {
-            char err[600];
-            if (ev_agent_name_check(optarg, err, sizeof err) != 0) {
-                app_error(app, "stats", "--agent: %s", APP_Q(err));
-                return EXIT_USAGE;
-            }
-            agent = optarg;
-            break;
-        }
-        case 'j': json = true; break;
-        case 'h': fputs(usage, app->out); return EXIT_OK;
-        default:
-            if (app_global_option(app, c, optarg)) break;
-            fputs(usage, app->err); return EXIT_USAGE;
-        }
-    }
-    if (optind < argc) {
-        { char q[TEXTW_BUFSIZE(APP_QUOTE_MAX)];
-          app_error(app, "stats", "unexpected argument '%s'", app_quote(argv[optind], q, sizeof q)); }
-        fputs(usage, app->err);
-        return EXIT_USAGE;
-    }
+    const cli_opt opts[] = {
+        { "endpoint", 0, CLI_CHECK, &ep, endpoint_opt },
+        { "line", 0, CLI_CHECK, &line, line_opt },
+        { "agent", 0, CLI_CHECK, &agent, agent_opt },
+        { "by", 0, CLI_CHECK, &by, by_opt },
+        { "json", 0, CLI_FLAG, &json, NULL },
+        { NULL, 0, 0, NULL, NULL }
+    };
+    const cli_spec spec = { .usage = usage, .opts = opts, .filter = &f };
+    int prc = cli_parse(app, &spec, argc, argv);
+    if (prc != CLI_GO_ON)
+        return prc;
+    if (optind < argc)
+        return cli_usage_error(app, "stats", usage, "unexpected argument '%s'",
+                               APP_Q(argv[optind]));
     if ((line || agent) && !stats_endpoint_per_line((stats_endpoint)ep)) {
         app_error(app, "stats", "--line and --agent select a therapy line: they go with "
                   "--endpoint pfs, dor or ttnt");

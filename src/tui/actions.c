@@ -44,6 +44,22 @@ static bool refuse_readonly(tui *t, const char *what)
     return true;
 }
 
+/* The case under the cursor, or NULL after saying there is none. */
+static const imt_case *current_case(tui *t)
+{
+    const imt_case *c = lw_current(t->lw);
+    if (!c)
+        tui_message(t, true, "no case under the cursor");
+    return c;
+}
+
+/* The case under the cursor to change (what: "edit cases"), or NULL
+ * after saying why not: a read-only store, or no case. */
+static const imt_case *case_to_change(tui *t, const char *what)
+{
+    return refuse_readonly(t, what) ? NULL : current_case(t);
+}
+
 /* After a saved change: the row may move in the sort order, the panes
  * show the new values. */
 static void after_save(tui *t, const char *id)
@@ -79,13 +95,9 @@ static void alert(tui *t, const char *title, const char *text)
 
 void tui_review(tui *t)
 {
-    if (refuse_readonly(t, "set the review state"))
+    const imt_case *c = case_to_change(t, "set the review state");
+    if (!c)
         return;
-    const imt_case *c = lw_current(t->lw);
-    if (!c) {
-        tui_message(t, true, "no case under the cursor");
-        return;
-    }
     char id[64], title[600];
     snprintf(id, sizeof id, "%s", c->case_id);
     bool signed_out = c->review_status == REV_SIGNED_OUT;
@@ -343,13 +355,9 @@ static bool resolve_conflict(tui *t, edit_ctx *e, const char *id)
 
 void tui_edit(tui *t)
 {
-    if (refuse_readonly(t, "edit cases"))
+    const imt_case *c = case_to_change(t, "edit cases");
+    if (!c)
         return;
-    const imt_case *c = lw_current(t->lw);
-    if (!c) {
-        tui_message(t, true, "no case under the cursor");
-        return;
-    }
     if (c->review_status == REV_SIGNED_OUT) {
         char msg[600];
         snprintf(msg, sizeof msg, "%s is signed out by %s%s%s%s at %s: it cannot be changed. "
@@ -514,13 +522,9 @@ static int need_other_comment(void *ctx, const char *text, char *err, size_t err
 
 void tui_decide(tui *t)
 {
-    if (refuse_readonly(t, "record decisions"))
+    const imt_case *c = case_to_change(t, "record decisions");
+    if (!c)
         return;
-    const imt_case *c = lw_current(t->lw);
-    if (!c) {
-        tui_message(t, true, "no case under the cursor");
-        return;
-    }
     char id[64], title[300];
     snprintf(id, sizeof id, "%s", c->case_id);
     /* The recommendations as the pane shows them (tui_pane_lines builds
@@ -611,20 +615,20 @@ void tui_decide(tui *t)
 
 typedef struct {
     char **v;
-    tui_role *r;
+    theme_role *r;
     int n, cap;
     bool oom;
 } hist;
 
-static void hist_add(hist *h, tui_role r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void hist_add(hist *h, tui_role r, const char *fmt, ...)
+static void hist_add(hist *h, theme_role r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void hist_add(hist *h, theme_role r, const char *fmt, ...)
 {
     if (h->oom)
         return;
     if (h->n == h->cap) {
         int nc = h->cap ? h->cap * 2 : 64;
         char **nv = realloc(h->v, (size_t)nc * sizeof *nv);
-        tui_role *nr = nv ? realloc(h->r, (size_t)nc * sizeof *nr) : NULL;
+        theme_role *nr = nv ? realloc(h->r, (size_t)nc * sizeof *nr) : NULL;
         if (nv)
             h->v = nv;
         if (!nv || !nr) {
@@ -660,25 +664,25 @@ static int hist_row(void *ctx, const imt_audit *a)
     /* lines of one row are added last-first, as the whole list is
      * reversed for newest first */
     if (a->comment)
-        hist_add(h, R_DIM, "    comment: %s", a->comment);
+        hist_add(h, TR_NOTDONE, "    comment: %s", a->comment);
     if (a->fired_by)
-        hist_add(h, R_DIM, "    because: %s", a->fired_by);
+        hist_add(h, TR_NOTDONE, "    because: %s", a->fired_by);
     if (strcmp(a->field, "*") == 0)
-        hist_add(h, R_NORMAL, "%s  %-10s created (%s)", a->time, a->user,
+        hist_add(h, TR_NORMAL, "%s  %-10s created (%s)", a->time, a->user,
                  a->source ? a->source : "");
     else if (strcmp(a->field, "decision") == 0)
-        hist_add(h, R_WARN, "%s  %-10s decision %s: %s -> %s  [rule set %s]", a->time, a->user,
+        hist_add(h, TR_LEVEL_WARNING, "%s  %-10s decision %s: %s -> %s  [rule set %s]", a->time, a->user,
                  a->rule_id ? a->rule_id : "?", o, nv, a->ruleset ? a->ruleset : "?");
     else if (strcmp(a->field, "review_status") == 0 && a->new_value &&
              strcmp(a->new_value, "signed_out") == 0)
-        hist_add(h, R_HEADER, "%s  %-10s SIGNED OUT (%s -> signed_out)%s%s  [rule set %s]",
+        hist_add(h, TR_HEADER, "%s  %-10s SIGNED OUT (%s -> signed_out)%s%s  [rule set %s]",
                  a->time, a->user, o, a->full_name ? ", signature of " : "",
                  a->full_name ? a->full_name : "", a->ruleset ? a->ruleset : "?");
     else if (strcmp(a->field, "review_status") == 0)
-        hist_add(h, R_LABEL, "%s  %-10s review: %s -> %s%s", a->time, a->user, o, nv,
+        hist_add(h, TR_LABEL, "%s  %-10s review: %s -> %s%s", a->time, a->user, o, nv,
                  a->source && strcmp(a->source, "re-open") == 0 ? "  (RE-OPENED)" : "");
     else
-        hist_add(h, R_NORMAL, "%s  %-10s %s: %s -> %s  (%s)", a->time, a->user, a->field, o,
+        hist_add(h, TR_NORMAL, "%s  %-10s %s: %s -> %s  (%s)", a->time, a->user, a->field, o,
                  nv, a->source ? a->source : "");
     x->rows++;
     return h->oom ? 1 : 0;
@@ -686,11 +690,9 @@ static int hist_row(void *ctx, const imt_audit *a)
 
 void tui_history(tui *t)
 {
-    const imt_case *c = lw_current(t->lw);
-    if (!c) {
-        tui_message(t, true, "no case under the cursor");
+    const imt_case *c = current_case(t);
+    if (!c)
         return;
-    }
     char id[64];
     snprintf(id, sizeof id, "%s", c->case_id);
     hist_ctx x;
@@ -706,7 +708,7 @@ void tui_history(tui *t)
             char *tv = h->v[i];
             h->v[i] = h->v[j];
             h->v[j] = tv;
-            tui_role tr = h->r[i];
+            theme_role tr = h->r[i];
             h->r[i] = h->r[j];
             h->r[j] = tr;
         }
@@ -1016,13 +1018,9 @@ static void course_change(tui *t, const char *id, const imt_event *e)
 
 void tui_course(tui *t)
 {
-    if (refuse_readonly(t, "edit the course"))
+    const imt_case *c = case_to_change(t, "edit the course");
+    if (!c)
         return;
-    const imt_case *c = lw_current(t->lw);
-    if (!c) {
-        tui_message(t, true, "no case under the cursor");
-        return;
-    }
     char id[64];
     snprintf(id, sizeof id, "%s", c->case_id);
     int sel = 0;

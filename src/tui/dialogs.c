@@ -45,7 +45,7 @@ static int dlg_open(tui *t, dlg *d, int h, int w, const char *title)
         return -1;
     keypad(d->win, TRUE);
     d->panel = new_panel(d->win);
-    wbkgdset(d->win, ' ' | tui_attr(t, R_NORMAL));
+    wbkgdset(d->win, ' ' | tui_attr(t, TR_NORMAL));
     werase(d->win);
     tui_draw_box(t, d->win, true, title);
     return 0;
@@ -159,12 +159,12 @@ static int run_menu_once(tui *t, const char *title, const char *const *values,
     set_menu_win(m, d.win);
     WINDOW *sub = derwin(d.win, vis, w - 4, 1, 2);
     set_menu_sub(m, sub);
-    set_menu_fore(m, tui_attr(t, R_CURSOR));
-    set_menu_back(m, tui_attr(t, R_NORMAL));
+    set_menu_fore(m, tui_attr(t, TR_LIST_CURSOR));
+    set_menu_back(m, tui_attr(t, TR_NORMAL));
     post_menu(m);
     if (initial >= 0 && initial < n)
         set_current_item(m, items[initial]);
-    tui_put(t, d.win, vis + 2, 2, w - 4, "Enter: choose  Esc: cancel", R_DIM);
+    tui_put(t, d.win, vis + 2, 2, w - 4, "Enter: choose  Esc: cancel", TR_NOTDONE);
     int result = -1;
     for (;;) {
         int a = dlg_key(t, &d);
@@ -266,9 +266,9 @@ static int multi_once(tui *t, const char *title, const char *const *values,
             int i = top + y;
             char row[128];
             snprintf(row, sizeof row, " [%c] %s", (m >> i) & 1u ? 'x' : ' ', values[i]);
-            tui_put(t, d.win, 1 + y, 1, d.w - 2, row, i == cur ? R_CURSOR : R_NORMAL);
+            tui_put(t, d.win, 1 + y, 1, d.w - 2, row, i == cur ? TR_LIST_CURSOR : TR_NORMAL);
         }
-        tui_put(t, d.win, vis + 2, 2, d.w - 4, foot, R_DIM);
+        tui_put(t, d.win, vis + 2, 2, d.w - 4, foot, TR_NOTDONE);
         int a = dlg_key(t, &d);
         if (a == DLG_STOP || a == ACT_DLG_CANCEL)
             break;
@@ -337,7 +337,7 @@ static int prompt_once(tui *t, const char *title, const char *initial, char *buf
     }
     field_opts_off(fields[0], O_AUTOSKIP | O_STATIC);
     set_max_field(fields[0], (int)(n > 1 ? n - 1 : 1));
-    set_field_back(fields[0], tui_attr(t, R_CURSOR_DIM));
+    set_field_back(fields[0], tui_attr(t, TR_LIST_CURSOR_INACTIVE));
     bool bad_initial = initial && *initial && !printable(initial);
     if (initial && !bad_initial)
         set_field_buffer(fields[0], 0, initial);
@@ -347,10 +347,10 @@ static int prompt_once(tui *t, const char *title, const char *initial, char *buf
     set_form_sub(f, sub);
     post_form(f);
     form_driver(f, REQ_END_FIELD);
-    tui_put(t, d.win, 5, 2, w - 4, "Enter: apply  Esc: cancel  Ctrl-u: clear", R_DIM);
+    tui_put(t, d.win, 5, 2, w - 4, "Enter: apply  Esc: cancel  Ctrl-u: clear", TR_NOTDONE);
     if (bad_initial)
         tui_put(t, d.win, 4, 2, w - 4, "the current value holds control characters; type a new one",
-                R_WARN);
+                TR_LEVEL_WARNING);
     curs_set(1);
     int result = 0;
     for (;;) {
@@ -408,7 +408,7 @@ static int prompt_once(tui *t, const char *title, const char *initial, char *buf
             char err[256] = "";
             if (check && check(ctx, buf, err, sizeof err) != 0) {
                 /* Stay open with the text and the reason. */
-                tui_put(t, d.win, 4, 2, w - 4, err, R_ERROR);
+                tui_put(t, d.win, 4, 2, w - 4, err, TR_ERROR);
                 continue;
             }
             result = 1;
@@ -454,8 +454,8 @@ static int confirm_once(tui *t, const char *question)
     dlg d;
     if (dlg_open(t, &d, 5, w, "Confirm") < 0)
         return 0;
-    tui_put(t, d.win, 1, 2, w - 4, question, R_NORMAL);
-    tui_put(t, d.win, 3, 2, w - 4, "y: yes   n or Esc: no", R_DIM);
+    tui_put(t, d.win, 1, 2, w - 4, question, TR_NORMAL);
+    tui_put(t, d.win, 3, 2, w - 4, "y: yes   n or Esc: no", TR_NOTDONE);
     int yes = 0;
     for (;;) {
         int a = dlg_key(t, &d);
@@ -487,138 +487,31 @@ bool tui_confirm(tui *t, const char *question)
     }
 }
 
-/* ---- help, generated from the key table --------------------------------- */
+/* ---- lines of text to scroll through ------------------------------------ */
 
-typedef struct {
-    char   **v;
-    tui_role *r;
-    int      n, cap;
-} help_lines;
-
-static void hl_add(help_lines *h, const char *text, size_t len, tui_role r)
+/* The first line shown after a scrolling key of the main table (j/k,
+ * PgDn/PgUp, half pages, g/G) over n lines, vis of them on screen; the
+ * caller clamps it to the text. */
+static int scrolled(key_action a, int top, int vis, int n)
 {
-    if (h->n == h->cap) {
-        int nc = h->cap ? h->cap * 2 : 128;
-        char **nv = realloc(h->v, (size_t)nc * sizeof *nv);
-        if (!nv)
-            return;
-        h->v = nv;
-        tui_role *nr = realloc(h->r, (size_t)nc * sizeof *nr);
-        if (!nr)
-            return;
-        h->r = nr;
-        h->cap = nc;
-    }
-    h->v[h->n] = strndup(text, len);
-    h->r[h->n++] = r;
+    if (a == ACT_DOWN) return top + 1;
+    if (a == ACT_UP) return top - 1;
+    if (a == ACT_PGDN || a == ACT_HALFDN) return top + vis - 1;
+    if (a == ACT_PGUP || a == ACT_HALFUP) return top - (vis - 1);
+    if (a == ACT_TOP) return 0;
+    if (a == ACT_BOTTOM) return n;
+    return top;
 }
 
-typedef struct { help_lines *h; const char *keys; bool first; } hl_wrap;
-
-static void hl_wrap_line(void *ctx, const char *p, size_t len)
-{
-    hl_wrap *w = ctx;
-    char line[600];
-    int k = snprintf(line, sizeof line, "  %-22s %.*s", w->first ? w->keys : "",
-                     (int)len, p);
-    hl_add(w->h, line, k > 0 ? (size_t)k : 0, R_NORMAL);
-    w->first = false;
-}
-
-static void hl_entry(tui *t, help_lines *h, const char *keys, const char *help,
-                     int width)
-{
-    hl_wrap w = { h, keys, true };
-    tt_wrap(help, width - 25 > 10 ? width - 25 : 10, t->utf8, hl_wrap_line, &w);
-}
-
-/* The help text for a given inner width: the key table by context. */
-static void help_build(tui *t, help_lines *h, int width)
-{
-    for (int c = 0; c < KC_N; c++) {
-        if (c)
-            hl_add(h, "", 0, R_NORMAL);
-        const char *cn = keys_context_name((key_context)c);
-        hl_add(h, cn, strlen(cn), R_HEADER);
-        const key_binding *b;
-        for (int i = 0; (b = keys_nth_action((key_context)c, i)); i++) {
-            char names[96];
-            keys_names((key_context)c, b->action, names, sizeof names);
-            hl_entry(t, h, names, b->help, width);
-        }
-    }
-}
-
-static void help_free(help_lines *h)
-{
-    for (int i = 0; i < h->n; i++)
-        free(h->v[i]);
-    free(h->v);
-    free(h->r);
-    memset(h, 0, sizeof *h);
-}
-
-void tui_help(tui *t)
-{
-    static const char title[] = "Help: keys (j/k scroll; Esc, q or ? closes)";
-    help_lines h;
-    memset(&h, 0, sizeof h);
-    dlg d;
-    memset(&d, 0, sizeof d);
-    int top = 0;
-    bool open = false;
-    for (;;) {
-        if (!open) {
-            int rows, cols;
-            getmaxyx(stdscr, rows, cols);
-            int w = cols - 4 > 100 ? 100 : cols - 4;
-            if (dlg_open(t, &d, rows - 2, w, title) < 0)
-                break;
-            help_free(&h);
-            help_build(t, &h, w - 2);
-            open = true;
-        }
-        int vis = d.h - 2;
-        if (top > h.n - vis) top = h.n - vis;
-        if (top < 0) top = 0;
-        for (int y = 0; y < vis; y++)
-            tui_put(t, d.win, 1 + y, 1, d.w - 2, top + y < h.n ? h.v[top + y] : "",
-                    top + y < h.n ? h.r[top + y] : R_NORMAL);
-        dlg_refresh(t, &d);
-        int ch = tui_getkey(t, d.win);
-        key_action a = keys_lookup(KC_MAIN, ch);
-        /* Esc, or the keys that open help or quit, close it. */
-        if (tui_interrupted() || keys_lookup(KC_DIALOG, ch) == ACT_DLG_CANCEL ||
-            a == ACT_HELP || a == ACT_QUIT)
-            break;
-        if (ch == KEY_RESIZE) {
-            dlg_close(t, &d);
-            open = false;
-            if (!dlg_after_resize(t))
-                break;
-            continue;
-        }
-        if (a == ACT_DOWN) top++;
-        else if (a == ACT_UP) top--;
-        else if (a == ACT_PGDN || a == ACT_HALFDN) top += vis - 1;
-        else if (a == ACT_PGUP || a == ACT_HALFUP) top -= vis - 1;
-        else if (a == ACT_TOP) top = 0;
-        else if (a == ACT_BOTTOM) top = h.n;
-    }
-    if (open)
-        dlg_close(t, &d);
-    help_free(&h);
-}
-
-/* ---- questions with text, and a text viewer ----------------------------- */
-
+/* Lines of text, each with its role: the help, the pager and the
+ * questions draw from these. */
 typedef struct {
     char **v;
-    tui_role *r;
+    theme_role *r;
     int n, cap;
 } wlines;
 
-static void wl_add(wlines *w, const char *s, size_t len, tui_role r)
+static void wl_add(wlines *w, const char *s, size_t len, theme_role r)
 {
     if (w->n == w->cap) {
         int nc = w->cap ? w->cap * 2 : 64;
@@ -626,7 +519,7 @@ static void wl_add(wlines *w, const char *s, size_t len, tui_role r)
         if (!nv)
             return;
         w->v = nv;
-        tui_role *nr = realloc(w->r, (size_t)nc * sizeof *nr);
+        theme_role *nr = realloc(w->r, (size_t)nc * sizeof *nr);
         if (!nr)
             return;
         w->r = nr;
@@ -646,7 +539,49 @@ static void wl_free(wlines *w)
     memset(w, 0, sizeof *w);
 }
 
-typedef struct { wlines *w; tui_role r; bool first; } wl_ctx;
+/* ---- help, generated from the key table --------------------------------- */
+
+typedef struct { wlines *h; const char *keys; bool first; } hl_wrap;
+
+static void hl_wrap_line(void *ctx, const char *p, size_t len)
+{
+    hl_wrap *w = ctx;
+    char line[600];
+    int k = snprintf(line, sizeof line, "  %-22s %.*s", w->first ? w->keys : "",
+                     (int)len, p);
+    wl_add(w->h, line, k > 0 ? (size_t)k : 0, TR_NORMAL);
+    w->first = false;
+}
+
+static void hl_entry(tui *t, wlines *h, const char *keys, const char *help,
+                     int width)
+{
+    hl_wrap w = { h, keys, true };
+    tt_wrap(help, width - 25 > 10 ? width - 25 : 10, t->utf8, hl_wrap_line, &w);
+}
+
+/* The help text for a given inner width: the key table by context. */
+static void help_build(tui *t, void *ctx, wlines *h, int width)
+{
+    (void)ctx;
+    for (int c = 0; c < KC_N; c++) {
+        if (c)
+            wl_add(h, "", 0, TR_NORMAL);
+        const char *cn = keys_context_name((key_context)c);
+        wl_add(h, cn, strlen(cn), TR_HEADER);
+        const key_binding *b;
+        for (int i = 0; (b = keys_nth_action((key_context)c, i)); i++) {
+            char names[96];
+            keys_names((key_context)c, b->action, names, sizeof names);
+            hl_entry(t, h, names, b->help, width);
+        }
+    }
+}
+
+
+/* ---- questions with text, and a text viewer ----------------------------- */
+
+typedef struct { wlines *w; theme_role r; bool first; } wl_ctx;
 
 static void wl_line(void *ctx, const char *p, size_t len)
 {
@@ -668,11 +603,11 @@ static void wl_line(void *ctx, const char *p, size_t len)
 }
 
 /* lines wrapped to width (an empty line stays one empty line) */
-static void wrap_all(tui *t, wlines *w, const char *const *lines, const tui_role *roles,
+static void wrap_all(tui *t, wlines *w, const char *const *lines, const theme_role *roles,
                      int n, int width)
 {
     for (int i = 0; i < n; i++) {
-        tui_role r = roles ? roles[i] : R_NORMAL;
+        theme_role r = roles ? roles[i] : TR_NORMAL;
         if (!lines[i] || !*lines[i]) {
             wl_add(w, "", 0, r);
             continue;
@@ -701,13 +636,13 @@ static int ask_once(tui *t, const char *title, const char *const *lines, int nli
     int cur = *curp, result = -1;
     for (;;) {
         for (int y = 0; y < vis; y++)
-            tui_put(t, d.win, 1 + y, 2, w - 4, y < wl.n ? wl.v[y] : "", R_NORMAL);
+            tui_put(t, d.win, 1 + y, 2, w - 4, y < wl.n ? wl.v[y] : "", TR_NORMAL);
         for (int i = 0; i < nanswers; i++) {
             char row[256];
             snprintf(row, sizeof row, "%s%s", i == cur ? "> " : "  ", answers[i]);
-            tui_put(t, d.win, vis + 2 + i, 2, w - 4, row, i == cur ? R_CURSOR : R_NORMAL);
+            tui_put(t, d.win, vis + 2 + i, 2, w - 4, row, i == cur ? TR_LIST_CURSOR : TR_NORMAL);
         }
-        tui_put(t, d.win, vis + 3 + nanswers, 2, w - 4, "Enter: choose  Esc: cancel", R_DIM);
+        tui_put(t, d.win, vis + 3 + nanswers, 2, w - 4, "Enter: choose  Esc: cancel", TR_NOTDONE);
         int a = dlg_key(t, &d);
         if (a == DLG_STOP || a == ACT_DLG_CANCEL)
             break;
@@ -741,8 +676,20 @@ int tui_ask(tui *t, const char *title, const char *const *lines, int nlines,
     }
 }
 
-void tui_pager(tui *t, const char *title, const char *const *lines,
-               const tui_role *roles, int n)
+/* A text viewer over the whole screen: lines built for the width (again
+ * after a resize), scrolled with the main table's keys; Esc or q closes
+ * it, and so does ? for the help or Enter for the pager. */
+typedef struct {
+    const char *title;
+    int   maxw;        /* the dialog's widest                           */
+    int   margin;      /* columns between the border and the text       */
+    bool  help;        /* the help: ? closes, no footer; else Enter closes
+                          and a footer says where the view is         */
+    void (*build)(tui *t, void *ctx, wlines *w, int width);
+    void *ctx;
+} viewer;
+
+static void view(tui *t, const viewer *v)
 {
     wlines wl = { 0 };
     dlg d;
@@ -753,28 +700,32 @@ void tui_pager(tui *t, const char *title, const char *const *lines,
         if (!open) {
             int rows, cols;
             getmaxyx(stdscr, rows, cols);
-            int w = cols - 4 > 110 ? 110 : cols - 4;
-            if (dlg_open(t, &d, rows - 2, w, title) < 0)
+            int w = cols - 4 > v->maxw ? v->maxw : cols - 4;
+            if (dlg_open(t, &d, rows - 2, w, v->title) < 0)
                 break;
             wl_free(&wl);
-            wrap_all(t, &wl, lines, roles, n, w - 4);
+            v->build(t, v->ctx, &wl, w - 2 * v->margin);
             open = true;
         }
-        int vis = d.h - 3;
+        int vis = d.h - (v->help ? 2 : 3);
         if (top > wl.n - vis) top = wl.n - vis;
         if (top < 0) top = 0;
         for (int y = 0; y < vis; y++)
-            tui_put(t, d.win, 1 + y, 2, d.w - 4, top + y < wl.n ? wl.v[top + y] : "",
-                    top + y < wl.n ? wl.r[top + y] : R_NORMAL);
-        char foot[96];
-        snprintf(foot, sizeof foot, "%d-%d of %d  j/k PgDn/PgUp g/G: scroll  Esc: back",
-                 wl.n ? top + 1 : 0, top + vis < wl.n ? top + vis : wl.n, wl.n);
-        tui_put(t, d.win, d.h - 2, 2, d.w - 4, foot, R_DIM);
+            tui_put(t, d.win, 1 + y, v->margin, d.w - 2 * v->margin,
+                    top + y < wl.n ? wl.v[top + y] : "",
+                    top + y < wl.n ? wl.r[top + y] : TR_NORMAL);
+        if (!v->help) {
+            char foot[96];
+            snprintf(foot, sizeof foot, "%d-%d of %d  j/k PgDn/PgUp g/G: scroll  Esc: back",
+                     wl.n ? top + 1 : 0, top + vis < wl.n ? top + vis : wl.n, wl.n);
+            tui_put(t, d.win, d.h - 2, 2, d.w - 4, foot, TR_NOTDONE);
+        }
         dlg_refresh(t, &d);
         int ch = tui_getkey(t, d.win);
         key_action a = keys_lookup(KC_MAIN, ch);
-        if (tui_interrupted() || keys_lookup(KC_DIALOG, ch) == ACT_DLG_CANCEL ||
-            keys_lookup(KC_DIALOG, ch) == ACT_DLG_OK || a == ACT_QUIT)
+        key_action da = keys_lookup(KC_DIALOG, ch);
+        if (tui_interrupted() || da == ACT_DLG_CANCEL || a == ACT_QUIT ||
+            (v->help ? a == ACT_HELP : da == ACT_DLG_OK))
             break;
         if (ch == KEY_RESIZE) {
             dlg_close(t, &d);
@@ -783,14 +734,36 @@ void tui_pager(tui *t, const char *title, const char *const *lines,
                 break;
             continue;
         }
-        if (a == ACT_DOWN) top++;
-        else if (a == ACT_UP) top--;
-        else if (a == ACT_PGDN || a == ACT_HALFDN) top += vis - 1;
-        else if (a == ACT_PGUP || a == ACT_HALFUP) top -= vis - 1;
-        else if (a == ACT_TOP) top = 0;
-        else if (a == ACT_BOTTOM) top = wl.n;
+        top = scrolled(a, top, vis, wl.n);
     }
     if (open)
         dlg_close(t, &d);
     wl_free(&wl);
+}
+
+typedef struct {
+    const char *const *lines;
+    const theme_role *roles;
+    int n;
+} pager_text;
+
+static void pager_build(tui *t, void *ctx, wlines *w, int width)
+{
+    const pager_text *p = ctx;
+    wrap_all(t, w, p->lines, p->roles, p->n, width);
+}
+
+void tui_pager(tui *t, const char *title, const char *const *lines,
+               const theme_role *roles, int n)
+{
+    pager_text p = { lines, roles, n };
+    view(t, &(viewer){ .title = title, .maxw = 110, .margin = 2,
+                       .build = pager_build, .ctx = &p });
+}
+
+void tui_help(tui *t)
+{
+    view(t, &(viewer){ .title = "Help: keys (j/k scroll; Esc, q or ? closes)",
+                       .maxw = 100, .margin = 1, .help = true,
+                       .build = help_build });
 }

@@ -1,5 +1,5 @@
 /* tui/draw.c - the drawing layer under the panes and the dialogs
- * (tui/draw.h): the roles' attributes from the theme, the status message,
+ * (tui/draw.h): the theme roles' attributes, the status message,
  * database-safe text, boxes, dirty marks and the signal flag. */
 #include "tui/draw.h"
 
@@ -9,7 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "tui/statsview.h"
 #include "tui/text.h"
 #include "tui/theme.h"
 
@@ -44,27 +43,9 @@ void tui_restore_signals(const struct sigaction *old)
 
 /* ---- attributes ------------------------------------------------------ */
 
-/* Interface roles onto the theme module's roles (tui/theme.h). */
-static const theme_role role_map[R_N] = {
-    [R_NORMAL] = TR_NORMAL, [R_BORDER] = TR_PANE_BORDER,
-    [R_BORDER_FOCUS] = TR_PANE_TITLE_ACTIVE, [R_TITLE] = TR_PANE_TITLE,
-    [R_HEADER] = TR_HEADER, [R_CURSOR] = TR_LIST_CURSOR,
-    [R_CURSOR_DIM] = TR_LIST_CURSOR_INACTIVE, [R_LABEL] = TR_LABEL,
-    [R_DIM] = TR_NOTDONE, [R_POS] = TR_POSITIVE, [R_NEG] = TR_NEGATIVE,
-    [R_EQUIV] = TR_EQUIVOCAL, [R_CRIT] = TR_LEVEL_CRITICAL,
-    [R_WARN] = TR_LEVEL_WARNING, [R_INFO] = TR_LEVEL_INFO,
-    [R_SUGG] = TR_LEVEL_SUGGESTION, [R_STATUS] = TR_STATUS,
-    [R_HINT] = TR_KEYBAR_LABEL, [R_HINT_KEY] = TR_KEYBAR_KEY,
-    [R_ERROR] = TR_ERROR, [R_ALK_POS] = TR_ALK_POSITIVE,
-    [R_ALK_NEG] = TR_ALK_NEGATIVE, [R_ALK_UNK] = TR_ALK_UNKNOWN,
-    [R_AXIS] = TR_PLOT_AXIS, [R_CURVE1] = TR_PLOT_CURVE_1,
-    [R_CURVE2] = TR_PLOT_CURVE_2, [R_CURVE3] = TR_PLOT_CURVE_3,
-    [R_CURVE4] = TR_PLOT_CURVE_4,
-};
-
-
 /* Load theme name (the theme module always leaves a usable theme and
- * says why in msg when it had to fall back) and map its roles. */
+ * says why in msg when it had to fall back) and keep its roles'
+ * attributes. */
 void tui_set_theme(tui *t, const char *name)
 {
     char msg[400] = "";
@@ -73,33 +54,21 @@ void tui_set_theme(tui *t, const char *name)
     theme_load(&th, name, no_color, msg, sizeof msg);
     unsigned long attr[TR_N];
     theme_apply(&th, t->color, t->color ? COLORS : 0, 1, attr);
-    for (int r = 0; r < R_N; r++)
-        t->attr[r] = (attr_t)attr[role_map[r]];
+    for (int r = 0; r < TR_N; r++)
+        t->attr[r] = (attr_t)attr[r];
     snprintf(t->theme_name, sizeof t->theme_name, "%s", name ? name : "default");
     if (msg[0])
         tui_message(t, true, "%s", msg);
 }
 
-attr_t tui_attr(const tui *t, tui_role r)
+attr_t tui_attr(const tui *t, theme_role r)
 {
     return t->attr[r];
 }
 
-int tui_sv_attr(void *ctx, int role)
+int tui_sv_attr(void *ctx, theme_role r)
 {
-    tui *t = ctx;
-    switch (role) {
-    case SV_ROLE_TITLE: return (int)t->attr[R_TITLE];
-    /* the theme file's plot_* roles */
-    case SV_ROLE_AXIS: return (int)t->attr[R_AXIS];
-    case SV_ROLE_CURVE0: return (int)t->attr[R_CURVE1];
-    case SV_ROLE_CURVE1: return (int)t->attr[R_CURVE2];
-    case SV_ROLE_CURVE2: return (int)t->attr[R_CURVE3];
-    case SV_ROLE_CURVE3: return (int)t->attr[R_CURVE4];
-    case SV_ROLE_WARN: return (int)t->attr[R_WARN];
-    case SV_ROLE_STATUS: return (int)t->attr[R_STATUS];
-    default: return (int)t->attr[R_NORMAL];
-    }
+    return (int)tui_attr(ctx, r);
 }
 
 /* ---- shared helpers ---------------------------------------------------- */
@@ -116,7 +85,7 @@ void tui_message(tui *t, bool error, const char *fmt, ...)
 }
 
 void tui_put(tui *t, WINDOW *w, int y, int x, int width, const char *s,
-             tui_role r)
+             theme_role r)
 {
     char buf[2048];
     if (width <= 0)
@@ -131,7 +100,7 @@ void tui_put(tui *t, WINDOW *w, int y, int x, int width, const char *s,
 
 void tui_draw_box(tui *t, WINDOW *w, bool focus, const char *title)
 {
-    wattrset(w, tui_attr(t, focus ? R_BORDER_FOCUS : R_BORDER));
+    wattrset(w, tui_attr(t, focus ? TR_PANE_TITLE_ACTIVE : TR_PANE_BORDER));
     if (t->ascii) {
         wborder(w, '|', '|', '-', '-', '+', '+', '+', '+');
     } else if (t->utf8) {
@@ -158,7 +127,7 @@ void tui_draw_box(tui *t, WINDOW *w, bool focus, const char *title)
         int tw = tt_width(tb, t->utf8);
         if (tw > wd - 4)
             tw = wd - 4;
-        tui_put(t, w, 0, 2, tw, tb, focus ? R_BORDER_FOCUS : R_TITLE);
+        tui_put(t, w, 0, 2, tw, tb, focus ? TR_PANE_TITLE_ACTIVE : TR_PANE_TITLE);
     }
 }
 

@@ -71,9 +71,9 @@ static void cell_text(const imt_case *c, int col, char *buf, size_t n)
 static void draw_row(tui *t, WINDOW *w, int y, int width, const imt_case *c,
                      const bool *show, bool cursor)
 {
-    tui_role r = R_NORMAL;
+    theme_role r = TR_NORMAL;
     if (cursor)
-        r = t->focus == PANE_LIST ? R_CURSOR : R_CURSOR_DIM;
+        r = t->focus == PANE_LIST ? TR_LIST_CURSOR : TR_LIST_CURSOR_INACTIVE;
     int x = 1;
     bool first = true;
     char cell[256];
@@ -90,10 +90,10 @@ static void draw_row(tui *t, WINDOW *w, int y, int width, const imt_case *c,
             cell_text(c, i, cell, sizeof cell);
         else
             cell[0] = '\0';
-        tui_role cr = r;
+        theme_role cr = r;
         if (!cursor && c && i == LCOL_ALK)   /* the theme's alk_* roles */
-            cr = c->alk_status == ALK_POSITIVE ? R_ALK_POS :
-                 c->alk_status == ALK_NEGATIVE ? R_ALK_NEG : R_ALK_UNK;
+            cr = c->alk_status == ALK_POSITIVE ? TR_ALK_POSITIVE :
+                 c->alk_status == ALK_NEGATIVE ? TR_ALK_NEGATIVE : TR_ALK_UNKNOWN;
         /* case ids and the rest pass through tuitext like all DB text */
         int room = width + 1 - x;
         tui_put(t, w, y, x, cw <= room ? cw : room, cell, cr);
@@ -141,11 +141,11 @@ void tui_draw_list(tui *t)
                      sorted ? (lw->sort.desc ? (t->ascii ? "v" : "\xE2\x96\xBC")
                                              : (t->ascii ? "^" : "\xE2\x96\xB2")) : "");
             int cw = i == last ? inner + 1 - x : layout_cols[i].width + 1;
-            tui_put(t, w, 1, x, cw, hb, R_HEADER);
+            tui_put(t, w, 1, x, cw, hb, TR_HEADER);
             x += layout_cols[i].width + 1;
         }
         if (last < 0)
-            tui_put(t, w, 1, 1, inner, "", R_HEADER);
+            tui_put(t, w, 1, 1, inner, "", TR_HEADER);
         for (int y = 0; y < h - 3; y++)
             draw_row(t, w, 2 + y, inner, y < lw->n ? &lw->rows[y] : NULL, show,
                      y < lw->n && y == lw->cur);
@@ -161,11 +161,11 @@ void tui_draw_list(tui *t)
     if (lw->n == 0 && h > 4 && lw->total == 0) {
         /* An empty database is not "no match": say how to fill it (a
          * mistyped --db opens a new, empty file). */
-        tui_put(t, w, 3, 2, inner - 2, "The database has no cases.", R_DIM);
+        tui_put(t, w, 3, 2, inner - 2, "The database has no cases.", TR_NOTDONE);
         if (h > 5)
-            tui_put(t, w, 4, 2, inner - 2, "Import: imtreview import FILE.csv", R_DIM);
+            tui_put(t, w, 4, 2, inner - 2, "Import: imtreview import FILE.csv", TR_NOTDONE);
     } else if (lw->n == 0 && h > 4) {
-        tui_put(t, w, 3, 2, inner - 2, "No case matches the filters (c clears them).", R_DIM);
+        tui_put(t, w, 3, 2, inner - 2, "No case matches the filters (c clears them).", TR_NOTDONE);
     }
     t->list_cur = lw->cur;
 }
@@ -188,8 +188,8 @@ static void doc_reset(tui_doc *d, int labelw)
     d->labelw = labelw;
 }
 
-static tui_line *doc_add(tui_doc *d, const char *label, tui_role lrole,
-                         const char *value, size_t vlen, tui_role vrole)
+static tui_line *doc_add(tui_doc *d, const char *label, theme_role lrole,
+                         const char *value, size_t vlen, theme_role vrole)
 {
     if (d->n == d->cap) {
         int nc = d->cap ? d->cap * 2 : 64;
@@ -212,7 +212,7 @@ static tui_line *doc_add(tui_doc *d, const char *label, tui_role lrole,
 typedef struct {
     tui_doc *d;
     const char *label;
-    tui_role vrole;
+    theme_role vrole;
     int rec;
     bool first;
 } wrapctx;
@@ -220,7 +220,7 @@ typedef struct {
 static void wrap_line(void *ctx, const char *s, size_t len)
 {
     wrapctx *w = ctx;
-    tui_line *l = doc_add(w->d, w->first ? w->label : "", R_LABEL, s, len, w->vrole);
+    tui_line *l = doc_add(w->d, w->first ? w->label : "", TR_LABEL, s, len, w->vrole);
     if (l)
         l->rec = w->rec;
     w->first = false;
@@ -228,7 +228,7 @@ static void wrap_line(void *ctx, const char *s, size_t len)
 
 /* A label with a value wrapped into the rest of the width. */
 static void doc_field(tui *t, tui_doc *d, int width, const char *label,
-                      const char *value, tui_role vrole, int rec)
+                      const char *value, theme_role vrole, int rec)
 {
     int vw = width - d->labelw - 1;
     wrapctx w = { d, label, vrole, rec, true };
@@ -239,7 +239,7 @@ static void doc_field(tui *t, tui_doc *d, int width, const char *label,
     /* A narrow pane: a value that does not fit beside its label goes on
      * the lines under it, indented, instead of being broken into slivers. */
     if (d->labelw > 0 && vw < 16 && tt_width(value, t->utf8) > vw) {
-        tui_line *l = doc_add(d, label, R_LABEL, "", 0, vrole);
+        tui_line *l = doc_add(d, label, TR_LABEL, "", 0, vrole);
         if (l)
             l->rec = rec;
         int save = d->labelw;
@@ -254,18 +254,18 @@ static void doc_field(tui *t, tui_doc *d, int width, const char *label,
 
 static void doc_head(tui_doc *d, const char *text)
 {
-    doc_add(d, text, R_HEADER, NULL, 0, R_NORMAL);
+    doc_add(d, text, TR_HEADER, NULL, 0, TR_NORMAL);
 }
 
 static void field_line(tui *t, tui_doc *d, int width, const imt_case *c, int f)
 {
     char buf[4096];
     if (!imt_field_is_known(c, f)) {
-        doc_field(t, d, width, imt_fields[f].label, "unknown", R_DIM, -1);
+        doc_field(t, d, width, imt_fields[f].label, "unknown", TR_NOTDONE, -1);
         return;
     }
     imt_field_format(c, f, buf, sizeof buf);
-    doc_field(t, d, width, imt_fields[f].label, buf, R_NORMAL, -1);
+    doc_field(t, d, width, imt_fields[f].label, buf, TR_NORMAL, -1);
 }
 
 const imt_course *tui_course_of(tui *t, const imt_case *c)
@@ -292,9 +292,9 @@ static void course_lines_doc(tui *t, tui_doc *d, int width, const imt_case *c)
     doc_head(d, "Course (C: add, edit, remove)");
     const imt_course *co = tui_course_of(t, c);
     if (t->course_failed) {
-        doc_field(t, d, width, "", "not available from this database", R_DIM, -1);
+        doc_field(t, d, width, "", "not available from this database", TR_NOTDONE, -1);
     } else if (co->n == 0) {
-        doc_field(t, d, width, "", "no events recorded", R_DIM, -1);
+        doc_field(t, d, width, "", "no events recorded", TR_NOTDONE, -1);
     }
     for (int i = 0; i < co->n; i++) {
         const imt_event *e = &co->v[i];
@@ -315,8 +315,8 @@ static void course_lines_doc(tui *t, tui_doc *d, int width, const imt_case *c)
             else
                 l += (size_t)snprintf(line + l, sizeof line - l, " %s", v);
         }
-        tui_role r = e->type == EV_PROGRESSION || e->type == EV_RECURRENCE ||
-                     e->type == EV_METASTASIS ? R_WARN : R_NORMAL;
+        theme_role r = e->type == EV_PROGRESSION || e->type == EV_RECURRENCE ||
+                     e->type == EV_METASTASIS ? TR_LEVEL_WARNING : TR_NORMAL;
         doc_field(t, d, width, when, line, r, -1);
     }
     char due[64];
@@ -326,9 +326,9 @@ static void course_lines_doc(tui *t, tui_doc *d, int width, const imt_case *c)
         int st = fu_status(c->next_due, today, t->app->sched.due_window_days);
         snprintf(due, sizeof due, "%s%s", c->next_due,
                  st == FUS_OVERDUE ? " (overdue)" : st == FUS_DUE ? " (due)" : "");
-        doc_field(t, d, width, "Next due", due, st == FUS_OVERDUE ? R_WARN : R_NORMAL, -1);
+        doc_field(t, d, width, "Next due", due, st == FUS_OVERDUE ? TR_LEVEL_WARNING : TR_NORMAL, -1);
     } else {
-        doc_field(t, d, width, "Next due", "none", R_DIM, -1);
+        doc_field(t, d, width, "Next due", "none", TR_NOTDONE, -1);
     }
 }
 
@@ -339,17 +339,17 @@ static void review_lines(tui *t, tui_doc *d, int width, const imt_case *c)
     if (c->review_status == REV_SIGNED_OUT)
         doc_field(t, d, width, "Signed by", c->signer_name ? c->signer_name
                                                            : (c->reviewer ? c->reviewer : "?"),
-                  R_NORMAL, -1);
+                  TR_NORMAL, -1);
     doc_field(t, d, width, "Review comment", c->review_comment ? c->review_comment : "none",
-              c->review_comment ? R_NORMAL : R_DIM, -1);
+              c->review_comment ? TR_NORMAL : TR_NOTDONE, -1);
     static const char *const dstate[] = {
         "decided", "undecided (d decides)", "STALE decision (d decides again)" };
     doc_field(t, d, width, "Decisions", c->decision_state >= 0 && c->decision_state < 3
               ? dstate[c->decision_state] : "unknown",
-              c->decision_state == 0 ? R_NORMAL : R_WARN, -1);
+              c->decision_state == 0 ? TR_NORMAL : TR_LEVEL_WARNING, -1);
     char vb[32];
     snprintf(vb, sizeof vb, "%lld", c->version);
-    doc_field(t, d, width, "Version", vb, R_DIM, -1);
+    doc_field(t, d, width, "Version", vb, TR_NOTDONE, -1);
 }
 
 static void build_detail(tui *t, tui_doc *d, int width, const imt_case *c)
@@ -376,7 +376,7 @@ static void build_detail(tui *t, tui_doc *d, int width, const imt_case *c)
             field_line(t, d, width, c, sect[s].f[i]);
         if (sect[s].f[0] == IMT_F_histology && c->alk_discordant == 1)
             doc_field(t, d, width, "ALK discordant", "yes: IHC disagrees with "
-                      "a molecular result", R_WARN, -1);
+                      "a molecular result", TR_LEVEL_WARNING, -1);
         if (sect[s].f[0] == IMT_F_review_status)
             review_lines(t, d, width, c);
         if (sect[s].f[0] == IMT_F_recurrence)
@@ -386,10 +386,10 @@ static void build_detail(tui *t, tui_doc *d, int width, const imt_case *c)
     if (c->notes && *c->notes) {
         int save = d->labelw;
         d->labelw = 0;
-        doc_field(t, d, width, "", c->notes, R_NORMAL, -1);
+        doc_field(t, d, width, "", c->notes, TR_NORMAL, -1);
         d->labelw = save;
     } else {
-        doc_field(t, d, width, "", "(none)", R_DIM, -1);
+        doc_field(t, d, width, "", "(none)", TR_NOTDONE, -1);
     }
 }
 
@@ -401,23 +401,23 @@ static void posneg(tui *t, tui_doc *d, int width, const char *label, int v,
     const char *minus = t->utf8 && !t->ascii ? "\xE2\x88\x92" : "-";
     char buf[64];
     if (v == IMT_UNKNOWN) {
-        doc_field(t, d, width, label, "not done", R_DIM, -1);
+        doc_field(t, d, width, label, "not done", TR_NOTDONE, -1);
         return;
     }
     if (v == 0) {
-        doc_field(t, d, width, label, "+ positive", R_POS, -1);
+        doc_field(t, d, width, label, "+ positive", TR_POSITIVE, -1);
         return;
     }
     if (v == 1) {
         snprintf(buf, sizeof buf, "%s negative", minus);
-        doc_field(t, d, width, label, buf, R_NEG, -1);
+        doc_field(t, d, width, label, buf, TR_NEGATIVE, -1);
         return;
     }
     if (three && v == 2) {
-        doc_field(t, d, width, label, "? equivocal", R_EQUIV, -1);
+        doc_field(t, d, width, label, "? equivocal", TR_EQUIVOCAL, -1);
         return;
     }
-    doc_field(t, d, width, label, "?", R_DIM, -1);
+    doc_field(t, d, width, label, "?", TR_NOTDONE, -1);
 }
 
 static void num(tui *t, tui_doc *d, int width, const char *label, imt_num v,
@@ -425,11 +425,11 @@ static void num(tui *t, tui_doc *d, int width, const char *label, imt_num v,
 {
     char buf[64];
     if (!v.known) {
-        doc_field(t, d, width, label, "not done", R_DIM, -1);
+        doc_field(t, d, width, label, "not done", TR_NOTDONE, -1);
         return;
     }
     snprintf(buf, sizeof buf, "%g%s", v.v, unit);
-    doc_field(t, d, width, label, buf, R_NORMAL, -1);
+    doc_field(t, d, width, label, buf, TR_NORMAL, -1);
 }
 
 static void build_markers(tui *t, tui_doc *d, int width, const imt_case *c)
@@ -447,16 +447,16 @@ static void build_markers(tui *t, tui_doc *d, int width, const imt_case *c)
              c->alk_confirmed == 1 ? ", confirmed" : "",
              c->alk_discordant == 1 ? ", DISCORDANT" : "");
     doc_field(t, d, width, "derived", buf,
-              c->alk_discordant == 1 ? R_WARN :
-              c->alk_status == ALK_POSITIVE ? R_POS :
-              c->alk_status == ALK_NEGATIVE ? R_NEG : R_DIM, -1);
+              c->alk_discordant == 1 ? TR_LEVEL_WARNING :
+              c->alk_status == ALK_POSITIVE ? TR_POSITIVE :
+              c->alk_status == ALK_NEGATIVE ? TR_NEGATIVE : TR_NOTDONE, -1);
     doc_head(d, "IHC");
     posneg(t, d, width, "ALK", c->alk_ihc, true);
     if (c->alk_ihc_pattern != IMT_UNKNOWN) {
         imt_field_format(c, IMT_F_alk_ihc_pattern, buf, sizeof buf);
-        doc_field(t, d, width, "  pattern", buf, R_NORMAL, -1);
+        doc_field(t, d, width, "  pattern", buf, TR_NORMAL, -1);
     } else if (c->alk_ihc == IHC3_POSITIVE) {
-        doc_field(t, d, width, "  pattern", "not recorded", R_DIM, -1);
+        doc_field(t, d, width, "  pattern", "not recorded", TR_NOTDONE, -1);
     }
     posneg(t, d, width, "ROS1", c->ros1_ihc, false);
     num(t, d, width, "PD-L1 TPS", c->pdl1_tps, "%");
@@ -472,29 +472,29 @@ static void build_markers(tui *t, tui_doc *d, int width, const imt_case *c)
     doc_head(d, "Molecular");
     posneg(t, d, width, "ALK FISH", c->alk_fish, false);
     if (!c->fusion) {
-        doc_field(t, d, width, "Fusion", "not done", R_DIM, -1);
+        doc_field(t, d, width, "Fusion", "not done", TR_NOTDONE, -1);
     } else if (strcmp(c->fusion, "none") == 0) {
         snprintf(buf, sizeof buf, "%s none found", minus);
-        doc_field(t, d, width, "Fusion", buf, R_NEG, -1);
+        doc_field(t, d, width, "Fusion", buf, TR_NEGATIVE, -1);
     } else {
         snprintf(buf, sizeof buf, "+ %s", c->fusion);
-        doc_field(t, d, width, "Fusion", buf, R_POS, -1);
+        doc_field(t, d, width, "Fusion", buf, TR_POSITIVE, -1);
     }
     if (c->fusion_method != IMT_UNKNOWN) {
         imt_field_format(c, IMT_F_fusion_method, buf, sizeof buf);
-        doc_field(t, d, width, "  method", buf, R_NORMAL, -1);
+        doc_field(t, d, width, "  method", buf, TR_NORMAL, -1);
     } else if (c->fusion) {
-        doc_field(t, d, width, "  method", "not recorded", R_DIM, -1);
+        doc_field(t, d, width, "  method", "not recorded", TR_NOTDONE, -1);
     }
 }
 
-static tui_role level_role(rule_level l)
+static theme_role level_role(rule_level l)
 {
     switch (l) {
-    case RL_CRITICAL: return R_CRIT;
-    case RL_WARNING: return R_WARN;
-    case RL_INFO: return R_INFO;
-    default: return R_SUGG;
+    case RL_CRITICAL: return TR_LEVEL_CRITICAL;
+    case RL_WARNING: return TR_LEVEL_WARNING;
+    case RL_INFO: return TR_LEVEL_INFO;
+    default: return TR_LEVEL_SUGGESTION;
     }
 }
 
@@ -523,7 +523,7 @@ static void ensure_recs(tui *t, const imt_case *c)
  * becomes "sec. " when the terminal is not UTF-8, as `imtreview recommend`
  * writes it. */
 static void rec_text(tui *t, tui_doc *d, int width, int indent, const char *prefix,
-                     const char *text, tui_role role, int rec)
+                     const char *text, theme_role role, int rec)
 {
     char buf[RULES_TEXT_LEN * 2 + 64];
     size_t o = (size_t)snprintf(buf, sizeof buf, "%s", prefix);
@@ -556,7 +556,7 @@ static void build_recs(tui *t, tui_doc *d, int width, const imt_case *c)
     char buf[RULES_FACT_LEN * RULES_MAX_FACTS + 64];
     if (t->recs->n == 0) {
         doc_field(t, d, width, "", "No rule applies to this case (0 recommendations).",
-                  R_DIM, -1);
+                  TR_NOTDONE, -1);
         return;
     }
     for (int i = 0; i < t->recs->n; i++) {
@@ -583,27 +583,27 @@ static void build_recs(tui *t, tui_doc *d, int width, const imt_case *c)
         }
         snprintf(buf, sizeof buf, "[%s] %s (%s)%s", rule_level_name(r->level), r->id,
                  rule_kind_name(r->kind), state);
-        tui_line *l = doc_add(d, open ? "-" : "+", R_DIM, buf, strlen(buf),
+        tui_line *l = doc_add(d, open ? "-" : "+", TR_NOTDONE, buf, strlen(buf),
                               level_role(r->level));
         if (l)
             l->rec = i;
         d->labelw = 0;
-        rec_text(t, d, width, 5, "", r->summary, R_NORMAL, i);
+        rec_text(t, d, width, 5, "", r->summary, TR_NORMAL, i);
         if (!open)
             continue;
         if (r->detail[0])
-            rec_text(t, d, width, 5, "", r->detail, R_NORMAL, i);
-        rec_text(t, d, width, 5, "evidence: ", r->evidence ? r->evidence : "", R_DIM, i);
+            rec_text(t, d, width, 5, "", r->detail, TR_NORMAL, i);
+        rec_text(t, d, width, 5, "evidence: ", r->evidence ? r->evidence : "", TR_NOTDONE, i);
         if (r->nfired) {
             size_t len = 0;
             buf[0] = '\0';
             for (int k = 0; k < r->nfired && len + 3 < sizeof buf; k++)
                 len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s",
                                         k ? "; " : "", r->fired[k]);
-            rec_text(t, d, width, 5, "because: ", buf, R_LABEL, i);
+            rec_text(t, d, width, 5, "because: ", buf, TR_LABEL, i);
         }
         for (int k = 0; k < r->nmissing; k++)
-            rec_text(t, d, width, 5, "missing: ", r->missing[k], R_DIM, i);
+            rec_text(t, d, width, 5, "missing: ", r->missing[k], TR_NOTDONE, i);
         if (dc && review_needs_decision(r)) {
             char how[120], line[700];
             if (dc->decision == DECISION_ACCEPT)
@@ -615,9 +615,9 @@ static void build_recs(tui *t, tui_doc *d, int width, const imt_case *c)
                      dc->stale ? "STALE, counts as none: " : "", how, dc->user, dc->time,
                      dc->comment ? ": " : "", dc->comment ? dc->comment : "",
                      dc->stale ? "; " : "", dc->stale ? dc->why : "");
-            rec_text(t, d, width, 5, "decision: ", line, dc->stale ? R_WARN : R_LABEL, i);
+            rec_text(t, d, width, 5, "decision: ", line, dc->stale ? TR_LEVEL_WARNING : TR_LABEL, i);
         } else if (review_needs_decision(r)) {
-            rec_text(t, d, width, 5, "decision: ", "none yet (d decides)", R_DIM, i);
+            rec_text(t, d, width, 5, "decision: ", "none yet (d decides)", TR_NOTDONE, i);
         }
     }
 }
@@ -720,7 +720,7 @@ void tui_draw_text_pane(tui *t, int pane)
     for (int y = 0; y < rows; y++) {
         int i = t->scroll[pane] + y;
         if (i >= d->n) {
-            tui_put(t, w, 1 + y, 1, inner, "", R_NORMAL);
+            tui_put(t, w, 1 + y, 1, inner, "", TR_NORMAL);
             continue;
         }
         const tui_line *l = &d->v[i];
@@ -731,17 +731,17 @@ void tui_draw_text_pane(tui *t, int pane)
         }
         if (lw > 0) {
             tui_put(t, w, 1 + y, 1, lw, l->label, l->lrole);
-            tui_put(t, w, 1 + y, 1 + lw, 1, "", R_NORMAL);
+            tui_put(t, w, 1 + y, 1 + lw, 1, "", TR_NORMAL);
         }
-        tui_role vr = l->vrole;
+        theme_role vr = l->vrole;
         if (pane == PANE_RECS && focus && l->rec == t->rec_sel &&
             (i == 0 || d->v[i - 1].rec != l->rec))
-            vr = R_CURSOR;
+            vr = TR_LIST_CURSOR;
         int x = lw > 0 ? 2 + lw : 1;
         tui_put(t, w, 1 + y, x, inner + 1 - x, l->value, vr);
     }
     if (!lw_current(t->lw))
-        tui_put(t, w, 1, 1, inner, "No case selected.", R_DIM);
+        tui_put(t, w, 1, 1, inner, "No case selected.", TR_NOTDONE);
 }
 
 /* ---- the screen: layout, status and hints ---------------------------- */
@@ -850,9 +850,9 @@ void tui_draw_status(tui *t)
     int fw = tt_width(filt, t->utf8);
     tt_fit(filt, fw < room ? fw : room, false, t->utf8, fit, sizeof fit);
     snprintf(line, sizeof line, " %s  %s  %s  %s", fit, ess, t->dbname, sortb);
-    tui_put(t, w, 0, 0, left, line, R_STATUS);
+    tui_put(t, w, 0, 0, left, line, TR_STATUS);
     if (mw && left < width)
-        tui_put(t, w, 0, left, width - left, t->msg, t->msg_error ? R_ERROR : R_STATUS);
+        tui_put(t, w, 0, left, width - left, t->msg, t->msg_error ? TR_ERROR : TR_STATUS);
     wnoutrefresh(w);
 }
 
@@ -860,7 +860,7 @@ static void draw_hints(tui *t)
 {
     WINDOW *w = t->hints;
     int width = t->lay.hints.w;
-    wattrset(w, tui_attr(t, R_HINT));
+    wattrset(w, tui_attr(t, TR_KEYBAR_LABEL));
     wmove(w, 0, 0);
     /* htop style: key names stand out from their labels; which hints
      * fit is the key table's choice (help and quit always first). */
@@ -871,10 +871,10 @@ static void draw_hints(tui *t)
         const key_binding *b = &key_table[i];
         if (!show[i])
             continue;
-        wattrset(w, tui_attr(t, R_HINT_KEY));
+        wattrset(w, tui_attr(t, TR_KEYBAR_KEY));
         mvwaddstr(w, 0, x, b->name);
         x += (int)strlen(b->name);
-        wattrset(w, tui_attr(t, R_HINT));
+        wattrset(w, tui_attr(t, TR_KEYBAR_LABEL));
         mvwaddch(w, 0, x++, ' ');
         mvwaddstr(w, 0, x, b->hint);
         x += (int)strlen(b->hint);
@@ -882,7 +882,7 @@ static void draw_hints(tui *t)
             waddch(w, ' ');
         x++;
     }
-    wattrset(w, tui_attr(t, R_HINT));
+    wattrset(w, tui_attr(t, TR_KEYBAR_LABEL));
     for (; x < width; x++)
         mvwaddch(w, 0, x, ' ');
     wattrset(w, A_NORMAL);

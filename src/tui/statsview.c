@@ -163,13 +163,17 @@ static long now_ms(void)
     return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-static int attr_of(sv_state *s, int role)
+/* The curves take plot_curve_1..4 in turn (TR_PLOT_CURVE_1 + i % 4). */
+_Static_assert(TR_PLOT_CURVE_4 == TR_PLOT_CURVE_1 + 3,
+               "the theme's plot_curve roles are consecutive");
+
+static int attr_of(sv_state *s, theme_role role)
 {
     if (s->env->attr) return s->env->attr(s->env->attr_ctx, role);
     switch (role) {
-    case SV_ROLE_TITLE: case SV_ROLE_STATUS: return (int)A_REVERSE;
-    case SV_ROLE_WARN: return (int)A_BOLD;
-    case SV_ROLE_CURVE1: case SV_ROLE_CURVE3: return (int)A_BOLD;
+    case TR_PANE_TITLE: case TR_STATUS: return (int)A_REVERSE;
+    case TR_LEVEL_WARNING: return (int)A_BOLD;
+    case TR_PLOT_CURVE_2: case TR_PLOT_CURVE_4: return (int)A_BOLD;
     default: return (int)A_NORMAL;
     }
 }
@@ -286,7 +290,7 @@ static const char ascii_glyph[] = "*o#x@%&=~^";
  * it, so curves stay apart on a monochrome terminal and in braille. */
 static void put_curve_glyph(sv_state *s, int i, int y, int x)
 {
-    attrset((attr_t)attr_of(s, SV_ROLE_CURVE0 + i % 4) | A_BOLD);
+    attrset((attr_t)attr_of(s, TR_PLOT_CURVE_1 + i % 4) | A_BOLD);
     mvaddch(y, x, (chtype)ascii_glyph[i % 10]);
     attrset(A_NORMAL);
 }
@@ -419,7 +423,7 @@ static void draw_plot(sv_state *s, int top, int left, int rows, int cols)
                 }
             int mk = s->env->utf8 ? 0 : marks.dots[(size_t)r * (size_t)marks.w + (size_t)c];
             if (!who && !mk) continue;
-            attrset((attr_t)attr_of(s, SV_ROLE_CURVE0 + ((mk ? mk : who) - 1) % 4));
+            attrset((attr_t)attr_of(s, TR_PLOT_CURVE_1 + ((mk ? mk : who) - 1) % 4));
             if (s->env->utf8) {
                 char u[8];
                 sv_utf8_encode(0x2800 + bits, u);
@@ -506,7 +510,7 @@ static int wrap_lines(const char *t, int w)
 static int draw_warnings(sv_state *s, int top, int left, int rows, int w)
 {
     int y = top, end = top + rows;
-    attrset((attr_t)attr_of(s, SV_ROLE_WARN));
+    attrset((attr_t)attr_of(s, TR_LEVEL_WARNING));
     for (int i = 0; i < s->r.nwarn && y < end; i++) {
         const char *t = s->r.warn[i];
         int need = wrap_lines(t, w);
@@ -642,7 +646,7 @@ static void draw(sv_state *s)
         refresh();
         return;
     }
-    attrset((attr_t)attr_of(s, SV_ROLE_TITLE));
+    attrset((attr_t)attr_of(s, TR_PANE_TITLE));
     mvhline(0, 0, ' ', W);
     /* The filters hold typed search text: through the sanitiser like
      * every other text (ASCII only in ASCII mode), cut with an ellipsis
@@ -691,7 +695,7 @@ static void draw(sv_state *s)
     } else {
         draw_alk_pane(s, 1, sl, rows, side);
     }
-    attrset((attr_t)attr_of(s, SV_ROLE_STATUS));
+    attrset((attr_t)attr_of(s, TR_STATUS));
     mvhline(H - 1, 0, ' ', W);
     char prog[160];
     progress(s, prog, sizeof prog);
@@ -711,7 +715,7 @@ static void draw_progress(sv_state *s)
     if (LINES <= 0 || COLS <= 0) return;
     char prog[160];
     progress(s, prog, sizeof prog);
-    attrset((attr_t)attr_of(s, SV_ROLE_STATUS));
+    attrset((attr_t)attr_of(s, TR_STATUS));
     mvhline(LINES - 1, 0, ' ', COLS);
     pr(LINES - 1, 0, COLS, " %s", prog);
     attrset(A_NORMAL);

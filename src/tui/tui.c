@@ -95,16 +95,19 @@ static void busy_end(tui *t, busy_ctx *b)
     }
 }
 
-static int tui_apply_filter(tui *t, const imt_filter *f)
+/* The id of the case under the cursor ("" for none), kept across a
+ * change of the list's filter or sort. */
+static void cursor_id(const tui *t, char *id, size_t n)
 {
-    const imt_case *before = lw_current(t->lw);
-    char id[64] = "";
-    if (before && before->case_id)
-        snprintf(id, sizeof id, "%s", before->case_id);
-    busy_ctx b;
-    busy_begin(t, &b, "counting the matching cases");
-    int rc = lw_set_filter(t->lw, f);
-    busy_end(t, &b);
+    const imt_case *c = lw_current(t->lw);
+    snprintf(id, n, "%s", c && c->case_id ? c->case_id : "");
+}
+
+/* After the list was filtered or sorted again (rc: lw_set_*'s): the
+ * store's error said, and the panes follow when the cursor is on another
+ * case than id. */
+static void list_redone(tui *t, const char *id, int rc)
+{
     if (rc < 0)
         tui_message(t, true, "database error: %s", store_errmsg(t->app->store));
     const imt_case *after = lw_current(t->lw);
@@ -112,6 +115,17 @@ static int tui_apply_filter(tui *t, const imt_filter *f)
         tui_case_changed(t);
     t->dirty[PANE_LIST] = true;
     t->dirty_status = true;
+}
+
+static int tui_apply_filter(tui *t, const imt_filter *f)
+{
+    char id[64];
+    cursor_id(t, id, sizeof id);
+    busy_ctx b;
+    busy_begin(t, &b, "counting the matching cases");
+    int rc = lw_set_filter(t->lw, f);
+    busy_end(t, &b);
+    list_redone(t, id, rc);
     return rc;
 }
 
@@ -150,21 +164,13 @@ static void sort_by(tui *t, int delta, bool reverse)
         s.desc = !s.desc;
     else
         s.key = (imt_sort_key)(((int)s.key + delta + SORT_NKEYS) % SORT_NKEYS);
-    const imt_case *c = lw_current(t->lw);
-    char id[64] = "";
-    if (c && c->case_id)
-        snprintf(id, sizeof id, "%s", c->case_id);
+    char id[64];
+    cursor_id(t, id, sizeof id);
     busy_ctx b;
     busy_begin(t, &b, "sorting");
     int rc = lw_set_sort(t->lw, s);
     busy_end(t, &b);
-    if (rc < 0)
-        tui_message(t, true, "database error: %s", store_errmsg(t->app->store));
-    c = lw_current(t->lw);
-    if (!c || !c->case_id || strcmp(c->case_id, id) != 0)
-        tui_case_changed(t);
-    t->dirty[PANE_LIST] = true;
-    t->dirty_status = true;
+    list_redone(t, id, rc);
 }
 
 static void move_cursor(tui *t, int act)

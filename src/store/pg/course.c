@@ -8,9 +8,6 @@
 #include "pg_int.h"
 #include "core/events.h"
 
-#define EV_SELECT "e.id, e.date, e.day, e.type, e.line, e.agent, e.intent, e.reason, " \
-                  "e.response, e.extent, e.site, e.detail"
-#define EV_NCOLS 12
 
 static char *dup_val(const PGresult *r, int i, int c, bool *oom)
 {
@@ -44,9 +41,7 @@ static int enum_val(const PGresult *r, int i, int c, const char *const *values)
     return rec_enum_exact(values, buf);
 }
 
-/* The event in columns base.. (EV_SELECT order, binary) of row i, of case
- * case_id.  0, or -1 when out of memory. */
-static int load_event(const PGresult *r, int i, int base, const char *case_id, imt_event *e)
+int pg_load_event(const PGresult *r, int i, int base, const char *case_id, imt_event *e)
 {
     ev_init(e);
     e->id = num_val(r, i, base);
@@ -84,11 +79,11 @@ int pg_events_get(imt_backend *b, const char *case_id, imt_course *out)
     }
     pgparams p = { 0 };
     pgp_text(&p, case_id);
-    PGresult *r = pg_run(b, "SELECT " EV_SELECT " FROM events e WHERE e.case_id = $1 "
+    PGresult *r = pg_run(b, "SELECT " PG_EV_SELECT " FROM events e WHERE e.case_id = $1 "
                             "ORDER BY e.id", &p, true, "reading the course", &rc);
     for (int i = 0; r && i < PQntuples(r) && rc == STORE_OK; i++) {
         imt_event e;
-        if (load_event(r, i, 0, case_id, &e) != 0 || course_add(out, &e) != 0)
+        if (pg_load_event(r, i, 0, case_id, &e) != 0 || course_add(out, &e) != 0)
             rc = pg_set_err(b, STORE_ERROR, "out of memory");
         ev_clear(&e);
     }
@@ -145,7 +140,7 @@ static int course_row(void *vctx, const PGresult *r, int i)
         return 0;
     imt_event e;
     int ret = 0;
-    if (load_event(r, i, PG_NCOLS, id, &e) != 0 || course_add(&w->co, &e) != 0)
+    if (pg_load_event(r, i, PG_NCOLS, id, &e) != 0 || course_add(&w->co, &e) != 0)
         ret = pg_set_err(w->b, STORE_ERROR, "out of memory");
     ev_clear(&e);
     return ret;
@@ -160,7 +155,7 @@ int pg_foreach_course(imt_backend *b, const imt_filter *f,
     sb_add(&q, "SELECT ");
     for (int k = 0; k < IMT_F_COUNT; k++)
         sb_add(&q, "c.%s, ", imt_fields[k].name);
-    sb_add(&q, "c.alk_discordant, " EV_SELECT " FROM (SELECT * FROM cases WHERE true");
+    sb_add(&q, "c.alk_discordant, " PG_EV_SELECT " FROM (SELECT * FROM cases WHERE true");
     pg_filter_sql(&q, f, &p, &needle);
     sb_add(&q, ") c LEFT JOIN events e ON e.case_id = c.case_id ORDER BY c.case_id, e.id");
     course_walk w = { .b = b, .cb = cb, .ctx = ctx };

@@ -19,6 +19,7 @@
  *   course.c  a case's course (events), read only
  *   review.c  review (sign-out lock, re-open), decisions, the decision
  *             states, other sessions' changes
+ *   walk.c    the filtered cases in slices, each with its course
  *
  * Design notes
  * - Everything lives in the schema "imtreview" of the database the
@@ -239,6 +240,12 @@ int pg_stage_finish(imt_backend *b);
 bool pg_stage_may_hold(imt_backend *b, const char *case_id);
 void pg_stage_free(imt_backend *b);
 /* course.c */
+/* the event columns, in the order pg_load_event reads them (binary) */
+#define PG_EV_SELECT "e.id, e.date, e.day, e.type, e.line, e.agent, e.intent, e.reason, " \
+                     "e.response, e.extent, e.site, e.detail"
+/* The event in columns base.. (PG_EV_SELECT order) of row i, of case
+ * case_id.  0, or -1 when out of memory. */
+int pg_load_event(const PGresult *r, int i, int base, const char *case_id, imt_event *e);
 int pg_events_get(imt_backend *b, const char *case_id, imt_course *out);
 int pg_foreach_course(imt_backend *b, const imt_filter *f,
                       int (*cb)(void *ctx, const imt_case *c, const imt_course *co), void *ctx);
@@ -274,6 +281,11 @@ int pg_secret(imt_backend *b, unsigned char key[32]);
 int pg_set_secret(imt_backend *b, const unsigned char key[32]);
 int pg_walk(imt_backend *b, const char *sql, const pgparams *p, bool binary,
             const char *what, int (*row)(void *ctx, const PGresult *r, int i), void *ctx);
+/* walk.c */
+void *pg_walk_open(imt_backend *b, const imt_filter *f, const int *fields, int nf, bool course);
+int pg_walk_step(imt_backend *b, void *w, long max,
+                 int (*cb)(void *ctx, const imt_case *c, const imt_course *co), void *ctx);
+void pg_walk_close(imt_backend *b, void *w);
 /* check.c */
 int pg_check(imt_backend *b, void (*report)(void *ctx, const char *msg), void *ctx);
 int pg_check_head(imt_backend *b, void (*report)(void *ctx, const char *msg), void *ctx,
