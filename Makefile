@@ -71,12 +71,12 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 E2E      = $(sort $(wildcard tests/e2e/test_*.sh))
 # Both engines (make check): every suite on SQLite; then, next to a
 # throwaway PostgreSQL cluster (tests/tools/with-pg.sh), the store's unit
-# tests and every end-to-end suite that does not say "# engines: sqlite"
-# at its top (the reason is given there: they look at the SQLite file
+# tests (test_store, test_store_review) and every end-to-end suite that
+# does not say "# engines: sqlite" at its top (the reason is given there: they look at the SQLite file
 # itself, or at the terminal rather than the store).  test_store_pg and
 # the suites that say "# engines: pg" run on PostgreSQL only.
 PG_ONLY_UNIT = $(BUILD)/tests/test_store_pg
-PG_UNIT  = $(BUILD)/tests/test_store $(PG_ONLY_UNIT)
+PG_UNIT  = $(BUILD)/tests/test_store $(BUILD)/tests/test_store_review $(PG_ONLY_UNIT)
 PG_ONLY_E2E = $(sort $(shell grep -l '^\# engines: pg' tests/e2e/test_*.sh))
 SQLITE_E2E = $(filter-out $(PG_ONLY_E2E),$(E2E))
 PG_E2E   = $(sort $(shell grep -L '^\# engines: sqlite' tests/e2e/test_*.sh))

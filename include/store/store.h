@@ -294,6 +294,7 @@ typedef struct {
 typedef struct {
     long long version;         /* the case's version after                */
     char time[32];
+    char user[80];             /* who decided (the audit's user)          */
     char ruleset[64];
     int nfacts;
     char facts[RULES_MAX_FACTS][RULES_FACT_LEN];   /* fired_by */

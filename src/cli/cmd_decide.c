@@ -94,7 +94,7 @@ int cmd_decide(imt_app *app, int argc, char **argv)
             json_object_set_new(o, "reason", reason >= 0 ? json_string(review_reason_values[reason])
                                                          : json_null());
             json_object_set_new(o, "comment", cli_jstr(comment && *comment ? comment : NULL));
-            json_object_set_new(o, "user", cli_jstr(app->user));
+            json_object_set_new(o, "user", cli_jstr(res.user));
             json_object_set_new(o, "time", json_string(res.time));
             json_object_set_new(o, "ruleset", json_string(res.ruleset));
             json_object_set_new(o, "fired_by", f);

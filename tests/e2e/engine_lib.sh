@@ -8,6 +8,7 @@
 #   eng_is_pg                true on PostgreSQL
 #   eng_name                 "SQLite" or "PostgreSQL", as check and the
 #                            status line name the engine
+#   eng_user                 the user the audit records (the role on pg)
 #   eng_db DIR NAME          the locator of a new, empty database NAME: a
 #                            file DIR/NAME.db, or a database made with
 #                            createdb and named by a postgresql:// URI (the
@@ -15,10 +16,14 @@
 #   eng_cleanup DIR          drop the databases eng_db made for DIR
 #   eng_sql LOCATOR SQL      psql as the cluster's superuser on a pg
 #                            database: the rows, unaligned, no header
+#   eng_q LOCATOR SQL        SQL over the store's tables on either engine
 IMT_TEST_ENGINE=${IMT_TEST_ENGINE:-sqlite}
 
 eng_is_pg() { [ "$IMT_TEST_ENGINE" = pg ]; }
 eng_name() { if eng_is_pg; then echo PostgreSQL; else echo SQLite; fi; }
+# The user the audit records: the database role on PostgreSQL, the login
+# name on SQLite.
+eng_user() { if eng_is_pg; then echo "$PGUSER"; else id -un; fi; }
 
 eng_db() {
     if eng_is_pg; then
@@ -106,5 +111,15 @@ eng_hold_write_lock() {
     else
         ( printf 'BEGIN IMMEDIATE;\nSELECT 1;\n'; sleep "$2"; printf 'COMMIT;\n' ) |
             sqlite3 "$1" >/dev/null 2>&1
+    fi
+}
+
+# SQL over the store's own tables, named without their schema, on either
+# engine: the rows, unaligned, no header, columns separated by '|'.
+eng_q() {
+    if eng_is_pg; then
+        psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$1" -c "SET search_path = imtreview" -c "$2"
+    else
+        sqlite3 "$1" "$2"
     fi
 }

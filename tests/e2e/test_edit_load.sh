@@ -8,8 +8,9 @@
 #   - every audit row's old value is the previous row's new value (no
 #     write was based on a value that was no longer there);
 #   - check passes.
-# Uses the sqlite3 shell to read the audit rows in order (SQLite only).
-# engines: sqlite (it reads the audit rows with the sqlite3 shell)
+# On both engines (on PostgreSQL the processes are separate connections:
+# the version check holds across them); the audit rows are read in order
+# with the engine's own shell (eng_q).
 . "$(dirname "$0")/cli_lib.sh"
 db=$(cl_db load)
 P=${LOAD_PROCS:-8}
@@ -52,16 +53,16 @@ check every_edit_saved_or_refused test "$((saved + refused))" -eq "$((P * N))"
 check no_other_exit test "$other" -eq 0
 check some_saved test "$saved" -gt 0
 check refusals_name_version sh -c "! grep -v 'is at version [0-9]*, not [0-9]*: changed by' '$tmp'/err.* | grep -q ."
-rows=$(sqlite3 "$db" "SELECT count(*) FROM audit WHERE case_id = 'LOAD-1' AND field = 'notes' AND source = 'edit'")
+rows=$(eng_q "$db" "SELECT count(*) FROM audit WHERE case_id = 'LOAD-1' AND field = 'notes' AND source = 'edit'")
 check audit_rows_equal_saved test "$rows" -eq "$saved"
 v1=$("$IMT" --db "$db" show LOAD-1 --json | sed -n 's/.*"version":\([0-9]*\).*/\1/p')
 check final_version test "$v1" -eq "$((v0 + saved))"
 # each row's old value is the row before's new value; the first's is "start"
-sqlite3 -separator '|' "$db" "SELECT old_value, new_value FROM audit WHERE case_id = 'LOAD-1' AND field = 'notes' ORDER BY seq" >"$tmp/chain"
+eng_q "$db" "SELECT old_value, new_value FROM audit WHERE case_id = 'LOAD-1' AND field = 'notes' ORDER BY seq" >"$tmp/chain"
 check old_is_previous_new awk -F '|' 'BEGIN { prev = "start" } $1 != prev { bad = 1 } { prev = $2 } END { exit bad }' "$tmp/chain"
 check last_new_is_stored test "$(tail -n 1 "$tmp/chain" | cut -d '|' -f 2)" = \
-    "$(sqlite3 "$db" "SELECT notes FROM cases WHERE case_id = 'LOAD-1'")"
-check other_case_untouched test "$(sqlite3 "$db" "SELECT version || notes FROM cases WHERE case_id = 'OTHER-1'")" = 1x
+    "$(eng_q "$db" "SELECT notes FROM cases WHERE case_id = 'LOAD-1'")"
+check other_case_untouched test "$(eng_q "$db" "SELECT version || notes FROM cases WHERE case_id = 'OTHER-1'")" = 1x
 run --db "$db" check
 check check_after rc_is 0
 cl_done

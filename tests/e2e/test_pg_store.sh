@@ -60,6 +60,10 @@ run --db "$uri_me" check --json
 check check_json_engine has "$tmp/out" '"engine": "PostgreSQL"'
 
 # ---- two reviewers on their own connections -----------------------------------------
+# (each decides the recommendations of the case first: signing out
+# checks them on this engine too)
+check decided_as_me test "$(cl_accept_all "$uri_me" K-1)" -gt 0
+check decided_as_you test "$(cl_accept_all "$cs_you" K-2)" -gt 0
 "$IMT" --db "$uri_me" review K-1 --status signed_out --comment mine >"$tmp/o1" 2>"$tmp/e1" &
 p1=$!
 "$IMT" --db "$cs_you" review K-2 --status signed_out --comment yours >"$tmp/o2" 2>"$tmp/e2" &

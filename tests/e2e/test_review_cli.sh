@@ -5,10 +5,9 @@
 # reason, who has the case, edit with --expect-version, and --json on every
 # command that reports an outcome.  JSON is read with SQLite's JSON
 # functions (the sqlite3 shell, a build dependency) on the output only.
-# engines: sqlite (decisions and the sign-out rules are the SQLite engine's only, for now)
 . "$(dirname "$0")/cli_lib.sh"
 db=$(cl_db cases)
-me=$(id -un)
+me=$(eng_user)
 J() {   # J FILE EXPR: EXPR over the JSON text in j
     sqlite3 :memory: "SELECT $2 FROM (SELECT CAST(readfile('$1') AS TEXT) AS j)"
 }
@@ -122,7 +121,7 @@ run --db "$db" review R-1 --status in_review --comment "taking it" --json
 check in_review_exit0 rc_is 0
 check in_review_json test "$(J "$tmp/out" "json_extract(j, '\$.status') || '|' || json_extract(j, '\$.previous') || '|' || json_extract(j, '\$.reviewer')")" = "in_review|unreviewed|$me"
 check in_review_list_reviewer test "$("$IMT" --db "$db" list --search R-1 | tail -n 1 | cut -f12,13)" = "$(printf '%s\ttaking it' "$me")"
-n_audit=$(sqlite3 "$db" 'SELECT count(*) FROM audit')
+n_audit=$(eng_q "$db" 'SELECT count(*) FROM audit')
 run --db "$db" review R-1 --status signed_out --comment "done"
 check signout_refused_exit1 rc_is 1
 miss=""
@@ -132,7 +131,7 @@ for r in TX-SURGERY $(needing R-1 | grep -vx TX-SURGERY | while read -r x; do
 done
 check signout_refusal_lists_rules test -z "$miss"
 check signout_refusal_marks_stale has "$tmp/err" "TX-SURGERY (stale)"
-check signout_refused_nothing test "$(sqlite3 "$db" 'SELECT count(*) FROM audit')" = "$n_audit"
+check signout_refused_nothing test "$(eng_q "$db" 'SELECT count(*) FROM audit')" = "$n_audit"
 for r in $(needing R-1); do
     printf '%s' "$(dec_of R-1 "$r")" >"$tmp/d.json"
     if [ ! -s "$tmp/d.json" ] || [ "$(J "$tmp/d.json" "json_type(j, '\$.stale')")" = true ]; then
@@ -142,7 +141,9 @@ done
 run --db "$db" review R-1 --status signed_out --comment "agreed at MDT" --json
 check signout_exit0 rc_is 0
 check signout_json test "$(J "$tmp/out" "json_extract(j, '\$.status') || '|' || json_extract(j, '\$.reviewer') || '|' || json_extract(j, '\$.comment') || '|' || (json_extract(j, '\$.time') = (SELECT 1) OR 1)")" = "signed_out|$me|agreed at MDT|1"
-full=$(getent passwd "$me" | cut -d: -f5 | cut -d, -f1)
+# the full name is the password database's, of the login running imtreview (on
+# PostgreSQL the user recorded is the database role)
+full=$(getent passwd "$(id -un)" | cut -d: -f5 | cut -d, -f1)
 if [ -n "$full" ]; then
     check signout_full_name test "$(J "$tmp/out" "json_extract(j, '\$.full_name')")" = "$full"
 else
@@ -158,7 +159,7 @@ check list_json_review test "$(J "$tmp/l.json" "json_extract(j, '\$[0].reviewer'
 signed_at=$(J "$tmp/s.json" "json_extract(j, '\$.reviewed_at')")
 
 # ---- a signed-out case is locked ------------------------------------------------------
-n_audit=$(sqlite3 "$db" 'SELECT count(*) FROM audit')
+n_audit=$(eng_q "$db" 'SELECT count(*) FROM audit')
 v_locked=$(J "$tmp/s.json" "json_extract(j, '\$.version')")
 run --db "$db" edit R-1 notes=changed
 check locked_edit_exit1 rc_is 1
@@ -176,8 +177,8 @@ printf 'case_id,site,notes\nR-2,cns,from the file\nR-1,lung,from the file\n' >"$
 run --db "$db" import --update "$tmp/u.csv"
 check locked_import_exit1 rc_is 1
 check locked_import_names_line_case has "$tmp/err" "u.csv:3: column 'case_id': case 'R-1' is signed out by $me"
-check locked_import_nothing_written test "$(sqlite3 "$db" "SELECT count(*) FROM cases WHERE notes = 'from the file'")" = 0
-check locked_nothing_audited test "$(sqlite3 "$db" 'SELECT count(*) FROM audit')" = "$n_audit"
+check locked_import_nothing_written test "$(eng_q "$db" "SELECT count(*) FROM cases WHERE notes = 'from the file'")" = 0
+check locked_nothing_audited test "$(eng_q "$db" 'SELECT count(*) FROM audit')" = "$n_audit"
 check locked_version_kept test "$("$IMT" --db "$db" show R-1 --json | sed -n 's/.*"version":\([0-9]*\).*/\1/p')" = "$v_locked"
 # a row equal to the signed-out case changes nothing: accepted, unchanged
 "$IMT" --db "$db" export --search R-1 >"$tmp/same.csv"
@@ -221,7 +222,7 @@ check edit_crossfield_exit1 rc_is 1
 check edit_crossfield_names has "$tmp/err" "fusion_method"
 run --db "$db" edit R-2 fusion=TPM3::ALK fusion_method=ngs_rna sex=f
 check edit_two_fields_exit0 rc_is 0
-check edit_canonical test "$(sqlite3 "$db" "SELECT sex || fusion FROM cases WHERE case_id = 'R-2'")" = FTPM3::ALK
+check edit_canonical test "$(eng_q "$db" "SELECT sex || fusion FROM cases WHERE case_id = 'R-2'")" = FTPM3::ALK
 run --db "$db" edit R-2 bogus=1
 check edit_unknown_field_exit2 rc_is 2
 run --db "$db" edit R-2 review_status=signed_out
@@ -248,7 +249,7 @@ run --db "$db" edit R-3 notes=two --expect-version "$v"
 check expect_stale_exit1 rc_is 1
 check expect_stale_names_version has "$tmp/err" "version $((v + 1)), not $v"
 check expect_stale_names_who has "$tmp/err" "changed by $me at "
-check expect_stale_nothing test "$(sqlite3 "$db" "SELECT notes FROM cases WHERE case_id = 'R-3'")" = one
+check expect_stale_nothing test "$(eng_q "$db" "SELECT notes FROM cases WHERE case_id = 'R-3'")" = one
 run --db "$db" edit R-3 notes=one --json
 check edit_unchanged_exit0 rc_is 0
 check edit_unchanged_json test "$(J "$tmp/out" "json_extract(j, '\$.version') || '|' || json_array_length(j, '\$.changed') || '|' || json_extract(j, '\$.unchanged[0]')")" = "$((v + 1))|0|notes"
@@ -264,7 +265,7 @@ check edit_audited awk -F '\t' '$4 == "notes" && $5 == "" && $6 == "one" && $7 =
 run --db "$db" check --json
 check check_json_exit0 rc_is 0
 check check_json_ok test "$(J "$tmp/out" "json_extract(j, '\$.ok')")" = 1
-sqlite3 "$db" "UPDATE cases SET decision_state = 0 WHERE case_id = 'R-3'"
+eng_q "$db" "UPDATE cases SET decision_state = 0 WHERE case_id = 'R-3'"
 run --db "$db" check
 check check_names_wrong_state has "$tmp/out" "case 'R-3': decision_state is 0"
 cl_done

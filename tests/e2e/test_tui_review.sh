@@ -9,13 +9,12 @@
 # - undo (u) of the session's last edit, and its refusal when someone else
 #   changed the field since.
 # What the program stored is read back with the command line.
-# engines: sqlite (decisions and the sign-out rules are the SQLite engine's only, for now)
 . "$(dirname "$0")/tui_lib.sh"
 tl_init
 tl_make_db || { tl_notok fixture_import; exit 1; }
 DB=$TL_DB
 ID=IMT-005
-me=$(id -un)
+me=$(eng_user)
 cli() { "$IMTREVIEW" --db "$DB" "$@"; }
 audit_n() { cli audit "$1" | tail -n +2 | grep -c .; }
 

@@ -472,6 +472,18 @@ static void test_role_script(void **state)
     insert_case(f->st, "R-1", "lung", NULL);
     insert_case(f->st, "R-2", "cns", NULL);
     assert_int_equal(store_commit(f->st), STORE_OK);
+    /* signing out needs the recommendations decided, which the role may
+     * record (every rule tried: those that do not fire are refused) */
+    assert_int_equal(store_set_review(f->st, "R-1", REV_IN_REVIEW, NULL, "rs"), STORE_OK);
+    assert_int_equal(store_set_review(f->st, "R-1", REV_SIGNED_OUT, "fine", "rs"),
+                     STORE_REFUSED);
+    int decided = 0;
+    for (int i = 0; i < rules_card_count(); i++) {
+        store_decide_req dq = { "R-1", rules_card(i)->id, DECISION_ACCEPT, -1, NULL };
+        store_decide_result dr;
+        decided += store_decide(f->st, &dq, &dr) == STORE_OK;
+    }
+    assert_true(decided > 0);
     assert_int_equal(store_set_review(f->st, "R-1", REV_SIGNED_OUT, "fine", "rs"), STORE_OK);
     imt_case c;
     assert_int_equal(store_get(f->st, "R-1", &c), STORE_OK);

@@ -1,4 +1,4 @@
-/* store/pg/cases.c - one case: read, insert, update, review state.  An
+/* store/pg/cases.c - one case: read, insert, update, edit (review: review.c).  An
  * update reads the case row FOR UPDATE inside its transaction, after the
  * chain head's lock: a per-case version check belongs right there. */
 #define _GNU_SOURCE
@@ -21,7 +21,7 @@ static int get_case(imt_backend *b, const char *case_id, imt_case *out, bool loc
         if (rc != STORE_OK)
             return rc;
     }
-    char sql[1400];
+    char sql[2000];
     snprintf(sql, sizeof sql, "SELECT %s FROM cases WHERE case_id = $1%s", pg_read_cols(),
              lock ? " FOR UPDATE" : "");
     pgparams p = { 0 };
@@ -89,6 +89,10 @@ int pg_insert_one(imt_backend *b, imt_case *c, const char *source)
     pg_audit_next(b, c->case_id, "*", NULL, "created", source, NULL, NULL, snap, &seq, rh, h);
     pgparams p = { 0 };
     int rc = pg_bind_case(b, &p, c);
+    /* its decision state: its recommendations, no decision yet */
+    int state = DSTATE_UNDECIDED;
+    if (rc == STORE_OK)
+        rc = pg_fresh_state(b, c, &state);
     if (rc == STORE_OK) {
         pgp_text(&p, fsd);
         pgp_text(&p, fno);
@@ -99,12 +103,14 @@ int pg_insert_one(imt_backend *b, imt_case *c, const char *source)
         pgp_text(&p, snap);
         pgp_text(&p, rh);
         pgp_text(&p, h);
+        pgp_i8(&p, state);
         int k = PG_NCOLS;
         sbuf q = { 0 };
-        sb_add(&q, "WITH c AS (INSERT INTO cases (%s, site_detail_fold, notes_fold) VALUES (",
-               pg_cols());
+        sb_add(&q, "WITH c AS (INSERT INTO cases (%s, site_detail_fold, notes_fold, "
+                   "decision_state) VALUES (", pg_cols());
         for (int i = 1; i <= k + 2; i++)
             sb_add(&q, "%s$%d", i > 1 ? ", " : "", i);
+        sb_add(&q, ", $%d", k + 10);
         sb_add(&q, ") ON CONFLICT (case_id) DO NOTHING RETURNING case_id) "
                    "INSERT INTO audit (seq, time, \"user\", case_id, field, new_value, source, "
                    "snapshot, row_hash, hash) SELECT $%d, $%d, $%d, case_id, '*', 'created', "
@@ -217,9 +223,12 @@ static int write_changes_as(imt_backend *b, const imt_case *old, imt_case *c,
                           fsource && fsource[f] ? fsource[f] : source,
                           fcomment ? fcomment[f] : NULL, NULL, NULL);
     }
-    /* the course must still hold with the new values; next_due follows */
+    /* the course must still hold with the new values; next_due follows;
+     * then the decision state (the version went up with the update) */
     if (rc == STORE_OK)
         rc = pg_course_check_case(b, old, c);
+    if (rc == STORE_OK)
+        rc = pg_case_touch(b, c->case_id, false);
     return rc;
 }
 
@@ -315,50 +324,9 @@ int pg_update_fields(imt_backend *b, const imt_case *c, const int *fields, int n
 int pg_set_review(imt_backend *b, const char *case_id, int status, const char *comment,
                   const char *ruleset)
 {
-    if (pg_is_readonly(b))
-        return pg_refuse_readonly(b);
-    if (status < 0 || status >= REV_N)
-        return pg_set_err(b, STORE_ERROR, "invalid review state %d", status);
-    int rc = pg_edit_begin(b);
-    if (rc != STORE_OK)
-        return rc;
-    imt_case old;
-    rc = pg_get_locked(b, case_id, &old);
-    if (rc != STORE_OK) {
-        imt_case_clear(&old);
-        return pg_edit_end(b, rc);
-    }
-    /* who took the case (in_review) or signed it out, and when; back to
-     * unreviewed clears both (as the SQLite engine's review) */
-    const char *who = status == REV_UNREVIEWED ? NULL : b->user;
-    const char *when = status == REV_UNREVIEWED ? NULL : b->now;
-    pgparams p = { 0 };
-    pgp_text(&p, case_id);
-    pgp_text(&p, imt_review_values[status]);
-    pgp_text(&p, who);
-    pgp_text(&p, when);
-    pgp_text(&p, comment && *comment ? comment : NULL);
-    /* the latest non-empty comment is kept with the case */
-    rc = pg_exec(b, "UPDATE cases SET review_status = $2, reviewer = $3, reviewed_at = $4, "
-                    "review_comment = coalesce($5, review_comment), version = version + 1 "
-                    "WHERE case_id = $1", &p, "saving the review state");
-    /* The review itself is always recorded (a repeated sign-out with a new
-     * comment is an event); reviewer and time only when they change. */
-    const char *c_empty = comment && *comment ? comment : NULL;
-    if (rc == STORE_OK)
-        rc = pg_audit_add(b, case_id, "review_status",
-                          old.review_status >= 0 ? imt_review_values[old.review_status] : NULL,
-                          imt_review_values[status], "review", c_empty, ruleset, NULL);
-    if (rc == STORE_OK && !((!old.reviewer && !who) ||
-                            (old.reviewer && who && strcmp(old.reviewer, who) == 0)))
-        rc = pg_audit_add(b, case_id, "reviewer", old.reviewer, who, "review", NULL, ruleset,
-                          NULL);
-    if (rc == STORE_OK && !((!old.reviewed_at && !when) ||
-                            (old.reviewed_at && when && strcmp(old.reviewed_at, when) == 0)))
-        rc = pg_audit_add(b, case_id, "reviewed_at", old.reviewed_at, when, "review", NULL,
-                          ruleset, NULL);
-    imt_case_clear(&old);
-    return pg_edit_end(b, rc);
+    store_review_req rq = { case_id, status, comment, NULL, ruleset };
+    store_review_result res;
+    return pg_review(b, &rq, &res);
 }
 
 /* ---- an edit with version checks (store_edit) ------------------------------------- */
@@ -389,13 +357,9 @@ static int last_change(imt_backend *b, const char *case_id, const char *field, c
 
 static int refuse_signed(imt_backend *b, const imt_case *c, const char *what)
 {
-    return pg_set_err(b, STORE_REFUSED,
-                      "case '%.64s' is signed out by %.64s%s%.100s%s at %.32s: %s; re-open it "
-                      "first (imtreview review %.64s --status in_review --reason TEXT)",
-                      c->case_id, c->reviewer ? c->reviewer : "(unknown)",
-                      c->signer_name ? " (" : "", c->signer_name ? c->signer_name : "",
-                      c->signer_name ? ")" : "", c->reviewed_at ? c->reviewed_at : "(unknown time)",
-                      what, c->case_id);
+    char msg[600];
+    store_signed_msg(c, what, msg, sizeof msg);
+    return pg_set_err(b, STORE_REFUSED, "%s", msg);
 }
 
 /* A value for a message: 'text' cut to about 60 bytes, or unknown. */

@@ -11,6 +11,7 @@ typedef struct {
     void (*report)(void *ctx, const char *msg);
     void *ctx;
     long n;
+    bool states;      /* the decision states are up to date: compare them */
 } checker;
 
 static void problem(checker *ck, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -156,6 +157,16 @@ static int case_row(void *vck, const PGresult *r, int i)
     check_fold(ck, id, r, i, PG_NCOLS + 1, &c, IMT_F_notes);
     cross_ctx x = { ck, id };
     imt_case_crosscheck(&c, cross_report, &x);
+    /* The decision states are an index the store keeps (review.c): each
+     * must be what the case's recommendations and decisions give. */
+    chain_val sv;
+    int state;
+    if (ck->states && pg_value_to_chain(r, i, PG_NCOLS + 2, &sv) == 0 && sv.type == CHAIN_INT &&
+        pg_case_state(ck->b, &c, &state) == STORE_OK && state != sv.i) {
+        char msg[400];
+        store_state_msg(id, (int)sv.i, state, msg, sizeof msg);
+        problem(ck, "%s", msg);
+    }
     imt_case_clear(&c);
     imt_case_clear(&d);
     return 0;
@@ -164,7 +175,9 @@ static int case_row(void *vck, const PGresult *r, int i)
 static int check_rows(imt_backend *b, checker *ck)
 {
     sbuf q = { 0 };
-    sb_add(&q, "SELECT %s, site_detail_fold, notes_fold FROM cases ORDER BY case_id", pg_cols());
+    ck->states = pg_states_current(b) == 1;
+    sb_add(&q, "SELECT %s, site_detail_fold, notes_fold, decision_state FROM cases "
+               "ORDER BY case_id", pg_cols());
     int rc = q.oom ? pg_set_err(b, STORE_ERROR, "out of memory")
                    : pg_walk(b, q.s, NULL, true, "checking cases", case_row, ck);
     sb_free(&q);
@@ -382,7 +395,7 @@ int pg_check(imt_backend *b, void (*report)(void *ctx, const char *msg), void *c
 int pg_check_head(imt_backend *b, void (*report)(void *ctx, const char *msg), void *ctx,
                   store_audit_head *head)
 {
-    checker ck = { b, report, ctx, 0 };
+    checker ck = { b, report, ctx, 0, false };
     store_audit_head hd;
     if (!head)
         head = &hd;

@@ -423,6 +423,9 @@ int pg_event_add(imt_backend *b, const char *case_id, imt_event *e, const char *
         rc = insert_event(b, case_id, e, source);
     if (rc == STORE_OK)
         rc = bump(b, case_id, 1);
+    /* and its decision state (the rules read the course) */
+    if (rc == STORE_OK)
+        rc = pg_case_touch(b, case_id, false);
     return pg_edit_end(b, rc);
 }
 
@@ -440,6 +443,9 @@ int pg_event_remove(imt_backend *b, const char *case_id, long long id, const cha
     ev_clear(&old);
     if (rc == STORE_OK)
         rc = bump(b, case_id, 1);
+    /* and its decision state (the rules read the course) */
+    if (rc == STORE_OK)
+        rc = pg_case_touch(b, case_id, false);
     return pg_edit_end(b, rc);
 }
 
@@ -451,6 +457,8 @@ int pg_course_refresh(imt_backend *b, const char *case_id)
     if (rc != STORE_OK)
         return rc;
     rc = refresh_due(b, case_id);
+    if (rc == STORE_OK)
+        rc = pg_case_touch(b, case_id, false);
     return pg_edit_end(b, rc);
 }
 
@@ -505,6 +513,9 @@ int pg_course_edit(imt_backend *b, const char *case_id, int op, long long id,
         rc = next_due_write(b, &c, &after);
     if (rc == STORE_OK)
         rc = bump(b, case_id, 1);
+    /* and its decision state (the rules read the course) */
+    if (rc == STORE_OK)
+        rc = pg_case_touch(b, case_id, false);
     course_clear(&before);
     course_clear(&after);
     imt_case_clear(&c);
@@ -555,6 +566,12 @@ int pg_course_import(imt_backend *b, const imt_case *c, const imt_course *stored
             pgp_i8(&p, nchg);
             rc = pg_exec(b, "UPDATE cases SET next_due = $2, version = version + $3 WHERE "
                             "case_id = $1", &p, "saving the course");
+            /* the decision state from the course in hand (its events may
+             * still be on their way through COPY), with the new date */
+            imt_case now = *c;
+            snprintf(now.next_due, sizeof now.next_due, "%s", r.next_due);
+            if (rc == STORE_OK)
+                rc = pg_case_state_save(b, &now, &co);
         }
     }
     course_clear(&co);
@@ -676,7 +693,7 @@ static int recompute_all(imt_backend *b, long *changed)
 
 /* A copy into this database (copy --to), before its commit: next_due of
  * every case, which is derived, not copied. */
-int pg_after_copy(imt_backend *b)
+int pg_course_after_copy(imt_backend *b)
 {
     long changed = 0;
     return recompute_all(b, &changed);
@@ -724,6 +741,10 @@ int pg_set_schedule(imt_backend *b, const fu_schedule *s, char *note, size_t n)
         return rc;
     long changed = 0;
     rc = recompute_all(b, &changed);
+    /* the decision states read the dates (FU-OVERDUE) */
+    long nstates = 0;
+    if (rc == STORE_OK && changed)
+        rc = pg_states_pass(b, true, &nstates);
     if (rc == STORE_OK) {
         pgparams p = { 0 };
         pgp_text(&p, b->sched_text);

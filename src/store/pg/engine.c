@@ -393,6 +393,32 @@ int pg_lock_head(imt_backend *b)
     return STORE_OK;
 }
 
+/* The seq and hashes of the next audit row of the n named text columns
+ * (NULL: SQL NULL), and the head moved on to it. */
+void pg_audit_next_cols(imt_backend *b, const char *const names[], const char *const vals[],
+                        int n, long long *seq, char rh_hex[65], char h_hex[65])
+{
+    chain_val cols[16];
+    if (n > 16)
+        n = 16;
+    for (int i = 0; i < n; i++) {
+        memset(&cols[i], 0, sizeof cols[i]);
+        cols[i].name = names[i];
+        cols[i].type = vals[i] ? CHAIN_TEXT : CHAIN_NULL;
+        cols[i].p = vals[i];
+        cols[i].n = vals[i] ? strlen(vals[i]) : 0;
+    }
+    unsigned char rh[32], h[32];
+    chain_row_hash(cols, n, rh);
+    chain_link(b->head_has ? b->head_hash : NULL, rh, h);
+    *seq = ++b->head_seq;
+    memcpy(b->head_hash, h, 32);
+    b->head_has = true;
+    b->head_dirty = true;
+    chain_hex(rh, rh_hex);
+    chain_hex(h, h_hex);
+}
+
 /* The seq and hashes of the next audit row (and the head moved on to it). */
 void pg_audit_next(imt_backend *b, const char *case_id, const char *field,
                    const char *oldv, const char *newv, const char *source,
@@ -403,23 +429,7 @@ void pg_audit_next(imt_backend *b, const char *case_id, const char *field,
                             "source", "comment", "ruleset", "snapshot" };
     const char *vals[] = { b->now, b->user, case_id, field, oldv, newv, source, comment,
                            ruleset, snapshot };
-    chain_val cols[10];
-    for (int i = 0; i < 10; i++) {
-        memset(&cols[i], 0, sizeof cols[i]);
-        cols[i].name = names[i];
-        cols[i].type = vals[i] ? CHAIN_TEXT : CHAIN_NULL;
-        cols[i].p = vals[i];
-        cols[i].n = vals[i] ? strlen(vals[i]) : 0;
-    }
-    unsigned char rh[32], h[32];
-    chain_row_hash(cols, 10, rh);
-    chain_link(b->head_has ? b->head_hash : NULL, rh, h);
-    *seq = ++b->head_seq;
-    memcpy(b->head_hash, h, 32);
-    b->head_has = true;
-    b->head_dirty = true;
-    chain_hex(rh, rh_hex);
-    chain_hex(h, h_hex);
+    pg_audit_next_cols(b, names, vals, 10, seq, rh_hex, h_hex);
 }
 
 /* An audit row; its hashes are computed here from the values bound. */
@@ -752,7 +762,13 @@ const imt_store_ops imt_pg_ops = {
     .table_count = pg_table_count,
     .table_put = pg_table_put,
     .table_end = pg_table_end,
+    .after_copy = pg_after_copy,
+    .set_full_name = pg_set_full_name,
     .edit = pg_edit,
+    .review = pg_review,
+    .decide = pg_decide,
+    .decisions = pg_decisions,
+    .changes_since = pg_changes_since,
     .events_get = pg_events_get,
     .foreach_course = pg_foreach_course,
     .event_add = pg_event_add,
@@ -760,7 +776,6 @@ const imt_store_ops imt_pg_ops = {
     .course_refresh = pg_course_refresh,
     .course_edit = pg_course_edit,
     .set_schedule = pg_set_schedule,
-    .after_copy = pg_after_copy,
     .evstage_open = pg_evstage_open,
     .evstage_add = pg_evstage_add,
     .evstage_next = pg_evstage_next,

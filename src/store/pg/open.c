@@ -353,6 +353,7 @@ static void pg_free(imt_backend *b)
         return;
     pg_stage_free(b);
     pg_table_free(b);
+    pg_review_free(b);
     if (b->cancel)
         PQfreeCancel(b->cancel);
     if (b->conn)
@@ -407,6 +408,15 @@ imt_backend *pg_open(const char *locator, unsigned flags, const char *user, char
         if (strcmp(PQgetvalue(r, 0, 0), "t") != 0)
             b->role_readonly = true;
         PQclear(r);
+    }
+    /* The decision states follow the rule set and the date: brought up to
+     * date now, by one session (another writer holding the lock past the
+     * busy timeout only puts it off to the next open). */
+    int src = pg_states_open(b);
+    if (src != STORE_OK && src != STORE_BUSY && src != STORE_INTERRUPTED) {
+        snprintf(err, errn, "%s", b->err);
+        pg_free(b);
+        return NULL;
     }
     b->err[0] = '\0';
     return b;

@@ -20,6 +20,8 @@
  *             follow-up schedule
  *   evstage.c import --events: the file's events through COPY into a
  *             staging table, given back one case at a time
+ *   review.c  review (sign-out lock, re-open), decisions, the decision
+ *             states, other sessions' changes
  *   walk.c    the filtered cases in slices, each with its course
  *
  * Design notes
@@ -76,6 +78,7 @@
 #include "store/chain.h"
 #include "store/record.h"
 #include "core/followup.h"
+#include "store/decide.h"
 
 #include <libpq-fe.h>
 
@@ -89,7 +92,7 @@
 #include <string.h>
 
 #define PG_SCHEMA "imtreview"
-#define PG_SCHEMA_VERSION 4       /* 3: the review's step, on its branch */
+#define PG_SCHEMA_VERSION 4       /* 3: review, 4: course */
 #define PG_BUSY_MS 5000
 #define PG_NOTIFY_CHANNEL "imtreview"
 #define PG_NCOLS (IMT_F_COUNT + 1)        /* dictionary columns + alk_discordant */
@@ -172,6 +175,9 @@ struct imt_backend {
     char sched_text[600];
     char fu_dates[2][11];    /* the follow-up filter's today and until   */
     struct pg_evstage *evs;  /* import --events under way (evstage.c)    */
+    /* review (review.c) */
+    char *full_name;        /* the signer's full name (passwd), or NULL  */
+    rules_result *rres;     /* rules of the case being written           */
     char err[1024];
 };
 
@@ -192,6 +198,8 @@ int pg_lock_head(imt_backend *b);
 int pg_audit_add(imt_backend *b, const char *case_id, const char *field, const char *oldv,
                  const char *newv, const char *source, const char *comment,
                  const char *ruleset, const char *snapshot);
+void pg_audit_next_cols(imt_backend *b, const char *const names[], const char *const vals[],
+                        int n, long long *seq, char rh_hex[65], char h_hex[65]);
 void pg_audit_next(imt_backend *b, const char *case_id, const char *field,
                    const char *oldv, const char *newv, const char *source,
                    const char *comment, const char *ruleset, const char *snapshot,
@@ -259,7 +267,7 @@ int pg_course_refresh(imt_backend *b, const char *case_id);
 int pg_course_edit(imt_backend *b, const char *case_id, int op, long long id,
                    const imt_event *e, const char *source, long long *id_out);
 int pg_set_schedule(imt_backend *b, const fu_schedule *s, char *note, size_t n);
-int pg_after_copy(imt_backend *b);
+int pg_course_after_copy(imt_backend *b);
 int pg_course_import(imt_backend *b, const imt_case *c, const imt_course *stored,
                      bool replace, imt_course *add, const char *source);
 int pg_course_read(imt_backend *b, const imt_case *c, imt_course *out);
@@ -275,6 +283,21 @@ void pg_evstage_close(imt_backend *b, void *g);
 int pg_evstage_insert(imt_backend *b, const char *case_id, imt_event *e, const char *source,
                       bool *staged);
 int pg_evstage_flush(imt_backend *b);
+/* review.c */
+void pg_set_full_name(imt_backend *b, const char *full_name);
+void pg_review_free(imt_backend *b);
+int pg_fresh_state(imt_backend *b, const imt_case *c, int *state);
+int pg_case_touch(imt_backend *b, const char *case_id, bool bump);
+int pg_case_state_save(imt_backend *b, const imt_case *c, const imt_course *co);
+int pg_case_state(imt_backend *b, const imt_case *c, int *state);
+int pg_states_current(imt_backend *b);
+int pg_review(imt_backend *b, const store_review_req *rq, store_review_result *res);
+int pg_decide(imt_backend *b, const store_decide_req *rq, store_decide_result *res);
+int pg_decisions(imt_backend *b, const char *case_id, store_decision **out, int *n);
+int pg_changes_since(imt_backend *b, long long *mark, long cap, long *ncases, bool *more);
+int pg_states_open(imt_backend *b);
+int pg_states_pass(imt_backend *b, bool all, long *nchanged);
+int pg_after_copy(imt_backend *b);
 /* query.c */
 void pg_filter_sql(imt_backend *st, sbuf *b, const imt_filter *f, pgparams *p,
                    char **needle);

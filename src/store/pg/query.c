@@ -24,7 +24,21 @@ void pg_filter_sql(imt_backend *st, sbuf *b, const imt_filter *f, pgparams *p,
     *needle = NULL;
     if (!f)
         return;
+    if (f->decision_mask) {
+        /* the stored decision states the filter selects (review.c keeps
+         * them) */
+        bool want[DSTATE_N];
+        store_decision_states(f->decision_mask, want);
+        sb_add(b, " AND decision_state IN (");
+        int any = 0;
+        for (int i = 0; i < DSTATE_N; i++)
+            if (want[i])
+                sb_add(b, "%s%d", any++ ? ", " : "", i);
+        sb_add(b, "%s)", any ? "" : "-1");
+    }
     for (int k = 0; k < FILTER_NKINDS; k++) {
+        if (k == FILTER_DECISION)
+            continue;           /* above */
         unsigned mask = *filter_mask((imt_filter *)f, (imt_filter_kind)k);
         if (!mask || !kinds[k].n)
             continue;           /* (the follow-up worklist: below) */
@@ -515,6 +529,7 @@ static int audit_row(void *vctx, const PGresult *r, int i)
         .time = val(r, i, 1), .user = val(r, i, 2), .case_id = val(r, i, 3),
         .field = val(r, i, 4), .old_value = val(r, i, 5), .new_value = val(r, i, 6),
         .source = val(r, i, 7), .comment = val(r, i, 8), .ruleset = val(r, i, 9),
+        .rule_id = val(r, i, 10), .fired_by = val(r, i, 11), .full_name = val(r, i, 12),
     };
     return w->cb(w->ctx, &a);
 }
@@ -527,9 +542,9 @@ int pg_audit_foreach(imt_backend *b, const char *case_id,
         pgp_text(&p, case_id);
     const char *sql = case_id
         ? "SELECT seq, time, \"user\", case_id, field, old_value, new_value, source, comment, "
-          "ruleset FROM audit WHERE case_id = $1 ORDER BY seq"
+          "ruleset, rule_id, fired_by, full_name FROM audit WHERE case_id = $1 ORDER BY seq"
         : "SELECT seq, time, \"user\", case_id, field, old_value, new_value, source, comment, "
-          "ruleset FROM audit ORDER BY seq";
+          "ruleset, rule_id, fired_by, full_name FROM audit ORDER BY seq";
     audit_walk w = { cb, ctx };
     return pg_walk(b, sql, case_id ? &p : NULL, false, "reading the audit trail", audit_row, &w);
 }

@@ -22,13 +22,14 @@ const char *pg_cols(void)
 }
 
 /* pg_cols() and what the store keeps beside the dictionary (review:
- * version, comment, signer), for reading a case (pg_load_case takes them
+ * version, comment, signer, decision state), for reading a case (pg_load_case takes them
  * when they follow the dictionary's columns). */
 const char *pg_read_cols(void)
 {
     if (!read_text) {
         sbuf b = { 0 };
-        sb_add(&b, "%s, version, review_comment, signer_name, next_due", pg_cols());
+        sb_add(&b, "%s, version, review_comment, signer_name, next_due, decision_state",
+               pg_cols());
         read_text = b.oom ? NULL : b.s;
     }
     return read_text ? read_text : pg_cols();
@@ -354,11 +355,17 @@ int pg_load_case(const PGresult *r, int row, int base, imt_case *c)
             else
                 c->signer_name = t;
         }
-        /* next_due (the course, course.c) */
-        if (PQnfields(r) >= k + 4 && strcmp(PQfname(r, k + 3), "next_due") == 0 &&
-            !PQgetisnull(r, row, k + 3))
-            snprintf(c->next_due, sizeof c->next_due, "%.*s", PQgetlength(r, row, k + 3),
-                     PQgetvalue(r, row, k + 3));
+        /* next_due (the course, course.c) and decision_state (review.c),
+         * each found by its name */
+        for (int j = k + 3; j < PQnfields(r); j++) {
+            if (PQgetisnull(r, row, j))
+                continue;
+            if (strcmp(PQfname(r, j), "next_due") == 0)
+                snprintf(c->next_due, sizeof c->next_due, "%.*s", PQgetlength(r, row, j),
+                         PQgetvalue(r, row, j));
+            else if (strcmp(PQfname(r, j), "decision_state") == 0 && load_number(r, row, j, &v))
+                c->decision_state = (int)v;
+        }
     }
     return 0;
 }

@@ -285,7 +285,19 @@ static void ddl_v2(sbuf *b)
         EV_SITE_MAX, EV_DETAIL_MAX);
 }
 
-/* Version 4 (step "course"; 3 is the review's): the follow-up worklist's
+/* Version 3, "review": what the stored decision states were computed
+ * under (the rule set, the day), which every reviewer's session may
+ * bring up to date; meta stays the owner's. */
+static void ddl_v3(sbuf *b)
+{
+    sb_add(b,
+        "CREATE TABLE derived (\n"
+        "  key text PRIMARY KEY,\n"
+        "  value text NOT NULL\n"
+        ");\n");
+}
+
+/* Version 4, "course": the follow-up worklist's
  * order, next due date first and none last, as SQLite's sort_next_due
  * ('~' sorts after every date bytewise), with its index; and, in a
  * database without cases, the follow-up schedule the dates will be
@@ -320,6 +332,7 @@ static const struct {
 } migrations[] = {
     { 1, ddl_v1 },
     { 2, ddl_v2 },
+    { 3, ddl_v3 },
     { 4, ddl_v4 },
 };
 
@@ -333,8 +346,8 @@ static void grants_sql(sbuf *b)
         "  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'imtreview_reader') THEN\n"
         "    GRANT USAGE ON SCHEMA " PG_SCHEMA " TO imtreview_reader;\n"
         "    GRANT SELECT ON " PG_SCHEMA ".meta, " PG_SCHEMA ".cases, " PG_SCHEMA ".audit, "
-        PG_SCHEMA ".audit_head, " PG_SCHEMA ".decisions, " PG_SCHEMA ".events "
-        "TO imtreview_reader;\n"
+        PG_SCHEMA ".audit_head, " PG_SCHEMA ".decisions, " PG_SCHEMA ".events, "
+        PG_SCHEMA ".derived TO imtreview_reader;\n"
         "  END IF;\n"
         "  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'imtreview_reviewer') THEN\n"
         "    GRANT USAGE ON SCHEMA " PG_SCHEMA " TO imtreview_reviewer;\n"
@@ -344,6 +357,7 @@ static void grants_sql(sbuf *b)
         "    GRANT SELECT, UPDATE ON " PG_SCHEMA ".audit_head TO imtreview_reviewer;\n"
         "    GRANT SELECT, INSERT ON " PG_SCHEMA ".decisions, " PG_SCHEMA ".events "
         "TO imtreview_reviewer;\n"
+        "    GRANT SELECT, INSERT, UPDATE ON " PG_SCHEMA ".derived TO imtreview_reviewer;\n"
         "    GRANT UPDATE, DELETE ON " PG_SCHEMA ".events TO imtreview_reviewer;\n"
         "  END IF;\n"
         "END $g$;\n");

@@ -116,7 +116,8 @@ static int make_table(imt_backend *b)
                "notes_fold FROM cases WITH NO DATA; "
                "ALTER TABLE imt_stage ADD COLUMN a_seq bigint, ADD COLUMN a_time text, "
                "ADD COLUMN a_user text, ADD COLUMN a_source text, ADD COLUMN a_snapshot text, "
-               "ADD COLUMN a_row_hash text, ADD COLUMN a_hash text, ADD COLUMN a_next_due text",
+               "ADD COLUMN a_row_hash text, ADD COLUMN a_hash text, ADD COLUMN a_next_due text, "
+               "ADD COLUMN a_state smallint",
            pg_cols());
     if (q.oom)
         return pg_set_err(b, STORE_ERROR, "out of memory");
@@ -371,6 +372,18 @@ int pg_stage_insert(imt_backend *b, imt_case *c, const char *source, bool *stage
         free(fno);
         return pg_set_err(b, STORE_ERROR, "out of memory");
     }
+    /* its next follow-up date, then its decision state (FU-OVERDUE reads
+     * the date): its recommendations, no decision yet */
+    char due[11];
+    pg_next_due_new(b, c, due);
+    snprintf(c->next_due, sizeof c->next_due, "%s", due);
+    int state = DSTATE_UNDECIDED;
+    if ((rc = pg_fresh_state(b, c, &state)) != STORE_OK) {
+        free(snap);
+        free(fsd);
+        free(fno);
+        return rc;
+    }
     long long seq;
     char rh[65], h[65];
     if (!source)
@@ -378,7 +391,7 @@ int pg_stage_insert(imt_backend *b, imt_case *c, const char *source, bool *stage
     pg_audit_next(b, c->case_id, "*", NULL, "created", source, NULL, NULL, snap, &seq, rh, h);
     rowbuf *r = &s->row;
     r->len = 0;
-    put_i16(r, PG_NCOLS + 2 + 8);
+    put_i16(r, PG_NCOLS + 2 + 9);
     put_case(r, c);
     put_text(r, fsd);
     put_text(r, fno);
@@ -389,9 +402,9 @@ int pg_stage_insert(imt_backend *b, imt_case *c, const char *source, bool *stage
     put_text(r, snap);
     put_text(r, rh);
     put_text(r, h);
-    char due[11];
-    pg_next_due_new(b, c, due);
     put_text(r, due[0] ? due : NULL);
+    put_len(r, 2);
+    put_i16(r, state);
     free(snap);
     free(fsd);
     free(fno);
@@ -436,8 +449,8 @@ int pg_stage_flush(imt_backend *b)
     if (rc != STORE_OK)
         return rc;
     sbuf q = { 0 };
-    sb_add(&q, "INSERT INTO cases (%s, site_detail_fold, notes_fold, next_due) SELECT %s, "
-               "site_detail_fold, notes_fold, a_next_due FROM imt_stage; "
+    sb_add(&q, "INSERT INTO cases (%s, site_detail_fold, notes_fold, next_due, decision_state) "
+               "SELECT %s, site_detail_fold, notes_fold, a_next_due, a_state FROM imt_stage; "
                "INSERT INTO audit (seq, time, \"user\", case_id, field, new_value, source, "
                "snapshot, row_hash, hash) SELECT a_seq, a_time, a_user, case_id, '*', "
                "'created', a_source, a_snapshot, a_row_hash, a_hash FROM imt_stage "

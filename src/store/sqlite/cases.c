@@ -195,13 +195,9 @@ int sq_last_change(imt_backend *st, const char *case_id, const char *field,
  * it out and when. */
 int sq_refuse_signed(imt_backend *st, const imt_case *c, const char *what)
 {
-    return sq_set_err(st, STORE_REFUSED,
-                      "case '%.64s' is signed out by %.64s%s%.100s%s at %.32s: %s; re-open it "
-                      "first (imtreview review %.64s --status in_review --reason TEXT)",
-                      c->case_id, c->reviewer ? c->reviewer : "(unknown)",
-                      c->signer_name ? " (" : "", c->signer_name ? c->signer_name : "",
-                      c->signer_name ? ")" : "", c->reviewed_at ? c->reviewed_at : "(unknown time)",
-                      what, c->case_id);
+    char msg[600];
+    store_signed_msg(c, what, msg, sizeof msg);
+    return sq_set_err(st, STORE_REFUSED, "%s", msg);
 }
 
 int sq_update(imt_backend *st, imt_case *c, const char *source, int *nchanged)
@@ -405,9 +401,14 @@ out:
     return rc;
 }
 
-static bool same_text(const char *a, const char *b)
+/* An audit row a plan of store/decide.h asks for. */
+int sq_audit_plan_row(imt_backend *st, const char *case_id, const store_audit_row *a)
 {
-    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+    sq_audit_row r = { .case_id = case_id, .field = a->field, .oldv = a->oldv,
+                       .newv = a->newv, .source = a->source, .comment = a->comment,
+                       .ruleset = a->ruleset, .rule_id = a->rule_id,
+                       .fired_by = a->fired_by, .full_name = a->full_name };
+    return sq_audit_add_row(st, &r);
 }
 
 int sq_review(imt_backend *st, const store_review_req *rq, store_review_result *res)
@@ -415,9 +416,8 @@ int sq_review(imt_backend *st, const store_review_req *rq, store_review_result *
     res->previous = -1;
     if (sq_is_readonly(st))
         return sq_refuse_readonly(st);
-    int status = rq->status;
-    if (status < 0 || status >= REV_N)
-        return sq_set_err(st, STORE_ERROR, "invalid review state %d", status);
+    if (rq->status < 0 || rq->status >= REV_N)
+        return sq_set_err(st, STORE_ERROR, "invalid review state %d", rq->status);
     int rc = sq_edit_begin(st);
     if (rc != STORE_OK)
         return rc;
@@ -427,95 +427,44 @@ int sq_review(imt_backend *st, const store_review_req *rq, store_review_result *
     if (rc != STORE_OK)
         return sq_edit_end(st, rc);
     res->previous = old.review_status;
-    const char *reason = rq->reason && *rq->reason ? rq->reason : NULL;
-    const char *comment = rq->comment && *rq->comment ? rq->comment : NULL;
-    char ids[600], why[300];
+    char ids[600], msg[900];
     int state;
-    char *acomment = NULL;
+    store_review_plan p;
+    memset(&p, 0, sizeof p);
+    const char *now = sq_now_utc(st);
     if ((rc = sq_case_state(st, &old, false, &state, ids, sizeof ids)) != STORE_OK)
         goto out;
-    if (review_transition(old.review_status, status, reason != NULL,
-                          state != DSTATE_DECIDED, why, sizeof why) != 0) {
-        if (old.review_status == REV_SIGNED_OUT && status == REV_SIGNED_OUT)
-            rc = sq_refuse_signed(st, &old, "it is already signed out and locked");
-        else if (old.review_status == REV_SIGNED_OUT)
-            rc = sq_set_err(st, STORE_REFUSED,
-                            "case '%.64s' is signed out by %.64s at %.32s: leaving signed_out "
-                            "needs a reason (--reason TEXT); the signature stays in the "
-                            "history", old.case_id, old.reviewer ? old.reviewer : "(unknown)",
-                            old.reviewed_at ? old.reviewed_at : "(unknown time)");
-        else if (status == REV_SIGNED_OUT)
-            rc = sq_set_err(st, STORE_REFUSED, "case '%.64s' cannot be signed out: "
-                            "recommendations not decided: %s (imtreview decide %.64s "
-                            "RULE_ID --accept | --override REASON)", old.case_id, ids,
-                            old.case_id);
-        else
-            rc = sq_set_err(st, STORE_REFUSED, "%s", why);
+    if ((rc = store_review_plan_make(&old, rq, state, ids, st->user, now, st->full_name, &p,
+                                     msg, sizeof msg)) != STORE_OK) {
+        rc = sq_set_err(st, rc, "%s", msg);
         goto out;
     }
-    bool reopen = old.review_status == REV_SIGNED_OUT;
     if (imt_case_copy(&nw, &old) != 0) {
         rc = sq_set_err(st, STORE_ERROR, "out of memory");
         goto out;
     }
-    const char *now = sq_now_utc(st);
-    char *who = status == REV_UNREVIEWED ? NULL : st->user;
-    const char *when = status == REV_UNREVIEWED ? NULL : now;
-    const char *signer = status == REV_SIGNED_OUT ? st->full_name : NULL;
-    if (reopen && reason && comment) {
-        if (asprintf(&acomment, "reason: %s; comment: %s", reason, comment) < 0) {
-            acomment = NULL;
-            rc = sq_set_err(st, STORE_ERROR, "out of memory");
-            goto out;
-        }
-    } else if (!(acomment = strdup(comment ? comment : reason ? reason : ""))) {
-        rc = sq_set_err(st, STORE_ERROR, "out of memory");
-        goto out;
-    }
-    const char *kept = acomment[0] ? acomment : old.review_comment;
-    nw.review_status = status;
+    nw.review_status = rq->status;
     if ((rc = sq_case_state(st, &nw, false, &state, NULL, 0)) != STORE_OK)
         goto out;
     sqlite3_stmt *s = st->q[Q_REVIEW];
     sqlite3_bind_text(s, 1, old.case_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, imt_review_values[status], -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, who, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, when, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, kept, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 6, signer, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, imt_review_values[rq->status], -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, p.who, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, p.when, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, p.kept, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, p.signer, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 7, state);
     int src = sqlite3_step(s);
     if (src != SQLITE_DONE)
         rc = sq_fail(st, src, "saving the review state");
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    /* The review itself is always recorded (a repeated review with a new
-     * comment is an event); reviewer and time only when they change. */
-    const char *source = reopen ? "re-open" : "review";
-    if (rc == STORE_OK) {
-        sq_audit_row r = {
-            .case_id = old.case_id, .field = "review_status",
-            .oldv = old.review_status >= 0 ? imt_review_values[old.review_status] : NULL,
-            .newv = imt_review_values[status], .source = source,
-            .comment = acomment[0] ? acomment : NULL, .ruleset = rq->ruleset,
-            .full_name = signer,
-        };
-        rc = sq_audit_add_row(st, &r);
-    }
-    if (rc == STORE_OK && !same_text(old.reviewer, who))
-        rc = sq_audit_add(st, old.case_id, "reviewer", old.reviewer, who, source, NULL,
-                          rq->ruleset);
-    if (rc == STORE_OK && !same_text(old.reviewed_at, when))
-        rc = sq_audit_add(st, old.case_id, "reviewed_at", old.reviewed_at, when, source,
-                          NULL, rq->ruleset);
-    if (rc == STORE_OK) {
-        res->version = old.version + 1;
-        snprintf(res->time, sizeof res->time, "%s", now);
-        snprintf(res->reviewer, sizeof res->reviewer, "%s", who ? who : "");
-        snprintf(res->full_name, sizeof res->full_name, "%s", signer ? signer : "");
-    }
+    for (int i = 0; i < p.naudit && rc == STORE_OK; i++)
+        rc = sq_audit_plan_row(st, old.case_id, &p.audit[i]);
+    if (rc == STORE_OK)
+        store_review_result_fill(&p, &old, now, res);
 out:
-    free(acomment);
+    store_review_plan_clear(&p);
     imt_case_clear(&old);
     imt_case_clear(&nw);
     return sq_edit_end(st, rc);

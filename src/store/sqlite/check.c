@@ -384,10 +384,11 @@ static int check_course_cb(void *vctx, const imt_case *c, const imt_course *co)
      * program's, once a writable open has recomputed them). */
     int state;
     if (x->states && sq_case_state_course(x->st, c, co, &state) == STORE_OK &&
-        state != c->decision_state)
-        problem(x->ck, "case '%s': decision_state is %d but its recommendations and "
-                       "decisions give %d (%s)", id, c->decision_state, state,
-                review_dstate_names[state]);
+        state != c->decision_state) {
+        char msg[400];
+        store_state_msg(id, c->decision_state, state, msg, sizeof msg);
+        problem(x->ck, "%s", msg);
+    }
     rec_check_course(c, co, x->st->sched_stale ? NULL : &x->st->sched, course_text, x->ck);
     return 0;
 }

@@ -17,91 +17,11 @@
 
 #include <jansson.h>
 
-/* ---- facts as JSON ------------------------------------------------------- */
-
-/* The facts that fired r as a JSON array of strings (malloc'd), NULL when
- * out of memory. */
-char *sq_facts_json(const rule_rec *r)
-{
-    json_t *a = json_array();
-    if (!a)
-        return NULL;
-    for (int i = 0; i < r->nfired; i++) {
-        json_t *s = json_string(r->fired[i]);
-        if (!s || json_array_append_new(a, s) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-    char *out = json_dumps(a, JSON_COMPACT);
-    json_decref(a);
-    return out;
-}
-
-/* A stored fired_by (a JSON array of strings) into facts[] (strdup'd); a
- * value that is not one gives no facts, and the decision reads as stale. */
-static int parse_facts(const char *json, char **facts, int *n)
-{
-    *n = 0;
-    if (!json)
-        return 0;
-    json_t *a = json_loads(json, 0, NULL);
-    if (!a)
-        return 0;
-    int rc = 0;
-    if (json_is_array(a)) {
-        size_t i;
-        json_t *v;
-        json_array_foreach(a, i, v) {
-            if (*n >= RULES_MAX_FACTS || !json_is_string(v))
-                continue;
-            if (!(facts[*n] = strdup(json_string_value(v)))) {
-                rc = -1;
-                break;
-            }
-            (*n)++;
-        }
-    }
-    json_decref(a);
-    return rc;
-}
-
 /* ---- reading decisions ------------------------------------------------------ */
-
-static void dec_free(sq_dec *d)
-{
-    free(d->rule_id);
-    free(d->ruleset);
-    free(d->comment);
-    free(d->user);
-    free(d->time);
-    for (int k = 0; k < d->nfacts; k++)
-        free(d->facts[k]);
-    memset(d, 0, sizeof *d);
-}
-
-void sq_decs_free(sq_decs *d)
-{
-    for (int i = 0; i < d->n; i++)
-        dec_free(&d->v[i]);
-    free(d->v);
-    memset(d, 0, sizeof *d);
-}
-
-static char *dup_col(sqlite3_stmt *q, int i, bool *oom)
-{
-    const unsigned char *t = sqlite3_column_text(q, i);
-    if (!t)
-        return NULL;
-    char *d = strdup((const char *)t);
-    if (!d)
-        *oom = true;
-    return d;
-}
 
 /* The latest decision per rule of a case (rows come ordered by rule and
  * seq: a later row of the same rule replaces the one before). */
-int sq_load_decisions(imt_backend *st, const char *case_id, sq_decs *out)
+int sq_load_decisions(imt_backend *st, const char *case_id, store_decs *out)
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *q = st->q[Q_DECISIONS];
@@ -109,62 +29,23 @@ int sq_load_decisions(imt_backend *st, const char *case_id, sq_decs *out)
     int rc;
     bool oom = false;
     while (!oom && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *rule = (const char *)sqlite3_column_text(q, 0);
-        if (!rule)
-            continue;
-        sq_dec *d = NULL;
-        if (out->n > 0 && strcmp(out->v[out->n - 1].rule_id, rule) == 0) {
-            d = &out->v[out->n - 1];
-            dec_free(d);
-        } else {
-            if (out->n == out->cap) {
-                int nc = out->cap ? out->cap * 2 : 8;
-                sq_dec *nv = realloc(out->v, (size_t)nc * sizeof *nv);
-                if (!nv) {
-                    oom = true;
-                    break;
-                }
-                out->v = nv;
-                out->cap = nc;
-            }
-            d = &out->v[out->n++];
-            memset(d, 0, sizeof *d);
-        }
-        d->rule_id = dup_col(q, 0, &oom);
-        d->ruleset = dup_col(q, 1, &oom);
-        const char *dv = (const char *)sqlite3_column_text(q, 2);
-        d->decision = dv ? rec_enum_exact(review_decision_values, dv) : -1;
-        const char *rv = (const char *)sqlite3_column_text(q, 3);
-        d->reason = rv ? rec_enum_exact(review_reason_values, rv) : -1;
-        d->comment = dup_col(q, 4, &oom);
-        if (parse_facts((const char *)sqlite3_column_text(q, 5), d->facts, &d->nfacts) != 0)
-            oom = true;
-        d->user = dup_col(q, 6, &oom);
-        d->time = dup_col(q, 7, &oom);
-        if (!d->rule_id)
-            oom = true;
+        const char *col[8];
+        for (int i = 0; i < 8; i++)
+            col[i] = (const char *)sqlite3_column_text(q, i);
+        oom = store_decs_add(out, col[0], col[1], col[2], col[3], col[4], col[5], col[6],
+                             col[7]) != 0;
     }
     sqlite3_reset(q);
     sqlite3_clear_bindings(q);
     if (oom) {
-        sq_decs_free(out);
+        store_decs_free(out);
         return sq_set_err(st, STORE_ERROR, "out of memory");
     }
     if (rc != SQLITE_DONE) {
-        sq_decs_free(out);
+        store_decs_free(out);
         return sq_fail(st, rc, "reading decisions");
     }
     return STORE_OK;
-}
-
-static void priors_of(const sq_decs *d, review_prior *p)
-{
-    for (int i = 0; i < d->n; i++) {
-        p[i].rule_id = d->v[i].rule_id;
-        p[i].ruleset = d->v[i].ruleset;
-        p[i].facts = (const char *const *)d->v[i].facts;
-        p[i].nfacts = d->v[i].nfacts;
-    }
 }
 
 /* c's recommendations now into st->rres: with its course (read here)
@@ -211,21 +92,17 @@ int sq_case_state_course(imt_backend *st, const imt_case *c, const imt_course *c
 static int state_of(imt_backend *st, const imt_case *c, bool fresh, int *state, char *ids,
                     size_t idsn)
 {
-    sq_decs d = { 0 };
+    store_decs d = { 0 };
     if (!fresh) {
         int rc = sq_load_decisions(st, c->case_id, &d);
         if (rc != STORE_OK)
             return rc;
     }
-    review_prior *p = d.n ? calloc((size_t)d.n, sizeof *p) : NULL;
-    if (d.n && !p) {
-        sq_decs_free(&d);
+    int s = store_decs_state(st->rres, &d, ids, idsn);
+    store_decs_free(&d);
+    if (s < 0)
         return sq_set_err(st, STORE_ERROR, "out of memory");
-    }
-    priors_of(&d, p);
-    *state = review_case_state(st->rres, p, d.n, RULESET_VERSION, ids, idsn);
-    free(p);
-    sq_decs_free(&d);
+    *state = s;
     return STORE_OK;
 }
 
@@ -235,75 +112,36 @@ int sq_decide(imt_backend *st, const store_decide_req *rq, store_decide_result *
 {
     if (sq_is_readonly(st))
         return sq_refuse_readonly(st);
-    char why[300];
-    if (!rq->rule_id || !*rq->rule_id)
-        return sq_set_err(st, STORE_REFUSED, "no rule given");
-    if (review_check_decision(rq->decision, rq->reason, rq->comment, why, sizeof why) != 0)
-        return sq_set_err(st, STORE_REFUSED, "%s", why);
-    if (!sq_valid_id(rq->case_id))
-        return sq_set_err(st, STORE_NOTFOUND, "no case ''");
-    int rc = sq_edit_begin(st);
+    char msg[600];
+    int rc = store_decide_check(rq, msg, sizeof msg);
     if (rc != STORE_OK)
+        return sq_set_err(st, rc, "%s", msg);
+    if ((rc = sq_edit_begin(st)) != STORE_OK)
         return rc;
     imt_case c;
     rc = sq_get(st, rq->case_id, &c);
     if (rc != STORE_OK)
         return sq_edit_end(st, rc);
-    char *fired = NULL;
-    sq_decs d = { 0 };
-    const rule_rec *r = NULL;
-    if (c.review_status == REV_SIGNED_OUT) {
-        rc = sq_refuse_signed(st, &c, "a decision on it is refused");
+    store_decs d = { 0 };
+    store_decide_plan p;
+    memset(&p, 0, sizeof p);
+    if (c.review_status != REV_SIGNED_OUT &&
+        ((rc = evaluate(st, &c, false)) != STORE_OK ||
+         (rc = sq_load_decisions(st, c.case_id, &d)) != STORE_OK))
+        goto out;
+    if ((rc = store_decide_plan_make(&c, st->rres, &d, rq, &p, msg, sizeof msg)) != STORE_OK) {
+        rc = sq_set_err(st, rc, "%s", msg);
         goto out;
     }
-    if ((rc = evaluate(st, &c, false)) != STORE_OK)
-        goto out;
-    r = review_find_rec(st->rres, rq->rule_id);
-    if (!r) {
-        bool known = false;
-        for (int i = 0; i < rules_card_count() && !known; i++)
-            known = strcmp(rules_card(i)->id, rq->rule_id) == 0;
-        if (known)
-            rc = sq_set_err(st, STORE_REFUSED, "%.40s does not fire for case '%.64s' now: "
-                            "there is nothing to decide (imtreview recommend %.64s)",
-                            rq->rule_id, rq->case_id, rq->case_id);
-        else
-            rc = sq_set_err(st, STORE_REFUSED, "there is no rule '%.40s' in rule set %s "
-                            "(imtreview rules lists them)", rq->rule_id, RULESET_VERSION);
-        goto out;
-    }
-    if (!review_needs_decision(r)) {
-        rc = sq_set_err(st, STORE_REFUSED, "%s is an info-level recommendation: it needs "
-                        "no decision", r->id);
-        goto out;
-    }
-    if (!(fired = sq_facts_json(r))) {
-        rc = sq_set_err(st, STORE_ERROR, "out of memory");
-        goto out;
-    }
-    /* The decision before, for the audit's old value. */
-    if ((rc = sq_load_decisions(st, c.case_id, &d)) != STORE_OK)
-        goto out;
-    char oldv[80] = "", newv[80];
-    for (int i = 0; i < d.n; i++)
-        if (strcmp(d.v[i].rule_id, r->id) == 0 && d.v[i].decision >= 0)
-            snprintf(oldv, sizeof oldv, "%s%s%s", review_decision_values[d.v[i].decision],
-                     d.v[i].reason >= 0 ? ": " : "",
-                     d.v[i].reason >= 0 ? review_reason_values[d.v[i].reason] : "");
-    snprintf(newv, sizeof newv, "%s%s%s", review_decision_values[rq->decision],
-             rq->decision == DECISION_OVERRIDE ? ": " : "",
-             rq->decision == DECISION_OVERRIDE ? review_reason_values[rq->reason] : "");
-    const char *comment = rq->comment && *rq->comment ? rq->comment : NULL;
     const char *now = sq_now_utc(st);
     sqlite3_stmt *s = st->q[Q_DECIDE];
     sqlite3_bind_text(s, 1, c.case_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, r->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, p.rule->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, RULESET_VERSION, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, review_decision_values[rq->decision], -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, rq->decision == DECISION_OVERRIDE ?
-                      review_reason_values[rq->reason] : NULL, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 6, comment, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 7, fired, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, p.reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, p.comment, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, p.fired, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 8, st->user, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 9, now, -1, SQLITE_STATIC);
     int src = sqlite3_step(s);
@@ -313,18 +151,10 @@ int sq_decide(imt_backend *st, const store_decide_req *rq, store_decide_result *
         rc = sq_fail(st, src, "saving the decision");
         goto out;
     }
-    sq_audit_row ar = { .case_id = c.case_id, .field = "decision",
-                        .oldv = oldv[0] ? oldv : NULL, .newv = newv, .source = "decide",
-                        .comment = comment, .ruleset = RULESET_VERSION,
-                        .rule_id = r->id, .fired_by = fired };
-    if ((rc = sq_audit_add_row(st, &ar)) != STORE_OK)
+    if ((rc = sq_audit_plan_row(st, c.case_id, &p.audit)) != STORE_OK)
         goto out;
-    /* The result before rules_evaluate runs again in sq_case_state. */
-    snprintf(res->time, sizeof res->time, "%s", now);
-    snprintf(res->ruleset, sizeof res->ruleset, "%s", RULESET_VERSION);
-    res->nfacts = r->nfired;
-    for (int i = 0; i < r->nfired; i++)
-        memcpy(res->facts[i], r->fired[i], RULES_FACT_LEN);
+    /* The result before the rules run again in sq_case_state. */
+    store_decide_result_fill(&p, now, st->user, c.version + 1, res);
     int state;
     if ((rc = sq_case_state(st, &c, false, &state, NULL, 0)) != STORE_OK)
         goto out;
@@ -334,10 +164,9 @@ int sq_decide(imt_backend *st, const store_decide_req *rq, store_decide_result *
     sqlite3_bind_int(s, 3, 1);
     rc = sq_exec1(st, s, "saving the decision");
     sqlite3_clear_bindings(s);
-    res->version = c.version + 1;
 out:
-    free(fired);
-    sq_decs_free(&d);
+    store_decide_plan_clear(&p);
+    store_decs_free(&d);
     imt_case_clear(&c);
     return sq_edit_end(st, rc);
 }
@@ -373,66 +202,17 @@ int sq_decisions(imt_backend *st, const char *case_id, store_decision **out, int
     int rc = sq_get(st, case_id, &c);
     if (rc != STORE_OK)
         return rc;
-    sq_decs d;
+    store_decs d;
     if ((rc = sq_load_decisions(st, c.case_id, &d)) != STORE_OK) {
         imt_case_clear(&c);
         return rc;
     }
     rc = evaluate(st, &c, false);
     imt_case_clear(&c);
-    if (rc != STORE_OK) {
-        sq_decs_free(&d);
-        return rc;
-    }
-    if (d.n == 0)
-        return STORE_OK;
-    store_decision *v = calloc((size_t)d.n, sizeof *v);
-    if (!v) {
-        sq_decs_free(&d);
-        return sq_set_err(st, STORE_ERROR, "out of memory");
-    }
-    bool oom = false;
-    for (int i = 0; i < d.n; i++) {
-        const sq_dec *s = &d.v[i];
-        store_decision *o = &v[i];
-        snprintf(o->rule_id, sizeof o->rule_id, "%s", s->rule_id);
-        o->decision = s->decision;
-        o->reason = s->reason;
-        if (s->comment && !(o->comment = strdup(s->comment)))
-            oom = true;
-        snprintf(o->user, sizeof o->user, "%s", s->user ? s->user : "");
-        snprintf(o->time, sizeof o->time, "%s", s->time ? s->time : "");
-        snprintf(o->ruleset, sizeof o->ruleset, "%s", s->ruleset ? s->ruleset : "");
-        if (s->nfacts && !(o->facts = calloc((size_t)s->nfacts, sizeof *o->facts)))
-            oom = true;
-        for (int k = 0; o->facts && k < s->nfacts; k++) {
-            if (!(o->facts[k] = strdup(s->facts[k])))
-                oom = true;
-            else
-                o->nfacts = k + 1;
-        }
-        const rule_rec *r = review_find_rec(st->rres, s->rule_id);
-        o->fires = r != NULL;
-        if (r) {
-            review_prior p = { s->rule_id, s->ruleset, (const char *const *)s->facts,
-                               s->nfacts };
-            o->stale = !review_decision_current(&p, r, RULESET_VERSION, o->why, sizeof o->why);
-        } else {
-            o->stale = false;
-            snprintf(o->why, sizeof o->why, "the rule does not fire now");
-        }
-    }
-    int count = d.n;
-    sq_decs_free(&d);
-    *out = v;
-    *n = count;
-    if (oom) {
-        store_decisions_free(v, *n);
-        *out = NULL;
-        *n = 0;
-        return sq_set_err(st, STORE_ERROR, "out of memory");
-    }
-    return STORE_OK;
+    if (rc == STORE_OK && store_decs_display(st->rres, &d, out, n) != 0)
+        rc = sq_set_err(st, STORE_ERROR, "out of memory");
+    store_decs_free(&d);
+    return rc;
 }
 
 /* ---- other sessions' changes ------------------------------------------------ */

@@ -23,13 +23,8 @@ static void masks_sql(sbuf *b, const imt_filter *f)
     if (f->decision_mask) {
         /* undecided = no current decision (stale ones included), stale,
          * decided: the stored state's values (core/review.h) */
-        bool st_[DSTATE_N] = { false };
-        if (f->decision_mask & (1u << FDEC_UNDECIDED))
-            st_[DSTATE_UNDECIDED] = st_[DSTATE_STALE] = true;
-        if (f->decision_mask & (1u << FDEC_STALE))
-            st_[DSTATE_STALE] = true;
-        if (f->decision_mask & (1u << FDEC_DECIDED))
-            st_[DSTATE_DECIDED] = true;
+        bool st_[DSTATE_N];
+        store_decision_states(f->decision_mask, st_);
         sb_add(b, " AND decision_state IN (");
         int any = 0;
         for (int i = 0; i < DSTATE_N; i++)

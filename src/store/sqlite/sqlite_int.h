@@ -77,6 +77,7 @@
 #include "store/sbuf.h"
 #include "store/chain.h"
 #include "store/record.h"
+#include "store/decide.h"
 #include "core/review.h"
 #include "core/rules.h"
 #include "core/utf8.h"
@@ -229,18 +230,7 @@ void sq_sql_search_text(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 int sq_check(imt_backend *st, void (*report)(void *ctx, const char *msg), void *ctx);
 int sq_check_head(imt_backend *st, void (*report)(void *ctx, const char *msg), void *ctx, store_audit_head *head);
 /* decisions.c */
-typedef struct {
-    char *rule_id, *ruleset, *comment, *user, *time;
-    int decision, reason;
-    int nfacts;
-    char *facts[RULES_MAX_FACTS];
-} sq_dec;
-typedef struct {
-    sq_dec *v;
-    int n, cap;
-} sq_decs;
-int sq_load_decisions(imt_backend *st, const char *case_id, sq_decs *out);
-void sq_decs_free(sq_decs *d);
+int sq_load_decisions(imt_backend *st, const char *case_id, store_decs *out);
 int sq_case_state(imt_backend *st, const imt_case *c, bool fresh, int *state, char *ids, size_t idsn);
 int sq_case_state_course(imt_backend *st, const imt_case *c, const imt_course *co, int *state);
 int sq_decide(imt_backend *st, const store_decide_req *rq, store_decide_result *res);
@@ -249,7 +239,6 @@ int sq_changes_since(imt_backend *st, long long *mark, long cap, long *ncases, b
 int sq_states_current(imt_backend *st);
 int sq_states_uptodate(imt_backend *st);
 int sq_recompute_states(imt_backend *st, bool force, long *nchanged);
-char *sq_facts_json(const rule_rec *r);
 int sq_case_touch(imt_backend *st, const char *case_id, bool bump);
 int sq_states_day(imt_backend *st);
 /* events.c */
@@ -329,6 +318,7 @@ typedef struct {
     const char *rule_id, *fired_by, *full_name;
 } sq_audit_row;
 int sq_audit_add_row(imt_backend *st, const sq_audit_row *r);
+int sq_audit_plan_row(imt_backend *st, const char *case_id, const store_audit_row *a);
 int sq_bind_case(imt_backend *st, sqlite3_stmt *s, const imt_case *c);
 int sq_load_case(sqlite3_stmt *s, int base, imt_case *c);
 int sq_load_row_fields(sqlite3_stmt *s, const int *fields, int nf, imt_case *c);
