@@ -176,7 +176,7 @@ static int check_rows(imt_backend *b, checker *ck)
 {
     sbuf q = { 0 };
     ck->states = pg_states_current(b) == 1;
-    sb_add(&q, "SELECT %s, site_detail_fold, notes_fold, decision_state FROM cases "
+    sb_add(&q, "SELECT %s, site_detail_fold, notes_fold, decision_state, next_due FROM cases "
                "ORDER BY case_id", pg_cols());
     int rc = q.oom ? pg_set_err(b, STORE_ERROR, "out of memory")
                    : pg_walk(b, q.s, NULL, true, "checking cases", case_row, ck);

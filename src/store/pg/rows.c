@@ -336,34 +336,32 @@ int pg_load_case(const PGresult *r, int row, int base, imt_case *c)
     }
     int d = PQgetisnull(r, row, base + IMT_F_COUNT) ? 0 : load_bool(r, row, base + IMT_F_COUNT);
     c->alk_discordant = d == 1 ? 1 : 0;
-    /* pg_read_cols(): the version, the review comment and the signer */
-    int k = base + PG_NCOLS;
-    if (PQnfields(r) >= k + 3 && strcmp(PQfname(r, k), "version") == 0) {
+    /* what the store keeps beside the dictionary (pg_read_cols(), and
+     * any query that asks for some of it), each column found by its name:
+     * the version, the review comment, the signer, next_due (the course,
+     * course.c), decision_state (review.c) */
+    for (int k = base + PG_NCOLS; k < PQnfields(r); k++) {
+        const char *name = PQfname(r, k);
+        if (PQgetisnull(r, row, k))
+            continue;
         double v;
-        if (!PQgetisnull(r, row, k) && load_number(r, row, k, &v))
-            c->version = (long long)v;
-        for (int j = 1; j <= 2; j++) {
-            if (PQgetisnull(r, row, k + j))
-                continue;
-            char *t = strndup(PQgetvalue(r, row, k + j), (size_t)PQgetlength(r, row, k + j));
+        if (strcmp(name, "version") == 0) {
+            if (load_number(r, row, k, &v))
+                c->version = (long long)v;
+        } else if (strcmp(name, "review_comment") == 0 || strcmp(name, "signer_name") == 0) {
+            char *t = strndup(PQgetvalue(r, row, k), (size_t)PQgetlength(r, row, k));
             if (!t) {
                 imt_case_clear(c);
                 return -1;
             }
-            if (j == 1)
-                c->review_comment = t;
-            else
-                c->signer_name = t;
-        }
-        /* next_due (the course, course.c) and decision_state (review.c),
-         * each found by its name */
-        for (int j = k + 3; j < PQnfields(r); j++) {
-            if (PQgetisnull(r, row, j))
-                continue;
-            if (strcmp(PQfname(r, j), "next_due") == 0)
-                snprintf(c->next_due, sizeof c->next_due, "%.*s", PQgetlength(r, row, j),
-                         PQgetvalue(r, row, j));
-            else if (strcmp(PQfname(r, j), "decision_state") == 0 && load_number(r, row, j, &v))
+            char **to = name[0] == 'r' ? &c->review_comment : &c->signer_name;
+            free(*to);
+            *to = t;
+        } else if (strcmp(name, "next_due") == 0) {
+            snprintf(c->next_due, sizeof c->next_due, "%.*s", PQgetlength(r, row, k),
+                     PQgetvalue(r, row, k));
+        } else if (strcmp(name, "decision_state") == 0) {
+            if (load_number(r, row, k, &v))
                 c->decision_state = (int)v;
         }
     }
