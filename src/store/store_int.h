@@ -4,7 +4,7 @@
 #ifndef IMT_STORE_INT_H
 #define IMT_STORE_INT_H
 
-#include "store/backend.h"
+#include "backend.h"
 
 struct imt_store {
     const imt_store_ops *ops;

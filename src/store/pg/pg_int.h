@@ -73,7 +73,7 @@
 #ifndef IMT_STORE_PG_INT_H
 #define IMT_STORE_PG_INT_H
 
-#include "store/backend.h"
+#include "../backend.h"
 #include "store/sbuf.h"
 #include "store/chain.h"
 #include "store/record.h"

@@ -1,4 +1,6 @@
-/* store/backend.h - what a storage engine provides behind store/store.h.
+/* src/store/backend.h - what a storage engine provides behind store/store.h
+ * (private to the store: only store.c and the engines see it, so it is
+ * not in include/).
  *
  * store.h is the application's view of the case store; src/store/store.c
  * implements it by choosing an engine from the database locator (a path:
