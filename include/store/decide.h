@@ -151,4 +151,24 @@ void store_state_msg(const char *id, int stored, int computed, char *msg, size_t
  * selects: undecided includes stale (a stale decision is no decision). */
 void store_decision_states(unsigned mask, bool states[DSTATE_N]);
 
+/* An edit (store_edit) as every engine does it, between reading the case
+ * (old, locked for writing) and writing the changes: the version check,
+ * the fields that may be edited, a field a colleague changed since the
+ * caller read the case (rq->base) refused unless the caller overwrites it
+ * on purpose (then its source "overwrite" and a comment naming whose
+ * change it replaces, in fsrc/fcom, malloc'ed), the new values in nw
+ * (a copy of old on entry), normalised and cross-checked.
+ * last_change(ctx, field, user, un, time, tn) gives who changed field
+ * last, and when (NULL field: the case); res->last_user/last_time hold
+ * the case's last change on entry.  STORE_OK; STORE_CONFLICT or
+ * STORE_REFUSED with the message in msg (res->conflict_field and
+ * field_user/field_time set for a field's conflict); STORE_ERROR with msg
+ * ("out of memory"), or the non-OK code last_change returned, msg empty
+ * (the engine's error stands). */
+int store_edit_plan(const imt_case *old, const char *case_id, const store_edit_req *rq,
+                    int (*last_change)(void *ctx, const char *field, char *user, size_t un,
+                                       char *time, size_t tn),
+                    void *ctx, store_edit_result *res, imt_case *nw, char *fsrc[IMT_F_COUNT],
+                    char *fcom[IMT_F_COUNT], char *msg, size_t n);
+
 #endif

@@ -1,6 +1,8 @@
 /* store/decide.c - the review rules as every engine keeps them
  * (store/decide.h): decisions as stored, a case's decision state, the
- * decisions for display, and the refusals of review and decide.  Both
+ * decisions for display, the refusals of review and decide, and the plan
+ * of an edit (the lost-update guard: a colleague's change is never
+ * silently replaced).  Both
  * engines call these; what is a current decision is core/review.h's. */
 #define _GNU_SOURCE
 #include "store/decide.h"
@@ -420,4 +422,109 @@ void store_decision_states(unsigned mask, bool states[DSTATE_N])
         states[DSTATE_STALE] = true;
     if (mask & (1u << FDEC_DECIDED))
         states[DSTATE_DECIDED] = true;
+}
+
+/* ---- an edit ----------------------------------------------------------------------- */
+
+static bool review_field(int f)
+{
+    return f == IMT_F_review_status || f == IMT_F_reviewer || f == IMT_F_reviewed_at;
+}
+
+/* A short, one-line, terminal-safe form of a value for a message. */
+static const char *short_value(const imt_case *c, int f, char *buf, size_t n)
+{
+    char tmp[64];
+    const char *v = rec_audit_text(c, f, tmp, sizeof tmp);
+    if (!v) {
+        snprintf(buf, n, "unknown");
+        return buf;
+    }
+    size_t o = 0;
+    o += (size_t)snprintf(buf, n, "'");
+    for (const char *p = v; *p && o + 8 < n; p++) {
+        unsigned char b = (unsigned char)*p;
+        if (o > 60) {
+            o += (size_t)snprintf(buf + o, n - o, "...");
+            break;
+        }
+        if (b < 0x20 || b == 0x7f)
+            o += (size_t)snprintf(buf + o, n - o, "\\x%02x", b);
+        else
+            buf[o++] = (char)b;
+    }
+    snprintf(buf + o, n - o, "'");
+    return buf;
+}
+
+int store_edit_plan(const imt_case *old, const char *case_id, const store_edit_req *rq,
+                    int (*last_change)(void *ctx, const char *field, char *user, size_t un,
+                                       char *time, size_t tn),
+                    void *ctx, store_edit_result *res, imt_case *nw, char *fsrc[IMT_F_COUNT],
+                    char *fcom[IMT_F_COUNT], char *msg, size_t n)
+{
+    msg[0] = '\0';
+    if (rq->expect_version > 0 && old->version != rq->expect_version) {
+        snprintf(msg, n,
+                 "case '%.64s' is at version %lld, not %lld: changed by %.64s at %.32s "
+                 "since you read it; nothing was written (read it again and retry)",
+                 case_id, old->version, rq->expect_version,
+                 res->last_user[0] ? res->last_user : "(unknown)",
+                 res->last_time[0] ? res->last_time : "(unknown time)");
+        return STORE_CONFLICT;
+    }
+    for (int i = 0; i < rq->nf; i++) {
+        int f = rq->fields[i];
+        if (f < 0 || f >= IMT_F_COUNT || (imt_fields[f].flags & FF_DERIVED) ||
+            f == IMT_F_case_id) {
+            snprintf(msg, n, "%s cannot be edited",
+                     f >= 0 && f < IMT_F_COUNT ? imt_fields[f].name : "that field");
+            return STORE_REFUSED;
+        }
+        if (review_field(f)) {
+            snprintf(msg, n, "%s is set by a review, with a comment "
+                     "(imtreview review %.64s --status ...)", imt_fields[f].name, case_id);
+            return STORE_REFUSED;
+        }
+        bool over = false;
+        for (int k = 0; k < rq->noverwrite && !over; k++)
+            over = rq->overwrite[k] == f;
+        bool theirs = rq->base && !imt_field_equal(rq->base, old, f) &&
+                      !imt_field_equal(old, rq->values, f);
+        if (theirs) {
+            char fu[80], ft[32], v1[160], v2[160], v3[160];
+            int rc = last_change(ctx, imt_fields[f].name, fu, sizeof fu, ft, sizeof ft);
+            if (rc != STORE_OK)
+                return rc;
+            if (!over) {
+                res->conflict_field = f;
+                snprintf(res->field_user, sizeof res->field_user, "%s", fu);
+                snprintf(res->field_time, sizeof res->field_time, "%s", ft);
+                snprintf(msg, n,
+                         "%.64s: %s was changed by %.64s at %.32s since you read it: "
+                         "now %s, you read %s, yours %s; nothing was written",
+                         case_id, imt_fields[f].name, fu[0] ? fu : "(unknown)",
+                         ft[0] ? ft : "(unknown time)", short_value(old, f, v1, sizeof v1),
+                         short_value(rq->base, f, v2, sizeof v2),
+                         short_value(rq->values, f, v3, sizeof v3));
+                return STORE_CONFLICT;
+            }
+            if (asprintf(&fcom[f], "deliberate overwrite of %s's change at %s (it was %s)",
+                         fu[0] ? fu : "(unknown)", ft[0] ? ft : "(unknown time)",
+                         short_value(old, f, v1, sizeof v1)) < 0 ||
+                !(fsrc[f] = strdup("overwrite"))) {
+                fcom[f] = NULL;
+                snprintf(msg, n, "out of memory");
+                return STORE_ERROR;
+            }
+        }
+        if (imt_field_assign(nw, rq->values, f) != 0) {
+            snprintf(msg, n, "out of memory");
+            return STORE_ERROR;
+        }
+    }
+    rec_normalise(nw);
+    if (imt_case_crosscheck_new(old, nw, NULL, msg, n))
+        return STORE_REFUSED;
+    return STORE_OK;
 }

@@ -405,6 +405,114 @@ static void test_filter_states(void **s)
     assert_true(!st[DSTATE_UNDECIDED] && !st[DSTATE_STALE] && !st[DSTATE_DECIDED]);
 }
 
+/* ---- an edit (store_edit_plan) ----------------------------------------------------
+ * Issue 10: a save of a field someone else changed since the session read
+ * it is refused showing their value and yours, unless applied on purpose
+ * (then audited as a deliberate overwrite); other fields merge; with
+ * --expect-version a case changed since is refused naming the version and
+ * who changed it; derived and review fields are not edited. */
+
+static int lc_calls;
+static int fake_last_change(void *ctx, const char *field, char *user, size_t un, char *time,
+                            size_t tn)
+{
+    (void)ctx;
+    lc_calls++;
+    snprintf(user, un, "%s", strcmp(field, "size_cm") == 0 ? "bob" : "carol");
+    snprintf(time, tn, "2026-12-01T10:00:00Z");
+    return STORE_OK;
+}
+
+static void edit_case(imt_case *c, const char *size)
+{
+    imt_case_init(c);
+    char err[200];
+    assert_int_equal(imt_field_parse(c, IMT_F_case_id, "IMT-1", err, sizeof err), 0);
+    assert_int_equal(imt_field_parse(c, IMT_F_site, "lung", err, sizeof err), 0);
+    assert_int_equal(imt_field_parse(c, IMT_F_size_cm, size, err, sizeof err), 0);
+}
+
+static void test_edit_plan(void **s)
+{
+    (void)s;
+    imt_case read, stored, mine, nw;
+    edit_case(&read, "4.5");      /* what the session read */
+    edit_case(&stored, "6");      /* bob changed the size since */
+    stored.version = 3;
+    edit_case(&mine, "5");        /* what the session saves */
+    char err[200];
+    assert_int_equal(imt_field_parse(&mine, IMT_F_age_years, "40", err, sizeof err), 0);
+    int fields[] = { IMT_F_size_cm, IMT_F_age_years };
+    store_edit_req rq = { .values = &mine, .fields = fields, .nf = 2, .base = &read };
+    store_edit_result res;
+    memset(&res, 0, sizeof res);
+    res.conflict_field = -1;
+    char *fsrc[IMT_F_COUNT] = { 0 }, *fcom[IMT_F_COUNT] = { 0 };
+    char msg[800];
+
+    /* their change of size_cm: refused, both values named */
+    assert_int_equal(imt_case_copy(&nw, &stored), 0);
+    assert_int_equal(store_edit_plan(&stored, "IMT-1", &rq, fake_last_change, NULL, &res, &nw,
+                                     fsrc, fcom, msg, sizeof msg), STORE_CONFLICT);
+    assert_int_equal(res.conflict_field, IMT_F_size_cm);
+    assert_string_equal(res.field_user, "bob");
+    assert_non_null(strstr(msg, "size_cm was changed by bob"));
+    assert_non_null(strstr(msg, "now '6'"));
+    assert_non_null(strstr(msg, "you read '4.5'"));
+    assert_non_null(strstr(msg, "yours '5'"));
+    imt_case_clear(&nw);
+
+    /* applied on purpose: saved, marked as an overwrite of bob's change */
+    int over[] = { IMT_F_size_cm };
+    rq.overwrite = over;
+    rq.noverwrite = 1;
+    assert_int_equal(imt_case_copy(&nw, &stored), 0);
+    assert_int_equal(store_edit_plan(&stored, "IMT-1", &rq, fake_last_change, NULL, &res, &nw,
+                                     fsrc, fcom, msg, sizeof msg), STORE_OK);
+    assert_string_equal(fsrc[IMT_F_size_cm], "overwrite");
+    assert_non_null(strstr(fcom[IMT_F_size_cm], "deliberate overwrite of bob's change"));
+    assert_non_null(strstr(fcom[IMT_F_size_cm], "(it was '6')"));
+    assert_null(fsrc[IMT_F_age_years]);          /* nobody else changed the age */
+    assert_true(nw.size_cm.known && nw.size_cm.v > 4.99 && nw.size_cm.v < 5.01);
+    assert_true(nw.age_years.known && nw.age_years.v == 40);
+    for (int f = 0; f < IMT_F_COUNT; f++) {
+        free(fsrc[f]);
+        free(fcom[f]);
+        fsrc[f] = fcom[f] = NULL;
+    }
+    imt_case_clear(&nw);
+
+    /* --expect-version of an older version: refused naming the current one */
+    rq.expect_version = 2;
+    snprintf(res.last_user, sizeof res.last_user, "bob");
+    assert_int_equal(imt_case_copy(&nw, &stored), 0);
+    assert_int_equal(store_edit_plan(&stored, "IMT-1", &rq, fake_last_change, NULL, &res, &nw,
+                                     fsrc, fcom, msg, sizeof msg), STORE_CONFLICT);
+    assert_non_null(strstr(msg, "is at version 3, not 2: changed by bob"));
+    imt_case_clear(&nw);
+
+    /* a derived field and a review field are not edited */
+    rq.expect_version = 0;
+    int derived[] = { IMT_F_alk_status };
+    rq.fields = derived;
+    rq.nf = 1;
+    assert_int_equal(imt_case_copy(&nw, &stored), 0);
+    assert_int_equal(store_edit_plan(&stored, "IMT-1", &rq, fake_last_change, NULL, &res, &nw,
+                                     fsrc, fcom, msg, sizeof msg), STORE_REFUSED);
+    assert_string_equal(msg, "alk_status cannot be edited");
+    imt_case_clear(&nw);
+    int review[] = { IMT_F_review_status };
+    rq.fields = review;
+    assert_int_equal(imt_case_copy(&nw, &stored), 0);
+    assert_int_equal(store_edit_plan(&stored, "IMT-1", &rq, fake_last_change, NULL, &res, &nw,
+                                     fsrc, fcom, msg, sizeof msg), STORE_REFUSED);
+    assert_non_null(strstr(msg, "review_status is set by a review"));
+    imt_case_clear(&nw);
+    imt_case_clear(&read);
+    imt_case_clear(&stored);
+    imt_case_clear(&mine);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_decide_plan),
         cmocka_unit_test(test_review_plan),
         cmocka_unit_test(test_filter_states),
+        cmocka_unit_test(test_edit_plan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

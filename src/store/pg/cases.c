@@ -362,23 +362,17 @@ static int refuse_signed(imt_backend *b, const imt_case *c, const char *what)
     return pg_set_err(b, STORE_REFUSED, "%s", msg);
 }
 
-/* A value for a message: 'text' cut to about 60 bytes, or unknown. */
-static const char *short_value(const imt_case *c, int f, char *buf, size_t n)
-{
-    char tmp[64], safe[200];
-    const char *v = rec_audit_text(c, f, tmp, sizeof tmp);
-    if (!v) {
-        snprintf(buf, n, "unknown");
-        return buf;
-    }
-    rec_safe(v, safe, sizeof safe);
-    snprintf(buf, n, "'%.60s%s'", safe, strlen(safe) > 60 ? "..." : "");
-    return buf;
-}
+/* store_edit_plan's view of the audit: who changed a field last. */
+typedef struct {
+    imt_backend *b;
+    const char *case_id;
+} edit_lc;
 
-static bool review_field(int f)
+static int edit_last_change(void *ctx, const char *field, char *user, size_t un, char *time,
+                            size_t tn)
 {
-    return f == IMT_F_review_status || f == IMT_F_reviewer || f == IMT_F_reviewed_at;
+    edit_lc *x = ctx;
+    return last_change(x->b, x->case_id, field, user, un, time, tn);
 }
 
 /* As the SQLite engine's edit: the case row is locked (FOR UPDATE) after
@@ -414,68 +408,16 @@ int pg_edit(imt_backend *b, const char *case_id, const store_edit_req *rq,
         rc = refuse_signed(b, &old, "it cannot be changed");
         goto out;
     }
-    if (rq->expect_version > 0 && old.version != rq->expect_version) {
-        rc = pg_set_err(b, STORE_CONFLICT,
-                        "case '%.64s' is at version %lld, not %lld: changed by %.64s at %.32s "
-                        "since you read it; nothing was written (read it again and retry)",
-                        case_id, old.version, rq->expect_version,
-                        res->last_user[0] ? res->last_user : "(unknown)",
-                        res->last_time[0] ? res->last_time : "(unknown time)");
-        goto out;
-    }
-    for (int i = 0; i < rq->nf && rc == STORE_OK; i++) {
-        int f = rq->fields[i];
-        if (f < 0 || f >= IMT_F_COUNT || (imt_fields[f].flags & FF_DERIVED) ||
-            f == IMT_F_case_id) {
-            rc = pg_set_err(b, STORE_REFUSED, "%s cannot be edited",
-                            f >= 0 && f < IMT_F_COUNT ? imt_fields[f].name : "that field");
-            break;
+    {
+        edit_lc lc = { b, case_id };
+        char msg[800];
+        rc = store_edit_plan(&old, case_id, rq, edit_last_change, &lc, res, &nw, fsrc, fcom,
+                             msg, sizeof msg);
+        if (rc != STORE_OK) {
+            if (msg[0])
+                rc = pg_set_err(b, rc, "%s", msg);
+            goto out;
         }
-        if (review_field(f)) {
-            rc = pg_set_err(b, STORE_REFUSED, "%s is set by a review, with a comment "
-                            "(imtreview review %.64s --status ...)", imt_fields[f].name, case_id);
-            break;
-        }
-        bool over = false;
-        for (int k = 0; k < rq->noverwrite && !over; k++)
-            over = rq->overwrite[k] == f;
-        bool theirs = rq->base && !imt_field_equal(rq->base, &old, f) &&
-                      !imt_field_equal(&old, rq->values, f);
-        if (theirs) {
-            char fu[80], ft[32], v1[160], v2[160], v3[160];
-            if ((rc = last_change(b, case_id, imt_fields[f].name, fu, sizeof fu, ft,
-                                  sizeof ft)) != STORE_OK)
-                break;
-            if (!over) {
-                res->conflict_field = f;
-                snprintf(res->field_user, sizeof res->field_user, "%s", fu);
-                snprintf(res->field_time, sizeof res->field_time, "%s", ft);
-                rc = pg_set_err(b, STORE_CONFLICT,
-                                "%.64s: %s was changed by %.64s at %.32s since you read it: "
-                                "now %s, you read %s, yours %s; nothing was written",
-                                case_id, imt_fields[f].name, fu[0] ? fu : "(unknown)",
-                                ft[0] ? ft : "(unknown time)", short_value(&old, f, v1, sizeof v1),
-                                short_value(rq->base, f, v2, sizeof v2),
-                                short_value(rq->values, f, v3, sizeof v3));
-                break;
-            }
-            if (asprintf(&fcom[f], "deliberate overwrite of %s's change at %s (it was %s)",
-                         fu[0] ? fu : "(unknown)", ft[0] ? ft : "(unknown time)",
-                         short_value(&old, f, v1, sizeof v1)) < 0 ||
-                !(fsrc[f] = strdup("overwrite"))) {
-                fcom[f] = NULL;
-                rc = pg_set_err(b, STORE_ERROR, "out of memory");
-                break;
-            }
-        }
-        if (imt_field_assign(&nw, rq->values, f) != 0)
-            rc = pg_set_err(b, STORE_ERROR, "out of memory");
-    }
-    if (rc == STORE_OK) {
-        rec_normalise(&nw);
-        char msg[300];
-        if (imt_case_crosscheck_new(&old, &nw, NULL, msg, sizeof msg))
-            rc = pg_set_err(b, STORE_REFUSED, "%s", msg);
     }
     if (rc == STORE_OK)
         rc = write_changes_as(b, &old, &nw, rq->source ? rq->source : "edit", &res->nchanged,

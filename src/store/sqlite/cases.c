@@ -253,35 +253,17 @@ int sq_update_fields(imt_backend *st, const imt_case *c, const int *fields, int 
     return rc;
 }
 
-static bool review_field(int f)
-{
-    return f == IMT_F_review_status || f == IMT_F_reviewer || f == IMT_F_reviewed_at;
-}
+/* store_edit_plan's view of the audit: who changed a field last. */
+typedef struct {
+    imt_backend *st;
+    const char *case_id;
+} edit_lc;
 
-/* A short, one-line, terminal-safe form of a value for a message. */
-static const char *short_value(const imt_case *c, int f, char *buf, size_t n)
+static int edit_last_change(void *ctx, const char *field, char *user, size_t un, char *time,
+                            size_t tn)
 {
-    char tmp[64];
-    const char *v = rec_audit_text(c, f, tmp, sizeof tmp);
-    if (!v) {
-        snprintf(buf, n, "unknown");
-        return buf;
-    }
-    size_t o = 0;
-    o += (size_t)snprintf(buf, n, "'");
-    for (const char *p = v; *p && o + 8 < n; p++) {
-        unsigned char b = (unsigned char)*p;
-        if (o > 60) {
-            o += (size_t)snprintf(buf + o, n - o, "...");
-            break;
-        }
-        if (b < 0x20 || b == 0x7f)
-            o += (size_t)snprintf(buf + o, n - o, "\\x%02x", b);
-        else
-            buf[o++] = (char)b;
-    }
-    snprintf(buf + o, n - o, "'");
-    return buf;
+    edit_lc *x = ctx;
+    return sq_last_change(x->st, x->case_id, field, user, un, time, tn);
 }
 
 int sq_edit(imt_backend *st, const char *case_id, const store_edit_req *rq,
@@ -313,69 +295,16 @@ int sq_edit(imt_backend *st, const char *case_id, const store_edit_req *rq,
         rc = sq_refuse_signed(st, &old, "it cannot be changed");
         goto out;
     }
-    if (rq->expect_version > 0 && old.version != rq->expect_version) {
-        rc = sq_set_err(st, STORE_CONFLICT,
-                        "case '%.64s' is at version %lld, not %lld: changed by %.64s at %.32s "
-                        "since you read it; nothing was written (read it again and retry)",
-                        case_id, old.version, rq->expect_version,
-                        res->last_user[0] ? res->last_user : "(unknown)",
-                        res->last_time[0] ? res->last_time : "(unknown time)");
-        goto out;
-    }
-    for (int i = 0; i < rq->nf && rc == STORE_OK; i++) {
-        int f = rq->fields[i];
-        if (f < 0 || f >= IMT_F_COUNT || (imt_fields[f].flags & FF_DERIVED) ||
-            f == IMT_F_case_id) {
-            rc = sq_set_err(st, STORE_REFUSED, "%s cannot be edited",
-                            f >= 0 && f < IMT_F_COUNT ? imt_fields[f].name : "that field");
-            break;
+    {
+        edit_lc lc = { st, case_id };
+        char msg[800];
+        rc = store_edit_plan(&old, case_id, rq, edit_last_change, &lc, res, &nw, fsrc, fcom,
+                             msg, sizeof msg);
+        if (rc != STORE_OK) {
+            if (msg[0])
+                rc = sq_set_err(st, rc, "%s", msg);
+            goto out;
         }
-        if (review_field(f)) {
-            rc = sq_set_err(st, STORE_REFUSED, "%s is set by a review, with a comment "
-                            "(imtreview review %.64s --status ...)", imt_fields[f].name, case_id);
-            break;
-        }
-        bool over = false;
-        for (int k = 0; k < rq->noverwrite && !over; k++)
-            over = rq->overwrite[k] == f;
-        bool theirs = rq->base && !imt_field_equal(rq->base, &old, f) &&
-                      !imt_field_equal(&old, rq->values, f);
-        if (theirs) {
-            char fu[80], ft[32], v1[160], v2[160], v3[160];
-            if ((rc = sq_last_change(st, case_id, imt_fields[f].name, fu, sizeof fu,
-                                     ft, sizeof ft)) != STORE_OK)
-                break;
-            if (!over) {
-                res->conflict_field = f;
-                snprintf(res->field_user, sizeof res->field_user, "%s", fu);
-                snprintf(res->field_time, sizeof res->field_time, "%s", ft);
-                rc = sq_set_err(st, STORE_CONFLICT,
-                                "%.64s: %s was changed by %.64s at %.32s since you read it: "
-                                "now %s, you read %s, yours %s; nothing was written",
-                                case_id, imt_fields[f].name, fu[0] ? fu : "(unknown)",
-                                ft[0] ? ft : "(unknown time)",
-                                short_value(&old, f, v1, sizeof v1),
-                                short_value(rq->base, f, v2, sizeof v2),
-                                short_value(rq->values, f, v3, sizeof v3));
-                break;
-            }
-            if (asprintf(&fcom[f], "deliberate overwrite of %s's change at %s (it was %s)",
-                         fu[0] ? fu : "(unknown)", ft[0] ? ft : "(unknown time)",
-                         short_value(&old, f, v1, sizeof v1)) < 0 ||
-                !(fsrc[f] = strdup("overwrite"))) {
-                fcom[f] = NULL;
-                rc = sq_set_err(st, STORE_ERROR, "out of memory");
-                break;
-            }
-        }
-        if (imt_field_assign(&nw, rq->values, f) != 0)
-            rc = sq_set_err(st, STORE_ERROR, "out of memory");
-    }
-    if (rc == STORE_OK) {
-        rec_normalise(&nw);
-        char msg[300];
-        if (imt_case_crosscheck_new(&old, &nw, NULL, msg, sizeof msg))
-            rc = sq_set_err(st, STORE_REFUSED, "%s", msg);
     }
     if (rc == STORE_OK)
         rc = write_changes(st, &old, &nw, rq->source ? rq->source : "edit", &res->nchanged,
