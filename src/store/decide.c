@@ -2,8 +2,8 @@
  * (store/decide.h): decisions as stored, a case's decision state, the
  * decisions for display, the refusals of review and decide, and the plan
  * of an edit (the lost-update guard: a colleague's change is never
- * silently replaced).  Both
- * engines call these; what is a current decision is core/review.h's. */
+ * silently replaced).  Both engines call these; what is a current
+ * decision is core/review.h's. */
 #define _GNU_SOURCE
 #include "store/decide.h"
 
