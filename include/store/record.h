@@ -109,4 +109,10 @@ void rec_check_course(const imt_case *c, const imt_course *co, const fu_schedule
 int rec_course_check_case(const imt_case *before, const imt_case *after, imt_course *co,
                           char *msg, size_t n);
 
+/* check: a text column of a stored case (field f of case id, both shown
+ * safely) whose value txt the dictionary's validator of single cells
+ * refuses, or that is not in its canonical form.  0 when it is fine; 1
+ * with the problem in msg. */
+int rec_text_problem(const char *id, int f, const char *txt, char *msg, size_t n);
+
 #endif

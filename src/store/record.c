@@ -461,3 +461,27 @@ int rec_course_check_case(const imt_case *before, const imt_case *after, imt_cou
              ev >= 0 ? "the event of " : "", w, ev >= 0 ? ": " : "", why);
     return 1;
 }
+
+int rec_text_problem(const char *id, int f, const char *txt, char *msg, size_t n)
+{
+    const imt_field *fd = &imt_fields[f];
+    char b1[160], b2[160];
+    imt_case tmp;
+    imt_case_init(&tmp);
+    char err[256];
+    int bad = 0;
+    if (imt_field_parse(&tmp, f, txt, err, sizeof err) != 0) {
+        snprintf(msg, n, "case '%s': column '%s': %s", id, fd->name,
+                 rec_safe(err, b2, sizeof b2));
+        bad = 1;
+    } else {
+        const char *canon = *REC_FCPTR(&tmp, f, char *);
+        if (!canon || strcmp(canon, txt) != 0) {
+            snprintf(msg, n, "case '%s': column '%s' holds '%s', not in canonical form", id,
+                     fd->name, rec_safe(txt, b1, sizeof b1));
+            bad = 1;
+        }
+    }
+    imt_case_clear(&tmp);
+    return bad;
+}

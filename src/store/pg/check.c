@@ -50,7 +50,7 @@ static void check_value(checker *ck, const char *id, const PGresult *r, int i,
                         const imt_case *c, int f)
 {
     const imt_field *fd = &imt_fields[f];
-    char b1[160], b2[160], raw[4096];
+    char b1[160], raw[4096];
     if (PQgetisnull(r, i, f)) {
         if (f == IMT_F_case_id || f == IMT_F_site || f == IMT_F_review_status ||
             (fd->flags & FF_DERIVED))
@@ -90,18 +90,9 @@ static void check_value(checker *ck, const char *id, const PGresult *r, int i,
         problem(ck, "case '%s': column '%s' holds a value that is not text", id, fd->name);
         return;
     }
-    imt_case tmp;
-    imt_case_init(&tmp);
-    char err[256];
-    if (imt_field_parse(&tmp, f, txt, err, sizeof err) != 0) {
-        problem(ck, "case '%s': column '%s': %s", id, fd->name, rec_safe(err, b2, sizeof b2));
-    } else {
-        const char *canon = *REC_FCPTR(&tmp, f, char *);
-        if (!canon || strcmp(canon, txt) != 0)
-            problem(ck, "case '%s': column '%s' holds '%s', not in canonical form", id,
-                    fd->name, rec_safe(txt, b1, sizeof b1));
-    }
-    imt_case_clear(&tmp);
+    char msg[800];
+    if (rec_text_problem(id, f, txt, msg, sizeof msg))
+        problem(ck, "%s", msg);
 }
 
 typedef struct {
